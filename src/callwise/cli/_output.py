@@ -1,0 +1,22 @@
+"""Shared output helpers: every command that produces numbers can print them as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+
+def emit(result: dict[str, Any], as_json: bool, human: str | None = None) -> None:
+    """Print ``result`` as JSON (machine use) or ``human`` text (defaults to indented JSON)."""
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, sort_keys=True, default=str))
+    else:
+        typer.echo(human if human is not None else json.dumps(result, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Stop with one clear sentence on stderr."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)

@@ -1,0 +1,7 @@
+"""CLI: demo (to be filled in)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

@@ -1,0 +1,7 @@
+"""CLI: model (to be filled in)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

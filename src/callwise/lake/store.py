@@ -1,0 +1,87 @@
+"""Parquet lake with atomic writes and an Ibis connection.
+
+Engine choice lives here and nowhere else: feature and list logic receive Ibis tables and never name the
+engine. A table is one Parquet file, ``<root>/<name>.parquet``; a write goes to a temporary file in the
+same directory and is renamed over the old one, so readers see the old table or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ENGINES = ("duckdb", "pyspark")
+
+
+class Lake:
+    def __init__(self, root: str | Path, engine: str = "duckdb", threads: int | None = None) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown lake engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        self.root = Path(root)
+        self.engine = engine
+        self.threads = threads
+
+    @cached_property
+    def con(self) -> ibis.BaseBackend:
+        if self.engine == "duckdb":
+            con = ibis.duckdb.connect()
+            if self.threads:
+                con.raw_sql(f"SET threads = {int(self.threads)}")
+            return con
+        from pyspark.sql import SparkSession  # optional dependency, for banks that run Spark
+
+        session = SparkSession.builder.appName("callwise").getOrCreate()
+        return ibis.pyspark.connect(session)
+
+    def path(self, name: str) -> Path:
+        return self.root / f"{name}.parquet"
+
+    def has(self, name: str) -> bool:
+        return self.path(name).exists()
+
+    def names(self) -> list[str]:
+        return sorted(p.stem for p in self.root.glob("*.parquet")) if self.root.exists() else []
+
+    def table(self, name: str) -> ibis.Table:
+        path = self.path(name)
+        if not path.exists():
+            raise FileNotFoundError(f"the lake at {self.root} has no table {name!r}; ingest it first")
+        return self.con.read_parquet(path, table_name=f"lake_{name}")
+
+    def write(self, name: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> Path:
+        """Write a table atomically from an Arrow table or a stream of record batches."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self.path(name)
+        tmp = self.root / f".{name}.{uuid.uuid4().hex}.tmp"
+        try:
+            if isinstance(data, pa.Table):
+                pq.write_table(data, tmp, compression="zstd")
+            else:
+                _write_batches(tmp, data, schema)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return final
+
+
+def _write_batches(path: Path, batches: Iterable[pa.RecordBatch], schema: pa.Schema | None) -> None:
+    writer: pq.ParquetWriter | None = None
+    try:
+        for batch in batches:
+            if writer is None:
+                writer = pq.ParquetWriter(path, schema or batch.schema, compression="zstd")
+            writer.write_batch(batch)
+        if writer is None:
+            if schema is None:
+                raise ValueError("cannot write an empty stream without a schema")
+            pq.write_table(schema.empty_table(), path, compression="zstd")
+    finally:
+        if writer is not None:
+            writer.close()
