@@ -1,0 +1,1 @@
+"""PII protection: masking (encryption, RBAC and the audit chain come with the operational DB)."""
