@@ -1,7 +1,47 @@
-"""CLI: lists (to be filled in)."""
+"""CLI: `callwise lists build` — the call list for one campaign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from callwise.cli._output import emit, fail
+from callwise.lake import Lake
+from callwise.settings import get_settings
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    lists = typer.Typer(no_args_is_help=True, help="Build call lists: eligibility, ranking, exclusions.")
+    app.add_typer(lists, name="lists")
+
+    @lists.command("build")
+    def build(
+        campaign: Annotated[Path, typer.Option(help="Campaign YAML: campaign_id, product_id, date, capacity …")],
+        out: Annotated[Path, typer.Option(help="Directory for the list, exclusions and summary.")],
+        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
+        model: Annotated[Path | None, typer.Option(help="Saved model directory (overrides the campaign's).")] = None,
+        truth: Annotated[Path | None, typer.Option(help="Synthetic bank _truth/ dir: compare with truth.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ) -> None:
+        """Exclude the ineligible (with reason codes), rank the rest by expected value, write the list."""
+        from callwise.lists.against_truth import compare_with_truth
+        from callwise.lists.build import ListError, build_list, funnel_text, write_list
+        from callwise.lists.campaign import CampaignError, load_campaign
+        from callwise.models import load_model
+
+        try:
+            spec = load_campaign(campaign)
+            model_dir = model or spec.model
+            if model_dir is None:
+                fail(f"{campaign}: no model given; set 'model:' in the campaign file or pass --model")
+            settings = get_settings()
+            result = build_list(spec, Lake(lake or settings.data_dir / "lake", settings.engine), load_model(model_dir))
+        except (CampaignError, ListError, FileNotFoundError) as exc:
+            fail(str(exc))
+        files = write_list(result, out)
+        summary = dict(result.summary, files=files)
+        if truth is not None:
+            summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
+        emit(summary, as_json, human=funnel_text(summary, spec.lang) + f"\n→ {files['list_csv']}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,11 @@ class ListError(ValueError):
 
 @dataclass(frozen=True)
 class ListResult:
-    listed: pd.DataFrame
-    excluded: pd.DataFrame
+    listed: pd.DataFrame  # the call list, best first
+    excluded: pd.DataFrame  # everyone left out, with a reason code
+    ranked: pd.DataFrame  # every eligible customer with score and expected value, best first
     summary: dict[str, Any]
+    seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
 
 
 def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
@@ -52,15 +55,19 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
 
 def build_list(campaign: Campaign, lake: Lake, model: Any) -> ListResult:
     """Decide the list for one campaign; nothing is written (see :func:`write_list`)."""
+    clock = _Clock()
     product = load_product(lake, campaign.product_id)
     flags = exclusion_flags(lake, product, campaign.date)
     primary, all_reasons = primary_reasons(flags)
     eligible_ids = flags.loc[primary.isna(), "customer_id"]
+    clock.lap("eligibility")
 
     features = materialize(customer_features(lake, campaign.cutoff, product_id=campaign.product_id)).to_pandas()
     features = features[features["customer_id"].isin(eligible_ids)].sort_values("customer_id", kind="stable")
     X = _model_input(features, model)
+    clock.lap("features")
     p = model.predict_proba(X)[:, 1] if len(X) else np.empty(0)
+    clock.lap("score")
     ranked = pd.DataFrame(
         {
             "customer_id": features["customer_id"].to_numpy(),
@@ -77,11 +84,25 @@ def build_list(campaign: Campaign, lake: Lake, model: Any) -> ListResult:
 
     listed = ranked[on_list].reset_index(drop=True)
     listed.insert(0, "rank", np.arange(1, len(listed) + 1))
+    clock.lap("rank")
     listed = _add_contact_and_reasons(listed, lake, model, X.set_index(features["customer_id"].to_numpy()), campaign)
+    clock.lap("explain")
 
     excluded = _excluded(flags, primary, all_reasons, ranked)
     summary = _summary(campaign, product, flags, primary, ranked, listed, model)
-    return ListResult(listed=listed, excluded=excluded, summary=summary)
+    ranked = ranked.drop(columns="left_out").reset_index(drop=True)
+    return ListResult(listed=listed, excluded=excluded, ranked=ranked, summary=summary, seconds=clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _model_input(features: pd.DataFrame, model: Any) -> pd.DataFrame:

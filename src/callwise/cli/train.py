@@ -1,0 +1,33 @@
+"""CLI: `callwise train` — a response model from the lake's past campaigns (the multi-table path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callwise.cli._output import emit, fail
+from callwise.lake import Lake
+from callwise.settings import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("train")
+    def train(
+        out: Annotated[Path, typer.Option(help="Directory for the saved model and its model card.")],
+        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
+        model: Annotated[str, typer.Option(help="lightgbm, scorecard or logistic.")] = "lightgbm",
+        horizon_days: Annotated[int, typer.Option(min=1, help="Label: converted within this many days.")] = 30,
+        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the model card as JSON.")] = False,
+    ) -> None:
+        """Train on past campaign members (features as of each campaign start, label after it)."""
+        from callwise.pipeline import train_from_lake
+
+        settings = get_settings()
+        try:
+            _, card = train_from_lake(Lake(lake or settings.data_dir / "lake"), model, out, horizon_days, seed)
+        except (FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
+        emit(dict(card, model=model, out=str(out)), as_json)
