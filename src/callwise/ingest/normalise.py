@@ -1,0 +1,169 @@
+"""Vectorised normalisers: the many ways a bank writes a phone, a date or a yes into one typed value.
+
+Each normaliser takes a column (already typed columns from Parquet pass through with a cast) and returns
+the typed values and a mask of cells that were filled in but could not be understood. An empty cell is
+null, not bad: whether it may be empty is the validator's business.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwise.schema.contract import Column, Kind
+
+TRUE_WORDS = ("1", "true", "t", "yes", "y", "是", "对", "有", "同意", "已同意")
+FALSE_WORDS = ("0", "false", "f", "no", "n", "否", "不", "无", "不同意", "未同意")
+DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d")
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S.%f", "%Y%m%d%H%M%S", *DATE_FORMATS)
+# Words Chinese bank systems use for enum values, mapped to the contract's codes.
+ENUM_SYNONYMS: dict[str, str] = {
+    "男": "M",
+    "女": "F",
+    "male": "M",
+    "female": "F",
+    "正常": "active",
+    "冻结": "frozen",
+    "身故": "deceased",
+    "死亡": "deceased",
+    "收入": "in",
+    "转入": "in",
+    "支出": "out",
+    "转出": "out",
+    "对照组": "control",
+    "实验组": "treatment",
+    "外呼": "call",
+    "短信": "sms",
+    "微信": "wechat",
+    "邮件": "email",
+}
+MOBILE = r"^1[3-9]\d{9}$"
+
+
+def normalise(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa.Array, np.ndarray]:
+    """(typed values, bad mask) for one column of the contract."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    target = column.arrow_type
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        return _cast_typed(values, column)
+    text = _clean_text(values)
+    parsed = _PARSERS[column.kind](text, column) if column.kind in _PARSERS else text
+    parsed_arrow = pa.Array.from_pandas(parsed, type=target)
+    bad = (text.notna() & parsed.isna()).to_numpy(dtype=bool)
+    return parsed_arrow, bad
+
+
+def _clean_text(values: pa.Array) -> pd.Series:
+    """Text with full-width characters folded (NFKC), surrounding spaces trimmed, blanks as null."""
+    text = pd.Series(pc.utf8_trim_whitespace(pc.utf8_normalize(values, "NFKC")).to_pandas(), dtype="str")
+    return text.where(text != "", None)
+
+
+def _cast_typed(values: pa.Array, column: Column) -> tuple[pa.Array, np.ndarray]:
+    target = column.arrow_type
+    try:
+        if column.kind is Kind.DATETIME and pa.types.is_timestamp(values.type) and values.type.tz is not None:
+            values = pc.local_timestamp(values)  # an aware timestamp becomes wall-clock time in its own zone
+        if column.kind is Kind.INT and pa.types.is_floating(values.type):
+            whole = pc.equal(values, pc.floor(values)).fill_null(True)
+            cast = pc.cast(pc.if_else(whole, values, None), target)
+            return cast, ~np.asarray(whole, dtype=bool)
+        cast = pc.cast(values, target, safe=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _normalise_as_text(values, column)
+    if column.kind in (Kind.PHONE, Kind.ENUM):  # still has to be a phone or an allowed value
+        return _normalise_as_text(values, column)
+    return cast, np.zeros(len(values), dtype=bool)
+
+
+def _normalise_as_text(values: pa.Array, column: Column) -> tuple[pa.Array, np.ndarray]:
+    return normalise(pc.cast(values, pa.string()), column)
+
+
+def parse_phone(text: pd.Series, column: Column | None = None) -> pd.Series:
+    """Chinese mobiles as 11 digits: drops +86/0086/86, spaces, dashes, brackets and an Excel '.0'."""
+    digits = text.str.replace(r"\.0$", "", regex=True).str.replace(r"[\s\-()（）]", "", regex=True)
+    digits = digits.str.replace(r"^(\+|00)?86(?=1\d{10}$)", "", regex=True)
+    return digits.where(digits.str.fullmatch(MOBILE).fillna(False).astype(bool), None)
+
+
+def parse_number(text: pd.Series, column: Column | None = None) -> pd.Series:
+    """Numbers with thousands separators, currency signs or a trailing 元."""
+    cleaned = text.str.replace(r"[,，\s¥￥元]", "", regex=True)
+    numbers = pd.to_numeric(cleaned, errors="coerce")
+    if column is not None and column.kind is Kind.INT:
+        numbers = numbers.where(numbers == np.floor(numbers))
+    return numbers
+
+
+def parse_bool(text: pd.Series, column: Column | None = None) -> pd.Series:
+    lowered = text.str.lower()
+    out = pd.Series(pd.NA, index=text.index, dtype="boolean")
+    out[lowered.isin(TRUE_WORDS).fillna(False).astype(bool)] = True
+    out[lowered.isin(FALSE_WORDS).fillna(False).astype(bool)] = False
+    return out
+
+
+def _date_text(text: pd.Series) -> pd.Series:
+    """2024年3月5日 / 2024/3/5 / 2024.03.05 → 2024-3-5; keeps any time that follows."""
+    out = text.str.replace(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?", r"\1-\2-\3", regex=True)
+    out = out.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+    out = out.str.replace(r"(\d)T(\d)", r"\1 \2", regex=True)
+    out = out.str.replace(r"(\d{1,2})\s*[时点]\s*(\d{1,2})\s*分?", r"\1:\2", regex=True)
+    return out.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+    for fmt in formats:
+        todo = out.isna() & text.notna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    return out
+
+
+def parse_date(text: pd.Series, column: Column | None = None) -> pd.Series:
+    parsed = _parse_formats(_date_text(text), DATETIME_FORMATS)
+    # A date column given a datetime keeps the day; a time of day other than midnight is still a date.
+    return parsed.dt.date.where(parsed.notna(), None)
+
+
+def parse_datetime(text: pd.Series, column: Column | None = None) -> pd.Series:
+    return _parse_formats(_date_text(text), DATETIME_FORMATS)
+
+
+def parse_enum(text: pd.Series, column: Column) -> pd.Series:
+    """Allowed values matched regardless of case (c3 → C3), plus common Chinese words (男 → M)."""
+    canonical = {v.lower(): v for v in column.values}
+    canonical.update({k.lower(): v for k, v in ENUM_SYNONYMS.items() if v in column.values})
+    return text.str.lower().map(canonical)
+
+
+def parse_json(text: pd.Series, column: Column | None = None) -> pd.Series:
+    """Valid JSON kept as compact text; only used for small tables (transcripts)."""
+
+    def one(value: object) -> str | None:
+        try:
+            return json.dumps(json.loads(value), ensure_ascii=False)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+
+    return text.map(one, na_action="ignore")
+
+
+_PARSERS = {
+    Kind.PHONE: parse_phone,
+    Kind.INT: parse_number,
+    Kind.FLOAT: parse_number,
+    Kind.BOOL: parse_bool,
+    Kind.DATE: parse_date,
+    Kind.DATETIME: parse_datetime,
+    Kind.ENUM: parse_enum,
+    Kind.JSON: parse_json,
+}

@@ -1,0 +1,224 @@
+"""Ingest files of the data contract into the lake: validate, quarantine, de-duplicate, write atomically.
+
+Every run ends with a summary where, for each table, read = accepted + quarantined, split by reason. All
+headers are checked before anything is written, so a missing required column stops the run with nothing
+half-done. Tables without a key stream through in batches (a file larger than memory is fine); keyed
+tables are gathered to drop duplicate keys (the last row wins, the others are quarantined).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from callwise.ingest.readers import SUFFIXES, Source, SourceError, open_source
+from callwise.ingest.validate import canonical_columns, check_batch, check_header, duplicate_mask, raw_lines
+from callwise.lake import Lake
+from callwise.schema.contract import TABLES, Table
+
+QUARANTINE_COLUMNS = ("line", "reason", "column", "raw")
+
+
+class IngestError(ValueError):
+    """The run cannot go on (unreadable file, missing column …); nothing has been written."""
+
+
+@dataclass
+class TableSummary:
+    table: str
+    source: str
+    read: int = 0
+    accepted: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    quarantine_file: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    tables: list[TableSummary]
+    skipped: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        reasons: Counter[str] = Counter()
+        for t in self.tables:
+            reasons.update(t.reasons)
+        return {
+            "read": sum(t.read for t in self.tables),
+            "accepted": sum(t.accepted for t in self.tables),
+            "quarantined": sum(t.quarantined for t in self.tables),
+            "reasons": dict(sorted(reasons.items())),
+            "tables": [asdict(t) for t in self.tables],
+            "skipped": self.skipped,
+        }
+
+
+def find_sources(directory: str | Path) -> dict[str, Path]:
+    """Contract tables found in a directory, by file name (``customers.csv``, ``contacts.xlsx`` …)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise IngestError(f"{directory}: not a directory")
+    found: dict[str, Path] = {}
+    for path in sorted(directory.iterdir()):
+        name = path.name.lower().split(".")[0]
+        if path.is_file() and name in TABLES and path.suffix.lower() in SUFFIXES:
+            if name in found:
+                raise IngestError(f"{directory}: table {name!r} is given twice ({found[name].name}, {path.name})")
+            found[name] = path
+    if not found:
+        raise IngestError(f"{directory}: no file is named after a table ({', '.join(TABLES)})")
+    return found
+
+
+def ingest_directory(directory: str | Path, lake: Lake, quarantine_dir: str | Path) -> IngestSummary:
+    """Ingest every contract table found in ``directory``."""
+    found = find_sources(directory)
+    skipped = sorted(
+        p.name for p in Path(directory).iterdir() if p.is_file() and p not in found.values() and p.name[0] != "."
+    )
+    return ingest_files(found, lake, quarantine_dir, skipped)
+
+
+def ingest_files(
+    files: dict[str, Path], lake: Lake, quarantine_dir: str | Path, skipped: list[str] | None = None
+) -> IngestSummary:
+    """Ingest ``{table: file}``; every header is checked before the first table is written."""
+    sources = {}
+    for table, path in files.items():
+        if table not in TABLES:
+            raise IngestError(f"{path}: unknown table {table!r}; the contract has {', '.join(TABLES)}")
+        try:
+            source = open_source(path)
+            check_header(TABLES[table], source.columns, str(path))
+        except (SourceError, ValueError) as exc:
+            raise IngestError(str(exc)) from exc
+        sources[table] = source
+    summaries = []
+    for table, source in sources.items():
+        try:
+            summaries.append(_ingest_one(TABLES[table], source, lake, Path(quarantine_dir)))
+        except SourceError as exc:
+            raise IngestError(str(exc)) from exc
+    return IngestSummary(summaries, skipped or [])
+
+
+def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path) -> TableSummary:
+    summary = TableSummary(table.name, str(source.path))
+    rejected: list[pa.Table] = []
+    quarantine_file = quarantine_dir / f"{table.name}.csv"
+    quarantine_file.unlink(missing_ok=True)
+
+    def checked() -> Iterator[tuple[pa.Table, pa.Table]]:
+        """(accepted typed rows, the same rows as read) batch by batch; rejects are collected on the side."""
+        first_row = 0
+        for batch in source.batches():
+            lines = source.lines(first_row, batch.num_rows)
+            first_row += batch.num_rows
+            batch, lines = _without_blank_rows(batch, lines)
+            result = check_batch(table, batch, lines, source.delimiter or ",")
+            rejected.append(result.rejected)
+            ok = ~np.isin(lines, result.rejected.column("line").to_numpy())
+            originals = pa.Table.from_batches([batch]).append_column("_line", pa.array(lines)).filter(pa.array(ok))
+            yield result.accepted, originals
+        malformed = [m for m in source.malformed if not m.blank]
+        if malformed:
+            rejected.append(_malformed_table(malformed))
+
+    schema = _lake_schema(table, source)
+    if table.key:
+        accepted, originals = _gather(checked(), schema)
+        accepted = _drop_duplicates(table, accepted, originals, rejected, source.delimiter or ",")
+        lake.write(table.name, accepted)
+        summary.accepted = accepted.num_rows
+    else:
+
+        def stream() -> Iterator[pa.RecordBatch]:
+            for accepted, _ in checked():
+                summary.accepted += accepted.num_rows
+                yield from accepted.select(schema.names).cast(schema).to_batches()
+
+        lake.write(table.name, stream(), schema)
+
+    bad = pa.concat_tables(rejected) if rejected else _empty_quarantine()
+    summary.quarantined = bad.num_rows
+    summary.read = summary.accepted + summary.quarantined
+    summary.reasons = dict(sorted(Counter(bad.column("reason").to_pylist()).items()))
+    if bad.num_rows:
+        quarantine_dir.mkdir(parents=True, exist_ok=True)
+        bad = bad.sort_by("line")
+        with quarantine_file.open("wb") as f:
+            f.write(b"\xef\xbb\xbf")  # BOM: Excel opens the quarantine file in the right encoding
+            pacsv.write_csv(bad, f)
+        summary.quarantine_file = str(quarantine_file)
+    return summary
+
+
+def _without_blank_rows(batch: pa.RecordBatch, lines: np.ndarray) -> tuple[pa.RecordBatch, np.ndarray]:
+    """Drop rows with every cell empty (blank lines in a CSV): layout, not data."""
+    filled = np.zeros(batch.num_rows, dtype=bool)
+    for column in batch.columns:
+        filled |= np.asarray(pc.is_valid(column), dtype=bool)
+    if filled.all():
+        return batch, lines
+    return batch.filter(pa.array(filled)), lines[filled]
+
+
+def _lake_schema(table: Table, source: Source) -> pa.Schema:
+    names = canonical_columns(source.columns)
+    contract = table.arrow_schema(names)
+    extras = [pa.field(n, pa.string()) for n in names if n not in contract.names]
+    return pa.schema([*(contract.field(n) for n in names if n in contract.names), *extras])
+
+
+def _gather(batches: Iterator[tuple[pa.Table, pa.Table]], schema: pa.Schema) -> tuple[pa.Table, pa.Table]:
+    accepted, originals = [], []
+    for typed, original in batches:
+        accepted.append(typed.select(schema.names).cast(schema))
+        originals.append(original)
+    if not accepted:
+        return schema.empty_table(), pa.table({"_line": pa.array([], pa.int64())})
+    return pa.concat_tables(accepted), pa.concat_tables(originals, promote_options="permissive")
+
+
+def _drop_duplicates(
+    table: Table, accepted: pa.Table, originals: pa.Table, rejected: list[pa.Table], delimiter: str
+) -> pa.Table:
+    duplicate = duplicate_mask(accepted.select(list(table.key)))
+    if not duplicate.any():
+        return accepted
+    dup_rows = originals.filter(pa.array(duplicate))
+    lines = dup_rows.column("_line")
+    rejected.append(
+        pa.table(
+            {
+                "line": pc.cast(lines, pa.int64()),
+                "reason": pa.array(["duplicate_key"] * len(lines), pa.string()),
+                "column": pa.array([",".join(table.key)] * len(lines), pa.string()),
+                "raw": raw_lines(dup_rows.drop_columns(["_line"]), delimiter),
+            }
+        )
+    )
+    return accepted.filter(pa.array(~duplicate))
+
+
+def _malformed_table(rows: list) -> pa.Table:
+    return pa.table(
+        {
+            "line": pa.array([m.line for m in rows], pa.int64()),
+            "reason": pa.array(["malformed_row"] * len(rows), pa.string()),
+            "column": pa.array([None] * len(rows), pa.string()),
+            "raw": pa.array([m.text for m in rows], pa.string()),
+        }
+    )
+
+
+def _empty_quarantine() -> pa.Table:
+    return pa.table({c: pa.array([], pa.int64() if c == "line" else pa.string()) for c in QUARANTINE_COLUMNS})

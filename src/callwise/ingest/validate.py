@@ -1,0 +1,109 @@
+"""Check one batch of rows against a contract table: typed rows to keep, bad rows with a reason code.
+
+Reason codes (each has an ``ingest.reason.<code>`` message in zh and en):
+``missing_value`` a required cell is empty; ``bad_<kind>`` a cell could not be understood (``bad_phone``,
+``bad_date`` …); ``malformed_row`` the line does not split into the header's fields; ``duplicate_key``
+another row with the same key comes later in the file (the last one wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callwise.ingest.normalise import normalise
+from callwise.schema.contract import Table
+
+REASONS = (
+    "missing_value",
+    "bad_phone",
+    "bad_int",
+    "bad_float",
+    "bad_bool",
+    "bad_date",
+    "bad_datetime",
+    "bad_enum",
+    "bad_json",
+    "malformed_row",
+    "duplicate_key",
+)
+
+
+class MissingColumnError(ValueError):
+    """The file lacks a required column; the message names file and column."""
+
+
+@dataclass
+class Checked:
+    accepted: pa.Table
+    rejected: pa.Table  # line, reason, column, raw
+
+
+def canonical_columns(columns: list[str]) -> list[str]:
+    """Header cells as the contract spells them: trimmed, lower case, spaces and dashes as underscores."""
+    return [c.strip().lstrip("\ufeff").lower().replace(" ", "_").replace("-", "_") for c in columns]
+
+
+def check_header(table: Table, columns: list[str], source: str) -> None:
+    present = set(canonical_columns(columns))
+    duplicated = sorted({c for c in canonical_columns(columns) if canonical_columns(columns).count(c) > 1})
+    if duplicated:
+        raise MissingColumnError(f"{source}: column {duplicated[0]!r} appears more than once in the header")
+    for name in table.required:
+        if name not in present:
+            raise MissingColumnError(f"{source}: required column {name!r} of table {table.name!r} is missing")
+    for group in table.one_of:
+        if not present.intersection(group):
+            raise MissingColumnError(f"{source}: table {table.name!r} needs one of the columns {', '.join(group)}")
+
+
+def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarray, delimiter: str = ",") -> Checked:
+    """Normalise every contract column, keep extra columns as text, reject rows with any bad cell."""
+    names = canonical_columns(batch.schema.names)
+    n = batch.num_rows
+    reason = np.full(n, None, dtype=object)
+    bad_column = np.full(n, None, dtype=object)
+    out: dict[str, pa.Array] = {}
+    for spec in table.columns:
+        if spec.name not in names:
+            continue
+        values, bad = normalise(batch.column(names.index(spec.name)), spec)
+        missing = np.zeros(n, dtype=bool)
+        if not spec.nullable:  # an empty cell (not an unreadable one) in a column that must be filled
+            missing = np.asarray(pc.is_null(values), dtype=bool) & ~bad
+        first = (bad | missing) & (reason == None)  # noqa: E711 - elementwise on an object array
+        reason[first] = np.where(missing[first], "missing_value", f"bad_{spec.kind.value}")
+        bad_column[first] = spec.name
+        out[spec.name] = values
+    contract = {c.name for c in table.columns}
+    for i, name in enumerate(names):
+        if name not in contract:  # extra columns are kept as text and become features
+            out[name] = pc.cast(batch.column(i), pa.string())
+    typed = pa.table(out)
+    ok = reason == None  # noqa: E711
+    rejected = pa.table(
+        {
+            "line": pa.array(lines[~ok], pa.int64()),
+            "reason": pa.array(reason[~ok], pa.string()),
+            "column": pa.array(bad_column[~ok], pa.string()),
+            "raw": raw_lines(batch.filter(pa.array(~ok)), delimiter),
+        }
+    )
+    return Checked(typed.filter(pa.array(ok)), rejected)
+
+
+def raw_lines(batch: pa.RecordBatch | pa.Table, delimiter: str = ",") -> pa.Array:
+    """Rows written back as one delimited line each, as they were read (before any normalising)."""
+    if batch.num_rows == 0:
+        return pa.array([], pa.string())
+    cells = [pc.fill_null(pc.cast(batch.column(i), pa.string()), "") for i in range(batch.num_columns)]
+    return pc.binary_join_element_wise(*cells, delimiter)
+
+
+def duplicate_mask(keys: pa.Table) -> np.ndarray:
+    """True for every row whose key appears again later (keep the last occurrence)."""
+    frame = keys.to_pandas()
+    return frame.duplicated(keep="last").to_numpy()

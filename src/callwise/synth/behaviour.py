@@ -1,0 +1,130 @@
+"""The hidden behaviour of the synthetic bank: who answers when, who buys what, whom a call persuades.
+
+Everything a model could learn is caused here and shows only indirectly in the tables: answering depends
+on hour-of-week and life situation; buying depends on needs that show in transactions (a windfall inflow),
+app browsing and holdings; and each customer has a response type (persuadable, sure thing, lost cause,
+sleeping dog) that decides what a call changes. The same functions produce the past campaigns and the
+ground truth in ``_truth/``, so the truth is exactly what generated the data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callwise.synth.people import SEGMENTS
+
+HOURS_OF_WEEK = 168
+LEGAL_HOURS = tuple(range(9, 21))  # 09:00–20:59, the default policy window
+TYPES = ("persuadable", "sure_thing", "lost_cause", "sleeping_dog")
+# What a call adds to the log-odds of buying, by response type (sleeping dogs are put off).
+CALL_EFFECT = np.array([1.6, 0.15, 0.1, -0.8])
+TYPE_OFFSET = np.array([-0.3, 1.6, -1.4, -0.2])  # log-odds without a call
+CATEGORY_BASE = {"deposit": -4.2, "wealth": -4.6, "fund": -5.2, "insurance": -5.6, "credit_card": -5.0, "loan": -5.4}
+ATTEMPTS = 3  # attempts per customer per campaign, at random legal hours (how past campaigns were dialled)
+
+
+def _hour_curve(weekday: dict[range, float], weekend: dict[range, float], rest: float = 0.04) -> np.ndarray:
+    curve = np.full(HOURS_OF_WEEK, rest)
+    for day in range(7):
+        for hours, p in (weekday if day < 5 else weekend).items():
+            curve[day * 24 + np.array(hours)] = p
+    return curve
+
+
+# Probability of answering by hour-of-week (Monday 00:00 = 0) for each life situation.
+ANSWER_PROFILES = {
+    "retiree": _hour_curve({range(9, 12): 0.55, range(12, 14): 0.25, range(14, 18): 0.5, range(18, 21): 0.3},
+                           {range(9, 12): 0.45, range(12, 18): 0.4, range(18, 21): 0.25}),
+    "office_worker": _hour_curve({range(9, 12): 0.1, range(12, 14): 0.42, range(14, 18): 0.1, range(18, 21): 0.5},
+                                 {range(9, 11): 0.25, range(11, 21): 0.45}),
+    "self_employed": _hour_curve({range(9, 12): 0.3, range(12, 14): 0.18, range(14, 18): 0.35, range(18, 21): 0.25},
+                                 {range(9, 21): 0.28}),
+    "civil_servant": _hour_curve({range(9, 12): 0.12, range(12, 14): 0.38, range(14, 17): 0.1, range(17, 21): 0.5},
+                                 {range(9, 21): 0.42}),
+    "student": _hour_curve({range(9, 17): 0.08, range(17, 21): 0.42}, {range(9, 12): 0.15, range(12, 21): 0.38}),
+    "homemaker": _hour_curve({range(9, 12): 0.48, range(12, 14): 0.2, range(14, 17): 0.46, range(17, 21): 0.2},
+                             {range(9, 21): 0.3}),
+    "farmer": _hour_curve({range(9, 12): 0.15, range(12, 14): 0.4, range(14, 18): 0.15, range(18, 21): 0.45},
+                          {range(9, 12): 0.15, range(12, 14): 0.4, range(14, 18): 0.15, range(18, 21): 0.45}),
+}  # fmt: skip
+PROFILE_MATRIX = np.stack([ANSWER_PROFILES[s[0]] for s in SEGMENTS])  # segments × 168
+
+
+def legal_hours_of_week() -> np.ndarray:
+    return np.array([d * 24 + h for d in range(7) for h in LEGAL_HOURS])
+
+
+def draw_latent(traits: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Hidden per-customer traits: answer scale, response type, category appetites, digital affinity."""
+    n = len(traits["age"])
+    seg, age, income, risk = traits["segment"], traits["age"], traits["income"], traits["risk"]
+    log_income = np.log(np.maximum(income, 500) / 8_000)
+    # Response type depends a little on what can be seen (middle-aged, mid-income are more persuadable;
+    # older customers who already complained are more often sleeping dogs) and mostly on what cannot.
+    mid_age = np.exp(-(((age - 42) / 14) ** 2))
+    logits = np.stack(
+        [
+            0.2 + 0.9 * mid_age + 0.3 * (log_income > 0),
+            -0.9 + 0.6 * log_income,
+            0.7 - 0.6 * mid_age + 0.4 * (seg == 4),
+            -1.0 + 0.6 * (age > 65) + 0.4 * (seg == 1),
+        ],
+        axis=1,
+    ) + rng.gumbel(size=(n, 4))
+    kind = logits.argmax(axis=1)
+    appetite = {
+        "deposit": 0.35 * (age > 50) + 0.2 * log_income,
+        "wealth": 0.55 * log_income + 0.5 * np.exp(-(((age - 48) / 15) ** 2)) + 0.15 * (risk >= 2),
+        "fund": 0.5 * log_income + 0.35 * (risk - 3) - 0.02 * np.maximum(age - 45, 0),
+        "insurance": 0.3 * ((age > 30) & (age < 55)) + 0.2 * log_income,
+        "credit_card": 0.4 * ((age > 22) & (age < 40)) + 0.2 * log_income,
+        "loan": 0.3 * ((age > 25) & (age < 45)) - 0.1 * log_income,
+    }
+    hidden = rng.normal(0, 0.45, n)  # taste no table records
+    return {
+        "answer_scale": 2 * rng.beta(5, 5, n),
+        "type": kind,
+        "appetite": {k: v + hidden for k, v in appetite.items()},
+        "digital": np.clip(rng.beta(2, 2, n) * (1.6 - 0.015 * np.maximum(age - 30, 0)), 0.02, 1.5),
+        "windfall_day": np.where(rng.random(n) < 0.4, rng.integers(0, 365, n), -10_000),
+    }
+
+
+def answer_probability(segment: np.ndarray, scale: np.ndarray, hour_of_week: np.ndarray) -> np.ndarray:
+    """p(answer) for each customer at the given hour-of-week (arrays of the same length, or broadcast)."""
+    return np.clip(PROFILE_MATRIX[segment, hour_of_week] * scale, 0.0, 0.95)
+
+
+def mean_legal_answer(segment: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Average p(answer) over legal hours: a dialler that picks hours at random."""
+    legal = legal_hours_of_week()
+    return np.clip(PROFILE_MATRIX[:, legal][segment] * scale[:, None], 0, 0.95).mean(axis=1)
+
+
+def buy_logit(
+    latent: dict, category: str, windfall_recent: np.ndarray, views_recent: np.ndarray, holds_related: np.ndarray
+) -> np.ndarray:
+    """Log-odds of buying a product of ``category`` in the next 30 days without a call."""
+    return (
+        CATEGORY_BASE[category]
+        + latent["appetite"][category]
+        + TYPE_OFFSET[latent["type"]]
+        + (1.3 if category in ("wealth", "deposit", "fund") else 0.2) * windfall_recent
+        + 0.55 * np.minimum(views_recent, 3)
+        + 0.35 * holds_related
+    )
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def conversion_probabilities(logit_nocall: np.ndarray, latent: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(p buy if the call is answered, p buy with no call)."""
+    return sigmoid(logit_nocall + CALL_EFFECT[latent["type"]]), sigmoid(logit_nocall)
+
+
+def complaint_probability(latent: dict, attempts_so_far: np.ndarray) -> np.ndarray:
+    """Chance an answered call ends in a complaint: sleeping dogs, and everyone called too often."""
+    base = np.where(latent["type"] == 3, 0.05, 0.006)
+    return np.clip(base * (1 + 0.9 * attempts_so_far), 0, 0.5)

@@ -1,0 +1,51 @@
+"""Read the synthetic bank's ground truth (``_truth/``): what a perfect model would know.
+
+Only evaluation code reads this; nothing that builds a list may (the truth is never in the tables).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Truth:
+    customers: pd.DataFrame  # index customer_id: segment, answer_scale, response_type, p_answer_any_attempt
+    conversion: pd.DataFrame  # index customer_id: p_call__<product>, p_nocall__<product>
+    profiles: pd.DataFrame  # index segment, columns hour_of_week 0..167: p(answer) before the customer's scale
+    meta: dict[str, Any]
+
+
+def load_truth(truth_dir: str | Path) -> Truth:
+    truth_dir = Path(truth_dir)
+    if not (truth_dir / "meta.json").exists():
+        raise FileNotFoundError(f"{truth_dir}: not a synthetic bank's _truth directory (no meta.json)")
+    profiles = pd.read_parquet(truth_dir / "answer_profiles.parquet")
+    return Truth(
+        customers=pd.read_parquet(truth_dir / "customers.parquet").set_index("customer_id"),
+        conversion=pd.read_parquet(truth_dir / "conversion.parquet").set_index("customer_id"),
+        profiles=profiles.pivot(index="segment", columns="hour_of_week", values="p_answer"),
+        meta=json.loads((truth_dir / "meta.json").read_text(encoding="utf-8")),
+    )
+
+
+def conversion_probability(truth: Truth, customer_ids: Any, product_id: str, called: bool = True) -> np.ndarray:
+    """True p(buy within the horizon) on the list date, if called (up to 3 attempts) or not."""
+    column = f"{'p_call' if called else 'p_nocall'}__{product_id}"
+    if column not in truth.conversion.columns:
+        raise KeyError(f"the truth has no product {product_id!r}")
+    return truth.conversion[column].reindex(pd.Index(customer_ids)).to_numpy(dtype=float)
+
+
+def answer_probability(truth: Truth, customer_ids: Any, hours_of_week: Any) -> np.ndarray:
+    """True p(answer) per customer (rows) and hour-of-week (columns, Monday 00:00 = 0)."""
+    people = truth.customers.reindex(pd.Index(customer_ids))
+    hours = np.atleast_1d(np.asarray(hours_of_week))
+    base = truth.profiles.reindex(people["segment"]).to_numpy()[:, hours]
+    return np.clip(base * people["answer_scale"].to_numpy()[:, None], 0.0, 0.95)
