@@ -71,7 +71,7 @@ def run_pipeline(
     files = write_list(result, out / "lists" / campaign.campaign_id)
     truth = compare_with_truth(result, bank / "_truth", seed=seed)
     if evaluate:
-        from callwise.lists.report import render_list_report
+        from callwise.report import render_list_report
 
         for lang in langs:
             path = out / "report" / f"call_list_{lang}.html"

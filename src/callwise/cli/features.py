@@ -1,7 +1,42 @@
-"""CLI: features (to be filled in)."""
+"""CLI: `callwise features build` — customer features as of a cutoff, written to the lake."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from callwise.cli._output import emit, fail
+from callwise.settings import get_settings
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    features = typer.Typer(no_args_is_help=True, help="As-of customer features.")
+    app.add_typer(features, name="features")
+
+    @features.command("build")
+    def build(
+        cutoff: Annotated[str, typer.Option(help="Features from rows strictly before this date (YYYY-MM-DD).")],
+        product: Annotated[str | None, typer.Option(help="Add product features for this product_id.")] = None,
+        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
+        name: Annotated[str, typer.Option(help="Lake table to write.")] = "features",
+        as_json: Annotated[bool, typer.Option("--json", help="Print a summary as JSON.")] = False,
+    ) -> None:
+        """Compute every feature as of the cutoff and store it as a lake table."""
+        from callwise.features import customer_features, materialize
+        from callwise.lake import Lake
+
+        try:
+            moment = datetime.combine(date.fromisoformat(cutoff), time.min)
+        except ValueError:
+            fail(f"--cutoff {cutoff!r} is not a date like 2026-07-01")
+        settings = get_settings()
+        store = Lake(lake or settings.data_dir / "lake", settings.engine)
+        try:
+            table = materialize(customer_features(store, moment, product))
+        except FileNotFoundError as exc:
+            fail(str(exc))
+        path = store.write(name, table)
+        emit({"rows": table.num_rows, "features": table.num_columns - 1, "cutoff": cutoff, "table": str(path)}, as_json)

@@ -1,7 +1,46 @@
-"""CLI: ingest (to be filled in)."""
+"""CLI: `callwise ingest` — files of the data contract into the lake, with a quarantine for bad rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from callwise.cli._output import emit, fail
+from callwise.settings import get_settings
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command("ingest")
+    def ingest(
+        source: Annotated[Path, typer.Argument(help="A directory of table files, or one file (with --table).")],
+        table: Annotated[str | None, typer.Option(help="Table name when SOURCE is one file.")] = None,
+        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
+        quarantine: Annotated[
+            Path | None, typer.Option(help="Where rejected rows go (default: <lake>/../quarantine).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+    ) -> None:
+        """Validate, normalise and de-duplicate; read = accepted + quarantined for every table."""
+        from callwise.ingest import IngestError, ingest_directory, ingest_files
+        from callwise.lake import Lake
+
+        settings = get_settings()
+        lake_dir = lake or settings.data_dir / "lake"
+        quarantine_dir = quarantine or lake_dir.parent / "quarantine"
+        store = Lake(lake_dir, settings.engine)
+        try:
+            if source.is_dir():
+                summary = ingest_directory(source, store, quarantine_dir)
+            else:
+                name = table or source.name.split(".")[0].lower()
+                summary = ingest_files({name: source}, store, quarantine_dir)
+        except IngestError as exc:
+            fail(str(exc))
+        result = summary.to_dict()
+        lines = [
+            f"  {t['table']:<18}{t['read']:>10,} read {t['accepted']:>10,} ok {t['quarantined']:>8,} quarantined"
+            for t in result["tables"]
+        ]
+        emit(result, as_json, human="\n".join(lines) + f"\n→ {lake_dir}")

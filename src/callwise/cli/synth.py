@@ -1,7 +1,30 @@
-"""CLI: synth (to be filled in)."""
+"""CLI: `callwise synth` — a synthetic bank with known ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from callwise.cli._output import emit, fail
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command("synth")
+    def synth(
+        out: Annotated[Path, typer.Option(help="Directory for the tables (and _truth/).")],
+        customers: Annotated[int, typer.Option(min=100, help="Number of customers.")] = 50_000,
+        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 7,
+        fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+        as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    ) -> None:
+        """Write every contract table of a synthetic bank, and the truth behind it to OUT/_truth/."""
+        from callwise.synth import synthesize
+
+        try:
+            manifest = synthesize(out, customers=customers, seed=seed, fmt=fmt)
+        except ValueError as exc:
+            fail(str(exc))
+        rows = "\n".join(f"  {name:<18}{n:>12,}" for name, n in manifest["rows"].items())
+        emit(manifest, as_json, human=f"{out}\n{rows}\ntruth → {manifest['truth']}")

@@ -1,1 +1,5 @@
-"""report stage."""
+"""Reports people read: single-file HTML with inline SVG charts, in zh-CN and English."""
+
+from callwise.report.render import render_list_report, render_model_report
+
+__all__ = ["render_list_report", "render_model_report"]

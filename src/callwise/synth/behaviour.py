@@ -33,20 +33,29 @@ def _hour_curve(weekday: dict[range, float], weekend: dict[range, float], rest: 
 
 # Probability of answering by hour-of-week (Monday 00:00 = 0) for each life situation.
 ANSWER_PROFILES = {
-    "retiree": _hour_curve({range(9, 12): 0.55, range(12, 14): 0.25, range(14, 18): 0.5, range(18, 21): 0.3},
-                           {range(9, 12): 0.45, range(12, 18): 0.4, range(18, 21): 0.25}),
-    "office_worker": _hour_curve({range(9, 12): 0.1, range(12, 14): 0.42, range(14, 18): 0.1, range(18, 21): 0.5},
-                                 {range(9, 11): 0.25, range(11, 21): 0.45}),
-    "self_employed": _hour_curve({range(9, 12): 0.3, range(12, 14): 0.18, range(14, 18): 0.35, range(18, 21): 0.25},
-                                 {range(9, 21): 0.28}),
-    "civil_servant": _hour_curve({range(9, 12): 0.12, range(12, 14): 0.38, range(14, 17): 0.1, range(17, 21): 0.5},
-                                 {range(9, 21): 0.42}),
+    "retiree": _hour_curve(
+        {range(9, 12): 0.55, range(12, 14): 0.25, range(14, 18): 0.5, range(18, 21): 0.3},
+        {range(9, 12): 0.45, range(12, 18): 0.4, range(18, 21): 0.25},
+    ),
+    "office_worker": _hour_curve(
+        {range(9, 12): 0.1, range(12, 14): 0.42, range(14, 18): 0.1, range(18, 21): 0.5},
+        {range(9, 11): 0.25, range(11, 21): 0.45},
+    ),
+    "self_employed": _hour_curve(
+        {range(9, 12): 0.3, range(12, 14): 0.18, range(14, 18): 0.35, range(18, 21): 0.25}, {range(9, 21): 0.28}
+    ),
+    "civil_servant": _hour_curve(
+        {range(9, 12): 0.12, range(12, 14): 0.38, range(14, 17): 0.1, range(17, 21): 0.5}, {range(9, 21): 0.42}
+    ),
     "student": _hour_curve({range(9, 17): 0.08, range(17, 21): 0.42}, {range(9, 12): 0.15, range(12, 21): 0.38}),
-    "homemaker": _hour_curve({range(9, 12): 0.48, range(12, 14): 0.2, range(14, 17): 0.46, range(17, 21): 0.2},
-                             {range(9, 21): 0.3}),
-    "farmer": _hour_curve({range(9, 12): 0.15, range(12, 14): 0.4, range(14, 18): 0.15, range(18, 21): 0.45},
-                          {range(9, 12): 0.15, range(12, 14): 0.4, range(14, 18): 0.15, range(18, 21): 0.45}),
-}  # fmt: skip
+    "homemaker": _hour_curve(
+        {range(9, 12): 0.48, range(12, 14): 0.2, range(14, 17): 0.46, range(17, 21): 0.2}, {range(9, 21): 0.3}
+    ),
+    "farmer": _hour_curve(
+        {range(9, 12): 0.15, range(12, 14): 0.4, range(14, 18): 0.15, range(18, 21): 0.45},
+        {range(9, 12): 0.15, range(12, 14): 0.4, range(14, 18): 0.15, range(18, 21): 0.45},
+    ),
+}
 PROFILE_MATRIX = np.stack([ANSWER_PROFILES[s[0]] for s in SEGMENTS])  # segments × 168
 
 

@@ -1,0 +1,159 @@
+"""The one small interface every response model has (scikit-learn style), and saving without pickle.
+
+``fit(X, y)`` → self; ``predict_proba(X)``; ``explain(X, top)`` → each row's top reasons (the features that
+raise its score most); ``importance()``; ``save(dir, card)`` writes JSON (and LightGBM's own model text),
+never pickle, plus ``model_card.json``. ``load_model(dir)`` reads any of them back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+import callwise
+from callwise.models.frame import check_target, learn_categories, prepare
+
+CARD = "model_card.json"
+STATE = "state.json"
+
+
+class ModelFileError(ValueError):
+    """A model directory that cannot be loaded; the message names the directory."""
+
+
+class ResponseModel(ClassifierMixin, BaseEstimator):
+    """Base class: preparation of inputs, explanations, persistence. Subclasses fit and predict log-odds."""
+
+    name: ClassVar[str] = "base"
+
+    # --- what a subclass provides -------------------------------------------------------------
+    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _log_odds(self, X: pd.DataFrame) -> np.ndarray:
+        raise NotImplementedError
+
+    def _contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """Per row and feature, how much the feature moves the log-odds (rows × features)."""
+        raise NotImplementedError
+
+    def _state(self, directory: Path) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _restore(self, state: dict[str, Any], directory: Path) -> None:
+        raise NotImplementedError
+
+    # --- the interface ---------------------------------------------------------------------------
+    def fit(self, X: pd.DataFrame, y: Any) -> ResponseModel:
+        X = _as_frame(X)
+        y = check_target(y)
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.categories_ = learn_categories(X)
+        self.classes_ = np.array([0, 1])
+        self._fit(self._prepare(X), y)
+        self.name_ = self.name
+        return self
+
+    def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
+        return prepare(_as_frame(X), list(self.feature_names_in_), self.categories_)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "feature_names_in_")
+        p = 1 / (1 + np.exp(-self._log_odds(self._prepare(X))))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    def explain(self, X: pd.DataFrame, top: int = 3) -> pd.DataFrame:
+        """``reason_i`` (feature name, or None) and ``contribution_i`` for the ``top`` strongest push-ups."""
+        check_is_fitted(self, "feature_names_in_")
+        contributions = self._contributions(self._prepare(X))
+        order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
+        values = np.take_along_axis(contributions, order, axis=1)
+        names = np.asarray(self.feature_names_in_, dtype=object)[order]
+        out = {}
+        for i in range(order.shape[1]):
+            out[f"reason_{i + 1}"] = np.where(values[:, i] > 0, names[:, i], None)
+            out[f"contribution_{i + 1}"] = np.round(values[:, i], 6)
+        return pd.DataFrame(out, index=_as_frame(X).index)
+
+    def importance(self) -> pd.Series:
+        """How much each feature matters overall (model-specific scale), largest first."""
+        raise NotImplementedError
+
+    def save(self, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
+        check_is_fitted(self, "feature_names_in_")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {
+            "model": self.name,
+            "params": self.get_params(),
+            "features": list(self.feature_names_in_),
+            "categories": self.categories_,
+            "state": self._state(directory),
+        }
+        _write_json(directory / STATE, state)
+        model_card = {
+            "model": self.name,
+            "callwise_version": callwise.__version__,
+            "params": self.get_params(),
+            "features": list(self.feature_names_in_),
+            "n_features": int(self.n_features_in_),
+            "top_features": self.importance().head(15).round(6).to_dict(),
+            **(card or {}),
+        }
+        _write_json(directory / CARD, model_card)
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> ResponseModel:
+        directory = Path(directory)
+        state = _read_json(directory / STATE)
+        model = cls(**state["params"])
+        model.feature_names_in_ = np.array(state["features"], dtype=object)
+        model.n_features_in_ = len(state["features"])
+        model.categories_ = state["categories"]
+        model.classes_ = np.array([0, 1])
+        model.name_ = cls.name
+        model._restore(state["state"], directory)
+        return model
+
+
+def _as_frame(X: Any) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise ValueError("X must be a table (2-D)")
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default), "utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ModelFileError(f"{path.parent}: not a saved model (no {path.name})")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"{path}: damaged model file ({exc.msg} at line {exc.lineno})") from exc

@@ -1,0 +1,56 @@
+"""Score a table with a saved model: every input row back, with ``score``, ``rank`` and reasons in words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from callwise.models.base import ResponseModel
+from callwise.models.reasons import reason_text
+
+REASONS = 3
+
+
+def score_frame(model: ResponseModel, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``frame`` with score (p), rank (1 = best; ties by input order) and reason_1..3."""
+    features = frame[list(model.feature_names_in_)] if set(model.feature_names_in_) <= set(frame.columns) else None
+    if features is None:
+        missing = [c for c in model.feature_names_in_ if c not in frame.columns]
+        raise ValueError(f"the table lacks the model's columns: {', '.join(missing[:5])}")
+    p = model.predict_proba(features)[:, 1]
+    out = frame.copy()
+    out["score"] = np.round(p, 6)
+    rank = np.empty(len(p), dtype=np.int64)
+    rank[np.argsort(-p, kind="stable")] = np.arange(1, len(p) + 1)
+    out["rank"] = rank
+    reasons = model.explain(features, top=REASONS)
+    for i in range(1, REASONS + 1):
+        names = reasons[f"reason_{i}"].to_numpy()
+        values = [
+            features.iat[row, features.columns.get_loc(n)] if isinstance(n, str) else None
+            for row, n in enumerate(names)
+        ]
+        out[f"reason_{i}"] = [
+            reason_text(n, v, 0.0, lang) if isinstance(n, str) else "" for n, v in zip(names, values, strict=True)
+        ]
+    return out
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """CSV (UTF-8 with BOM, opens in Excel), Parquet or XLSX, by the file's extension."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    elif suffix in (".csv", ".txt"):
+        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    else:
+        raise ValueError(f"{path}: write .csv, .parquet or .xlsx")
+    return path

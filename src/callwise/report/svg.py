@@ -1,0 +1,122 @@
+"""Small inline SVG charts: reports are single HTML files that open anywhere, offline, with no scripts.
+
+Each function returns an ``<svg>`` string. Text is escaped; numbers are rounded so the same data give
+byte-identical reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+WIDTH, HEIGHT = 480, 300
+PAD = {"left": 56, "right": 16, "top": 16, "bottom": 44}
+COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c")
+
+
+def _frame(x_label: str, y_label: str, body: str, x_ticks: str, y_ticks: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" font-size="11" '
+        f'font-family="sans-serif">'
+        f'<rect x="{PAD["left"]}" y="{PAD["top"]}" width="{_pw()}" height="{_ph()}" fill="#fafafa" stroke="#e5e7eb"/>'
+        f"{x_ticks}{y_ticks}{body}"
+        f'<text x="{PAD["left"] + _pw() / 2}" y="{HEIGHT - 8}" text-anchor="middle">{escape(x_label)}</text>'
+        f'<text x="14" y="{PAD["top"] + _ph() / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {PAD["top"] + _ph() / 2})">{escape(y_label)}</text></svg>'
+    )
+
+
+def _pw() -> float:
+    return WIDTH - PAD["left"] - PAD["right"]
+
+
+def _ph() -> float:
+    return HEIGHT - PAD["top"] - PAD["bottom"]
+
+
+def _sx(x: float, lo: float, hi: float) -> float:
+    return round(PAD["left"] + (x - lo) / ((hi - lo) or 1) * _pw(), 2)
+
+
+def _sy(y: float, lo: float, hi: float) -> float:
+    return round(PAD["top"] + _ph() - (y - lo) / ((hi - lo) or 1) * _ph(), 2)
+
+
+def _ticks(lo: float, hi: float, axis: str, fmt: str = "{:.2g}", n: int = 5) -> str:
+    out = []
+    for i in range(n + 1):
+        v = lo + (hi - lo) * i / n
+        label = escape(fmt.format(v))
+        if axis == "x":
+            x = _sx(v, lo, hi)
+            out.append(f'<text x="{x}" y="{PAD["top"] + _ph() + 14}" text-anchor="middle">{label}</text>')
+        else:
+            y = _sy(v, lo, hi)
+            out.append(f'<line x1="{PAD["left"]}" x2="{PAD["left"] + _pw()}" y1="{y}" y2="{y}" stroke="#eee"/>')
+            out.append(f'<text x="{PAD["left"] - 4}" y="{y + 4}" text-anchor="end">{label}</text>')
+    return "".join(out)
+
+
+def line_chart(
+    series: dict[str, tuple[Sequence[float], Sequence[float]]],
+    x_label: str,
+    y_label: str,
+    x_range: tuple[float, float] = (0, 1),
+    y_range: tuple[float, float] | None = None,
+    fmt: str = "{:.0%}",
+    dashed: Sequence[str] = (),
+) -> str:
+    """Lines through (x, y) points, one per series, with a legend."""
+    ys = [v for _, y in series.values() for v in y]
+    lo, hi = y_range or (min(0.0, *ys), max(ys) if ys else 1.0)
+    body, legend = [], []
+    for i, (name, (x, y)) in enumerate(series.items()):
+        colour = COLOURS[i % len(COLOURS)]
+        points = " ".join(f"{_sx(a, *x_range)},{_sy(b, lo, hi)}" for a, b in zip(x, y, strict=True))
+        dash = ' stroke-dasharray="5 4"' if name in dashed else ""
+        body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="{points}"/>')
+        ly = PAD["top"] + 14 + 14 * i
+        legend.append(
+            f'<line x1="{PAD["left"] + 10}" x2="{PAD["left"] + 26}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
+            f'stroke-width="2"{dash}/><text x="{PAD["left"] + 30}" y="{ly}">{escape(name)}</text>'
+        )
+    return _frame(x_label, y_label, "".join(body + legend), _ticks(*x_range, "x", fmt), _ticks(lo, hi, "y", fmt))
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], x_label: str, y_label: str, fmt: str = "{:.2g}") -> str:
+    """Vertical bars, one per label."""
+    hi = max([*values, 0.0]) * 1.1 or 1.0
+    width = _pw() / max(len(values), 1)
+    bars, names = [], []
+    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
+        x = PAD["left"] + i * width + width * 0.15
+        y = _sy(v, 0, hi)
+        bottom = PAD["top"] + _ph()
+        bars.append(
+            f'<rect x="{round(x, 2)}" y="{y}" width="{round(width * 0.7, 2)}" height="{round(bottom - y, 2)}" '
+            f'fill="{COLOURS[0]}"><title>{escape(str(label))}: {escape(fmt.format(v))}</title></rect>'
+        )
+        names.append(
+            f'<text x="{round(x + width * 0.35, 2)}" y="{bottom + 14}" text-anchor="middle">{escape(str(label))}</text>'
+        )
+    return _frame(x_label, y_label, "".join(bars + names), "", _ticks(0, hi, "y", fmt))
+
+
+def hbar_chart(labels: Sequence[str], values: Sequence[float], fmt: str = "{:.1%}") -> str:
+    """Horizontal bars (importance, funnels): long labels stay readable."""
+    row, label_w = 20, 190
+    height = row * len(values) + 10
+    hi = max([*values, 0.0]) or 1.0
+    parts = []
+    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
+        y = 5 + i * row
+        w = round(v / hi * (WIDTH - label_w - 70), 2)
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(str(label)[:30])}</text>'
+            f'<rect x="{label_w}" y="{y + 2}" width="{w}" height="{row - 6}" fill="{COLOURS[0]}"/>'
+            f'<text x="{label_w + w + 4}" y="{y + 13}">{escape(fmt.format(v))}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" font-size="11" '
+        f'font-family="sans-serif">{"".join(parts)}</svg>'
+    )
