@@ -21,3 +21,17 @@ def uci_additional() -> Path:
 def uci_full() -> Path:
     assert UCI_FULL.exists(), f"real UCI data missing at {UCI_FULL}"
     return UCI_FULL
+
+
+@pytest.fixture(scope="session")
+def small_bank(tmp_path_factory) -> dict:
+    """A 4,000-customer synthetic bank, ingested into a lake (shared by the tests that only read it)."""
+    from callwise.ingest import ingest_directory
+    from callwise.lake import Lake
+    from callwise.synth import synthesize
+
+    root = tmp_path_factory.mktemp("bank")
+    manifest = synthesize(root / "bank", customers=4_000, seed=11)
+    lake = Lake(root / "lake", threads=2)
+    summary = ingest_directory(root / "bank", lake, root / "quarantine").to_dict()
+    return {"root": root, "bank": root / "bank", "lake": lake, "manifest": manifest, "ingest": summary}

@@ -7,7 +7,7 @@ engine and never writes SQL strings.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -41,9 +41,22 @@ NOT_FEATURES = {
 
 
 def _days_before(cutoff: datetime, column: ir.Value) -> ir.NumericValue:
-    """Whole days from ``column`` (a timestamp or date) to the cutoff."""
-    seconds = ibis.literal(cutoff).epoch_seconds() - column.cast("timestamp").epoch_seconds()
+    """Calendar days from ``column``'s day (a timestamp or date) to the cutoff's day."""
+    day = ibis.literal(datetime.combine(cutoff.date(), datetime.min.time()))
+    seconds = day.epoch_seconds() - column.cast("date").cast("timestamp").epoch_seconds()
     return (seconds / DAY_SECONDS).floor()
+
+
+def age_on(customers: ir.Table, day: date) -> ir.IntegerValue:
+    """Age in whole years on ``day``: from birth_date when known, else the age column."""
+    age = None
+    if "birth_date" in customers.columns:
+        b = customers.birth_date
+        birthday_to_come = (b.month() * 100 + b.day()) > (day.month * 100 + day.day)
+        age = day.year - b.year() - birthday_to_come.ifelse(1, 0)
+    if "age" in customers.columns:
+        age = customers.age if age is None else age.fill_null(customers.age)
+    return age if age is not None else ibis.null("int64")
 
 
 def _since(table: ir.Table, column: str, cutoff: datetime, days: int | None = None) -> ir.Table:
@@ -93,11 +106,8 @@ def _category(lake: Lake, product_id: str) -> str | None:
 def _demographics(c: ir.Table, cutoff: datetime) -> ir.Table:
     columns = c.columns
     values: dict[str, ir.Value] = {}
-    if "birth_date" in columns:
-        age = (_days_before(cutoff, c.birth_date) / 365.25).floor()
-        values["age"] = age.fill_null(c.age) if "age" in columns else age
-    elif "age" in columns:
-        values["age"] = c.age
+    if "birth_date" in columns or "age" in columns:
+        values["age"] = age_on(c, cutoff.date())
     if "opened_at" in columns:
         values["tenure_days"] = _days_before(cutoff, c.opened_at)
     if "income_monthly" in columns:

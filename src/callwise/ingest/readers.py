@@ -27,6 +27,7 @@ SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + JSONL_SUFFIXES
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 1 << 20
 BATCH_ROWS = 500_000
+CSV_BLOCK_BYTES = 64 << 20  # one CSV batch: large enough to be fast, small enough to stream
 
 
 class SourceError(ValueError):
@@ -160,7 +161,7 @@ def _csv_batches(source: Source, as_text: bool) -> Iterator[pa.RecordBatch]:
         encoding="utf8" if source.encoding == "utf-8" else source.encoding,
         skip_rows=1,
         column_names=source.columns,
-        block_size=64 << 20,
+        block_size=CSV_BLOCK_BYTES,
         use_threads=False,
     )
     parse = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False)

@@ -14,6 +14,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from callwise.features.asof import age_on
 from callwise.lake import Lake
 
 # Rule order = funnel order. Each code has an `exclusion.<code>` message in zh and en.
@@ -29,18 +30,6 @@ RULES: tuple[str, ...] = (
 )
 
 
-def _age(customers: ibis.Table, on: date) -> ibis.Value:
-    """Age in whole years on ``on``: from birth_date when known, else the age column."""
-    age = None
-    if "birth_date" in customers.columns:
-        b = customers.birth_date
-        birthday_to_come = (b.month() * 100 + b.day()) > (on.month * 100 + on.day)
-        age = on.year - b.year() - birthday_to_come.ifelse(1, 0)
-    if "age" in customers.columns:
-        age = customers.age if age is None else age.fill_null(customers.age)
-    return age if age is not None else ibis.null("int64")
-
-
 def _flag(customers: ibis.Table, column: str, default: bool) -> ibis.Value:
     if column not in customers.columns:
         return ibis.literal(default)
@@ -50,7 +39,7 @@ def _flag(customers: ibis.Table, column: str, default: bool) -> ibis.Value:
 def exclusion_flags(lake: Lake, product: dict, on: date) -> pd.DataFrame:
     """One row per customer: ``customer_id`` and one boolean column per rule in :data:`RULES`."""
     c = lake.table("customers")
-    age = _age(c, on)
+    age = age_on(c, on)
     inactive = c.status.isin(["frozen", "deceased"]).fill_null(False) if "status" in c.columns else ibis.literal(False)
     min_age, max_age = product.get("min_age"), product.get("max_age")
     outside_product_ages = ibis.literal(False)

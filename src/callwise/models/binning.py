@@ -89,7 +89,7 @@ def _numeric_bins(x: np.ndarray, y: np.ndarray, max_bins: int, min_share: float,
         rates = np.array(events) / np.array(counts)
         _merge(edges, events, counts, int(np.argmin(np.abs(np.diff(rates)))))
     if monotonic:
-        rising = np.corrcoef(x, y)[0, 1] >= 0 if np.std(x) > 0 else True
+        rising = bool(np.corrcoef(x, y)[0, 1] >= 0) if np.std(x) > 0 and np.std(y) > 0 else True
         while len(counts) > 1:
             rates = np.array(events) / np.array(counts)
             steps = np.diff(rates) if rising else -np.diff(rates)
@@ -105,6 +105,9 @@ def fit_bins(x: pd.Series, y: np.ndarray, max_bins: int = 8, min_share: float = 
     numeric = pd.api.types.is_numeric_dtype(x) and not isinstance(x.dtype, pd.CategoricalDtype)
     present = x.notna().to_numpy()
     miss_events, miss_count = int(y[~present].sum()), int((~present).sum())
+    if numeric and not present.any():  # nothing but missing values: one bin
+        woe, iv = _woe(np.array([miss_events]), np.array([miss_count]), total_events, total)
+        return Bins(x.name, "numeric", woe=woe.tolist(), counts=[miss_count], events=[miss_events], iv=iv)
     if numeric:
         values = x.to_numpy(dtype=float)[present]
         best = None

@@ -32,6 +32,7 @@ def prepare(X: pd.DataFrame, columns: list[str], categories: dict[str, list[str]
     for c in columns:
         if c in categories:
             values = X[c].astype("str").where(X[c].notna())
+            values = values.where(values.isin(categories[c]))  # unseen at fit time: missing
             out[c] = pd.Categorical(values, categories=categories[c])
         else:
             out[c] = pd.to_numeric(X[c], errors="coerce").astype(np.float64)
