@@ -63,7 +63,8 @@ def build_list(campaign: Campaign, lake: Lake, model: Any) -> ListResult:
     clock.lap("eligibility")
 
     features = materialize(customer_features(lake, campaign.cutoff, product_id=campaign.product_id)).to_pandas()
-    features = features[features["customer_id"].isin(eligible_ids)].sort_values("customer_id", kind="stable")
+    eligible = pd.Index(eligible_ids).get_indexer(features["customer_id"]) >= 0
+    features = features[eligible].sort_values("customer_id", kind="stable")
     X = _model_input(features, model)
     clock.lap("features")
     p = model.predict_proba(X)[:, 1] if len(X) else np.empty(0)
@@ -116,9 +117,7 @@ def _model_input(features: pd.DataFrame, model: Any) -> pd.DataFrame:
 def _add_contact_and_reasons(
     listed: pd.DataFrame, lake: Lake, model: Any, X_by_id: pd.DataFrame, campaign: Campaign
 ) -> pd.DataFrame:
-    customers = lake.table("customers")
-    ids = listed["customer_id"].tolist()
-    phones = customers.filter(customers.customer_id.isin(ids)).select("customer_id", "phone").to_pandas()
+    phones = lake.table("customers").select("customer_id", "phone").to_pandas()
     listed = listed.merge(phones, on="customer_id", how="left", validate="one_to_one")
     listed["phone_masked"] = mask_phone(listed.pop("phone"))
     if listed.empty:

@@ -15,7 +15,8 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from callwise.models.base import ResponseModel
+from callwise.models.base import ResponseModel, _as_frame
+from callwise.models.frame import prepare_matrix
 
 BOOSTER_FILE = "booster.txt"
 
@@ -25,8 +26,8 @@ class LightGBMResponse(ResponseModel):
 
     def __init__(
         self,
-        n_estimators: int = 300,
-        learning_rate: float = 0.03,
+        n_estimators: int = 150,
+        learning_rate: float = 0.06,
         num_leaves: int = 15,
         min_child_samples: int = 50,
         subsample: float = 0.8,
@@ -69,27 +70,32 @@ class LightGBMResponse(ResponseModel):
             "verbose": -1,
         }
 
-    def _train(self, X: pd.DataFrame, y: np.ndarray) -> lgb.Booster:
-        data = lgb.Dataset(X, y, categorical_feature=list(self.categories_) or "auto", free_raw_data=True)
+    def _prepare(self, X: pd.DataFrame) -> np.ndarray:
+        return prepare_matrix(_as_frame(X), list(self.feature_names_in_), self.categories_)
+
+    def _train(self, X: np.ndarray, y: np.ndarray) -> lgb.Booster:
+        names = list(self.feature_names_in_)
+        categorical = [j for j, c in enumerate(names) if c in self.categories_]
+        data = lgb.Dataset(X, y, feature_name=names, categorical_feature=categorical, free_raw_data=True)
         return lgb.train(self._params(), data, num_boost_round=self.n_estimators)
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         self.booster_ = self._train(X, y)
         self.platt_ = (1.0, 0.0)
         if self.calibration and np.bincount(y).min() >= self.calibration_folds:
             margin = np.zeros(len(y))
             folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
             for train, held_out in folds.split(X, y):
-                booster = self._train(X.iloc[train], y[train])
-                margin[held_out] = booster.predict(X.iloc[held_out], raw_score=True)
+                booster = self._train(X[train], y[train])
+                margin[held_out] = booster.predict(X[held_out], raw_score=True)
             platt = LogisticRegression(C=1e4).fit(margin.reshape(-1, 1), y)
             self.platt_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
 
-    def _log_odds(self, X: pd.DataFrame) -> np.ndarray:
+    def _log_odds(self, X: np.ndarray) -> np.ndarray:
         a, b = self.platt_
         return a * self.booster_.predict(X, raw_score=True) + b
 
-    def _contributions(self, X: pd.DataFrame) -> np.ndarray:
+    def _contributions(self, X: np.ndarray) -> np.ndarray:
         # SHAP values on the margin, scaled by the calibration slope so they add up to the log-odds.
         return self.booster_.predict(X, pred_contrib=True)[:, :-1] * self.platt_[0]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
@@ -80,20 +81,27 @@ def holds_category(holdings: dict, n: int, categories: tuple[str, ...], day: int
 
 
 def transactions(
-    traits: dict, latent: dict, rng: np.random.Generator, start_day: int, days: int
-) -> tuple[pa.Table, int]:
-    """About five transactions per customer per month, salaries and pensions, and windfall inflows."""
-    n = len(traits["age"])
+    traits: dict, latent: dict, rng: np.random.Generator, start_day: int, days: int, chunk: int = 100_000
+) -> Iterator[pa.Table]:
+    """About five transactions per customer per month, salaries and pensions, and windfall inflows.
+
+    Yields one table per ``chunk`` customers, so a million customers' 60M+ rows never sit in memory at once.
+    """
+    for first in range(0, len(traits["age"]), chunk):
+        yield _transactions_of(
+            np.arange(first, min(first + chunk, len(traits["age"]))), traits, latent, rng, start_day, days
+        )
+
+
+def _transactions_of(
+    who: np.ndarray, traits: dict, latent: dict, rng: np.random.Generator, start_day: int, days: int
+) -> pa.Table:
     income, seg = traits["income"], traits["segment"]
-    counts = rng.poisson(5 * 12 * days / 365 * rng.gamma(4, 0.25, n))
-    cust = np.repeat(np.arange(n), counts)
+    counts = rng.poisson(5 * 12 * days / 365 * rng.gamma(4, 0.25, len(who)))
+    cust = np.repeat(who, counts)
     m = len(cust)
     inflow = rng.random(m) < 0.3
-    amount = np.where(
-        inflow,
-        income[cust] * rng.lognormal(-1.6, 0.9, m),
-        income[cust] * rng.lognormal(-2.6, 1.0, m),
-    )
+    amount = income[cust] * np.where(inflow, rng.lognormal(-1.6, 0.9, m), rng.lognormal(-2.6, 1.0, m))
     day = start_day + rng.integers(0, days, m)
     category = np.where(
         inflow, rng.integers(0, len(IN_CATEGORIES), m), len(IN_CATEGORIES) + rng.integers(0, len(OUT_CATEGORIES), m)
@@ -103,11 +111,11 @@ def transactions(
     )
 
     # Monthly salary (employees) or pension (retirees) on the 10th; a windfall for some customers.
-    paid = np.flatnonzero(np.isin(seg, [0, 1, 3]))
+    paid = who[np.isin(seg[who], [0, 1, 3])]
     months = np.arange(0, days, 30)
     pay_cust = np.repeat(paid, len(months))
     pay_day = start_day + np.tile(months, len(paid)) + 9
-    windfall = np.flatnonzero(latent["windfall_day"] >= 0)
+    windfall = who[latent["windfall_day"][who] >= 0]
     wind_amount = income[windfall] * rng.uniform(8, 40, len(windfall))
 
     all_cust = np.concatenate([cust, pay_cust, windfall])
@@ -119,7 +127,7 @@ def transactions(
     all_amount = np.round(np.concatenate([amount, income[pay_cust], wind_amount]), 2)
     all_channel = np.concatenate([channel, np.full(len(pay_cust) + len(windfall), 1)])
     seconds = (all_day - EPOCH) * DAY + rng.integers(7 * 3600, 23 * 3600, len(all_day))
-    table = pa.table(
+    return pa.table(
         {
             "customer_id": all_cust,  # replaced by the text id when written
             "ts": pa.array(seconds.astype("datetime64[s]")),
@@ -129,7 +137,6 @@ def transactions(
             "category": _text(labels, all_cat),
         }
     )
-    return table, len(all_cust)
 
 
 def events(latent: dict, traits: dict, rng: np.random.Generator, start_day: int, days: int) -> dict[str, np.ndarray]:
@@ -152,12 +159,12 @@ def events(latent: dict, traits: dict, rng: np.random.Generator, start_day: int,
     savings = np.array([j for j, p in enumerate(PRODUCTS) if p[2] in ("wealth", "fund", "deposit")])
     w_product = savings[rng.integers(0, len(savings), len(w_cust))]
     keep = w_day < start_day + days
-    return {
-        "customer": np.concatenate([cust, w_cust[keep]]),
-        "day": np.concatenate([day, w_day[keep]]),
-        "second": rng.integers(7 * 3600, 24 * 3600, m + keep.sum()),
-        "event": np.concatenate([kind, np.ones(keep.sum(), int)]),
-        "product": np.concatenate([product, w_product[keep]]),
+    return {  # compact types: at a million customers these arrays hold some 20M events
+        "customer": np.concatenate([cust, w_cust[keep]]).astype(np.int32),
+        "day": np.concatenate([day, w_day[keep]]).astype(np.int32),
+        "second": rng.integers(7 * 3600, 24 * 3600, m + keep.sum()).astype(np.int32),
+        "event": np.concatenate([kind, np.ones(keep.sum(), int)]).astype(np.int8),
+        "product": np.concatenate([product, w_product[keep]]).astype(np.int8),
     }
 
 
@@ -169,7 +176,7 @@ def _pick_products(appetite: np.ndarray, cust: np.ndarray, rng: np.random.Genera
 
 
 def events_table(ev: dict[str, np.ndarray]) -> pa.Table:
-    seconds = (ev["day"] - EPOCH) * DAY + ev["second"]
+    seconds = (ev["day"].astype(np.int64) - EPOCH) * DAY + ev["second"]
     ids = pa.array([p[0] for p in PRODUCTS] + [None], pa.string())
     return pa.table(
         {

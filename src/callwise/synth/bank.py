@@ -7,6 +7,7 @@ byte-identical files. All work is vectorised (NumPy, Arrow); 1M customers take a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -60,12 +61,10 @@ def synthesize(
     ids = people.column("customer_id")
 
     contacts = _contacts(history, ids)
-    tx, _ = transactions(traits, latent, rngs[5], start, days)
     tables = {
         "customers": _after_campaigns(people, contacts),
         "products": products_table(),
         "holdings": _holdings_table(holdings, ids, end),
-        "transactions": _with_ids(tx, ids),
         "events": _with_ids(events_table(ev), ids),
         "contacts": contacts,
         "conversions": _conversions(history, ids),
@@ -77,6 +76,8 @@ def synthesize(
     rows = {name: table.num_rows for name, table in tables.items()}
     for name, table in tables.items():
         _write(table, out, name, fmt, rngs[7] if name == "customers" else None)
+    chunks = (_with_ids(t, ids) for t in transactions(traits, latent, rngs[5], start, days))
+    rows["transactions"] = _write_stream(chunks, out, "transactions", fmt)
     list_day = end + timedelta(days=1)
     _write_truth(out / "_truth", ids, traits, latent, holdings, ev, start, list_day)
     manifest = {
@@ -221,6 +222,27 @@ def _write(table: pa.Table, out: Path, name: str, fmt: str, rng: np.random.Gener
         (out / "customers.csv").write_bytes(buffer.getvalue().to_pybytes().decode("utf-8").encode("gb18030"))
         return
     pacsv.write_csv(table, out / f"{name}.csv")
+
+
+def _write_stream(tables: Iterator[pa.Table], out: Path, name: str, fmt: str) -> int:
+    """Write a table that arrives in pieces; returns the row count."""
+    rows = 0
+    writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+    try:
+        for table in tables:
+            if writer is None:
+                path = out / f"{name}.{fmt}"
+                writer = (
+                    pq.ParquetWriter(path, table.schema, compression="zstd")
+                    if fmt == "parquet"
+                    else pacsv.CSVWriter(path, table.schema)
+                )
+            writer.write_table(table)
+            rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 def _messy_phones(phones: pa.ChunkedArray, rng: np.random.Generator) -> pa.Array:
