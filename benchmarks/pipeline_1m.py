@@ -30,7 +30,7 @@ def main(customers: int = 1_000_000) -> dict:
         "customers": customers,
         "total_seconds": summary["total_seconds"],
         "peak_memory_mb": summary["peak_memory_mb"],
-        "stages": summary["stages"],
+        "stages": _flat_stages(summary["stages"]),
         "ingest": summary["ingest"],
         "list": summary["list"],
         "against_truth": summary["against_truth"],
@@ -42,6 +42,26 @@ def main(customers: int = 1_000_000) -> dict:
     name = "pipeline_1m.json" if customers == 1_000_000 else f"pipeline_{customers}.json"
     (RESULTS / name).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return result
+
+
+def _flat_stages(stages: dict) -> dict:
+    """The list stage's own steps (eligibility, features, score, explain) as stages of their own."""
+    out = {k: v for k, v in stages.items() if k != "list"}
+    lst = stages["list"]
+    steps = lst["steps"]
+    out["features"] = {
+        "seconds": steps["features"],
+        "rows": lst["rows"],
+        "rows_per_s": round(lst["rows"] / steps["features"]),
+    }
+    out["score"] = {"seconds": steps["score"], "rows": lst["scored"], "rows_per_s": lst["score_rows_per_s"]}
+    rest = round(lst["seconds"] - steps["features"] - steps["score"], 3)
+    out["list"] = {
+        "seconds": rest,
+        "rows": lst["rows"],
+        "steps": {k: v for k, v in steps.items() if k not in ("features", "score")},
+    }
+    return out
 
 
 if __name__ == "__main__":
