@@ -139,3 +139,28 @@ def test_unreadable_table(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     result = runner.invoke(app, ["model", "eval", "--table", str(tmp_path / "empty.csv"), "--target", "y"])
     assert result.exit_code == 2 and "empty.csv: the file is empty" in result.output
+
+
+def test_reports_are_deterministic_and_complete(uci_full, tmp_path):
+    args = [
+        "model",
+        "eval",
+        "--table",
+        str(uci_full),
+        "--target",
+        "y",
+        "--drop",
+        "duration",
+        "--model",
+        "scorecard",
+        "--cv",
+        "3",
+    ]
+    call(*args, "--report", str(tmp_path / "a"))
+    call(*args, "--report", str(tmp_path / "b"))
+    for name in ("model_scorecard_cv_zh.html", "model_scorecard_cv_en.html"):
+        first = (tmp_path / "a" / name).read_text(encoding="utf-8")
+        assert first == (tmp_path / "b" / name).read_text(encoding="utf-8")
+        assert "nan" not in first and first.count("<svg") == 4
+    zh = (tmp_path / "a" / "model_scorecard_cv_zh.html").read_text(encoding="utf-8")
+    assert "评分卡分值表" in zh and "基础分" in zh and "缺失" in zh

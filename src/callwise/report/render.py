@@ -76,7 +76,12 @@ def render_model_report(result: dict[str, Any], model: Any = None, lang: str = "
     )
     points = model.points_table() if model is not None and hasattr(model, "points_table") else None
     if points is not None:
-        points = points.assign(feature=points["feature"].map(lambda f: f if f == "(base)" else feature_label(f, lang)))
+        words = {"(base)": tr("modelreport.base"), "missing": tr("modelreport.missing")}
+        points = points.assign(
+            feature=points["feature"].map(lambda f: words.get(f) or feature_label(f, lang)),
+            bin=points["bin"].map(lambda b: words.get(b, b)),
+        )
+        points = points.astype(object).where(points.notna(), None)  # the base row has no count, rate or WOE
     return (
         _env()
         .get_template("model.html.j2")

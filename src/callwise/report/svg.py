@@ -16,7 +16,8 @@ COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c")
 
 def _frame(x_label: str, y_label: str, body: str, x_ticks: str, y_ticks: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" font-size="11" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" role="img" '
+        'font-size="11" '
         f'font-family="sans-serif">'
         f'<rect x="{PAD["left"]}" y="{PAD["top"]}" width="{_pw()}" height="{_ph()}" fill="#fafafa" stroke="#e5e7eb"/>'
         f"{x_ticks}{y_ticks}{body}"
@@ -104,7 +105,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], x_label: str, y_la
 
 def hbar_chart(labels: Sequence[str], values: Sequence[float], fmt: str = "{:.1%}") -> str:
     """Horizontal bars (importance, funnels): long labels stay readable."""
-    row, label_w = 20, 190
+    row, label_w = 20, 230
     height = row * len(values) + 10
     hi = max([*values, 0.0]) or 1.0
     parts = []
@@ -112,11 +113,12 @@ def hbar_chart(labels: Sequence[str], values: Sequence[float], fmt: str = "{:.1%
         y = 5 + i * row
         w = round(v / hi * (WIDTH - label_w - 70), 2)
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(str(label)[:30])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(str(label)[:38])}</text>'
             f'<rect x="{label_w}" y="{y + 2}" width="{w}" height="{row - 6}" fill="{COLOURS[0]}"/>'
             f'<text x="{label_w + w + 4}" y="{y + 13}">{escape(fmt.format(v))}</text>'
         )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" font-size="11" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" role="img" '
+        'font-size="11" '
         f'font-family="sans-serif">{"".join(parts)}</svg>'
     )
