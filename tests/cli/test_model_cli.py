@@ -18,6 +18,11 @@ def call(*args: str) -> dict:
     return json.loads(result.output)
 
 
+def scorecard_eval(table) -> list[str]:
+    model = ["--drop", "duration", "--model", "scorecard", "--cv", "3"]
+    return ["model", "eval", "--table", str(table), "--target", "y", *model]
+
+
 def test_eval_on_both_uci_schemas(uci_additional, uci_full, tmp_path):
     a = call(
         "model",
@@ -40,20 +45,7 @@ def test_eval_on_both_uci_schemas(uci_additional, uci_full, tmp_path):
     html = (tmp_path / "model_logistic_cv_zh.html").read_text(encoding="utf-8")
     assert "累计捕获曲线" in html and "<svg" in html
     assert "Cumulative gains" in (tmp_path / "model_logistic_cv_en.html").read_text(encoding="utf-8")
-    b = call(
-        "model",
-        "eval",
-        "--table",
-        str(uci_full),
-        "--target",
-        "y",
-        "--drop",
-        "duration",
-        "--model",
-        "scorecard",
-        "--cv",
-        "3",
-    )
+    b = call(*scorecard_eval(uci_full))
     assert b["rows"] == 45_211 and b["positives"] == 5_289 and b["auc"] > 0.7
 
 
@@ -142,20 +134,7 @@ def test_unreadable_table(tmp_path):
 
 
 def test_reports_are_deterministic_and_complete(uci_full, tmp_path):
-    args = [
-        "model",
-        "eval",
-        "--table",
-        str(uci_full),
-        "--target",
-        "y",
-        "--drop",
-        "duration",
-        "--model",
-        "scorecard",
-        "--cv",
-        "3",
-    ]
+    args = scorecard_eval(uci_full)
     call(*args, "--report", str(tmp_path / "a"))
     call(*args, "--report", str(tmp_path / "b"))
     for name in ("model_scorecard_cv_zh.html", "model_scorecard_cv_en.html"):

@@ -30,6 +30,10 @@ def _translator(lang: str):
     return lambda key, **values: t(key, lang, **values)
 
 
+def _render(template: str, lang: str, **context: Any) -> str:
+    return _env().get_template(template).render(t=_translator(lang), lang=lang, **context)
+
+
 def render_model_report(result: dict[str, Any], model: Any = None, lang: str = "zh", source: str = "") -> str:
     """Metrics, gains, lift, calibration, importance and (for a scorecard) the points table."""
     tr = _translator(lang)
@@ -82,18 +86,8 @@ def render_model_report(result: dict[str, Any], model: Any = None, lang: str = "
             bin=points["bin"].map(lambda b: words.get(b, b)),
         )
         points = points.astype(object).where(points.notna(), None)  # the base row has no count, rate or WOE
-    return (
-        _env()
-        .get_template("model.html.j2")
-        .render(
-            t=tr,
-            lang=lang,
-            r=result,
-            charts=charts,
-            source=source,
-            points=None if points is None else points.to_dict("records"),
-        )
-    )
+    points_rows = None if points is None else points.to_dict("records")
+    return _render("model.html.j2", lang, r=result, charts=charts, source=source, points=points_rows)
 
 
 def render_list_report(
@@ -112,16 +106,6 @@ def render_list_report(
             [truth["lists"][n]["true_conversions"] for n in names],
             fmt="{:,.1f}",
         )
-    return (
-        _env()
-        .get_template("call_list.html.j2")
-        .render(
-            t=tr,
-            lang=lang,
-            s=summary,
-            truth=truth,
-            rows=listed.head(LIST_ROWS).to_dict("records"),
-            funnel_svg=funnel_svg,
-            truth_svg=truth_svg,
-        )
-    )
+    rows = listed.head(LIST_ROWS).to_dict("records")
+    charts = {"funnel_svg": funnel_svg, "truth_svg": truth_svg}
+    return _render("call_list.html.j2", lang, s=summary, truth=truth, rows=rows, **charts)
