@@ -119,3 +119,14 @@ def test_typed_parquet_columns_pass_through():
     assert typed.to_pylist() == [30, None] and bad.tolist() == [False, True]
     typed, bad = normalise(pa.array([13800138000, 12345]), PHONE)  # phones stored as numbers are still checked
     assert typed.to_pylist() == ["13800138000", None] and bad.tolist() == [False, True]
+
+
+def test_zoned_times_become_wall_clock_time_in_the_bank_zone(monkeypatch):
+    column = TRANSACTIONS.column("ts")
+    typed, bad = run(["2024-03-05T06:30:00Z", "2024-03-05 14:30:00+08:00", "2024-03-05T12:30:00+0600"], column)
+    assert [str(pd.Timestamp(v)) for v in typed] == ["2024-03-05 14:30:00"] * 3 and not any(bad)
+    aware = pa.array([pd.Timestamp("2024-03-05 06:30", tz="UTC")], pa.timestamp("s", tz="UTC"))
+    assert str(pd.Timestamp(normalise(aware, column)[0][0].as_py())) == "2024-03-05 14:30:00"
+    monkeypatch.setenv("CALLWISE_TIMEZONE", "Asia/Urumqi")
+    typed, _ = run(["2024-03-05T06:30:00Z"], column)
+    assert str(pd.Timestamp(typed[0])) == "2024-03-05 12:30:00"

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
-from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -26,14 +25,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute every feature as of the cutoff and store it as a lake table."""
         from callwise.features import customer_features, materialize
-        from callwise.lake import Lake
+        from callwise.lake import open_lake
 
         try:
             moment = datetime.combine(date.fromisoformat(cutoff), time.min)
         except ValueError:
             fail(f"--cutoff {cutoff!r} is not a date like 2026-07-01")
-        settings = get_settings()
-        store = Lake(lake or settings.data_dir / "lake", settings.engine)
+        store = open_lake(lake)
         try:
             table = materialize(customer_features(store, moment, product))
         except FileNotFoundError as exc:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
-from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -24,12 +23,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Validate, normalise and de-duplicate; read = accepted + quarantined for every table."""
         from callwise.ingest import IngestError, ingest_directory, ingest_files
-        from callwise.lake import Lake
+        from callwise.lake import open_lake
 
-        settings = get_settings()
-        lake_dir = lake or settings.data_dir / "lake"
+        store = open_lake(lake)
+        lake_dir = store.root
         quarantine_dir = quarantine or lake_dir.parent / "quarantine"
-        store = Lake(lake_dir, settings.engine)
         try:
             if source.is_dir():
                 summary = ingest_directory(source, store, quarantine_dir)

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
-from callwise.lake import Lake
-from callwise.settings import get_settings
+from callwise.lake import open_lake
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +35,7 @@ def register(app: typer.Typer) -> None:
             model_dir = model or spec.model
             if model_dir is None:
                 fail(f"{campaign}: no model given; set 'model:' in the campaign file or pass --model")
-            settings = get_settings()
-            result = build_list(spec, Lake(lake or settings.data_dir / "lake", settings.engine), load_model(model_dir))
+            result = build_list(spec, open_lake(lake), load_model(model_dir))
         except (CampaignError, ListError, FileNotFoundError) as exc:
             fail(str(exc))
         files = write_list(result, out)

@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
-from callwise.lake import Lake
-from callwise.settings import get_settings
+from callwise.lake import open_lake
 
 
 def register(app: typer.Typer) -> None:
@@ -25,9 +24,8 @@ def register(app: typer.Typer) -> None:
         """Train on past campaign members (features as of each campaign start, label after it)."""
         from callwise.pipeline import train_from_lake
 
-        settings = get_settings()
         try:
-            _, card = train_from_lake(Lake(lake or settings.data_dir / "lake"), model, out, horizon_days, seed)
+            _, card = train_from_lake(open_lake(lake), model, out, horizon_days, seed)
         except (FileNotFoundError, ValueError) as exc:
             fail(str(exc))
         emit(dict(card, model=model, out=str(out)), as_json)

@@ -42,6 +42,7 @@ ENUM_SYNONYMS: dict[str, str] = {
     "邮件": "email",
 }
 MOBILE = r"^1[3-9]\d{9}$"
+ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
 def normalise(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa.Array, np.ndarray]:
@@ -68,7 +69,8 @@ def _cast_typed(values: pa.Array, column: Column) -> tuple[pa.Array, np.ndarray]
     target = column.arrow_type
     try:
         if column.kind is Kind.DATETIME and pa.types.is_timestamp(values.type) and values.type.tz is not None:
-            values = pc.local_timestamp(values)  # an aware timestamp becomes wall-clock time in its own zone
+            # An aware timestamp becomes wall-clock time in the bank's zone (docs/decisions/0003-local-time.md).
+            values = pc.local_timestamp(values.cast(pa.timestamp(values.type.unit, tz=bank_timezone())))
         if column.kind is Kind.INT and pa.types.is_floating(values.type):
             whole = pc.equal(values, pc.floor(values)).fill_null(True)
             cast = pc.cast(pc.if_else(whole, values, None), target)
@@ -135,7 +137,20 @@ def parse_date(text: pd.Series, column: Column | None = None) -> pd.Series:
 
 
 def parse_datetime(text: pd.Series, column: Column | None = None) -> pd.Series:
-    return _parse_formats(_date_text(text), DATETIME_FORMATS)
+    """Naive local time; a value with a zone (``Z``, ``+08:00``) becomes wall-clock time in the bank's zone."""
+    cleaned = _date_text(text)
+    out = _parse_formats(cleaned, DATETIME_FORMATS)
+    zoned = out.isna() & cleaned.str.contains(ZONE_SUFFIX, regex=True).fillna(False).astype(bool)
+    if zoned.any():
+        moments = pd.to_datetime(cleaned[zoned], utc=True, errors="coerce", format="ISO8601")
+        out[zoned] = moments.dt.tz_convert(bank_timezone()).dt.tz_localize(None)
+    return out
+
+
+def bank_timezone() -> str:
+    from callwise.settings import get_settings
+
+    return get_settings().timezone
 
 
 def parse_enum(text: pd.Series, column: Column) -> pd.Series:
