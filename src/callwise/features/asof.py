@@ -94,7 +94,21 @@ def customer_features(
         out = out.left_join(part, "customer_id").drop("customer_id_right")
     # No row in a source means none of it: zero counts, holdings and balances (not unknown).
     counts = [n for n in out.columns if n.startswith(("n_", "holds_", "balance_"))]
-    return out.mutate(**{name: out[name].fill_null(0) for name in counts}).order_by("customer_id")
+    out = out.mutate(**{name: out[name].fill_null(0) for name in counts})
+    return out.mutate(**_relative_to_income(out)).order_by("customer_id")
+
+
+def _relative_to_income(t: ir.Table) -> dict[str, ir.Value]:
+    """Money in months of income: a 50,000 inflow means much to one customer and little to another."""
+    if "income_monthly" not in t.columns:
+        return {}
+    income = t.income_monthly.nullif(0)
+    pairs = {
+        "inflow_60d_months": "max_inflow_60d",
+        "net_flow_90d_months": "net_flow_90d",
+        "balance_months": "balance_total",
+    }
+    return {name: t[source] / income for name, source in pairs.items() if source in t.columns}
 
 
 def _category(lake: Lake, product_id: str) -> str | None:
