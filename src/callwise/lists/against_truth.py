@@ -20,7 +20,7 @@ def compare_with_truth(result: ListResult, truth_dir: str | Path, seed: int = 0)
 
     truth = load_truth(truth_dir)
     product_id = result.summary["product_id"]
-    eligible = result.ranked["customer_id"].to_numpy()
+    eligible = np.sort(result.ranked["customer_id"].to_numpy())  # id order: the random list ignores the ranking
     n = len(result.listed)
     p_call = conversion_probability(truth, eligible, product_id, called=True)
     p_nocall = conversion_probability(truth, eligible, product_id, called=False)
