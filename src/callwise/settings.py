@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "pyspark"] = "duckdb"
     timezone: str = "Asia/Shanghai"
     threads: int = 2
+    lang: Literal["zh", "en"] = "zh"  # language of the commands' human-readable output
 
 
 def get_settings() -> Settings:

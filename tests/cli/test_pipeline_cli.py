@@ -79,3 +79,12 @@ def test_demo_runs_end_to_end(tmp_path):
     zh = Path(summary["files"]["call_list_zh"]).read_text(encoding="utf-8")
     assert "外呼名单报告" in zh and "先知名单" in zh
     assert summary["against_truth"]["vs_random"] > 1
+
+
+def test_human_output_follows_the_language_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLWISE_LANG", "zh")
+    zh = runner.invoke(app, ["synth", "--out", str(tmp_path / "a"), "--customers", "200"])
+    assert zh.exit_code == 0 and "真实情况 →" in zh.output
+    monkeypatch.setenv("CALLWISE_LANG", "en")
+    en = runner.invoke(app, ["ingest", str(tmp_path / "a"), "--lake", str(tmp_path / "lake")])
+    assert en.exit_code == 0 and "quarantined" in en.output

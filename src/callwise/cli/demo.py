@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit
+from callwise.i18n import t
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -26,21 +28,33 @@ def register(app: typer.Typer) -> None:
 
 
 def _human(summary: dict) -> str:
+    lang = get_settings().lang
     truth = summary["against_truth"]
+    lists = {name: f"{row['true_conversions']:,.1f}" for name, row in truth["lists"].items()}
     lines = [
-        f"callwise demo — {summary['customers']:,} synthetic customers, {summary['total_seconds']:.0f} s",
+        t("cli.demo.title", lang, customers=f"{summary['customers']:,}", seconds=f"{summary['total_seconds']:.0f}"),
         "",
         *(f"  {name:<20} {s['seconds']:>7.1f} s" for name, s in summary["stages"].items()),
         "",
-        f"ingested {summary['ingest']['accepted']:,} rows, quarantined {summary['ingest']['quarantined']:,}",
+        t(
+            "cli.demo.ingested",
+            lang,
+            accepted=f"{summary['ingest']['accepted']:,}",
+            quarantined=f"{summary['ingest']['quarantined']:,}",
+        ),
         *(
-            f"{name:<10} 5-fold CV AUC {m['auc']:.3f}, top-50% capture {m['capture']['0.5']:.3f}"
+            t("cli.demo.model", lang, model=name, auc=f"{m['auc']:.3f}", capture=f"{m['capture']['0.5']:.3f}")
             for name, m in summary["evaluation"].items()
         ),
-        f"call list: {summary['list']['listed']:,} of {summary['list']['eligible']:,} eligible customers "
-        f"for {summary['list']['product_id']} on {summary['list']['date']}",
-        "true expected conversions (from the synthetic truth): "
-        + ", ".join(f"{k} {v['true_conversions']:.1f}" for k, v in truth["lists"].items()),
+        t(
+            "cli.demo.list",
+            lang,
+            listed=f"{summary['list']['listed']:,}",
+            eligible=f"{summary['list']['eligible']:,}",
+            product=summary["list"]["product_id"],
+            date=summary["list"]["date"],
+        ),
+        t("cli.demo.truth", lang, callwise=lists["callwise"], random=lists["random"], oracle=lists["oracle"]),
         "",
         *(f"  {name:<22} {path}" for name, path in summary["files"].items()),
     ]

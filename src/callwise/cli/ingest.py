@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -37,8 +39,16 @@ def register(app: typer.Typer) -> None:
         except IngestError as exc:
             fail(str(exc))
         result = summary.to_dict()
+        lang = get_settings().lang
         lines = [
-            f"  {t['table']:<18}{t['read']:>10,} read {t['accepted']:>10,} ok {t['quarantined']:>8,} quarantined"
-            for t in result["tables"]
+            t(
+                "cli.ingest.table",
+                lang,
+                table=f"{r['table']:<18}",
+                read=f"{r['read']:>10,}",
+                accepted=f"{r['accepted']:>10,}",
+                quarantined=f"{r['quarantined']:>8,}",
+            )
+            for r in result["tables"]
         ]
         emit(result, as_json, human="\n".join(lines) + f"\n→ {lake_dir}")

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -27,4 +29,5 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             fail(str(exc))
         rows = "\n".join(f"  {name:<18}{n:>12,}" for name, n in manifest["rows"].items())
-        emit(manifest, as_json, human=f"{out}\n{rows}\ntruth → {manifest['truth']}")
+        truth = t("cli.synth.truth", get_settings().lang, path=manifest["truth"])
+        emit(manifest, as_json, human=f"{out}\n{rows}\n{truth}")
