@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from callwise.models.base import ResponseModel, _as_frame
+from callwise.models.base import ResponseModel
 from callwise.models.frame import prepare_matrix
 
 BOOSTER_FILE = "booster.txt"
@@ -71,7 +71,7 @@ class LightGBMResponse(ResponseModel):
         }
 
     def _prepare(self, X: pd.DataFrame) -> np.ndarray:
-        return prepare_matrix(_as_frame(X), list(self.feature_names_in_), self.categories_)
+        return prepare_matrix(self._frame(X), list(self.feature_names_in_), self.categories_)
 
     def _train(self, X: np.ndarray, y: np.ndarray) -> lgb.Booster:
         names = list(self.feature_names_in_)

@@ -84,7 +84,7 @@ class ScorecardModel(ResponseModel):
     def offset(self) -> float:
         return self.base_score - self.factor * np.log(self.base_odds)
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:
+    def points(self, X: pd.DataFrame) -> np.ndarray:
         """Points: base points plus the points of each bin the customer is in."""
         return self.offset + self.factor * self._log_odds(self._prepare(X))
 
