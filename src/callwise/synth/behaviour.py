@@ -96,6 +96,7 @@ def draw_latent(traits: dict[str, np.ndarray], rng: np.random.Generator) -> dict
         "appetite": {k: v + hidden for k, v in appetite.items()},
         "digital": np.clip(rng.beta(2, 2, n) * (1.6 - 0.015 * np.maximum(age - 30, 0)), 0.02, 1.5),
         "windfall_day": np.where(rng.random(n) < 0.4, rng.integers(0, 365, n), -10_000),
+        "risk": risk,
     }
 
 
@@ -118,10 +119,24 @@ def buy_logit(
         CATEGORY_BASE[category]
         + latent["appetite"][category]
         + TYPE_OFFSET[latent["type"]]
-        + (1.3 if category in ("wealth", "deposit", "fund") else 0.2) * windfall_recent
+        + windfall_effect(category, latent["risk"]) * windfall_recent
         + 0.55 * np.minimum(views_recent, 3)
         + 0.35 * holds_related
     )
+
+
+def windfall_effect(category: str, risk: np.ndarray) -> np.ndarray:
+    """Where a windfall goes depends on risk appetite: the cautious into deposits, the bold into funds.
+
+    An interaction no additive model (scorecard, logistic) can express, and trees can.
+    """
+    if category == "deposit":
+        return np.where(risk <= 2, 1.6, 0.4)
+    if category == "wealth":
+        return np.where((risk >= 2) & (risk <= 4), 1.8, 0.3)
+    if category == "fund":
+        return np.where(risk >= 4, 2.0, 0.1)
+    return np.full(len(risk), 0.2)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
