@@ -1,0 +1,25 @@
+"""Contact policy: who may be called, when, and how often; a gate that re-checks every planned call."""
+
+from callwise.policy.config import (
+    CALL_RULES,
+    CODES,
+    CUSTOMER_RULES,
+    FLOORS,
+    RULE_NAMES,
+    Policy,
+    PolicyError,
+    default_policy,
+    load_policy,
+)
+
+__all__ = [
+    "CALL_RULES",
+    "CODES",
+    "CUSTOMER_RULES",
+    "FLOORS",
+    "RULE_NAMES",
+    "Policy",
+    "PolicyError",
+    "default_policy",
+    "load_policy",
+]
