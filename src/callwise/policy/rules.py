@@ -1,0 +1,244 @@
+"""The rules of the contact policy and their parameters, with the legal floors that cannot be lowered.
+
+One pydantic model per rule; ``Rules`` lists them in funnel order. Floors (``_Floor``) cannot be switched off
+and their floor values (age 18, quiet hours 21:00–09:00, frozen and deceased accounts) only made stricter.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_TIME = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+MINUTES_PER_DAY = 24 * 60
+FLOOR_QUIET = (21 * 60, 9 * 60)  # the legal quiet window 21:00–09:00, in minutes of the day
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    enabled: bool = True
+
+
+class _Floor(_Rule):
+    """A rule the law requires: it can be made stricter, never switched off."""
+
+    @field_validator("enabled")
+    @classmethod
+    def _stays_on(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("this rule is a legal floor and cannot be disabled")
+        return value
+
+
+class InactiveStatus(_Floor):
+    statuses: list[Literal["active", "frozen", "deceased"]] = Field(default_factory=lambda: ["frozen", "deceased"])
+
+    @field_validator("statuses")
+    @classmethod
+    def _keeps_floor(cls, value: list[str]) -> list[str]:
+        missing = [s for s in ("frozen", "deceased") if s not in value]
+        if missing:
+            raise ValueError(f"must include {' and '.join(missing)} (legal floor); statuses may only be added")
+        return value
+
+
+class Dnc(_Floor):
+    pass
+
+
+class NoConsent(_Floor):
+    pass
+
+
+class RefusalCooldown(_Rule):
+    days: int = Field(180, ge=0)
+
+
+class RecentComplaint(_Rule):
+    days: int = Field(180, ge=0)
+
+
+class AgeUnknown(_Rule):
+    pass
+
+
+class UnderAge(_Floor):
+    min_age: int = 18
+
+    @field_validator("min_age")
+    @classmethod
+    def _adult(cls, value: int) -> int:
+        if value < 18:
+            raise ValueError(f"cannot go below 18 (legal floor), not {value}")
+        return value
+
+
+class ProductAgeLimit(_Rule):
+    pass
+
+
+class UnsuitableRisk(_Floor):
+    pass
+
+
+class RiskAssessmentExpired(_Rule):
+    valid_months: int = Field(12, ge=1)
+
+
+class ProfilingOptOut(_Rule):
+    mode: Literal["exclude", "non_personalised"] = "exclude"
+
+
+class HoldsProduct(_Rule):
+    pass
+
+
+class CampaignAttemptsCap(_Rule):
+    max: int = Field(3, ge=1)
+
+
+class FrequencyCap(_Rule):
+    calls: int = Field(4, ge=1)
+    days: int = Field(30, ge=1)
+
+
+def _minutes(value: str) -> int:
+    match = _TIME.match(value)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"'{value}' is not a time of day; write HH:MM between 00:00 and 23:59")
+    return int(match[1]) * 60 + int(match[2])
+
+
+def _in_window(minute: int, start: int, end: int) -> bool:
+    return start <= minute < end if start < end else minute >= start or minute < end
+
+
+class QuietHours(_Floor):
+    """No call may start in [start, end) local time; the window may wrap midnight."""
+
+    start: str = "21:00"
+    end: str = "09:00"
+
+    @field_validator("start", "end")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        _minutes(value)
+        return value
+
+    @model_validator(mode="after")
+    def _leaves_time_and_covers_floor(self) -> QuietHours:
+        start, end = self.start_minute, self.end_minute
+        if start == end:
+            raise ValueError(f"quiet hours {self.start}–{self.end} close the whole day; no call could be made")
+        legal = (start - end) % MINUTES_PER_DAY
+        if legal < 60:
+            raise ValueError(f"quiet hours {self.start}–{self.end} leave less than one hour a day to call")
+        floor_start, floor_end = FLOOR_QUIET
+        floor_minutes = [m % MINUTES_PER_DAY for m in range(floor_start, floor_end + MINUTES_PER_DAY)]
+        if not all(_in_window(m, start, end) for m in floor_minutes):
+            raise ValueError(
+                f"quiet hours {self.start}–{self.end} must cover at least 21:00–09:00 (legal floor); "
+                "they may be widened, not narrowed"
+            )
+        return self
+
+    @property
+    def start_minute(self) -> int:
+        return _minutes(self.start)
+
+    @property
+    def end_minute(self) -> int:
+        return _minutes(self.end)
+
+    def quiet_minutes(self) -> list[bool]:
+        """For each minute of the day, whether no call may start then."""
+        return [_in_window(m, self.start_minute, self.end_minute) for m in range(MINUTES_PER_DAY)]
+
+
+def _iso_date(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+
+class ClosedDays(_Rule):
+    """Days without marketing calls, by date and by weekday, in the customer's local calendar."""
+
+    dates: list[Annotated[date, BeforeValidator(_iso_date)]] = Field(default_factory=list)
+    weekdays: list[Weekday] = Field(default_factory=list)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _not_every_day(cls, value: list[str]) -> list[str]:
+        if set(value) >= set(WEEKDAYS):
+            raise ValueError("closing all seven weekdays leaves no day to call")
+        return value
+
+
+class PhoneDailyLimit(_Rule):
+    max: int = Field(1, ge=1)
+
+
+class MinGap(_Rule):
+    hours: float = Field(4.0, ge=0)
+
+
+class Rules(BaseModel):
+    """One field per rule; the order of customer rules is the order of the funnel."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    inactive_status: InactiveStatus = Field(default_factory=InactiveStatus)
+    dnc: Dnc = Field(default_factory=Dnc)
+    no_consent: NoConsent = Field(default_factory=NoConsent)
+    refusal_cooldown: RefusalCooldown = Field(default_factory=RefusalCooldown)
+    recent_complaint: RecentComplaint = Field(default_factory=RecentComplaint)
+    age_unknown: AgeUnknown = Field(default_factory=AgeUnknown)
+    under_age: UnderAge = Field(default_factory=UnderAge)
+    product_age_limit: ProductAgeLimit = Field(default_factory=ProductAgeLimit)
+    unsuitable_risk: UnsuitableRisk = Field(default_factory=UnsuitableRisk)
+    risk_assessment_expired: RiskAssessmentExpired = Field(default_factory=RiskAssessmentExpired)
+    profiling_opt_out: ProfilingOptOut = Field(default_factory=ProfilingOptOut)
+    holds_product: HoldsProduct = Field(default_factory=HoldsProduct)
+    campaign_attempts_cap: CampaignAttemptsCap = Field(default_factory=CampaignAttemptsCap)
+    frequency_cap: FrequencyCap = Field(default_factory=FrequencyCap)
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    closed_days: ClosedDays = Field(default_factory=ClosedDays)
+    phone_daily_limit: PhoneDailyLimit = Field(default_factory=PhoneDailyLimit)
+    min_gap: MinGap = Field(default_factory=MinGap)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_rule_means_defaults(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+
+class Retention(BaseModel):
+    """How long evidence is kept, in days; recorded with every list (callwise itself deletes nothing)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    recordings_days: int = Field(1825, ge=1)
+    call_lists_days: int = Field(1825, ge=1)
+    consent_evidence_days: int = Field(1825, ge=1)
+
+
+RULE_NAMES: tuple[str, ...] = tuple(Rules.model_fields)
+# Checked per customer before ranking (the funnel order) ...
+CUSTOMER_RULES: tuple[str, ...] = RULE_NAMES[: RULE_NAMES.index("frequency_cap") + 1]
+# ... and per call, in the scheduler and again in the gate.
+CALL_RULES: tuple[str, ...] = RULE_NAMES[len(CUSTOMER_RULES) :]
+FLOORS: tuple[str, ...] = tuple(n for n, f in Rules.model_fields.items() if issubclass(f.annotation, _Floor))
+# Reason code of each rule; only the age floor keeps the code the lists already use.
+CODES: dict[str, str] = {name: ("under_18" if name == "under_age" else name) for name in RULE_NAMES}
