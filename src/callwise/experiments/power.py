@@ -23,6 +23,7 @@ from callwise.experiments.design import ExperimentError
 
 TRADEOFF_SHARES = (0.05, 0.1, 0.2, 0.5)
 MIN_EXPECTED = 10  # conversions (and non-conversions) per group for the normal approximation to hold
+MIN_TESTABLE = 5  # below this many expected conversions in a group, no z-test on the list means anything
 _EPS = 1e-12
 
 
@@ -114,6 +115,13 @@ def detectable_lift(
             f"a list of {n_total} with control share {share} leaves a group empty "
             f"({n_control} control, {n_treatment} treatment); use a larger list"
         )
+    expected = _smaller_expected(n_control, n_treatment, base_rate)
+    if expected < MIN_TESTABLE:
+        raise ExperimentError(
+            f"a list of {n_total} is too small to test: its smaller group expects only {expected:.3g} "
+            f"{'conversions' if base_rate <= 0.5 else 'non-conversions'} at base rate {base_rate} "
+            f"(at least {MIN_TESTABLE} are needed); use a larger list or a larger control share"
+        )
     mde = _mde(n_control, n_treatment, base_rate, alpha, power, two_sided)
     if mde is None:
         raise ExperimentError(
@@ -158,7 +166,8 @@ def control_share_tradeoff(
     rows = []
     for share in sorted({*shares, *([extra] if extra is not None else [])}):
         n_control, n_treatment = group_sizes(n_total, share)
-        mde = _mde(n_control, n_treatment, base_rate, alpha, power, two_sided)
+        testable = _smaller_expected(n_control, n_treatment, base_rate) >= MIN_TESTABLE
+        mde = _mde(n_control, n_treatment, base_rate, alpha, power, two_sided) if testable else None
         rows.append(
             {
                 "control_share": share,
@@ -244,9 +253,13 @@ def _check_size(n_total: int) -> int:
     return int(n_total)
 
 
+def _smaller_expected(n_control: int, n_treatment: int, base_rate: float) -> float:
+    """Expected conversions (or non-conversions, if rarer) in the smaller group at the base rate."""
+    return min(n_control, n_treatment) * min(base_rate, 1 - base_rate)
+
+
 def _approximation_ok(n_control: int, n_treatment: int, base_rate: float) -> bool:
-    low = min(base_rate, 1 - base_rate)
-    return min(n_control, n_treatment) * low >= MIN_EXPECTED
+    return _smaller_expected(n_control, n_treatment, base_rate) >= MIN_EXPECTED
 
 
 def _r(x: float) -> float:
