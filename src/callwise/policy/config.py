@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from callwise.policy._yaml import YamlProblem, line_of, parse
-from callwise.policy.rules import RULE_NAMES, Retention, Rules, _Rule
+from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
 
 
 class PolicyError(ValueError):
@@ -49,7 +49,7 @@ class Policy(BaseModel):
         """The file it was read from, or "builtin"."""
         return self._source
 
-    def rule(self, name: str) -> _Rule:
+    def rule(self, name: str) -> Rule:
         return getattr(self.rules, name)
 
     def enabled(self, name: str) -> bool:

@@ -1,6 +1,6 @@
 """The rules of the contact policy and their parameters, with the legal floors that cannot be lowered.
 
-One pydantic model per rule; ``Rules`` lists them in funnel order. Floors (``_Floor``) cannot be switched off
+One pydantic model per rule; ``Rules`` lists them in funnel order. Floors (``Floor``) cannot be switched off
 and their floor values (age 18, quiet hours 21:00–09:00, frozen and deceased accounts) only made stricter.
 """
 
@@ -19,13 +19,13 @@ MINUTES_PER_DAY = 24 * 60
 FLOOR_QUIET = (21 * 60, 9 * 60)  # the legal quiet window 21:00–09:00, in minutes of the day
 
 
-class _Rule(BaseModel):
+class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     enabled: bool = True
 
 
-class _Floor(_Rule):
+class Floor(Rule):
     """A rule the law requires: it can be made stricter, never switched off."""
 
     @field_validator("enabled")
@@ -36,7 +36,7 @@ class _Floor(_Rule):
         return value
 
 
-class InactiveStatus(_Floor):
+class InactiveStatus(Floor):
     statuses: list[Literal["active", "frozen", "deceased"]] = Field(default_factory=lambda: ["frozen", "deceased"])
 
     @field_validator("statuses")
@@ -48,27 +48,27 @@ class InactiveStatus(_Floor):
         return value
 
 
-class Dnc(_Floor):
+class Dnc(Floor):
     pass
 
 
-class NoConsent(_Floor):
+class NoConsent(Floor):
     pass
 
 
-class RefusalCooldown(_Rule):
+class RefusalCooldown(Rule):
     days: int = Field(180, ge=0)
 
 
-class RecentComplaint(_Rule):
+class RecentComplaint(Rule):
     days: int = Field(180, ge=0)
 
 
-class AgeUnknown(_Rule):
+class AgeUnknown(Rule):
     pass
 
 
-class UnderAge(_Floor):
+class UnderAge(Floor):
     min_age: int = 18
 
     @field_validator("min_age")
@@ -79,31 +79,31 @@ class UnderAge(_Floor):
         return value
 
 
-class ProductAgeLimit(_Rule):
+class ProductAgeLimit(Rule):
     pass
 
 
-class UnsuitableRisk(_Floor):
+class UnsuitableRisk(Floor):
     pass
 
 
-class RiskAssessmentExpired(_Rule):
+class RiskAssessmentExpired(Rule):
     valid_months: int = Field(12, ge=1)
 
 
-class ProfilingOptOut(_Rule):
+class ProfilingOptOut(Rule):
     mode: Literal["exclude", "non_personalised"] = "exclude"
 
 
-class HoldsProduct(_Rule):
+class HoldsProduct(Rule):
     pass
 
 
-class CampaignAttemptsCap(_Rule):
+class CampaignAttemptsCap(Rule):
     max: int = Field(3, ge=1)
 
 
-class FrequencyCap(_Rule):
+class FrequencyCap(Rule):
     calls: int = Field(4, ge=1)
     days: int = Field(30, ge=1)
 
@@ -119,7 +119,7 @@ def _in_window(minute: int, start: int, end: int) -> bool:
     return start <= minute < end if start < end else minute >= start or minute < end
 
 
-class QuietHours(_Floor):
+class QuietHours(Floor):
     """No call may start in [start, end) local time; the window may wrap midnight."""
 
     start: str = "21:00"
@@ -170,7 +170,7 @@ def _iso_date(value: Any) -> Any:
         raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
 
 
-class ClosedDays(_Rule):
+class ClosedDays(Rule):
     """Days without marketing calls, by date and by weekday, in the customer's local calendar."""
 
     dates: list[Annotated[date, BeforeValidator(_iso_date)]] = Field(default_factory=list)
@@ -184,11 +184,11 @@ class ClosedDays(_Rule):
         return value
 
 
-class PhoneDailyLimit(_Rule):
+class PhoneDailyLimit(Rule):
     max: int = Field(1, ge=1)
 
 
-class MinGap(_Rule):
+class MinGap(Rule):
     hours: float = Field(4.0, ge=0)
 
 
@@ -239,6 +239,6 @@ RULE_NAMES: tuple[str, ...] = tuple(Rules.model_fields)
 CUSTOMER_RULES: tuple[str, ...] = RULE_NAMES[: RULE_NAMES.index("frequency_cap") + 1]
 # ... and per call, in the scheduler and again in the gate.
 CALL_RULES: tuple[str, ...] = RULE_NAMES[len(CUSTOMER_RULES) :]
-FLOORS: tuple[str, ...] = tuple(n for n, f in Rules.model_fields.items() if issubclass(f.annotation, _Floor))
+FLOORS: tuple[str, ...] = tuple(n for n, f in Rules.model_fields.items() if issubclass(f.annotation, Floor))
 # Reason code of each rule; only the age floor keeps the code the lists already use.
 CODES: dict[str, str] = {name: ("under_18" if name == "under_age" else name) for name in RULE_NAMES}
