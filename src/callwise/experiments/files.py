@@ -30,13 +30,13 @@ def read_scored_customers(
                 raise ExperimentError(
                     f"{source.path}: no column {column!r} (the file has: {', '.join(source.columns)})"
                 )
-        table = pa.Table.from_batches(list(source.batches(as_text=True)))
+        batches = list(source.batches(as_text=True))
     except SourceError as exc:
         raise ExperimentError(str(exc)) from None
     broken = [m for m in source.malformed if not m.blank]
     if broken:
         raise ExperimentError(f"{source.path}: line {broken[0].line} does not have {len(source.columns)} fields")
-    frame = table.to_pandas()
+    frame = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame(columns=source.columns)
     lines = source.lines(0, len(frame))
     keep = ~frame.isna().all(axis=1).to_numpy()  # blank lines
     frame, lines = frame[keep].reset_index(drop=True), lines[keep]
