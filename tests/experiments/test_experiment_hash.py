@@ -2,8 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from scipy import stats
 
+from callwise.experiments import ExperimentError, campaign_seed
 from callwise.experiments.assign import arm_salt, group_salt
 from callwise.experiments.hashing import fnv1a_prefix, hash64, splitmix_finalise, uniform
 
@@ -82,3 +84,13 @@ def test_u_is_uniform_and_independent_across_salts_and_seeds():
     assert abs(np.corrcoef(u, v)[0, 1]) < bound and abs(np.corrcoef(u, w)[0, 1]) < bound
     grid = np.histogram2d(u, v, bins=10, range=[[0, 1], [0, 1]])[0]
     assert stats.chisquare(grid.ravel()).pvalue > 0.001
+
+
+def test_campaign_seed_is_the_reference_hash_of_the_campaign_id():
+    expected = reference_finalise(reference_fnv1a(b"wealth-2026-07:0")) >> 1
+    assert campaign_seed("wealth-2026-07") == expected and 0 <= expected < 2**63
+    seeds = {campaign_seed(f"CMP{k}", s) for k in range(50) for s in (0, 1)}
+    assert len(seeds) == 100  # every campaign (and seed) gets its own
+    for bad in ("", "  ", None):
+        with pytest.raises(ExperimentError, match="campaign_id"):
+            campaign_seed(bad)

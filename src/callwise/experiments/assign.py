@@ -28,6 +28,19 @@ COLUMNS = ["customer_id", "score", "score_decile", "u", "group", "arm"]
 CONTROL, TREATMENT = "control", "treatment"
 
 
+def campaign_seed(campaign_id: str, seed: int = 0) -> int:
+    """A seed of its own for each campaign, from its id (and the campaign file's seed).
+
+    With one seed for every campaign a customer's u would be the same in all of them, and the same
+    customers would be held out again and again; deriving the seed from the campaign id avoids that.
+    It is the top 63 bits of the same stable hash of ``"{campaign_id}:{seed}"`` (fits a signed 64-bit column).
+    """
+    if not isinstance(campaign_id, str) or not campaign_id.strip():
+        raise ExperimentError(f"campaign_id must be non-empty text, got {campaign_id!r}")
+    check_seed(seed)
+    return int(hash64(pd.Series([f"{campaign_id}:{seed}"], dtype="str"), "")[0] >> np.uint64(1))
+
+
 def group_salt(campaign_seed: int) -> str:
     """Prefix hashed before the customer_id for the control/treatment uniform u."""
     return f"{campaign_seed}:"
