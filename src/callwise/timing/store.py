@@ -1,0 +1,154 @@
+"""Saving and loading an answer model: Parquet tables and JSON, never pickle.
+
+``answer_model.json`` (parameters and fitted constants), ``segments.parquet`` (profile rows and their
+segment values), ``profiles.parquet`` (p, attempts, answered per row and legal slot), ``customers.parquet``
+(row, scale, counts and day-part multipliers per customer) and ``model_card.json``. Floats are stored at
+full precision, so a loaded model gives exactly the probabilities the saved one gave.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import callwise
+from callwise.timing.hours import HOURS_OF_WEEK
+from callwise.timing.model import AnswerModel
+from callwise.timing.segments import KEY_SEP, SegmentLevels
+
+STATE = "answer_model.json"
+CARD = "model_card.json"
+KIND = "answer_model"
+FORMAT = 1
+
+
+class AnswerModelFileError(ValueError):
+    """A directory that does not hold a readable answer model; the message names it."""
+
+
+def model_card(model: AnswerModel) -> dict[str, Any]:
+    """What the model is, what it learnt from and how well it did (when evaluated)."""
+    f = model.fitted
+    return {
+        "model": KIND,
+        "callwise_version": callwise.__version__,
+        "as_of": model.params["as_of"],
+        "data_window": f.get("data_window"),
+        "attempts": f.get("attempts"),
+        "answer_rate": f.get("answer_rate"),
+        "customers": f.get("customers"),
+        "customers_with_history": f.get("customers_with_history"),
+        "segment_columns": model.params["segment_columns"],
+        "segments": f.get("segments"),
+        "legal_slots": len(model.legal_slots),
+        "prior_strengths": f.get("strengths"),
+        "kappa_customer": f.get("kappa_customer"),
+        "kappa_daypart": f.get("kappa_daypart"),
+        "fit_seconds": f.get("fit_seconds"),
+        **model.card,
+    }
+
+
+def save_answer_model(model: AnswerModel, directory: str | Path) -> Path:
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    slots = model.legal_slots
+    labels = model.segments.labels()
+    pq.write_table(pa.Table.from_pandas(labels, preserve_index=False), directory / "segments.parquet")
+    rows = model.profiles.shape[0]
+    profiles = pa.table(
+        {
+            "row": np.repeat(np.arange(rows), len(slots)),
+            "hour_of_week": np.tile(slots, rows),
+            "p_answer": model.profiles[:, slots].ravel(),
+            "attempts": model.attempts[:, slots].ravel(),
+            "answered": model.answered[:, slots].ravel(),
+        }
+    )
+    pq.write_table(profiles, directory / "profiles.parquet", compression="zstd")
+    columns: dict[str, Any] = {
+        "customer_id": pa.array(model.customer_ids.to_numpy(), pa.string()),
+        "row": model.customer_rows,
+        "scale": model.customer_scale,
+        "attempts": model.customer_attempts,
+        "answered": model.customer_answered,
+    }
+    if model.part_adjust is not None:
+        for cell in range(model.part_adjust.shape[1]):
+            columns[f"part_{cell}"] = model.part_adjust[:, cell]
+    pq.write_table(pa.table(columns), directory / "customers.parquet", compression="zstd")
+    state = {"model": KIND, "format": FORMAT, "params": model.params, "fitted": model.fitted, "card": model.card}
+    _write_json(directory / STATE, state)
+    _write_json(directory / CARD, model_card(model))
+    return directory
+
+
+def load_answer_model(directory: str | Path) -> AnswerModel:
+    """A saved answer model from its directory."""
+    directory = Path(directory)
+    path = directory / STATE
+    if not path.exists():
+        raise AnswerModelFileError(f"{directory}: not a saved answer model (no {STATE})")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise AnswerModelFileError(f"{path}: damaged model file ({exc.msg} at line {exc.lineno})") from exc
+    if state.get("model") != KIND or state.get("format") != FORMAT:
+        raise AnswerModelFileError(f"{path}: not an answer model of format {FORMAT}")
+    for name in ("segments.parquet", "profiles.parquet", "customers.parquet"):
+        if not (directory / name).exists():
+            raise AnswerModelFileError(f"{directory}: the saved answer model has no {name}")
+    params = state["params"]
+    labels = pd.read_parquet(directory / "segments.parquet")
+    columns = tuple(params["segment_columns"])
+    keys = []
+    for depth, _ in enumerate(columns, start=1):
+        part = labels[labels["level"] == "|".join(columns[:depth])]
+        key = part[columns[0]]
+        for col in columns[1:depth]:
+            key = key + KEY_SEP + part[col]
+        keys.append(pd.Index(key.to_numpy(dtype=object), dtype="str"))
+    n_rows = len(labels)
+    prof = pd.read_parquet(directory / "profiles.parquet")
+    matrices = {}
+    for col, dtype in (("p_answer", float), ("attempts", np.int64), ("answered", np.int64)):
+        m = np.zeros((n_rows, HOURS_OF_WEEK), dtype)
+        m[prof["row"].to_numpy(), prof["hour_of_week"].to_numpy()] = prof[col].to_numpy()
+        matrices[col] = m
+    people = pd.read_parquet(directory / "customers.parquet")
+    part_cols = [c for c in people.columns if c.startswith("part_")]
+    part_adjust = people[part_cols].to_numpy(np.float32) if part_cols else None
+    return AnswerModel(
+        params=params,
+        segments=SegmentLevels(columns, tuple(keys)),
+        profiles=matrices["p_answer"],
+        attempts=matrices["attempts"],
+        answered=matrices["answered"],
+        customer_ids=pd.Index(people["customer_id"].to_numpy(dtype=object), dtype="str"),
+        customer_rows=people["row"].to_numpy(np.int32),
+        customer_scale=people["scale"].to_numpy(np.float32),
+        customer_attempts=people["attempts"].to_numpy(np.int32),
+        customer_answered=people["answered"].to_numpy(np.int32),
+        part_adjust=part_adjust,
+        fitted=state["fitted"],
+        card=state.get("card", {}),
+    )
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
