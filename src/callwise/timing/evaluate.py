@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from callwise.models.evaluation import calibration_bins
-from callwise.timing.fit import clean_attempts, fit_answer_model
+from callwise.timing.fit import clean_attempts, fit_answer_model, read_contacts, read_customers
 from callwise.timing.hours import TimingError, legal_mask
 from callwise.timing.model import AnswerModel
 from callwise.timing.segments import DEFAULT_SEGMENT_COLUMNS
@@ -36,7 +36,7 @@ DEFAULT_SHARE = 0.2
 
 def holdout_cutoff(
     contacts: pd.DataFrame, holdout_days: float | None = None, share: float = DEFAULT_SHARE
-) -> tuple[datetime, str]:
+) -> tuple[datetime, dict[str, Any]]:
     """Where to split, and how it was chosen: last N days, the most recent campaign, or the last share of time."""
     frame = contacts[contacts["channel"].astype("str") == "call"] if "channel" in contacts.columns else contacts
     ts = pd.to_datetime(frame["ts"], errors="coerce")
@@ -45,15 +45,15 @@ def holdout_cutoff(
     if holdout_days is not None:
         if holdout_days <= 0:
             raise TimingError(f"holdout days must be positive, got {holdout_days}")
-        return (ts.max() - timedelta(days=holdout_days)).to_pydatetime(), f"last {holdout_days:g} days"
+        return (ts.max() - timedelta(days=holdout_days)).to_pydatetime(), {"by": "days", "days": holdout_days}
     if "campaign_id" in frame.columns:
         starts = ts.groupby(frame["campaign_id"].astype("str").to_numpy()).min().dropna()
         if len(starts) >= 2:
-            return starts.max().to_pydatetime(), f"most recent campaign ({starts.idxmax()})"
+            return starts.max().to_pydatetime(), {"by": "campaign", "campaign": str(starts.idxmax())}
     if not 0 < share < 1:
         raise TimingError(f"holdout share must lie between 0 and 1, got {share}")
     low, high = ts.min(), ts.max()
-    return (low + (high - low) * (1 - share)).to_pydatetime(), f"last {share:.0%} of the time span"
+    return (low + (high - low) * (1 - share)).to_pydatetime(), {"by": "share", "share": share}
 
 
 def evaluate_answer_model(
@@ -70,7 +70,7 @@ def evaluate_answer_model(
     """Fit before the cutoff, score the attempts after it; metrics per predictor and ``beats_baselines``."""
     legal = legal_mask(legal_hours)
     if split is not None:
-        cutoff, chosen = split, "given cutoff"
+        cutoff, chosen = split, {"by": "cutoff"}
     else:
         cutoff, chosen = holdout_cutoff(contacts, holdout_days, holdout_share)
     model = fit_answer_model(contacts, customers, legal, tuple(segment_columns), cutoff, **fit_options)
@@ -129,3 +129,21 @@ def _scores(y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
         "observed": round(float(y.mean()), 6),
         "calibration": calibration_bins(y, p),
     }
+
+
+def evaluate_from_lake(
+    lake: Any,
+    segment_columns: tuple[str, ...] = DEFAULT_SEGMENT_COLUMNS,
+    *,
+    holdout_days: float | None = None,
+    before: datetime | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """Evaluate on the lake's call attempts (those before ``before`` only, when given); ages on the cutoff day."""
+    contacts = read_contacts(lake, before=before)
+    if contacts.empty:
+        raise TimingError(f"{lake.path('contacts')}: no call attempts to evaluate on")
+    cutoff, chosen = holdout_cutoff(contacts, holdout_days)
+    customers = read_customers(lake, tuple(segment_columns), cutoff)
+    result = evaluate_answer_model(contacts, customers, cutoff, segment_columns=tuple(segment_columns), **options)
+    return {**result, "split": chosen}

@@ -152,3 +152,24 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def write_heatmap(
+    model: AnswerModel, path: str | Path, *, segment: str | None = None, customer: str | None = None, lang: str = "zh"
+) -> dict[str, Any]:
+    """Write one segment's or customer's weekday × hour grid as CSV (UTF-8 with BOM, opens in Excel)."""
+    from callwise.i18n import t
+
+    grid = model.heatmap(segment=segment, customer=customer)  # refuses unknown names before writing
+    grid.insert(1, "day", [t(f"timing.weekday.{d}", lang) for d in grid["weekday"]])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid.round(6).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    hours = [c for c in grid.columns if c not in ("weekday", "day")]
+    values = grid[hours].to_numpy()
+    order = np.argsort(-values.ravel(), kind="stable")[:3]
+    best = [
+        {"hour_of_week": int(grid["weekday"].iloc[i // len(hours)] * 24 + int(hours[i % len(hours)])), "p_answer": v}
+        for i, v in zip(order, values.ravel()[order].round(6).tolist(), strict=True)
+    ]
+    return {"segment": segment, "customer": customer, "path": str(path), "best": best}
