@@ -48,7 +48,7 @@ def legal_mask(legal_hours: np.ndarray | None) -> np.ndarray:
 def hour_of_week(ts: pd.Series) -> np.ndarray:
     """Slot of each (naive, customer-local) timestamp, as int16."""
     ts = pd.to_datetime(ts)
-    return (ts.dt.dayofweek.to_numpy() * 24 + ts.dt.hour.to_numpy()).astype(np.int16)
+    return (ts.dt.day_of_week.to_numpy() * 24 + ts.dt.hour.to_numpy()).astype(np.int16)
 
 
 def check_hours(hours_of_week: object) -> np.ndarray:
