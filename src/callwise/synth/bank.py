@@ -272,6 +272,7 @@ def _write_truth(
         p_answered, p_alone = bh.conversion_probabilities(logit, latent)
         columns[f"p_call__{product_id}"] = (answer_any * p_answered + (1 - answer_any) * p_alone).astype(np.float32)
         columns[f"p_nocall__{product_id}"] = p_alone.astype(np.float32)
+        columns[f"p_answered__{product_id}"] = p_answered.astype(np.float32)
     pq.write_table(pa.table(columns), truth_dir / "conversion.parquet", compression="zstd")
     pq.write_table(
         pa.table(
@@ -303,6 +304,7 @@ def _write_truth(
         "attempts": bh.ATTEMPTS,
         "p_call": "p(buy within 30 days) if put on a list and dialled up to 3 times at random legal hours",
         "p_nocall": "p(buy within 30 days) if not called",
+        "p_answered": "p(buy within 30 days) if a call is answered",
         "p_answer": "answer_profiles.p_answer[segment, hour_of_week] × customers.answer_scale, capped at 0.95",
     }
     (truth_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")

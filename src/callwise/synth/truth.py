@@ -35,9 +35,13 @@ def load_truth(truth_dir: str | Path) -> Truth:
     )
 
 
-def conversion_probability(truth: Truth, customer_ids: Any, product_id: str, called: bool = True) -> np.ndarray:
-    """True p(buy within the horizon) on the list date, if called (up to 3 attempts) or not."""
-    column = f"{'p_call' if called else 'p_nocall'}__{product_id}"
+def conversion_probability(
+    truth: Truth, customer_ids: Any, product_id: str, called: bool = True, answered: bool = False
+) -> np.ndarray:
+    """True p(buy within the horizon) on the list date: if called (up to 3 attempts at random legal hours),
+    if a call is answered (``answered=True``), or if not called."""
+    kind = "p_answered" if answered else "p_call" if called else "p_nocall"
+    column = f"{kind}__{product_id}"
     if column not in truth.conversion.columns:
         raise KeyError(f"the truth has no product {product_id!r}")
     return truth.conversion[column].reindex(pd.Index(customer_ids)).to_numpy(dtype=float)

@@ -1,0 +1,124 @@
+"""Candidate call plans per customer: a first slot and the re-attempts that follow a no-answer.
+
+For each customer the K legal slots where they are most likely to answer are tried as first attempts. After
+a no-answer the next attempt goes to the customer's most likely slot on a *later day* (one call per number
+per day) at a *different hour of day* (an hour at which they just did not answer is the worst bet). An
+attempt is planned only while it still pays: p(answer) × margin > cost. A plan's value is
+
+    margin × p(answered by some attempt) − cost × expected attempts,
+
+and it uses capacity 1 in its first slot and p(not answered yet) in each re-attempt's slot — capacity is
+planned in expectation, since nobody knows beforehand who answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from callwise.schedule.slots import Slots
+
+@dataclass(frozen=True)
+class Plans:
+    """K candidate plans for each of n customers, up to A attempts each."""
+
+    slot: np.ndarray  # (n, K, A) int32 slot index, -1 = no attempt
+    reach: np.ndarray  # (n, K, A) float32 p(this attempt is placed) = p(no answer before)
+    p_answer: np.ndarray  # (n, K, A) float32 p(answer) of each planned attempt
+    value: np.ndarray  # (n, K) float64 expected value; -inf where the plan is not usable
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return self.slot.shape  # type: ignore[return-value]
+
+    def take(self, rows: np.ndarray) -> Plans:
+        return Plans(self.slot[rows], self.reach[rows], self.p_answer[rows], self.value[rows])
+
+    @staticmethod
+    def join(left: Plans, right: Plans) -> Plans:
+        """The candidate plans of both, side by side (same customers, more plans each)."""
+        a = max(left.slot.shape[2], right.slot.shape[2])
+        pad = [(0, 0), (0, 0)]
+
+        def widen(x: np.ndarray, fill: float) -> np.ndarray:
+            return np.pad(x, [*pad, (0, a - x.shape[2])], constant_values=fill)
+
+        return Plans(
+            np.concatenate([widen(left.slot, -1), widen(right.slot, -1)], axis=1),
+            np.concatenate([widen(left.reach, 0), widen(right.reach, 0)], axis=1),
+            np.concatenate([widen(left.p_answer, 0), widen(right.p_answer, 0)], axis=1),
+            np.concatenate([left.value, right.value], axis=1),
+        )
+
+    @staticmethod
+    def concat(parts: list[Plans]) -> Plans:
+        return Plans(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("slot", "reach", "p_answer", "value")))
+
+
+def candidate_plans(
+    p_answer: np.ndarray,
+    slots: Slots,
+    margin: np.ndarray,
+    cost: float,
+    attempts: np.ndarray,
+    max_attempts: int | None = None,
+    slot_price: np.ndarray | None = None,
+    k: int = 4,
+    jitter: np.ndarray | None = None,
+) -> Plans:
+    """Plans for one chunk of n customers.
+
+    ``p_answer`` is (n × slots), zero where a call is not allowed (quiet hours in the customer's time, a closed
+    day, too soon after their last call); ``margin`` the value of an answered call (p(convert | answered) ×
+    value per conversion); ``attempts`` the most attempts each may still get. ``slot_price`` (n × slots) is
+    the optimiser's current price of capacity: slots are picked by p × margin − cost − price, the marginal
+    reduced value of an attempt, so that busy slots are avoided where an almost-as-good one is free.
+    ``jitter`` (n × slots, tiny) spreads customers over equally good slots instead of piling them on one.
+    """
+    n, n_slots = p_answer.shape
+    a_max = max(max_attempts or int(attempts.max(initial=1)), 1)
+    key = p_answer * margin[:, None].astype(np.float32) - np.float32(cost)
+    if slot_price is not None:
+        key -= slot_price
+    if jitter is not None:
+        key += jitter
+    key = np.where((p_answer > 0) & (attempts[:, None] > 0), key, np.float32(-np.inf))
+    k = min(k, n_slots)
+    first = np.argpartition(-key, k - 1, axis=1)[:, :k] if k < n_slots else np.tile(np.arange(n_slots), (n, 1))
+    order = np.argsort(-np.take_along_axis(key, first, axis=1), axis=1, kind="stable")
+    first = np.take_along_axis(first, order, axis=1)
+
+    slot = np.full((n, k, a_max), -1, np.int32)
+    prob = np.zeros((n, k, a_max), np.float32)
+    rows = np.arange(n)
+    for j in range(k):
+        current = first[:, j]
+        ok = np.ones(n, bool)
+        hours = [slots.hour[current]]
+        last_day = slots.day[current]
+        for a in range(a_max):
+            ok &= (a < attempts) & (key[rows, current] > 0)
+            slot[:, j, a] = np.where(ok, current, -1)
+            prob[:, j, a] = np.where(ok, p_answer[rows, current], 0)
+            if a + 1 == a_max or not ok.any():
+                break
+            later = slots.day[None, :] > last_day[:, None]
+            for h in hours:
+                later &= slots.hour[None, :] != h[:, None]
+            follow = np.where(later, key, np.float32(-np.inf))
+            current = follow.argmax(axis=1)
+            hours.append(slots.hour[current])
+            last_day = slots.day[current]
+    return valued_plans(slot, prob, margin, cost)
+
+
+def valued_plans(slot: np.ndarray, prob: np.ndarray, margin: np.ndarray, cost: float) -> Plans:
+    """Plans from their slots and p(answer) per attempt: reach of each attempt and expected value."""
+    miss = 1 - prob.astype(np.float64)
+    reach = np.cumprod(np.concatenate([np.ones_like(miss[..., :1]), miss[..., :-1]], axis=-1), axis=-1)
+    reach = np.where(slot >= 0, reach, 0.0)
+    answered = 1 - np.prod(miss, axis=-1)
+    value = margin[:, None] * answered - cost * reach.sum(axis=-1)
+    value = np.where(slot[..., 0] >= 0, value, -np.inf)
+    return Plans(slot=slot, reach=reach.astype(np.float32), p_answer=prob, value=value)
