@@ -97,7 +97,10 @@ def evaluate_answer_model(
         "predictors": scores,
         "log_loss_gain": {b: round(scores[b]["log_loss"] - scores["callwise"]["log_loss"], 6) for b in BASELINES},
         "beats_baselines": bool(scores["callwise"]["log_loss"] < best_baseline),
-        "model": {k: model.fitted[k] for k in ("kappa_customer", "kappa_daypart", "segments", "strengths")},
+        "model": {
+            k: model.fitted[k]
+            for k in ("kappa_customer", "customer_mean", "kappa_daypart", "segments", "strengths", "fit_seconds")
+        },
     }
 
 

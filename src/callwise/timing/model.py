@@ -123,14 +123,16 @@ class AnswerModel:
         out = np.empty((len(rows), len(hours)), np.float32)
         for start in range(0, len(rows), BLOCK):
             sl = slice(start, start + BLOCK)
-            block = table[rows[sl]]
-            block *= scale[sl, None]
+            block = out[sl]
+            np.take(table, rows[sl], axis=0, out=block)
             if self.part_adjust is not None and (pos[sl] >= 0).any():
-                adjust = self.part_adjust[np.maximum(pos[sl], 0)][:, parts]
-                adjust[pos[sl] < 0] = 1.0
-                block *= adjust
+                # Scale × day-part multiplier per customer and (day type, day-part) cell, then per slot.
+                factor = self.part_adjust[np.maximum(pos[sl], 0)] * scale[sl, None]
+                factor[pos[sl] < 0] = scale[sl][pos[sl] < 0, None]
+                block *= factor[:, parts]
+            else:
+                block *= scale[sl, None]
             np.minimum(block, cap, out=block)
-            out[sl] = block
         return out
 
     def probability_at(
