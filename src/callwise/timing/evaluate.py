@@ -107,7 +107,7 @@ def evaluate_answer_model(
 def predict_all(model: AnswerModel, attempts: pd.DataFrame, customers: pd.DataFrame | None) -> dict[str, np.ndarray]:
     """p(answer) of every attempt under each predictor."""
     ids, how = attempts["customer_id"].to_numpy(), attempts["hour_of_week"].to_numpy().astype(np.int64)
-    rows, _, _ = model._resolve(ids, customers, None, "segment")
+    rows = model.profile_rows(ids, customers)
 
     def raw(r: np.ndarray) -> np.ndarray:
         return (model.answered[r, how] + 0.5) / (model.attempts[r, how] + 1.0)

@@ -90,6 +90,10 @@ class AnswerModel:
             scale[:], pos[:] = 1.0, -1
         return rows, scale, pos
 
+    def profile_rows(self, customer_ids: Any, customers: pd.DataFrame | None = None) -> np.ndarray:
+        """Each customer's deepest segment row (0 = global), as ``probabilities`` would use it."""
+        return self._resolve(customer_ids, customers, None, "segment")[0]
+
     def _rows_for(self, ids: pd.Index, customers: pd.DataFrame) -> np.ndarray:
         """Profile rows of customers the model has not seen, from their segment columns."""
         if "customer_id" not in customers.columns:

@@ -4,7 +4,7 @@ Two priors, each with one strength fitted by maximising the marginal likelihood 
 
 - beta-binomial for answer *rates* of time cells (a segment's Tuesday-evening rate): prior mean from the
   coarser level, strength ``s`` in pseudo-attempts; posterior rate ``(answered + s·m) / (attempts + s)``.
-- a Gamma(κ, κ) prior on a *multiplier* of the segment rates (a customer's propensity), with the exact
+- a Gamma(κ, κ/μ) prior on a *multiplier* of the segment rates (a customer's propensity), with the exact
   Bernoulli likelihood integrated on a grid. A customer's few attempts fall in slots with different
   rates, so only the multiplier is comparable across customers; and with rates of 0.3–0.5 a Poisson
   (gamma-Poisson) approximation overstates chance variation so much that it finds no customer differences.
