@@ -26,8 +26,9 @@ def run_pipeline(
     """Run every stage into ``out``; return the summary (also written to ``out/summary.json``)."""
     from callwise.ingest import ingest_directory
     from callwise.lists.against_truth import compare_with_truth
-    from callwise.lists.build import build_list, write_list
+    from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign
+    from callwise.lists.output import write_list
     from callwise.synth import synthesize
 
     out = Path(out)

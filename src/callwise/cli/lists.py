@@ -26,8 +26,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Exclude the ineligible (with reason codes), rank the rest by expected value, write the list."""
         from callwise.lists.against_truth import compare_with_truth
-        from callwise.lists.build import ListError, build_list, funnel_text, write_list
+        from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
+        from callwise.lists.output import funnel_text, write_list
         from callwise.models import load_model
 
         try:

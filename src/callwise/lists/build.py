@@ -1,48 +1,57 @@
-"""Call list v1: exclude the ineligible, rank the rest by expected value, write the list and the funnel.
+"""The call list of one campaign: policy, ranking, experiment, schedule, gate.
 
-expected value = p(convert) × value_per_conversion − cost_per_call. The list holds masked phones only, the
-score, the expected value and the top three reasons in words; everyone left out has a reason code.
-Same lake, campaign and model → byte-identical files (no clocks, stable sort on ties).
+1. The contact policy's customer rules leave out whom it must (each with a reason code).
+2. The response model scores the rest; expected value = p(convert) × value per conversion − cost per call.
+3. A randomised control group (stratified by score decile) and script arms are drawn by hash.
+4. The scheduler plans slot, agent and attempts for the best customers within the agents' capacity; the
+   control customers it would have called are held out instead.
+5. The policy's gate re-checks every planned call; nothing it refuses leaves callwise.
+
+Everyone not called has a reason code, the funnel adds up, and the same lake, campaign, policy and models
+give byte-identical files.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from callwise.experiments import assign_groups, campaign_seed, detectable_lift
 from callwise.features import customer_features, materialize
-from callwise.i18n import t
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
-from callwise.lists.eligibility import RULES, exclusion_flags, primary_reasons
 from callwise.models import reason_text
+from callwise.policy import CustomerVerdicts, Policy, default_policy, gate, history_since, load_call_history
+from callwise.policy import load_policy as read_policy
+from callwise.policy.calltime import local_calls
+from callwise.schedule.slots import DEFAULT_LANGUAGE, ScheduleInputError, Slots, campaign_slots, day_range, workforce
+from callwise.schedule.stage import CallPlan, answer_matrix, plan_calls
 from callwise.security.masking import mask_phone
 
-# Eligible customers who still do not make the list, in funnel order after the eligibility rules.
-RANKING_REASONS = ("not_worth_calling", "below_capacity")
+# Customers no policy rule excludes who are still not called, in funnel order after the policy's rules.
+RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
 REASONS_ON_LIST = 3
 
 
 class ListError(ValueError):
-    """A list that cannot be built as asked (unknown product, model missing features …)."""
+    """A list that cannot be built as asked (unknown product, model missing features, no agents …)."""
 
 
 @dataclass(frozen=True)
 class ListResult:
-    listed: pd.DataFrame  # the call list, best first
-    excluded: pd.DataFrame  # everyone left out, with a reason code
+    listed: pd.DataFrame  # the called customers, best first
+    calls: pd.DataFrame  # every call that passed the gate: slot, agent, attempt, masked phone
+    members: pd.DataFrame  # campaign members: called (treatment) and held out (control), with arm
+    excluded: pd.DataFrame  # everyone not called, with a reason code
     ranked: pd.DataFrame  # every eligible customer with score and expected value, best first
     summary: dict[str, Any]
     seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
+    planning: dict[str, Any] = field(default_factory=dict)  # inputs of the plan, for comparisons
 
 
 def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
@@ -53,46 +62,87 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
     return rows.iloc[0].to_dict()
 
 
-def build_list(campaign: Campaign, lake: Lake, model: Any) -> ListResult:
-    """Decide the list for one campaign; nothing is written (see :func:`write_list`)."""
+def campaign_policy(campaign: Campaign) -> Policy:
+    return read_policy(campaign.policy) if campaign.policy is not None else default_policy()
+
+
+def build_list(
+    campaign: Campaign,
+    lake: Lake,
+    model: Any,
+    policy: Policy | None = None,
+    answer_model: Any = None,
+    bank_timezone: str = "Asia/Shanghai",
+) -> ListResult:
+    """Decide the list for one campaign; nothing is written (see :func:`callwise.lists.output.write_list`)."""
     clock = _Clock()
+    policy = policy or campaign_policy(campaign)
     product = load_product(lake, campaign.product_id)
-    flags = exclusion_flags(lake, product, campaign.date)
-    primary, all_reasons = primary_reasons(flags)
-    eligible_ids = flags.loc[primary.isna(), "customer_id"]
-    clock.lap("eligibility")
+    slots = _slots(campaign, policy)
+    verdicts = _verdicts(lake, policy, product, campaign, slots)
+    clock.lap("policy")
 
-    features = materialize(customer_features(lake, campaign.cutoff, product_id=campaign.product_id)).to_pandas()
-    eligible = pd.Index(eligible_ids).get_indexer(features["customer_id"]) >= 0
-    features = features[eligible].sort_values("customer_id", kind="stable")
-    X = _model_input(features, model)
-    clock.lap("features")
-    p = model.predict_proba(X)[:, 1] if len(X) else np.empty(0)
+    ranked, X = _score(lake, campaign, model, product, verdicts)
     clock.lap("score")
-    ranked = pd.DataFrame(
-        {
-            "customer_id": features["customer_id"].to_numpy(),
-            "score": p,
-            "expected_value": p * float(product["value_per_conversion"]) - campaign.cost_per_call,
-        }
+    worth = ranked[ranked["expected_value"] > campaign.min_expected_value].reset_index(drop=True)
+    groups = assign_groups(
+        worth["customer_id"],
+        worth["score"],
+        campaign_seed(campaign.campaign_id, campaign.seed),
+        campaign.control_share,
+        campaign.arms,
     )
-    # Highest expected value first; ties by customer_id so rebuilding gives the same order.
-    ranked = ranked.sort_values(["expected_value", "customer_id"], ascending=[False, True], kind="stable")
-    worth = ranked["expected_value"] > campaign.min_expected_value
-    position = np.cumsum(worth.to_numpy())
-    on_list = worth.to_numpy() & (position <= campaign.capacity)
-    ranked["left_out"] = np.where(on_list, None, np.where(worth, "below_capacity", "not_worth_calling"))
+    worth = pd.concat([worth, groups[["score_decile", "group", "arm"]]], axis=1)
+    clock.lap("experiment")
 
-    listed = ranked[on_list].reset_index(drop=True)
-    listed.insert(0, "rank", np.arange(1, len(listed) + 1))
-    clock.lap("rank")
-    listed = _add_contact_and_reasons(listed, lake, model, X.set_index(features["customer_id"].to_numpy()), campaign)
+    if answer_model is None:
+        answer_model = _fit_answer_model(lake, campaign)
+    force, plan_input, p_answer = _plan_inputs(
+        lake, campaign, policy, product, slots, worth, answer_model, bank_timezone
+    )
+    clock.lap("answer")
+    plan = plan_calls(
+        plan_input,
+        p_answer,
+        force,
+        slots,
+        float(product["value_per_conversion"]),
+        campaign.cost_per_call,
+        campaign.max_attempts,
+        campaign.capacity,
+        campaign.control_share,
+        campaign.seed,
+    )
+    clock.lap("schedule")
+
+    history = load_call_history(lake, history_since(policy, slots.days[0]))
+    checked = gate(plan.calls, verdicts, policy, history, bank_timezone)
+    clock.lap("gate")
+
+    calls, listed = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
     clock.lap("explain")
-
-    excluded = _excluded(flags, primary, all_reasons, ranked)
-    summary = _summary(campaign, product, flags, primary, ranked, listed, model)
-    ranked = ranked.drop(columns="left_out").reset_index(drop=True)
-    return ListResult(listed=listed, excluded=excluded, ranked=ranked, summary=summary, seconds=clock.laps)
+    members = _members(worth, plan, listed)
+    excluded = _excluded(verdicts, ranked, worth, plan, listed, checked.refused)
+    summary = _summary(campaign, product, policy, verdicts, ranked, worth, plan, listed, excluded, checked, model)
+    return ListResult(
+        listed=listed,
+        calls=calls,
+        members=members,
+        excluded=excluded,
+        ranked=ranked,
+        summary=summary,
+        seconds=clock.laps,
+        planning={
+            "plan": plan,
+            "plan_input": plan_input,
+            "p_answer": p_answer,
+            "force": force,
+            "slots": slots,
+            "product": product,
+            "campaign": campaign,
+            "bank_timezone": bank_timezone,
+        },
+    )
 
 
 class _Clock:
@@ -106,119 +156,292 @@ class _Clock:
         self._last = now
 
 
-def _model_input(features: pd.DataFrame, model: Any) -> pd.DataFrame:
+def _slots(campaign: Campaign, policy: Policy) -> Slots:
+    closed = set(policy.rules.closed_days.dates) if policy.enabled("closed_days") else set()
+    try:
+        return campaign_slots(day_range(campaign.date, campaign.days, closed), campaign.first_hour, campaign.last_hour)
+    except ScheduleInputError as exc:
+        raise ListError(str(exc)) from None
+
+
+def _verdicts(lake: Lake, policy: Policy, product: dict, campaign: Campaign, slots: Slots) -> CustomerVerdicts:
+    from callwise.policy import evaluate_customers
+
+    return evaluate_customers(lake, policy, product, campaign.campaign_id, slots.days[0], slots.days[-1])
+
+
+def _score(
+    lake: Lake, campaign: Campaign, model: Any, product: dict, verdicts: CustomerVerdicts
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Eligible customers with score and expected value, best first; and their model inputs by customer."""
+    eligible = verdicts.eligible
+    features = materialize(customer_features(lake, campaign.cutoff, product_id=campaign.product_id)).to_pandas()
+    features = features.set_index("customer_id").reindex(eligible["customer_id"].to_numpy())
     wanted = list(model.feature_names_in_)
     missing = [c for c in wanted if c not in features.columns]
     if missing:
         raise ListError(f"the model needs features the lake cannot provide: {', '.join(missing[:5])}")
-    return features[wanted].reset_index(drop=True)
-
-
-def _add_contact_and_reasons(
-    listed: pd.DataFrame, lake: Lake, model: Any, X_by_id: pd.DataFrame, campaign: Campaign
-) -> pd.DataFrame:
-    phones = lake.table("customers").select("customer_id", "phone").to_pandas()
-    listed = listed.merge(phones, on="customer_id", how="left", validate="one_to_one")
-    listed["phone_masked"] = mask_phone(listed.pop("phone"))
-    if listed.empty:
-        for i in range(1, REASONS_ON_LIST + 1):
-            listed[f"reason_{i}"] = pd.Series(dtype="str")
-        return listed
-    X_listed = X_by_id.loc[listed["customer_id"]].reset_index(drop=True)
-    reasons = model.explain(X_listed, top=REASONS_ON_LIST)
-    for i in range(1, REASONS_ON_LIST + 1):
-        names, contributions = reasons[f"reason_{i}"].to_numpy(), reasons[f"contribution_{i}"].to_numpy()
-        values = [X_listed.at[row, name] if isinstance(name, str) else None for row, name in enumerate(names)]
-        # One sentence per listed customer (the list is capacity-sized, not customer-sized).
-        listed[f"reason_{i}"] = [
-            reason_text(name, value, contribution, campaign.lang) if isinstance(name, str) else ""
-            for name, value, contribution in zip(names, values, contributions, strict=True)
-        ]
-    return listed[["rank", "customer_id", "phone_masked", "score", "expected_value", *_reason_columns()]]
-
-
-def _reason_columns() -> list[str]:
-    return [f"reason_{i}" for i in range(1, REASONS_ON_LIST + 1)]
-
-
-def _excluded(flags: pd.DataFrame, primary: pd.Series, all_reasons: pd.Series, ranked: pd.DataFrame) -> pd.DataFrame:
-    by_rule = pd.DataFrame(
-        {"customer_id": flags["customer_id"], "reason": primary, "reasons": all_reasons, "expected_value": np.nan}
-    )[primary.notna()]
-    by_rank = ranked.loc[ranked["left_out"].notna(), ["customer_id", "left_out", "expected_value"]].rename(
-        columns={"left_out": "reason"}
+    X = features[wanted]
+    personal = ~eligible["non_personalised"].to_numpy(bool)
+    score = np.zeros(len(X))
+    if personal.any():
+        score[personal] = model.predict_proba(X[personal].reset_index(drop=True))[:, 1]
+    # Profiling opt-out (PIPL Art. 24): no profile model; the same non-personalised score for all of them.
+    score[~personal] = score[personal].mean() if personal.any() else 0.0
+    ranked = pd.DataFrame(
+        {
+            "customer_id": eligible["customer_id"].to_numpy(),
+            "phone": eligible["phone"].to_numpy(),
+            "timezone": eligible["timezone"].to_numpy(),
+            "attempts_left": eligible["attempts_left"].to_numpy(),
+            "last_call_at": eligible["last_call_at"].to_numpy(),
+            "non_personalised": ~personal,
+            "score": score,
+            "expected_value": score * float(product["value_per_conversion"]) - campaign.cost_per_call,
+        }
     )
-    by_rank["reasons"] = by_rank["reason"]
-    out = pd.concat([by_rule, by_rank[by_rule.columns]], ignore_index=True)
+    # Highest expected value first; ties by customer_id so rebuilding gives the same order.
+    ranked = ranked.sort_values(["expected_value", "customer_id"], ascending=[False, True], kind="stable")
+    ranked = ranked.reset_index(drop=True)
+    ranked.insert(0, "priority", np.arange(1, len(ranked) + 1))
+    return ranked, X
+
+
+def _fit_answer_model(lake: Lake, campaign: Campaign) -> Any:
+    from callwise.timing import fit_from_lake, load_answer_model
+
+    if campaign.answer_model is not None:
+        return load_answer_model(campaign.answer_model)
+    return fit_from_lake(lake, campaign.cutoff)
+
+
+def _plan_inputs(
+    lake: Lake,
+    campaign: Campaign,
+    policy: Policy,
+    product: dict,
+    slots: Slots,
+    worth: pd.DataFrame,
+    answer_model: Any,
+    bank_timezone: str,
+) -> tuple[Any, pd.DataFrame, np.ndarray]:
+    if not lake.has("agents"):
+        raise ListError("the lake has no agents table: nobody to place the calls (ingest agents.csv)")
+    agents = lake.table("agents").to_pandas()
+    if campaign.teams is not None and "team" in agents.columns:
+        agents = agents[agents["team"].isin(campaign.teams)]
+    plan_input = worth.copy()
+    customers = lake.table("customers")
+    if "language" in customers.columns:
+        languages = customers.select("customer_id", "language").to_pandas().set_index("customer_id")["language"]
+        plan_input["language"] = languages.reindex(plan_input["customer_id"]).fillna(DEFAULT_LANGUAGE).to_numpy()
+    needed = sorted(plan_input["language"].unique()) if "language" in plan_input else [DEFAULT_LANGUAGE]
+    try:
+        force = workforce(agents, slots, product.get("category"), needed, campaign.agent_share)
+    except ScheduleInputError as exc:
+        raise ListError(str(exc)) from None
+    if force.capacity.sum() <= 0:
+        raise ListError("no agent who sells this product is on shift during the campaign's days and hours")
+    p_answer = answer_matrix(plan_input, answer_model, policy, slots, bank_timezone)
+    return force, plan_input, p_answer
+
+
+def _listed(
+    kept: pd.DataFrame,
+    worth: pd.DataFrame,
+    plan: CallPlan,
+    model: Any,
+    X: pd.DataFrame,
+    campaign: Campaign,
+    bank_timezone: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The calls that may leave and the called customers, with masked phones and the model's reasons."""
+    called_ids = pd.unique(kept["customer_id"])
+    listed = worth[worth["customer_id"].isin(called_ids)].copy()
+    per_customer = plan.customers.set_index("customer_id")
+    first = kept.sort_values(["customer_id", "call_at"], kind="stable").drop_duplicates("customer_id")
+    first = first.set_index("customer_id")
+    attempts = kept.groupby("customer_id").size()
+    ids = listed["customer_id"].to_numpy()
+    listed = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(listed) + 1),
+            "customer_id": ids,
+            "phone_masked": mask_phone(listed["phone"]).to_numpy(),
+            "score": listed["score"].to_numpy(),
+            "expected_value": listed["expected_value"].to_numpy(),
+            "score_decile": listed["score_decile"].to_numpy(),
+            "arm": listed["arm"].to_numpy(),
+            "first_call_at": first["call_at"].reindex(ids).to_numpy(),
+            "agent_id": first["agent_id"].reindex(ids).to_numpy(),
+            "attempts_planned": attempts.reindex(ids).to_numpy(),
+            "p_answered": per_customer["p_answered"].reindex(ids).to_numpy(),
+        }
+    )
+    reasons = _reasons(listed["customer_id"], model, X, campaign, worth)
+    listed = pd.concat([listed, reasons], axis=1)
+    by_id = worth.set_index("customer_id")
+    arm = by_id["arm"]
+    hint = listed.set_index("customer_id")["reason_1"]
+    local = local_calls(kept["call_at"], by_id["timezone"].reindex(kept["customer_id"]).to_numpy(), bank_timezone)
+    calls = kept.assign(
+        local_start=local["local_start"].to_numpy(),
+        phone_masked=mask_phone(kept["phone"]).to_numpy(),
+        product_id=campaign.product_id,
+        arm=arm.reindex(kept["customer_id"]).to_numpy(),
+        script_hint=hint.reindex(kept["customer_id"]).to_numpy(),
+    ).drop(columns=["phone"])
+    return calls.reset_index(drop=True), listed
+
+
+def _reasons(ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame) -> pd.DataFrame:
+    """Top reasons in words for each listed customer (empty for those ranked without profile models)."""
+    columns = [f"reason_{i}" for i in range(1, REASONS_ON_LIST + 1)]
+    out = pd.DataFrame("", index=range(len(ids)), columns=columns, dtype="str")
+    personal = ~worth.set_index("customer_id")["non_personalised"].reindex(ids.to_numpy()).to_numpy(bool)
+    if not personal.any():
+        return out
+    X_listed = X.loc[ids.to_numpy()[personal]].reset_index(drop=True)
+    explained = model.explain(X_listed, top=REASONS_ON_LIST)
+    rows = np.flatnonzero(personal)
+    for i, column in enumerate(columns, start=1):
+        names, contributions = explained[f"reason_{i}"].to_numpy(), explained[f"contribution_{i}"].to_numpy()
+        values = [X_listed.at[r, n] if isinstance(n, str) else None for r, n in enumerate(names)]
+        # One sentence per listed customer (the list is capacity-sized, not customer-sized).
+        out.loc[rows, column] = [
+            reason_text(n, v, c, campaign.lang) if isinstance(n, str) else ""
+            for n, v, c in zip(names, values, contributions, strict=True)
+        ]
+    return out
+
+
+def _members(worth: pd.DataFrame, plan: CallPlan, listed: pd.DataFrame) -> pd.DataFrame:
+    """The experiment's members: every called customer and every control customer the plan would have called."""
+    planned = plan.customers.set_index("customer_id")["planned"].reindex(worth["customer_id"]).to_numpy(bool)
+    called = worth["customer_id"].isin(listed["customer_id"]).to_numpy()
+    control = (worth["group"] == "control").to_numpy() & planned
+    members = worth[called | control]
+    return (
+        pd.DataFrame(
+            {
+                "customer_id": members["customer_id"].to_numpy(),
+                "group": members["group"].to_numpy(),
+                "arm": members["arm"].to_numpy(),
+                "score": members["score"].to_numpy(),
+                "score_decile": members["score_decile"].to_numpy(),
+            }
+        )
+        .sort_values("customer_id", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _excluded(
+    verdicts: CustomerVerdicts,
+    ranked: pd.DataFrame,
+    worth: pd.DataFrame,
+    plan: CallPlan,
+    listed: pd.DataFrame,
+    refused: pd.DataFrame,
+) -> pd.DataFrame:
+    """Everyone not called, with the primary reason and all reasons."""
+    by_policy = pd.DataFrame(
+        {
+            "customer_id": verdicts.frame["customer_id"],
+            "reason": verdicts.primary,
+            "reasons": verdicts.reasons,
+            "expected_value": np.nan,
+        }
+    )[verdicts.primary.notna().to_numpy()]
+    reason = pd.Series(None, index=ranked["customer_id"].to_numpy(), dtype=object)
+    in_worth = reason.index.isin(worth["customer_id"])
+    reason[~in_worth] = "not_worth_calling"
+    per_customer = plan.customers.set_index("customer_id")
+    planned = per_customer["planned"].reindex(reason.index, fill_value=False).to_numpy(bool)
+    called = per_customer["called"].reindex(reason.index, fill_value=False).to_numpy(bool)
+    control = (worth.set_index("customer_id")["group"].reindex(reason.index) == "control").to_numpy()
+    # Not planned, or planned but trimmed back to the real capacity once the control group is held out.
+    reason[in_worth & ~(planned & (called | control))] = "below_capacity"
+    reason[in_worth & planned & control] = "control_group"
+    first_refusal = refused.sort_values(["customer_id", "call_at"], kind="stable").drop_duplicates("customer_id")
+    gated = in_worth & called & ~reason.index.isin(listed["customer_id"])
+    reason[gated] = first_refusal.set_index("customer_id")["reason"].reindex(reason.index[gated]).to_numpy()
+    by_rank = pd.DataFrame(
+        {
+            "customer_id": reason.index,
+            "reason": reason.to_numpy(),
+            "reasons": reason.to_numpy(),
+            "expected_value": ranked["expected_value"].to_numpy(),
+        }
+    )[reason.notna().to_numpy()]
+    out = pd.concat([by_policy, by_rank], ignore_index=True)
     return out.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
 def _summary(
     campaign: Campaign,
     product: dict[str, Any],
-    flags: pd.DataFrame,
-    primary: pd.Series,
+    policy: Policy,
+    verdicts: CustomerVerdicts,
     ranked: pd.DataFrame,
+    worth: pd.DataFrame,
+    plan: CallPlan,
     listed: pd.DataFrame,
+    excluded: pd.DataFrame,
+    checked: Any,
     model: Any,
 ) -> dict[str, Any]:
-    remaining = len(flags)
-    funnel = [{"step": "customers", "removed": 0, "remaining": remaining}]
-    primary_counts = primary.value_counts()
-    left_out_counts = ranked["left_out"].value_counts()
-    for step in (*RULES, *RANKING_REASONS):
-        removed = int(primary_counts.get(step, 0) + left_out_counts.get(step, 0))
+    funnel = verdicts.funnel()
+    remaining = funnel[-1]["remaining"]
+    counts = excluded["reason"].value_counts()
+    gate_codes = sorted(set(excluded["reason"]) - set(funnel_codes(funnel)) - set(RANKING_REASONS))
+    for step in (*RANKING_REASONS, *gate_codes):
+        removed = int(counts.get(step, 0))
         remaining -= removed
         funnel.append({"step": step, "removed": removed, "remaining": remaining})
     assert remaining == len(listed), "funnel does not add up: every customer is listed or has a reason"
+    members = plan.customers.set_index("customer_id")
+    planned = worth[members["planned"].reindex(worth["customer_id"]).to_numpy(bool)]
+    control = int((planned["group"] == "control").sum())
+    base_rate = float(planned["score"].mean()) if len(planned) else 0.0
+    power = None
+    if control and len(planned) >= 4 and 0 < base_rate < 1:
+        power = detectable_lift(len(planned), control / len(planned), base_rate)
     return {
         "campaign_id": campaign.campaign_id,
         "product_id": campaign.product_id,
         "product_category": product.get("category"),
         "date": campaign.date.isoformat(),
+        "days": [d.isoformat() for d in plan_days(plan)],
         "capacity": campaign.capacity,
         "cost_per_call": campaign.cost_per_call,
         "value_per_conversion": float(product["value_per_conversion"]),
-        "customers": len(flags),
-        "eligible": int(primary.isna().sum()),
+        "customers": len(verdicts.frame),
+        "eligible": len(ranked),
         "listed": len(listed),
+        "calls": len(checked.kept),
         "funnel": funnel,
-        "flagged_by_rule": {rule: int(flags[rule].sum()) for rule in RULES},
         "expected_conversions": round(float(listed["score"].sum()), 6),
         "expected_value": round(float(listed["expected_value"].sum()), 2),
         "model": getattr(model, "name_", type(model).__name__),
-        "policy": "builtin-v1",
+        "policy": policy.audit(),
+        "experiment": {
+            "seed": campaign_seed(campaign.campaign_id, campaign.seed),
+            "control_share": campaign.control_share,
+            "arms": campaign.arms or {},
+            "treatment_called": len(listed),
+            "control_held_out": control,
+            "lift_measurable": control > 0,
+            "detectable_lift": power,
+        },
+        "plan": plan.summary,
+        "gate": checked.counts() if hasattr(checked, "counts") else {},
     }
 
 
-def write_list(result: ListResult, out_dir: str | Path) -> dict[str, str]:
-    """Write list (CSV with BOM for Excel, and Parquet), exclusions and summary; return the file paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    files = {
-        "list_csv": out / "call_list.csv",
-        "list_parquet": out / "call_list.parquet",
-        "exclusions": out / "exclusions.parquet",
-        "exclusions_csv": out / "exclusions.csv",
-        "summary": out / "summary.json",
-    }
-    listed = result.listed.assign(
-        score=result.listed["score"].round(6), expected_value=result.listed["expected_value"].round(2)
-    )
-    listed.to_csv(files["list_csv"], index=False, encoding="utf-8-sig", lineterminator="\n")
-    pq.write_table(pa.Table.from_pandas(listed, preserve_index=False), files["list_parquet"], compression="zstd")
-    excluded = result.excluded.assign(expected_value=result.excluded["expected_value"].round(2))
-    pq.write_table(pa.Table.from_pandas(excluded, preserve_index=False), files["exclusions"], compression="zstd")
-    excluded.to_csv(files["exclusions_csv"], index=False, encoding="utf-8-sig", lineterminator="\n")
-    summary = dict(result.summary, list_sha256=hashlib.sha256(files["list_csv"].read_bytes()).hexdigest())
-    files["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-    return {k: str(v) for k, v in files.items()}
+def funnel_codes(funnel: list[dict[str, Any]]) -> list[str]:
+    return [s["step"] for s in funnel]
 
 
-def funnel_text(summary: dict[str, Any], lang: str = "zh") -> str:
-    """The funnel as readable lines, e.g. for the CLI and the report."""
-    lines = []
-    for step in summary["funnel"]:
-        label = t(f"exclusion.{step['step']}", lang)
-        lines.append(f"{label:<24} -{step['removed']:>9,}  {step['remaining']:>10,}")
-    return "\n".join(lines)
+def plan_days(plan: CallPlan) -> list[date]:
+    return [date.fromisoformat(d["date"]) for d in plan.summary["days"]]

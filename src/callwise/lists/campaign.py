@@ -1,4 +1,4 @@
-"""The campaign file: what one call list is for (product, day, capacity, costs, model)."""
+"""The campaign file: what one call list is for (product, days, hours, capacity, costs, experiment, models)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from callwise.experiments import check_arms, check_control_share
 
 
 class _TextDatesLoader(yaml.SafeLoader):
@@ -30,20 +32,53 @@ class Campaign(BaseModel):
     campaign_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = ""
     product_id: str = Field(min_length=1)
-    date: date  # the day the list is called; features are computed as of its first instant
-    capacity: int = Field(ge=0)  # calls the team can place for this list
-    cost_per_call: float = Field(default=5.0, ge=0)  # CNY, agent time and telephony
-    min_expected_value: float = 0.0  # customers below this expected value are left off
-    model: Path | None = None  # a saved model directory; relative paths are relative to the campaign file
+    date: date  # the first calling day; features are computed as of its first instant
+    days: int = Field(default=10, ge=1, le=92)  # calling days from `date` (days the policy closes are skipped)
+    first_hour: int = Field(default=9, ge=0, le=23)  # first hourly slot, bank clock
+    last_hour: int = Field(default=20, ge=1, le=24)  # slots end here (exclusive): 9–20 gives 11 slots a day
+    capacity: int | None = Field(default=None, ge=0)  # most customers to call; None = what the agents can place
+    max_attempts: int = Field(default=3, ge=1, le=10)  # attempts per customer (the policy's cap still applies)
+    cost_per_call: float = Field(default=5.0, ge=0)  # CNY per attempt, agent time and telephony
+    min_expected_value: float = 0.0  # customers at or below this expected value are left off
+    control_share: float = 0.1  # randomised hold-out, not called, stratified by score decile
+    arms: dict[str, float] | None = None  # script arms of the called group and their shares, e.g. {A: 0.5, B: 0.5}
+    teams: list[str] | None = None  # only agents of these teams work the campaign
+    agent_share: float = Field(default=1.0, gt=0, le=1)  # share of the agents' time given to this campaign
+    model: Path | None = None  # a saved response model directory (relative paths: relative to this file)
+    answer_model: Path | None = None  # a saved answer model; fitted from the lake's call history when not given
+    policy: Path | None = None  # contact policy YAML; the built-in default when not given
     seed: int = 0
-    lang: Literal["zh", "en"] = "zh"  # language of the reasons written into the list
+    lang: Literal["zh", "en"] = "zh"  # language of the reasons and hints written into the list
 
-    @field_validator("model")
+    @field_validator("model", "answer_model")
     @classmethod
-    def _model_dir_exists(cls, value: Path | None) -> Path | None:
+    def _dir_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
-            raise ValueError(f"model directory {value} does not exist")
+            raise ValueError(f"directory {value} does not exist")
         return value
+
+    @field_validator("policy")
+    @classmethod
+    def _file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"policy file {value} does not exist")
+        return value
+
+    @field_validator("control_share")
+    @classmethod
+    def _control_share(cls, value: float) -> float:
+        return check_control_share(value)
+
+    @field_validator("arms")
+    @classmethod
+    def _arms(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return check_arms(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _hours(self) -> Campaign:
+        if self.last_hour <= self.first_hour:
+            raise ValueError(f"last_hour ({self.last_hour}) must come after first_hour ({self.first_hour})")
+        return self
 
     @property
     def cutoff(self) -> datetime:
@@ -61,8 +96,9 @@ def load_campaign(path: str | Path) -> Campaign:
         raise CampaignError(f"{path}: not a readable YAML file ({exc.__class__.__name__})") from None
     if not isinstance(raw, dict):
         raise CampaignError(f"{path}: a campaign file must be a mapping of fields, e.g. 'product_id: P01'")
-    if isinstance(raw.get("model"), str):
-        raw["model"] = (path.parent / raw["model"]).resolve()
+    for key in ("model", "answer_model", "policy"):
+        if isinstance(raw.get(key), str):
+            raw[key] = (path.parent / raw[key]).resolve()
     try:
         return Campaign.model_validate(raw)
     except ValidationError as exc:

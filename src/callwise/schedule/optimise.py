@@ -105,9 +105,8 @@ def customer_classes(problem: Problem, max_classes: int, seed: int) -> np.ndarra
     level = p.mean(axis=1, dtype=np.float64)
     shape = _shape_clusters(p / np.maximum(level, 1e-9)[:, None].astype(np.float32), seed)
     for bins in ((16, 32), (12, 16), (8, 12), (6, 8), (4, 6), (3, 4), (2, 2)):
-        key = np.stack(
-            [problem.pool, problem.attempts, shape, _quantile_bins(level, bins[0]), _quantile_bins(problem.margin, bins[1])]
-        )
+        levels, margins = _quantile_bins(level, bins[0]), _quantile_bins(problem.margin, bins[1])
+        key = np.stack([problem.pool, problem.attempts, shape, levels, margins])
         _, classes = np.unique(key, axis=1, return_inverse=True)
         if classes.max() + 1 <= max_classes:
             break
@@ -168,7 +167,8 @@ def _disaggregate(problem: Problem, classes: np.ndarray, plans: Plans, x: np.nda
     slot = np.where(called[:, None], plans.slot[classes, np.minimum(plan, x.shape[1] - 1)], -1)
     p = np.where(slot >= 0, np.take_along_axis(problem.p_answer, np.maximum(slot, 0), axis=1), 0)
     keep = p * problem.margin[:, None] > problem.cost
-    return _truncated(Plans(slot[:, None], p[:, None], p[:, None], np.zeros((n, 1))), keep, problem.margin, problem.cost)
+    picked = Plans(slot[:, None], p[:, None], p[:, None], np.zeros((n, 1)))
+    return _truncated(picked, keep, problem.margin, problem.cost)
 
 
 # ---- plans at prices ---------------------------------------------------------------------------------------
@@ -256,12 +256,20 @@ def _lp_prices(
         if not (np.isfinite(plans.value) & (plans.value > 0)).any():
             break
         x, prices, lp_value = _solve_lp(problem, plans, supply)
-        fresh = _plans_at(problem, customers, prices, seed + done)
-        plans = Plans.join(plans, fresh)
+        # Keep the plans the LP uses (and the best others), add plans priced afresh: the LP stays small.
+        keep = np.argsort(-(x + EPS * np.maximum(_reduced(problem, plans, prices), -1e9)), axis=1)[:, : problem.k]
+        plans, x = _columns(plans, keep), np.take_along_axis(x, keep, axis=1)
+        plans = Plans.join(plans, _plans_at(problem, customers, prices, seed + done))
         x = np.pad(x, ((0, 0), (0, plans.value.shape[1] - x.shape[1])))
         if _dual_bound(problem, plans, prices, supply) <= lp_value * (1 + tolerance) + EPS:
             break
     return prices, plans, x, done
+
+
+def _columns(plans: Plans, keep: np.ndarray) -> Plans:
+    """The plans ``keep[i]`` of each row i."""
+    rows = np.arange(len(keep))[:, None]
+    return Plans(plans.slot[rows, keep], plans.reach[rows, keep], plans.p_answer[rows, keep], plans.value[rows, keep])
 
 
 def _solve_lp(problem: Problem, plans: Plans, supply: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -308,6 +316,11 @@ def _truncated(schedule: Plans, keep: np.ndarray, margin: np.ndarray, cost: floa
     slot = np.where(keep, schedule.slot[:, 0], -1)
     p = np.where(keep, schedule.p_answer[:, 0], 0)
     return valued_plans(slot[:, None], p[:, None], margin, cost)
+
+
+def trim_to_capacity(problem: Problem, schedule: Plans) -> Plans:
+    """The schedule with its least valuable attempts dropped wherever a slot is over capacity."""
+    return _repair(problem, schedule, np.zeros(problem.n_rows))
 
 
 def _repair(problem: Problem, schedule: Plans, prices: np.ndarray) -> Plans:
@@ -373,7 +386,8 @@ def _fill(problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, p
 def _merge(schedule: Plans, rows: np.ndarray, part: Plans) -> Plans:
     """The schedule with the plans of ``rows`` replaced by ``part``."""
     out = Plans(schedule.slot.copy(), schedule.reach.copy(), schedule.p_answer.copy(), schedule.value.copy())
-    out.slot[rows], out.reach[rows], out.p_answer[rows], out.value[rows] = part.slot, part.reach, part.p_answer, part.value
+    out.slot[rows], out.reach[rows] = part.slot, part.reach
+    out.p_answer[rows], out.value[rows] = part.p_answer, part.value
     return out
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from callwise.schedule.slots import Slots
 
+
 @dataclass(frozen=True)
 class Plans:
     """K candidate plans for each of n customers, up to A attempts each."""
@@ -108,6 +109,7 @@ def candidate_plans(
                 later &= slots.hour[None, :] != h[:, None]
             follow = np.where(later, key, np.float32(-np.inf))
             current = follow.argmax(axis=1)
+            ok &= np.isfinite(follow[rows, current])  # no later day left at a new hour: no more attempts
             hours.append(slots.hour[current])
             last_day = slots.day[current]
     return valued_plans(slot, prob, margin, cost)

@@ -159,8 +159,9 @@ def _languages(agents: pd.DataFrame) -> list[set[str]]:
     if "languages" not in agents.columns:
         return [{DEFAULT_LANGUAGE} for _ in range(len(agents))]
     return [
-        {x for x in re.split(r"[|,，、\s]+", str(v).lower()) if x} if isinstance(v, str) and v.strip() else
-        {DEFAULT_LANGUAGE}
+        {x for x in re.split(r"[|,，、\s]+", str(v).lower()) if x}
+        if isinstance(v, str) and v.strip()
+        else {DEFAULT_LANGUAGE}
         for v in agents["languages"]
     ]
 

@@ -1,0 +1,136 @@
+"""Write a built list: the call list, the dialer files (one per day, CSV and XLSX), members, exclusions, summary.
+
+CSV files are UTF-8 with BOM (they open in Excel) and, like the Parquet files and the summary, byte-identical
+for the same inputs. XLSX files carry the same cells with headers in the campaign's language (Excel stamps
+its own save time into the file). Phones are masked everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
+
+from callwise.i18n import t
+from callwise.lists.build import ListResult
+
+DIALER_COLUMNS = (
+    "date",
+    "slot",
+    "local_time",
+    "agent_id",
+    "customer_id",
+    "phone_masked",
+    "product_id",
+    "attempt",
+    "condition",
+    "arm",
+    "p_answer",
+    "priority",
+    "script_hint",
+)
+
+
+def dialer_rows(calls: pd.DataFrame) -> pd.DataFrame:
+    """The calls in the dialer's format, in the order they are to be dialled."""
+    calls = calls.sort_values(["call_at", "priority", "attempt"], kind="stable")
+    return pd.DataFrame(
+        {
+            "date": calls["call_at"].dt.strftime("%Y-%m-%d"),
+            "slot": calls["call_at"].dt.strftime("%H:%M"),
+            "local_time": calls["local_start"].dt.strftime("%H:%M"),
+            "agent_id": calls["agent_id"],
+            "customer_id": calls["customer_id"],
+            "phone_masked": calls["phone_masked"],
+            "product_id": calls["product_id"],
+            "attempt": calls["attempt"],
+            # A re-attempt is dialled only when no earlier attempt was answered.
+            "condition": (calls["attempt"] > 1).map({False: "always", True: "if_no_answer"}),
+            "arm": calls["arm"],
+            "p_answer": calls["p_answer"].round(4),
+            "priority": calls["priority"],
+            "script_hint": calls["script_hint"].fillna(""),
+        }
+    ).reset_index(drop=True)
+
+
+def write_list(result: ListResult, out_dir: str | Path, lang: str = "zh") -> dict[str, str]:
+    """Write every file of the list into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    (out / "dialer").mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {
+        "list_csv": out / "call_list.csv",
+        "list_parquet": out / "call_list.parquet",
+        "calls": out / "calls.parquet",
+        "members": out / "members.parquet",
+        "members_csv": out / "members.csv",
+        "exclusions": out / "exclusions.parquet",
+        "exclusions_csv": out / "exclusions.csv",
+        "summary": out / "summary.json",
+    }
+    listed = result.listed.assign(
+        score=result.listed["score"].round(6),
+        expected_value=result.listed["expected_value"].round(2),
+        p_answered=result.listed["p_answered"].round(4),
+    )
+    _csv(listed, files["list_csv"])
+    _parquet(listed, files["list_parquet"])
+    _parquet(result.calls.drop(columns=["pool"], errors="ignore"), files["calls"])
+    members = result.members.assign(score=result.members["score"].round(6))
+    _parquet(members, files["members"])
+    _csv(members, files["members_csv"])
+    excluded = result.excluded.assign(expected_value=result.excluded["expected_value"].round(2))
+    _parquet(excluded, files["exclusions"])
+    _csv(excluded, files["exclusions_csv"])
+
+    rows = dialer_rows(result.calls)
+    per_day = {}
+    for day, part in rows.groupby("date", sort=True):
+        base = out / "dialer" / f"calls_{day}"
+        _csv(part, base.with_suffix(".csv"))
+        _xlsx(part, base.with_suffix(".xlsx"), lang)
+        files[f"dialer_{day}"] = base.with_suffix(".csv")
+        files[f"dialer_{day}_xlsx"] = base.with_suffix(".xlsx")
+        per_day[str(day)] = len(part)
+    summary = dict(
+        result.summary,
+        list_sha256=hashlib.sha256(files["list_csv"].read_bytes()).hexdigest(),
+        dialer_calls_per_day=per_day,
+    )
+    files["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
+    return {k: str(v) for k, v in files.items()}
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+
+
+def _parquet(frame: pd.DataFrame, path: Path) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
+
+
+def _xlsx(frame: pd.DataFrame, path: Path, lang: str) -> None:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(t("dialer.sheet", lang))
+    sheet.append([t(f"dialer.{c}", lang) for c in frame.columns])
+    for row in frame.itertuples(index=False):  # one day's calls: what a dialler loads, not the customer base
+        sheet.append(list(row))
+    book.save(path)
+
+
+def funnel_text(summary: dict[str, Any], lang: str = "zh") -> str:
+    """The funnel as readable lines, e.g. for the CLI and the report."""
+    lines = []
+    for step in summary["funnel"]:
+        label = t(f"exclusion.{step['step']}", lang)
+        lines.append(f"{label:<24} -{step['removed']:>9,}  {step['remaining']:>10,}")
+    plan = summary.get("plan", {})
+    if plan:
+        lines.append(t("plan.summary_line", lang, **{k: plan[k] for k in ("expected_calls", "capacity_calls", "gap")}))
+    return "\n".join(lines)

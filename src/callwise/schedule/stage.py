@@ -1,0 +1,209 @@
+"""From ranked, eligible customers to planned calls: slot, agent and attempt for each, under the policy.
+
+Inputs are tables (customers to plan, agents) and fitted models (answer model), outputs are tables (calls,
+per-customer plan) plus a plan summary. The policy shapes the plan (legal slots in each customer's local
+time, attempts left, minimum gap after the last call) and its gate re-checks every call afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from callwise.policy import Policy, legal_slot_mask, local_hour_of_week
+from callwise.schedule.agents import assign_agents
+from callwise.schedule.optimise import Problem, Solution, solve, trim_to_capacity
+from callwise.schedule.plans import Plans
+from callwise.schedule.slots import DEFAULT_LANGUAGE, Slots, Workforce
+
+HISTORIC_ATTEMPTS = 3  # how past campaigns dialled: up to 3 attempts at legal hours, no timing
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    calls: pd.DataFrame  # one row per planned attempt (treatment only), best first within each slot
+    customers: pd.DataFrame  # one row per planned customer: called?, first call, p(answered), expected value
+    summary: dict[str, Any]
+    solution: Solution
+
+
+def answer_matrix(
+    customers: pd.DataFrame, answer_model: Any, policy: Policy, slots: Slots, bank_timezone: str
+) -> np.ndarray:
+    """p(answer) per customer and slot in the customer's local time; zero where a call is not allowed.
+
+    Not allowed: quiet hours or a closed day in the customer's zone, or too soon after their last call.
+    """
+    n = len(customers)
+    p = np.zeros((n, len(slots)), np.float32)
+    zones = customers["timezone"].to_numpy(dtype=object)
+    legal = legal_slot_mask(policy, slots.starts, zones, bank_timezone)
+    gap = np.timedelta64(int(policy.rules.min_gap.hours * 3600), "s") if policy.enabled("min_gap") else None
+    personal = ~customers["non_personalised"].to_numpy(bool) if "non_personalised" in customers else np.ones(n, bool)
+    for zone, mask in zip(legal.zones, legal.mask, strict=True):  # a handful of zones
+        rows = np.flatnonzero(zones == zone)
+        hours = local_hour_of_week(slots.starts, zone, bank_timezone)
+        block = answer_model.probabilities(
+            customers["customer_id"].to_numpy()[rows], hours, non_personalised=~personal[rows]
+        )
+        block *= mask[None, :]
+        if gap is not None and "last_call_at" in customers:
+            shift = (hours - _bank_hour_of_week(slots) + 84) % 168 - 84  # the zone's offset from the bank's
+            local_starts = slots.starts + shift.astype("timedelta64[h]")
+            last = customers["last_call_at"].to_numpy("datetime64[s]")[rows]
+            block *= ~(local_starts[None, :] < (last + gap)[:, None])  # NaT compares false: no history
+        p[rows] = block
+    return p
+
+
+def _bank_hour_of_week(slots: Slots) -> np.ndarray:
+    weekday = np.array([d.weekday() for d in slots.days])[slots.day]
+    return weekday * 24 + slots.hour
+
+
+def answered_conversion(score: np.ndarray, p_answer: np.ndarray) -> np.ndarray:
+    """p(convert | the call is answered) from the response model's p(convert | dialled as before).
+
+    Past campaigns dialled up to three times at legal hours without regard to timing, so a customer's
+    score is about p(answered then) × p(convert | answered); p(answered then) is estimated from the answer
+    model's average over the allowed slots. All conversions are credited to answered calls (conservative
+    for timing: customers who would buy anyway gain nothing from being reached).
+    """
+    allowed = p_answer > 0
+    mean = np.where(allowed.any(axis=1), p_answer.sum(axis=1) / np.maximum(allowed.sum(axis=1), 1), 0.0)
+    reached_before = 1 - (1 - mean) ** HISTORIC_ATTEMPTS
+    return np.clip(score / np.maximum(reached_before, 1e-3), 0.0, 1.0)
+
+
+def plan_calls(
+    customers: pd.DataFrame,
+    p_answer: np.ndarray,
+    force: Workforce,
+    slots: Slots,
+    value_per_conversion: float,
+    cost_per_call: float,
+    max_attempts: int,
+    max_customers: int | None = None,
+    control_share: float = 0.0,
+    seed: int = 0,
+) -> CallPlan:
+    """Plan the calls of ``customers`` (treatment and control: control is planned, then not called).
+
+    ``customers`` columns: customer_id, phone, score, attempts_left, group ('treatment' | 'control'),
+    priority (rank, 1 = best), optionally language. Capacity is raised by 1 / (1 − control share) while
+    planning both groups together, so the control group is exactly the customers the plan would have called;
+    the treatment calls are then trimmed to the real capacity.
+    """
+    clock = time.perf_counter()
+    margin = answered_conversion(customers["score"].to_numpy(float), p_answer) * value_per_conversion
+    language = customers["language"].fillna(DEFAULT_LANGUAGE) if "language" in customers else None
+    pool = pd.Index(force.pools).get_indexer(language) if language is not None else np.zeros(len(customers), np.int64)
+    attempts = np.minimum(customers["attempts_left"].to_numpy(np.int64), max_attempts)
+    attempts = np.where(pool >= 0, attempts, 0)  # nobody speaks their language: cannot be planned
+    inflate = 1 / (1 - control_share)
+    problem = Problem(
+        p_answer=p_answer,
+        margin=margin,
+        attempts=attempts,
+        pool=np.maximum(pool, 0),
+        slots=slots,
+        capacity=force.capacity * inflate,
+        cost=cost_per_call,
+        max_customers=None if max_customers is None else max_customers * inflate,
+    )
+    solution = solve(problem, seed=seed)
+    treatment = customers["group"].to_numpy() == "treatment"
+    real = replace(problem, capacity=force.capacity, max_customers=max_customers)
+    called = np.where(treatment[:, None, None], solution.schedule.slot, -1)
+    schedule = trim_to_capacity(
+        real, Plans(called, solution.schedule.reach, solution.schedule.p_answer, solution.schedule.value)
+    )
+    seconds = round(time.perf_counter() - clock, 3)
+    calls = _calls(customers, schedule, slots, problem.pool, force)
+    per_customer = _per_customer(customers, solution.schedule, schedule, slots)
+    summary = _summary(problem, solution, schedule, per_customer, force, slots, seconds)
+    return CallPlan(calls=calls, customers=per_customer, summary=summary, solution=solution)
+
+
+def _calls(customers: pd.DataFrame, schedule: Plans, slots: Slots, pool: np.ndarray, force: Workforce) -> pd.DataFrame:
+    row, attempt = np.nonzero(schedule.slot[:, 0] >= 0)
+    slot = schedule.slot[row, 0, attempt]
+    calls = pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy()[row],
+            "phone": customers["phone"].to_numpy()[row],
+            "slot": slot,
+            "call_at": slots.starts[slot],
+            "day": np.array(slots.days, dtype="datetime64[D]")[slots.day[slot]],
+            "attempt": attempt + 1,
+            "p_answer": schedule.p_answer[row, 0, attempt],
+            "p_reached": schedule.reach[row, 0, attempt],  # p(no answer before): the attempt happens
+            "priority": customers["priority"].to_numpy()[row],
+            "pool": pool[row],
+        }
+    )
+    calls["agent_id"] = assign_agents(calls, force)
+    calls["pool"] = np.asarray(force.pools, dtype=object)[calls["pool"].to_numpy()] if force.pools else None
+    return calls.sort_values(["call_at", "priority", "attempt"], kind="stable").reset_index(drop=True)
+
+
+def _per_customer(customers: pd.DataFrame, planned: Plans, called: Plans, slots: Slots) -> pd.DataFrame:
+    """Per customer: planned (would be called, also for control), first call, p(answered), expected value."""
+    first = planned.slot[:, 0, 0]
+    p_any = 1 - np.prod(1 - planned.p_answer[:, 0].astype(np.float64), axis=1)
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(),
+            "planned": first >= 0,
+            "called": called.slot[:, 0, 0] >= 0,
+            "first_call_at": np.where(first >= 0, slots.starts[np.maximum(first, 0)], np.datetime64("NaT")),
+            "attempts_planned": (planned.slot[:, 0] >= 0).sum(axis=1),
+            "p_answered": np.where(first >= 0, p_any, 0.0),
+            "plan_value": np.where(first >= 0, planned.value[:, 0], 0.0),
+        }
+    )
+
+
+def _summary(
+    problem: Problem,
+    solution: Solution,
+    schedule: Plans,
+    per_customer: pd.DataFrame,
+    force: Workforce,
+    slots: Slots,
+    seconds: float,
+) -> dict[str, Any]:
+    on = schedule.slot[:, 0] >= 0
+    expected_calls = float(np.where(on, schedule.reach[:, 0], 0).sum())
+    p_any = 1 - np.prod(1 - np.where(on, schedule.p_answer[:, 0], 0).astype(np.float64), axis=1)
+    called = on[:, 0]
+    capacity = float(force.capacity.sum())
+    day_calls = np.bincount(slots.day[schedule.slot[:, 0][on]], schedule.reach[:, 0][on], minlength=len(slots.days))
+    day_capacity = np.bincount(slots.day, force.capacity.sum(axis=0), minlength=len(slots.days))
+    return {
+        "solver": solution.solver,
+        "lp_rows": solution.lp_customers,
+        "pricing_rounds": solution.rounds,
+        "objective": round(solution.objective, 2),
+        "lp_bound": round(solution.bound, 2),
+        "gap": round(solution.gap, 5),
+        "planned_customers": int(per_customer["planned"].sum()),
+        "called_customers": int(called.sum()),
+        "planned_calls": int(on.sum()),
+        "expected_calls": round(expected_calls, 1),
+        "expected_answered": round(float(p_any.sum()), 1),
+        "expected_value": round(float(schedule.value[called, 0].sum()), 2),
+        "capacity_calls": round(capacity, 1),
+        "utilisation": round(expected_calls / capacity, 4) if capacity else 0.0,
+        "days": [
+            {"date": d.isoformat(), "expected_calls": round(float(c), 1), "capacity": round(float(k), 1)}
+            for d, c, k in zip(slots.days, day_calls, day_capacity, strict=True)
+        ],
+        "agents": len(force.agents),
+        "pools": list(force.pools),
+        "seconds": seconds,
+    }
