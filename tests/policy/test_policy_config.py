@@ -136,3 +136,14 @@ def test_describe_policy_in_both_languages(tmp_path):
     assert next(line for line in en if "under_18" in line).startswith("[legal floor]")
     assert "Sun" in next(line for line in en if "closed_days" in line)
     assert "周日" in next(line for line in zh if "closed_days" in line)
+
+
+def test_the_policy_page_shows_the_default_file_and_every_reason_code():
+    from pathlib import Path
+
+    from callwise.policy import CUSTOMER_CODES, GATE_CODES
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
+    assert (files("callwise.policy") / "default.yaml").read_text(encoding="utf-8") in page
+    for code in (*CUSTOMER_CODES, *GATE_CODES):
+        assert f"`{code}`" in page, code

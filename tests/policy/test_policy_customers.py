@@ -98,12 +98,25 @@ def test_each_customer_rule_at_its_boundary(make_lake, overrides, contacts, prod
         ({"risk_assessed_at": date(2025, 7, 3)}, "risk_assessment_expired"),  # expires on day 3
         ({"risk_assessed_at": date(2025, 7, 11)}, None),  # valid through the last day
         ({"birth_date": date(2008, 7, 5)}, "under_18"),  # barred on the first day: out of the whole plan
+        ({"holding_closed": START + timedelta(days=2)}, "holds_product"),  # still held on the first days
+        ({"holding_closed": START}, None),
     ],
 )
 def test_a_customer_barred_on_any_day_of_the_plan_is_left_out(make_lake, overrides, expected):
-    lake = make_lake([customer("C1", **overrides)])
+    closed = overrides.pop("holding_closed", None)
+    holdings = [{"customer_id": "C1", "product_id": "W1", "opened_at": date(2025, 1, 1), "closed_at": closed}]
+    lake = make_lake([customer("C1", **overrides)], holdings=holdings if closed else ())
     _, primary = verdict(lake, end=date(2026, 7, 10))
     assert primary["C1"] == expected
+
+
+@pytest.mark.parametrize(
+    ("assessed", "expected"), [(date(2024, 2, 29), "risk_assessment_expired"), (date(2024, 3, 1), None)]
+)
+def test_an_assessment_on_29_february_ends_on_28_february(make_lake, assessed, expected):
+    lake = make_lake([customer("C1", risk_assessed_at=assessed)])
+    v = evaluate_customers(lake, default_policy(), PRODUCT, "CMP", date(2025, 2, 28))
+    assert v.primary.iloc[0] == expected
 
 
 def test_profiling_opt_out_non_personalised_mode_keeps_the_customer_but_flags_them(make_lake, tmp_path):

@@ -176,6 +176,15 @@ def test_min_gap_from_the_last_call_on_record(make_lake, tmp_path, planned, kept
     assert len(result.kept) == int(kept)
 
 
+@pytest.mark.parametrize(("planned", "kept"), [("2026-07-01 09:01", False), ("2026-07-01 09:00", True)])
+def test_min_gap_also_before_a_call_on_record(make_lake, tmp_path, planned, kept):
+    # re-planning a day whose afternoon call is already on record: nothing may be put just before it
+    contacts = [contact("C1", datetime(2026, 7, 1, 13, 0))]
+    v, policy = verdicts_for(make_lake, [customer("C1")], contacts, same_day_attempts(tmp_path))
+    result = gate(plan(("C1", planned)), v, policy, slot_minutes=1)
+    assert result.refused["reason"].tolist() == ([] if kept else ["min_gap"])
+
+
 def test_min_gap_keeps_the_earliest_and_frees_later_calls(make_lake, tmp_path):
     v, policy = verdicts_for(make_lake, [customer("C1")], policy=same_day_attempts(tmp_path))
     calls = plan(("C1", "2026-07-01 09:00"), ("C1", "2026-07-01 11:00"), ("C1", "2026-07-01 13:00"))

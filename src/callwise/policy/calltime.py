@@ -95,7 +95,7 @@ def _open_days(policy: Policy, local_start: pd.DatetimeIndex, local_end: pd.Date
     last_moment = local_end - pd.Timedelta(microseconds=1)
     for moment in (local_start, last_moment.where(last_moment >= local_start, local_start)):
         day = moment.normalize().as_unit("us")
-        ok &= ~(day.isin(dates) | np.isin(day.dayofweek, weekdays))
+        ok &= ~(day.isin(dates) | np.isin(day.day_of_week, weekdays))
     return ok
 
 
@@ -130,7 +130,7 @@ def local_hour_of_week(slot_starts: object, timezone: str, bank_timezone: str = 
         raise ValueError(f"unknown time zone {timezone!r}")
     starts = _bank_instants(pd.DatetimeIndex(np.asarray(slot_starts, dtype="datetime64[us]")), bank_timezone)
     local = _local(starts, tz)
-    return (local.dayofweek * 24 + local.hour).to_numpy(dtype=np.int64)
+    return (local.day_of_week * 24 + local.hour).to_numpy(dtype=np.int64)
 
 
 def local_calls(

@@ -205,16 +205,16 @@ def _tolerates(c: ir.Table, level: str) -> ir.BooleanValue:
 
 
 def _assessment_expired(c: ir.Table, on: date, valid_months: int) -> ir.BooleanValue:
-    """Expired on ``on`` when ``valid_months`` whole months have passed since the assessment (or none known).
+    """Expired on ``on`` from the day ``valid_months`` after the assessment on (or when none is known).
 
     An assessment made on 2025-07-02 with 12 months' validity is still valid on 2026-07-01 and expired from
-    2026-07-02 on: the anniversary is the first day it no longer counts.
+    2026-07-02 on: the anniversary is the first day it no longer counts. A month without that day ends it on
+    its last day (2024-02-29 + 12 months = 2025-02-28), the earlier of the two readings.
     """
     if "risk_assessed_at" not in c.columns:
         return ibis.literal(True)
-    a = c.risk_assessed_at.cast("date")
-    months = (on.year * 12 + on.month) - (a.year() * 12 + a.month()) - (a.day() > on.day).ifelse(1, 0)
-    return (months >= valid_months).fill_null(True)
+    expires = (c.risk_assessed_at.cast("date") + ibis.interval(months=valid_months)).cast("date")
+    return (expires <= ibis.literal(on)).fill_null(True)
 
 
 def _holders(lake: Lake, product: dict[str, Any], start: date, end: date) -> ir.Value | None:
