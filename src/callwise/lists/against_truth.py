@@ -1,7 +1,11 @@
-"""How good a list really is, on a synthetic bank whose true conversion probabilities are known.
+"""How good a list and its schedule really are, on a synthetic bank whose true probabilities are known.
 
-The list is compared with two lists of the same size drawn from the same eligible customers: a random one
-(what calling without a model earns) and the oracle one (the best any model could do).
+Only evaluation reads the truth; nothing that builds a list may. Two comparisons:
+
+* the list against a random list and the oracle list of the same size from the same eligible customers;
+* the schedule against two schedules of the same agents, days and customers: the ranked list called with no
+  regard to timing (earliest free slot first), and the oracle schedule planned on the true p(answer) and
+  true p(convert | answered). Each is scored by its true expected conversions.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import numpy as np
 import pandas as pd
 
 from callwise.lists.build import ListResult
+from callwise.policy.calltime import local_hour_of_week
+from callwise.schedule.stage import CallPlan, plan_calls
 
 
 def compare_with_truth(result: ListResult, truth_dir: str | Path, seed: int = 0) -> dict[str, Any]:
+    """The called customers against a random and an oracle choice of as many from the same eligible ones."""
     from callwise.synth.truth import conversion_probability, load_truth
 
     truth = load_truth(truth_dir)
@@ -43,4 +50,86 @@ def compare_with_truth(result: ListResult, truth_dir: str | Path, seed: int = 0)
         "lists": lists,
         "vs_random": round(ours / random, 3) if random else None,
         "share_of_oracle": round(ours / oracle, 3) if oracle else None,
+    }
+
+
+def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> dict[str, Any]:
+    """callwise's schedule against ranked-in-order and the oracle schedule, by true expected conversions."""
+    from callwise.synth.truth import answer_probability, conversion_probability, load_truth
+
+    truth = load_truth(truth_dir)
+    inputs = result.planning
+    customers, p_model, slots = inputs["plan_input"], inputs["p_answer"], inputs["slots"]
+    campaign, product = inputs["campaign"], inputs["product"]
+    ids = customers["customer_id"].to_numpy()
+    allowed = p_model > 0
+    p_true = np.zeros_like(p_model)
+    zones = customers["timezone"].to_numpy(dtype=object)
+    for zone in np.unique(zones):
+        rows = np.flatnonzero(zones == zone)
+        hours = local_hour_of_week(slots.starts, zone, inputs["bank_timezone"])
+        p_true[rows] = answer_probability(truth, ids[rows], hours) * allowed[rows]
+    value = float(product["value_per_conversion"])
+    p_answered = conversion_probability(truth, ids, product["product_id"], answered=True)
+    p_alone = conversion_probability(truth, ids, product["product_id"], called=False)
+
+    # No timing: every allowed slot as good as another, earlier ones first (the dialler works down the list).
+    mean = np.where(allowed.any(axis=1), p_model.sum(axis=1) / np.maximum(allowed.sum(axis=1), 1), 0)
+    earlier_first = 1 - 1e-4 * np.arange(len(slots)) / len(slots)
+    p_flat = (allowed * mean[:, None] * earlier_first[None, :]).astype(np.float32)
+
+    def plan(p: np.ndarray, margin: np.ndarray | None = None) -> CallPlan:
+        return plan_calls(
+            customers,
+            p,
+            inputs["force"],
+            slots,
+            value,
+            campaign.cost_per_call,
+            campaign.max_attempts,
+            campaign.capacity,
+            campaign.control_share,
+            campaign.seed,
+            margin=margin,
+        )
+
+    plans = {
+        "ranked_in_order": plan(p_flat),
+        "callwise": inputs["plan"],
+        "oracle": plan(p_true, margin=p_answered * value),
+    }
+    cost = campaign.cost_per_call
+    scored = {name: _true_outcome(p.calls, customers, p_true, p_answered, p_alone) for name, p in plans.items()}
+    for outcome in scored.values():
+        outcome["true_value"] = round(outcome["true_conversions"] * value - cost * outcome["true_expected_calls"], 2)
+    ours, ranked, oracle = (scored[k]["true_conversions"] for k in ("callwise", "ranked_in_order", "oracle"))
+    return {
+        "plans": scored,
+        "share_of_oracle": round(ours / oracle, 4) if oracle else None,
+        "vs_ranked_in_order": round(ours / ranked, 4) if ranked else None,
+        "capacity_calls": round(float(inputs["force"].capacity.sum()), 1),
+    }
+
+
+def _true_outcome(
+    calls: pd.DataFrame, customers: pd.DataFrame, p_true: np.ndarray, p_answered: np.ndarray, p_alone: np.ndarray
+) -> dict[str, Any]:
+    """True expected conversions of the customers a schedule calls (answered by some attempt, or not)."""
+    row = pd.Index(customers["customer_id"]).get_indexer(calls["customer_id"])
+    p = p_true[row, calls["slot"].to_numpy()].astype(np.float64)
+    miss = pd.Series(np.log1p(-np.minimum(p, 1 - 1e-12))).groupby(row).sum()
+    called = miss.index.to_numpy()
+    answered = 1 - np.exp(miss.to_numpy())
+    converts = answered * p_answered[called] + (1 - answered) * p_alone[called]
+    # Calls actually placed, in truth: an attempt happens when no earlier attempt was answered.
+    order = np.lexsort((calls["attempt"].to_numpy(), row))
+    before = pd.Series(np.log1p(-np.minimum(p[order], 1 - 1e-12))).groupby(row[order]).cumsum()
+    placed = np.exp(before.to_numpy() - np.log1p(-np.minimum(p[order], 1 - 1e-12)))
+    return {
+        "customers_called": len(called),
+        "planned_calls": len(calls),
+        "true_expected_calls": round(float(placed.sum()), 1),
+        "true_expected_answered": round(float(answered.sum()), 1),
+        "true_conversions": round(float(converts.sum()), 2),
+        "true_incremental_conversions": round(float((answered * (p_answered[called] - p_alone[called])).sum()), 2),
     }

@@ -91,7 +91,8 @@ def solve(problem: Problem, max_classes: int = 3_000, rounds: int = 30, seed: in
     fresh = _plans_at(problem, np.arange(n), prices, seed)
     schedule = _fill(problem, _repair(problem, schedule, prices), fresh, prices)
     objective = float(np.maximum(schedule.value[:, 0], 0).sum())
-    bound = _dual_bound(problem, Plans.join(fresh, schedule), prices)
+    considered = Plans.join(fresh, schedule)
+    bound = min(_dual_bound(problem, considered, prices), _tightened_bound(problem, considered, prices, seed))
     return Solution(schedule, objective, bound, prices, solver, len(supply), done)
 
 
@@ -295,6 +296,56 @@ def _solve_lp(problem: Problem, plans: Plans, supply: np.ndarray) -> tuple[np.nd
     x = np.zeros((n, k))
     x[cust, plan] = result.x
     return x, np.maximum(-result.ineqlin.marginals[n:], 0.0), float(-result.fun)
+
+
+def _tightened_bound(problem: Problem, plans: Plans, start: np.ndarray, seed: int, sample: int = 30_000) -> float:
+    """The dual bound at better prices: the class LP's prices are for class averages, not for individuals.
+
+    Prices are moved to minimise the smoothed dual (L-BFGS-B, smoothing shrunk in steps) over a random sample
+    of customers with the capacities scaled to it; the bound itself is then evaluated on everyone.
+    """
+    n = len(problem.pool)
+    rows = np.sort(np.random.default_rng([seed, 2]).choice(n, min(n, sample), replace=False))
+    part = plans.take(rows)
+    share = len(rows) / n
+    i, j, _, row, weight = _entries(problem, part, rows)
+    value = part.value
+    positive = value[np.isfinite(value) & (value > 0)]
+    if positive.size == 0:
+        return _dual_bound(problem, plans, start)
+    prices = start
+    caps = problem.row_capacity * share
+    for temperature in np.median(positive) * np.array([0.02, 0.004]):
+        prices = _minimise_smoothed_dual(value, i * value.shape[1] + j, row, weight, caps, prices, temperature)
+    return _dual_bound(problem, plans, prices)
+
+
+def _minimise_smoothed_dual(
+    value: np.ndarray,
+    flat: np.ndarray,
+    row: np.ndarray,
+    weight: np.ndarray,
+    caps: np.ndarray,
+    start: np.ndarray,
+    temperature: float,
+) -> np.ndarray:
+    """argmin over prices ≥ 0 of Σ_c τ·log(1 + Σ_j exp(reduced_cj / τ)) + prices · capacity."""
+    n, k = value.shape
+    finite = np.isfinite(value)
+
+    def objective(prices: np.ndarray) -> tuple[float, np.ndarray]:
+        charge = np.bincount(flat, prices[row] * weight, minlength=n * k).reshape(n, k)
+        z = np.where(finite, (value - charge) / temperature, -np.inf)
+        top = np.maximum(z.max(axis=1), 0.0)
+        e = np.exp(z - top[:, None])
+        total = e.sum(axis=1) + np.exp(-top)
+        share = (e / total[:, None]).ravel()
+        demand = np.bincount(row, share[flat] * weight, minlength=len(caps))
+        return float((temperature * (top + np.log(total))).sum() + prices @ caps), caps - demand
+
+    bounds = [(0.0, None)] * len(caps)
+    result = scipy.optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    return np.maximum(result.x, 0.0)
 
 
 # ---- from prices to a feasible schedule --------------------------------------------------------------------

@@ -90,16 +90,19 @@ def plan_calls(
     max_customers: int | None = None,
     control_share: float = 0.0,
     seed: int = 0,
+    margin: np.ndarray | None = None,
 ) -> CallPlan:
     """Plan the calls of ``customers`` (treatment and control: control is planned, then not called).
 
     ``customers`` columns: customer_id, phone, score, attempts_left, group ('treatment' | 'control'),
     priority (rank, 1 = best), optionally language. Capacity is raised by 1 / (1 − control share) while
     planning both groups together, so the control group is exactly the customers the plan would have called;
-    the treatment calls are then trimmed to the real capacity.
+    the treatment calls are then trimmed to the real capacity. ``margin`` (value of an answered call) is
+    derived from the score unless given (the oracle plan gives the true one).
     """
     clock = time.perf_counter()
-    margin = answered_conversion(customers["score"].to_numpy(float), p_answer) * value_per_conversion
+    if margin is None:
+        margin = answered_conversion(customers["score"].to_numpy(float), p_answer) * value_per_conversion
     language = customers["language"].fillna(DEFAULT_LANGUAGE) if "language" in customers else None
     pool = pd.Index(force.pools).get_indexer(language) if language is not None else np.zeros(len(customers), np.int64)
     attempts = np.minimum(customers["attempts_left"].to_numpy(np.int64), max_attempts)
