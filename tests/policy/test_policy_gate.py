@@ -98,6 +98,15 @@ def test_two_customers_sharing_one_phone_get_one_call_that_day(make_lake):
     assert len(result.kept) == 3
 
 
+def test_a_shared_number_is_counted_on_its_local_day_not_the_bank_day(make_lake):
+    # New York is 12 hours behind Beijing in July: 09:00 and 14:00 there are one local day, two bank days
+    people = [customer("C1"), customer("C2", phone="13800002222", timezone="America/New_York")]
+    people.append(customer("C3", phone="13800002222", timezone="America/New_York"))
+    v, policy = verdicts_for(make_lake, people)
+    calls = plan(("C2", "2026-07-01 21:00", 1.0), ("C3", "2026-07-02 02:00", 2.0), ("C1", "2026-07-01 10:00"))
+    assert reasons(gate(calls, v, policy)) == {("C3", "07-02 02:00"): "phone_daily_limit"}
+
+
 def test_the_phone_limit_counts_calls_already_made_that_day(make_lake):
     people = [customer("C1", phone="13800001111"), customer("C2", phone="13800001111")]
     v, policy = verdicts_for(make_lake, people, [contact("C1", datetime(2026, 7, 1, 9, 5))])

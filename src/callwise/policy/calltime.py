@@ -3,8 +3,9 @@
 Plans speak the bank's clock (naive datetimes in ``bank_timezone``); the rules speak the customer's. A slot
 ``[start, start + slot)`` is legal for a customer in zone Z when no minute of it, read on Z's clock, falls in
 the quiet hours and none of the local days it touches is closed. Work is done once per distinct zone (a bank
-has a handful of zones and millions of customers) with zoneinfo, so daylight-saving zones are handled.
-A zone name that cannot be read has no legal slot: without its clock, no hour can be shown to be legal.
+has a handful of zones and millions of customers) with zoneinfo, so daylight-saving zones are handled; the
+rules themselves are integer arithmetic on microseconds. A zone name that cannot be read has no legal slot:
+without its clock, no hour can be shown to be legal.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import pandas as pd
 from callwise.policy.config import Policy
 from callwise.policy.rules import MINUTES_PER_DAY, WEEKDAYS
 from callwise.schema.contract import DEFAULT_TIMEZONE
+
+US_PER_MINUTE = 60_000_000
+US_PER_DAY = 86_400_000_000
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 
 
 class LegalSlots(NamedTuple):
@@ -38,70 +43,105 @@ class LegalSlots(NamedTuple):
         return self.mask[self.rows(timezones)]
 
 
-def zone(name: str) -> ZoneInfo | None:
+def zone(name: object) -> ZoneInfo | None:
     """The zone called ``name``, or None when it cannot be read."""
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         return None
 
 
-def _bank_instants(naive: pd.DatetimeIndex, bank_timezone: str) -> pd.DatetimeIndex:
-    """Naive bank-clock times as instants (an ambiguous hour is read as standard time)."""
+def _naive(values: object) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(np.asarray(values, dtype="datetime64[us]"))
+
+
+def _localize(naive: pd.DatetimeIndex, tz: ZoneInfo) -> np.ndarray:
+    """Naive wall-clock times in ``tz`` → UTC microseconds (an ambiguous hour is read as standard time)."""
+    aware = naive.tz_localize(tz, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
+    return aware.tz_convert("UTC").as_unit("us").asi8
+
+
+def bank_utc(naive: object, bank_timezone: str = DEFAULT_TIMEZONE) -> np.ndarray:
+    """Naive bank-clock times → UTC microseconds."""
     bank = zone(bank_timezone)
     if bank is None:
         raise ValueError(f"unknown bank time zone {bank_timezone!r}")
-    return naive.tz_localize(bank, ambiguous=np.zeros(len(naive), dtype=bool), nonexistent="shift_forward")
+    return _localize(_naive(naive), bank)
 
 
-def _local(instants: pd.DatetimeIndex, tz: ZoneInfo) -> pd.DatetimeIndex:
-    return instants.tz_convert(tz).tz_localize(None)
+def zone_codes(timezones: object) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, distinct zone names): the per-zone loops run over a handful of codes."""
+    codes, names = pd.factorize(np.asarray(timezones, dtype=object), use_na_sentinel=False)
+    return codes.astype(np.int64), np.asarray(names, dtype=object)
 
 
-def to_utc(local: object, timezones: object) -> pd.Series:
-    """Naive customer-local times → naive UTC, zone by zone (NaT where the zone cannot be read)."""
-    local = pd.Series(pd.DatetimeIndex(np.asarray(local, dtype="datetime64[us]")))
-    tz_names = pd.Series(np.asarray(timezones, dtype=object))
-    out = pd.Series(pd.NaT, index=local.index, dtype="datetime64[us]")
-    for name, where in tz_names.groupby(tz_names, sort=True).groups.items():
+def local_from_utc(utc_us: np.ndarray, codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """UTC microseconds → (local wall-clock microseconds, zone readable) per row, zone by zone."""
+    local = np.zeros(len(utc_us), dtype=np.int64)
+    known = np.zeros(len(utc_us), dtype=bool)
+    for k, name in enumerate(names):
         tz = zone(name)
         if tz is None:
             continue
-        idx = pd.DatetimeIndex(local.loc[where])
-        aware = idx.tz_localize(tz, ambiguous=np.zeros(len(idx), dtype=bool), nonexistent="shift_forward")
-        out.loc[where] = aware.tz_convert("UTC").tz_localize(None).as_unit("us")
-    return out
+        rows = np.flatnonzero(codes == k)
+        instants = pd.DatetimeIndex(utc_us[rows].view("datetime64[us]")).tz_localize("UTC")
+        local[rows] = instants.tz_convert(tz).tz_localize(None).as_unit("us").asi8
+        known[rows] = True
+    return local, known
 
 
-def _open_minutes(policy: Policy, local_start: pd.DatetimeIndex, local_end: pd.DatetimeIndex) -> np.ndarray:
-    """True where no minute of [local_start, local_end) is in the quiet hours."""
+def utc_from_local(local: object, codes: np.ndarray, names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Naive local wall-clock times → (UTC microseconds, zone readable) per row, zone by zone."""
+    naive = _naive(local)
+    utc = np.zeros(len(naive), dtype=np.int64)
+    known = np.zeros(len(naive), dtype=bool)
+    for k, name in enumerate(names):
+        tz = zone(name)
+        if tz is None:
+            continue
+        rows = np.flatnonzero(codes == k)
+        utc[rows] = _localize(naive[rows], tz)
+        known[rows] = True
+    return utc, known
+
+
+def to_utc(local: object, timezones: object) -> pd.Series:
+    """Naive customer-local times → naive UTC (NaT where the zone cannot be read)."""
+    utc, known = utc_from_local(local, *zone_codes(timezones))
+    values = utc.view("datetime64[us]").copy()
+    values[~known] = np.datetime64("NaT")
+    return pd.Series(values)
+
+
+def _open_minutes(policy: Policy, start_us: np.ndarray, end_us: np.ndarray) -> np.ndarray:
+    """True where no minute of [start, end) (local microseconds) is in the quiet hours."""
     quiet = np.array(policy.rules.quiet_hours.quiet_minutes(), dtype=np.int64)
     cumulative = np.concatenate([[0], np.cumsum(np.concatenate([quiet, quiet]))])
-    day = local_start.normalize()
-    first = np.floor((local_start - day) / pd.Timedelta(minutes=1)).astype(np.int64)
-    last = np.ceil((local_end - day) / pd.Timedelta(minutes=1)).astype(np.int64)
+    day_start = np.floor_divide(start_us, US_PER_DAY) * US_PER_DAY
+    first = (start_us - day_start) // US_PER_MINUTE
+    last = -((day_start - end_us) // US_PER_MINUTE)  # ceiling: a partly used minute counts
     last = np.clip(np.maximum(last, first + 1), 0, 2 * MINUTES_PER_DAY)
     return (cumulative[last] - cumulative[first]) == 0
 
 
-def _open_days(policy: Policy, local_start: pd.DatetimeIndex, local_end: pd.DatetimeIndex) -> np.ndarray:
+def _open_days(policy: Policy, start_us: np.ndarray, end_us: np.ndarray) -> np.ndarray:
     """True where neither the first nor the last local day the interval touches is closed."""
     closed = policy.rules.closed_days
-    ok = np.ones(len(local_start), dtype=bool)
+    ok = np.ones(len(start_us), dtype=bool)
     if not closed.enabled or not (closed.dates or closed.weekdays):
         return ok
-    dates = pd.DatetimeIndex(pd.to_datetime(list(closed.dates))).as_unit("us")
-    weekdays = [WEEKDAYS.index(w) for w in closed.weekdays]
-    last_moment = local_end - pd.Timedelta(microseconds=1)
-    for moment in (local_start, last_moment.where(last_moment >= local_start, local_start)):
-        day = moment.normalize().as_unit("us")
-        ok &= ~(day.isin(dates) | np.isin(day.day_of_week, weekdays))
+    dates = np.array([d.toordinal() - 719_163 for d in closed.dates], dtype=np.int64)  # days since 1970-01-01
+    weekdays = np.array([WEEKDAYS.index(w) for w in closed.weekdays], dtype=np.int64)
+    for moment in (start_us, np.maximum(end_us - 1, start_us)):
+        day = np.floor_divide(moment, US_PER_DAY)
+        ok &= ~(np.isin(day, dates) | np.isin((day + _EPOCH_WEEKDAY) % 7, weekdays))
     return ok
 
 
-def legal_intervals(policy: Policy, local_start: pd.DatetimeIndex, local_end: pd.DatetimeIndex) -> np.ndarray:
+def legal_intervals(policy: Policy, local_start: object, local_end: object) -> np.ndarray:
     """Legal = outside quiet hours and on open local days; the interval is read on the customer's clock."""
-    return _open_minutes(policy, local_start, local_end) & _open_days(policy, local_start, local_end)
+    start, end = _naive(local_start).asi8, _naive(local_end).asi8
+    return _open_minutes(policy, start, end) & _open_days(policy, start, end)
 
 
 def legal_slot_mask(
@@ -112,49 +152,44 @@ def legal_slot_mask(
     slot_minutes: int = 60,
 ) -> LegalSlots:
     """For each distinct zone in ``timezones`` and each slot (bank-clock start), whether calling is legal."""
-    starts = _bank_instants(pd.DatetimeIndex(np.asarray(slot_starts, dtype="datetime64[us]")), bank_timezone)
-    ends = starts + pd.Timedelta(minutes=slot_minutes)
+    starts = bank_utc(slot_starts, bank_timezone)
     names = np.unique(np.asarray(timezones, dtype=object).astype(str))
     mask = np.zeros((len(names), len(starts)), dtype=bool)
     for i, name in enumerate(names):
-        tz = zone(name)
-        if tz is not None:
-            mask[i] = legal_intervals(policy, _local(starts, tz), _local(ends, tz))
+        codes = np.zeros(len(starts), dtype=np.int64)
+        local, known = local_from_utc(starts, codes, np.array([name], dtype=object))
+        local_end, _ = local_from_utc(starts + slot_minutes * US_PER_MINUTE, codes, np.array([name], dtype=object))
+        mask[i] = known & _open_minutes(policy, local, local_end) & _open_days(policy, local, local_end)
     return LegalSlots(names, mask)
 
 
 def local_hour_of_week(slot_starts: object, timezone: str, bank_timezone: str = DEFAULT_TIMEZONE) -> np.ndarray:
     """Hour of the week on the customer's clock for each bank-clock slot start (Monday 00:00 = 0)."""
-    tz = zone(timezone)
-    if tz is None:
+    if zone(timezone) is None:
         raise ValueError(f"unknown time zone {timezone!r}")
-    starts = _bank_instants(pd.DatetimeIndex(np.asarray(slot_starts, dtype="datetime64[us]")), bank_timezone)
-    local = _local(starts, tz)
-    return (local.day_of_week * 24 + local.hour).to_numpy(dtype=np.int64)
+    starts = bank_utc(slot_starts, bank_timezone)
+    local, _ = local_from_utc(starts, np.zeros(len(starts), dtype=np.int64), np.array([timezone], dtype=object))
+    day = np.floor_divide(local, US_PER_DAY)
+    hour = (local - day * US_PER_DAY) // (60 * US_PER_MINUTE)
+    return ((day + _EPOCH_WEEKDAY) % 7) * 24 + hour
 
 
 def local_calls(
     call_at: object, timezones: object, bank_timezone: str = DEFAULT_TIMEZONE, slot_minutes: int = 60
 ) -> pd.DataFrame:
     """Per call: local start and end of its slot on the customer's clock, and the UTC start (NaT if no zone)."""
-    starts = _bank_instants(pd.DatetimeIndex(np.asarray(call_at, dtype="datetime64[us]")), bank_timezone)
-    ends = starts + pd.Timedelta(minutes=slot_minutes)
-    tz_names = pd.Series(np.asarray(timezones, dtype=object)).astype(str)
-    out = pd.DataFrame(
+    utc = bank_utc(call_at, bank_timezone)
+    codes, names = zone_codes(timezones)
+    start, known = local_from_utc(utc, codes, names)
+    end, _ = local_from_utc(utc + slot_minutes * US_PER_MINUTE, codes, names)
+    nat = np.datetime64("NaT")
+    return pd.DataFrame(
         {
-            "local_start": pd.Series(pd.NaT, index=tz_names.index, dtype="datetime64[us]"),
-            "local_end": pd.Series(pd.NaT, index=tz_names.index, dtype="datetime64[us]"),
-            "utc": starts.tz_convert("UTC").tz_localize(None).as_unit("us"),
+            "local_start": np.where(known, start.view("datetime64[us]"), nat),
+            "local_end": np.where(known, end.view("datetime64[us]"), nat),
+            "utc": utc.view("datetime64[us]"),
         }
     )
-    for name, where in tz_names.groupby(tz_names, sort=True).groups.items():
-        tz = zone(name)
-        if tz is None:
-            continue
-        rows = np.asarray(where)
-        out.loc[rows, "local_start"] = _local(starts[rows], tz).as_unit("us")
-        out.loc[rows, "local_end"] = _local(ends[rows], tz).as_unit("us")
-    return out
 
 
 def legal_calls(
@@ -165,8 +200,15 @@ def legal_calls(
     slot_minutes: int = 60,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per call: (outside quiet hours, on an open day), on the customer's clock; an unreadable zone fails both."""
-    local = local_calls(call_at, timezones, bank_timezone, slot_minutes)
-    known = local["local_start"].notna().to_numpy()
-    start = pd.DatetimeIndex(local["local_start"].fillna(pd.Timestamp(0)))
-    end = pd.DatetimeIndex(local["local_end"].fillna(pd.Timestamp(0)))
+    utc = bank_utc(call_at, bank_timezone)
+    codes, names = zone_codes(timezones)
+    return legal_by_code(policy, utc, codes, names, slot_minutes)
+
+
+def legal_by_code(
+    policy: Policy, utc_us: np.ndarray, codes: np.ndarray, names: np.ndarray, slot_minutes: int = 60
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`legal_calls` for calls already in UTC microseconds with zone codes (the gate's fast path)."""
+    start, known = local_from_utc(utc_us, codes, names)
+    end, _ = local_from_utc(utc_us + slot_minutes * US_PER_MINUTE, codes, names)
     return _open_minutes(policy, start, end) & known, _open_days(policy, start, end) & known

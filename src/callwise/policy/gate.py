@@ -4,12 +4,13 @@ It trusts nothing about how the plan was made. Every call is checked again again
 (eligible, attempts left), the call-time rules on the customer's clock, the minimum gap between attempts,
 the rolling frequency cap (history + planned) and the calls per phone number per local day, which binds
 customers who share a number. A call that breaks a rule is refused with a reason code; of calls competing for
-the same cap, the gate keeps the earliest (and, between customers sharing a phone, the highest priority:
+the same cap, the gate keeps the earliest (and, between calls to one number on one day, the highest priority:
 lower ``priority`` first). Every rule is an "at most" or a "no closer than" rule, so refusing a call never
 makes another kept call illegal: what the gate keeps is clean.
 
 Phone numbers and time zones are taken from the customer record, not from the plan; a planned number that is
-not the one on record is refused.
+not the one on record is refused. Times are handled as integer microseconds (UTC for gaps, local wall clock
+for days); the calls are sorted once and every check works on that order.
 """
 
 from __future__ import annotations
@@ -19,9 +20,18 @@ from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from callwise.lake import Lake
-from callwise.policy.calltime import legal_calls, local_calls, to_utc
+from callwise.policy.calltime import (
+    US_PER_DAY,
+    bank_utc,
+    legal_by_code,
+    local_from_utc,
+    utc_from_local,
+    zone_codes,
+)
 from callwise.policy.config import Policy
 from callwise.policy.customers import CustomerVerdicts
 from callwise.schema.contract import DEFAULT_TIMEZONE
@@ -36,6 +46,7 @@ GATE_CODES = (
     "min_gap",
     "phone_daily_limit",
 )  # plus the customer rule codes, for calls to customers the verdicts exclude
+_GROUP = np.int64(2**32)  # key = group * 2**32 + value, for sorted look-ups per customer or per number
 
 
 class PolicyViolation(AssertionError):
@@ -63,8 +74,18 @@ def load_call_history(lake: Lake, since: date) -> pd.DataFrame:
 
 def history_since(policy: Policy, start: date) -> date:
     """The first day of history the gate needs for a plan starting on ``start``."""
-    days = max(policy.rules.frequency_cap.days, 1)
-    return start - timedelta(days=days)
+    return start - timedelta(days=max(policy.rules.frequency_cap.days, 1))
+
+
+@dataclass
+class _Calls:
+    """The planned calls as arrays, sorted by customer, time, attempt; ``pos`` maps back to the input."""
+
+    pos: np.ndarray
+    row: np.ndarray  # the customer's row in the verdicts frame
+    utc: np.ndarray  # microseconds
+    day: np.ndarray  # local day number on the customer's clock
+    priority: np.ndarray
 
 
 def gate(
@@ -79,51 +100,52 @@ def gate(
 
     ``calls``: customer_id, call_at (naive, bank clock; the call may be placed anywhere in
     [call_at, call_at + slot_minutes)), optionally phone, attempt and priority (lower = first).
-    ``history``: past marketing calls, customer_id and ts (customer-local); None = only what the verdicts hold.
+    ``history``: marketing calls on record, customer_id and ts (customer-local; a ``channel`` column, if
+    present, keeps ``call`` only). Without it the gate knows each customer's last call only: pass it whenever
+    calls may already have been made on the plan's days.
     """
     _check(calls, verdicts, policy)
     frame = verdicts.frame
     n = len(calls)
-    reason = np.full(n, None, dtype=object)
-    row = pd.Index(frame["customer_id"]).get_indexer(calls["customer_id"])
+    out = _Refusals(n)
+    row = _positions(calls["customer_id"], frame["customer_id"])
     known = row >= 0
-    safe = np.where(known, row, 0)
-    reason[~known] = "unknown_customer"
-    primary = verdicts.primary.to_numpy()[safe]
-    _refuse(reason, known & pd.notna(primary), primary)
-
-    phone = frame["phone"].to_numpy(dtype=object)[safe]
+    row = np.where(known, row, 0)
+    out.refuse(~known, "unknown_customer")
+    code_of_customer, code_names = pd.factorize(verdicts.primary)  # -1 = eligible
+    code = code_of_customer[row]
+    excluded = np.flatnonzero((code >= 0) & out.open)
+    out.refuse_at(excluded, np.asarray(code_names, dtype=object)[code[excluded]])
     if "phone" in calls.columns:
-        _refuse(reason, calls["phone"].astype(str).to_numpy() != phone.astype(str), "phone_mismatch")
-    tz = frame["timezone"].to_numpy(dtype=object)[safe]
-    call_at = pd.DatetimeIndex(calls["call_at"]).as_unit("us")
-    quiet_ok, day_ok = legal_calls(policy, call_at, tz, bank_timezone, slot_minutes)
-    _refuse(reason, ~quiet_ok, "quiet_hours")
-    _refuse(reason, ~day_ok, "closed_days")
+        on_record = pa.array(frame["phone"].astype("str")).take(pa.array(row))
+        same = pc.equal(pa.array(calls["phone"].astype("str")), on_record)
+        out.refuse(~pc.fill_null(same, False).to_numpy(zero_copy_only=False), "phone_mismatch")
 
-    local = local_calls(call_at, tz, bank_timezone, slot_minutes)
-    work = pd.DataFrame(
-        {
-            "pos": np.arange(n),
-            "row": safe,
-            "utc": local["utc"].to_numpy(),
-            "day": _day_number(local["local_start"]),
-            "attempt": calls["attempt"].to_numpy() if "attempt" in calls.columns else np.zeros(n, dtype=np.int64),
-            "priority": calls["priority"].to_numpy() if "priority" in calls.columns else np.zeros(n),
-        }
-    )
-    _attempts(reason, work, frame)
-    hist = _history(history, frame)
+    zone_of_customer, zones = zone_codes(frame["timezone"])
+    utc = bank_utc(calls["call_at"], bank_timezone)
+    quiet_ok, day_ok = legal_by_code(policy, utc, zone_of_customer[row], zones, slot_minutes)
+    out.refuse(~quiet_ok, "quiet_hours")
+    out.refuse(~day_ok, "closed_days")
+
+    local, _ = local_from_utc(utc, zone_of_customer[row], zones)
+    attempt = calls["attempt"].to_numpy(dtype=np.int64) if "attempt" in calls.columns else np.zeros(n, np.int64)
+    priority = calls["priority"].to_numpy(dtype=float) if "priority" in calls.columns else np.zeros(n)
+    order = np.lexsort((np.arange(n), attempt, utc, row))
+    planned_calls = _Calls(order, row[order], utc[order], np.floor_divide(local, US_PER_DAY)[order], priority[order])
+    hist = _history(history, frame, zone_of_customer, zones)
+
+    _attempts(out, planned_calls, frame)
     if policy.enabled("min_gap"):
-        _min_gap(reason, work, hist, policy.rules.min_gap.hours)
+        _min_gap(out, planned_calls, hist, policy.rules.min_gap.hours)
     if policy.enabled("frequency_cap"):
-        _rolling_frequency(reason, work, hist, policy.rules.frequency_cap.calls, policy.rules.frequency_cap.days)
+        cap = policy.rules.frequency_cap
+        _rolling_frequency(out, planned_calls, hist, cap.calls, cap.days)
     if policy.enabled("phone_daily_limit"):
-        _phone_daily(reason, work, frame, hist, call_at, bank_timezone, policy.rules.phone_daily_limit.max)
+        _phone_daily(out, planned_calls, frame, hist, zone_of_customer, zones, policy.rules.phone_daily_limit.max)
 
-    ok = pd.isna(reason)
+    ok = out.open
     refused = calls[~ok].copy()
-    refused["reason"] = pd.Series(reason[~ok], index=refused.index, dtype="str")
+    refused["reason"] = pd.Series(out.reason[~ok], index=refused.index, dtype="str")
     return GateResult(kept=calls[ok].copy(), refused=refused)
 
 
@@ -150,167 +172,177 @@ def _check(calls: pd.DataFrame, verdicts: CustomerVerdicts, policy: Policy) -> N
         raise ValueError("the customer verdicts were made under a different policy (sha256 differs)")
 
 
-def _refuse(reason: np.ndarray, hit: np.ndarray, code: object) -> None:
-    """Give ``code`` (one code or one per call) to calls hit that have no reason yet."""
-    fresh = hit & pd.isna(reason)
-    reason[fresh] = code[fresh] if isinstance(code, np.ndarray) else code
+class _Refusals:
+    """A reason per refused call, and which calls are still open (kept in step, so no scan of the reasons)."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.open = np.ones(n, dtype=bool)
+
+    def refuse(self, hit: np.ndarray, code: object) -> None:
+        """Give ``code`` (one code or one per call) to the open calls hit."""
+        fresh = hit & self.open
+        self.reason[fresh] = code[fresh] if isinstance(code, np.ndarray) else code
+        self.open &= ~fresh
+
+    def refuse_at(self, positions: np.ndarray, code: object) -> None:
+        """Refuse the calls at ``positions`` (input order), all open, with ``code``."""
+        self.reason[positions] = code
+        self.open[positions] = False
+
+    def alive(self, calls: _Calls) -> np.ndarray:
+        """Positions (in sorted order) of the calls not refused so far."""
+        return np.flatnonzero(self.open[calls.pos])
 
 
-def _day_number(local: pd.Series) -> np.ndarray:
-    """Local calendar day as a day number (days since 1970-01-01)."""
-    values = pd.DatetimeIndex(local).as_unit("us").normalize()
-    days = (values - pd.Timestamp(0)) // pd.Timedelta(days=1)
-    return np.asarray(days.fillna(0), dtype=np.int64)
+def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Row of each value in the unique ``ids`` (-1 when absent), by Arrow's hash look-up."""
+    found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(ids.astype("str")))
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _alive(reason: np.ndarray, work: pd.DataFrame) -> pd.DataFrame:
-    return work[pd.isna(reason[work["pos"].to_numpy()])]
+def _nth_in_group(groups: np.ndarray) -> np.ndarray:
+    """0, 1, 2 … within runs of equal values of a sorted key."""
+    index = np.arange(len(groups))
+    starts = np.ones(len(groups), dtype=bool)
+    starts[1:] = groups[1:] != groups[:-1]
+    return index - np.maximum.accumulate(np.where(starts, index, 0))
 
 
-def _attempts(reason: np.ndarray, work: pd.DataFrame, frame: pd.DataFrame) -> None:
+def _first_hit_per_group(hit: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """The first true of ``hit`` within each run of equal ``groups``."""
+    running = np.cumsum(hit)
+    before_group = (running - hit)[np.maximum.accumulate(np.where(_nth_in_group(groups) == 0, np.arange(len(hit)), 0))]
+    return hit & (running - before_group == 1)
+
+
+def _attempts(out: _Refusals, calls: _Calls, frame: pd.DataFrame) -> None:
     """At most ``attempts_left`` calls per customer, the earliest kept."""
-    alive = _alive(reason, work).sort_values(["row", "utc", "attempt", "pos"], kind="stable")
-    nth = alive.groupby("row", sort=False).cumcount().to_numpy()
-    rows = alive["row"].to_numpy()
-    over = nth >= frame["attempts_left"].to_numpy()[rows]
-    campaign_binds = frame["campaign_attempts_left"].to_numpy()[rows] <= frame["frequency_left"].to_numpy()[rows]
+    alive = out.alive(calls)
+    rows = calls.row[alive]
+    over = _nth_in_group(rows) >= frame["attempts_left"].to_numpy(dtype=np.int64)[rows]
+    campaign_binds = (
+        frame["campaign_attempts_left"].to_numpy(dtype=np.int64)[rows]
+        <= frame["frequency_left"].to_numpy(dtype=np.int64)[rows]
+    )
     codes = np.where(campaign_binds, "campaign_attempts_cap", "frequency_cap").astype(object)
-    pos = alive["pos"].to_numpy()
-    reason[pos[over]] = codes[over]
+    out.refuse_at(calls.pos[alive[over]], codes[over])
 
 
-def _history(history: pd.DataFrame | None, frame: pd.DataFrame) -> pd.DataFrame:
-    """Past calls of known customers (row, local ts, utc, local day), including each one's last call."""
+@dataclass
+class _History:
+    row: np.ndarray
+    utc: np.ndarray
+    day: np.ndarray  # local day number on the customer's clock
+
+
+def _history(
+    history: pd.DataFrame | None, frame: pd.DataFrame, zone_of_customer: np.ndarray, zones: np.ndarray
+) -> _History:
+    """Past calls of known customers, plus each one's last call from the verdicts when it is not among them."""
     last = frame["last_call_at"].notna().to_numpy()
-    latest = pd.DataFrame({"row": np.flatnonzero(last), "ts": frame["last_call_at"].to_numpy()[last]})
-    latest["ts"] = latest["ts"].astype("datetime64[us]")
-    hist = latest
-    if history is not None:
+    rows = [np.flatnonzero(last)]
+    stamps = [frame["last_call_at"].to_numpy(dtype="datetime64[us]")[last]]
+    if history is not None and len(history):
         calls = history if "channel" not in history.columns else history[history["channel"] == "call"]
-        row = pd.Index(frame["customer_id"]).get_indexer(calls["customer_id"])
-        given = pd.DataFrame({"row": row[row >= 0], "ts": pd.to_datetime(calls["ts"].to_numpy()[row >= 0])})
-        given["ts"] = given["ts"].astype("datetime64[us]")
-        # the verdicts' last call is usually in the history already: add it only when it is not
-        seen = latest.merge(given.drop_duplicates(), on=["row", "ts"], how="left", indicator=True)
-        hist = pd.concat([given, latest[(seen["_merge"] == "left_only").to_numpy()]], ignore_index=True)
-    zones = frame["timezone"].to_numpy(dtype=object)[hist["row"].to_numpy()]
-    hist["utc"] = to_utc(hist["ts"], zones).to_numpy()
-    hist["day"] = _day_number(hist["ts"])
-    return hist[hist["utc"].notna().to_numpy()].reset_index(drop=True)
+        row = _positions(calls["customer_id"], frame["customer_id"])
+        given = pd.DataFrame({"row": row, "ts": calls["ts"].to_numpy(dtype="datetime64[us]")})[row >= 0]
+        latest = pd.DataFrame({"row": rows[0], "ts": stamps[0]})
+        missing = latest.merge(given.drop_duplicates(), on=["row", "ts"], how="left", indicator=True)
+        keep = (missing["_merge"] == "left_only").to_numpy()
+        rows = [given["row"].to_numpy(), rows[0][keep]]
+        stamps = [given["ts"].to_numpy(), stamps[0][keep]]
+    row, ts = np.concatenate(rows).astype(np.int64), np.concatenate(stamps).astype("datetime64[us]")
+    row, ts = row[~np.isnat(ts)], ts[~np.isnat(ts)]
+    utc, known = utc_from_local(ts, zone_of_customer[row], zones)
+    day = np.floor_divide(ts.astype(np.int64), US_PER_DAY)
+    return _History(row[known], utc[known], day[known])
 
 
-def _min_gap(reason: np.ndarray, work: pd.DataFrame, hist: pd.DataFrame, hours: float) -> None:
+def _min_gap(out: _Refusals, calls: _Calls, hist: _History, hours: float) -> None:
     """No two attempts to one customer closer than ``hours``: against history, then among planned calls."""
-    gap = pd.Timedelta(hours=hours).to_timedelta64()
-    alive = _alive(reason, work)
-    if len(hist) and len(alive):
-        base = min(hist["utc"].min(), alive["utc"].min())
-        sorted_h = np.sort(_instant_keys(hist["row"], hist["utc"], base))
-        keys = _instant_keys(alive["row"], alive["utc"], base)
-        width = int(pd.Timedelta(hours=hours).total_seconds())
-        # a past call strictly less than the gap before or after the planned one
-        too_close = np.searchsorted(sorted_h, keys + width, "left") > np.searchsorted(sorted_h, keys - width, "right")
-        reason[alive["pos"].to_numpy()[too_close]] = "min_gap"
+    width = round(hours * 3600 * 1_000_000)
+    alive = out.alive(calls)
+    if len(hist.row) and len(alive):
+        base = min(hist.utc.min(), calls.utc[alive].min())
+        seconds = 1_000_000
+        sorted_h = np.sort(hist.row * _GROUP + (hist.utc - base) // seconds)
+        keys = calls.row[alive] * _GROUP + (calls.utc[alive] - base) // seconds
+        # a call on record strictly less than the gap before or after the planned one
+        w = width // seconds
+        too_close = np.searchsorted(sorted_h, keys + w, "left") > np.searchsorted(sorted_h, keys - w, "right")
+        out.refuse_at(calls.pos[alive[too_close]], "min_gap")
     # Among planned calls: refuse the first call closer than the gap to the previous kept one, per customer,
     # until none is left (each pass is vectorised; passes <= calls per customer).
     while True:
-        alive = _alive(reason, work).sort_values(["row", "utc", "attempt", "pos"], kind="stable")
-        same = alive["row"].to_numpy()[1:] == alive["row"].to_numpy()[:-1]
+        alive = out.alive(calls)
+        rows, utc = calls.row[alive], calls.utc[alive]
         close = np.zeros(len(alive), dtype=bool)
-        close[1:] = same & (np.diff(alive["utc"].to_numpy()) < gap)
+        close[1:] = (rows[1:] == rows[:-1]) & (np.diff(utc) < width)
         if not close.any():
             return
-        first = pd.Series(close).groupby(alive["row"].to_numpy()).cumsum().to_numpy() == 1
-        reason[alive["pos"].to_numpy()[close & first]] = "min_gap"
+        out.refuse_at(calls.pos[alive[_first_hit_per_group(close, rows)]], "min_gap")
 
 
-def _instant_keys(rows: pd.Series, utc: pd.Series, base: np.datetime64) -> np.ndarray:
-    """One sortable integer per (customer, second): customer in the high bits, seconds since ``base`` low."""
-    seconds = (pd.DatetimeIndex(utc) - pd.Timestamp(base)) // pd.Timedelta(seconds=1)
-    seconds = np.asarray(seconds, dtype=np.int64)
-    if len(seconds) and seconds.max() >= 2**32:
-        raise ValueError("history and plan span more than a century; cannot compare their times")
-    return rows.to_numpy(dtype=np.int64) * np.int64(2**32) + seconds
-
-
-def _day_keys(rows: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """One sortable integer per (group, day number); days may be negative offsets of a few thousand."""
-    return rows.astype(np.int64) * np.int64(2**32) + (day.astype(np.int64) + 2**30)
-
-
-def _rolling_frequency(reason: np.ndarray, work: pd.DataFrame, hist: pd.DataFrame, calls: int, days: int) -> None:
-    """In any ``days`` consecutive local days, at most ``calls`` calls (history + planned) per customer.
+def _rolling_frequency(out: _Refusals, calls: _Calls, hist: _History, most: int, days: int) -> None:
+    """In any ``days`` consecutive local days, at most ``most`` calls (history + planned) per customer.
 
     Checked at every planned call's day D against the window D-days+1 … D; history dated later than D counts
     too (nothing on record is ignored).
     """
-    hist_keys = np.sort(_day_keys(hist["row"].to_numpy(), hist["day"].to_numpy()))
+    hist_keys = np.sort(hist.row * _GROUP + (hist.day + 2**30))
     while True:
-        alive = _alive(reason, work).sort_values(["row", "utc", "attempt", "pos"], kind="stable")
-        rows, day = alive["row"].to_numpy(dtype=np.int64), alive["day"].to_numpy(dtype=np.int64)
-        since = _day_keys(rows, day - days + 1)
-        next_customer = (rows + 1) * np.int64(2**32)
-        in_history = np.searchsorted(hist_keys, next_customer, "left") - np.searchsorted(hist_keys, since, "left")
-        keys = _day_keys(rows, day)
-        own = np.arange(len(alive))
-        planned = own - np.searchsorted(keys, since, "left") + 1  # kept calls in the window up to this one
-        over = in_history + planned > calls
+        alive = out.alive(calls)
+        rows, day = calls.row[alive], calls.day[alive]
+        since = rows * _GROUP + (day - days + 1 + 2**30)
+        in_history = np.searchsorted(hist_keys, (rows + 1) * _GROUP, "left") - np.searchsorted(hist_keys, since)
+        keys = rows * _GROUP + (day + 2**30)
+        planned = np.arange(len(alive)) - np.searchsorted(keys, since) + 1  # kept calls in the window, this one too
+        over = in_history + planned > most
         if not over.any():
             return
-        first = pd.Series(over).groupby(rows).cumsum().to_numpy() == 1
-        reason[alive["pos"].to_numpy()[over & first]] = "frequency_cap"
+        out.refuse_at(calls.pos[alive[_first_hit_per_group(over, rows)]], "frequency_cap")
 
 
 def _phone_daily(
-    reason: np.ndarray,
-    work: pd.DataFrame,
+    out: _Refusals,
+    calls: _Calls,
     frame: pd.DataFrame,
-    hist: pd.DataFrame,
-    call_at: pd.DatetimeIndex,
-    bank_timezone: str,
+    hist: _History,
+    zone_of_customer: np.ndarray,
+    zones: np.ndarray,
     limit: int,
 ) -> None:
     """At most ``limit`` calls per phone number per local day, across every customer sharing the number.
 
     All calls to one number are put on one calendar: the zone of the number's first customer (by id).
     """
-    phones = frame["phone"].astype(str).to_numpy(dtype=object)
-    phone_code, _ = pd.factorize(phones)
-    zone_of_phone = pd.Series(frame["timezone"].to_numpy(dtype=object)).groupby(phone_code).transform("first")
-    alive = _alive(reason, work)
+    alive = out.alive(calls)
     if not len(alive):
         return
-    rows = alive["row"].to_numpy()
-    positions = alive["pos"].to_numpy()
-    local = local_calls(call_at[positions], zone_of_phone.to_numpy()[rows], bank_timezone, 1)
-    day = _day_number(local["local_start"])
-    phone = phone_code[rows].astype(np.int64)
+    phone_of_customer, _ = pd.factorize(frame["phone"])
+    _, first = np.unique(phone_of_customer, return_index=True)
+    zone_of_phone = zone_of_customer[first]  # indexed by phone code
+
+    def day_on_phone_clock(rows: np.ndarray, utc: np.ndarray, own_day: np.ndarray) -> np.ndarray:
+        zone = zone_of_phone[phone_of_customer[rows]]
+        other = np.flatnonzero(zone != zone_of_customer[rows])
+        day = own_day.copy()
+        if len(other):
+            local, _ = local_from_utc(utc[other], zone[other], zones)
+            day[other] = np.floor_divide(local, US_PER_DAY)
+        return day
+
+    rows = calls.row[alive]
+    phone = phone_of_customer[rows].astype(np.int64)
+    day = day_on_phone_clock(rows, calls.utc[alive], calls.day[alive])
+    keys = phone * _GROUP + (day + 2**30)
     used = np.zeros(len(alive), dtype=np.int64)
-    if len(hist):
-        h_rows = hist["row"].to_numpy()
-        h_local = pd.Series(hist["utc"].to_numpy(), dtype="datetime64[us]")
-        h_day = _day_number(_utc_to_local(h_local, zone_of_phone.to_numpy()[h_rows]))
-        h_keys = np.sort(_day_keys(phone_code[h_rows], h_day))
-        keys = _day_keys(phone, day)
+    if len(hist.row):
+        h_day = day_on_phone_clock(hist.row, hist.utc, hist.day)
+        h_keys = np.sort(phone_of_customer[hist.row].astype(np.int64) * _GROUP + (h_day + 2**30))
         used = np.searchsorted(h_keys, keys, "right") - np.searchsorted(h_keys, keys, "left")
-    order = pd.DataFrame(
-        {"phone": phone, "day": day, "priority": alive["priority"].to_numpy(), "utc": alive["utc"].to_numpy()}
-    )
-    order["row"], order["pos"] = rows, positions
-    order = order.sort_values(["priority", "utc", "row", "pos"], kind="stable")
-    nth = order.groupby(["phone", "day"], sort=False).cumcount().to_numpy()
-    over = nth + used[order.index.to_numpy()] >= limit
-    reason[order["pos"].to_numpy()[over]] = "phone_daily_limit"
-
-
-def _utc_to_local(utc: pd.Series, timezones: np.ndarray) -> pd.Series:
-    from callwise.policy.calltime import zone
-
-    out = pd.Series(pd.NaT, index=utc.index, dtype="datetime64[us]")
-    names = pd.Series(timezones, index=utc.index).astype(str)
-    for name, where in names.groupby(names, sort=True).groups.items():
-        tz = zone(name)
-        if tz is not None:
-            idx = pd.DatetimeIndex(utc.loc[where]).tz_localize("UTC")
-            out.loc[where] = idx.tz_convert(tz).tz_localize(None).as_unit("us")
-    return out
+    # by number and day; within a day the highest priority first, then the earliest
+    order = np.lexsort((alive, calls.utc[alive], calls.priority[alive], keys))
+    over = _nth_in_group(keys[order]) + used[order] >= limit
+    out.refuse_at(calls.pos[alive[order[over]]], "phone_daily_limit")
