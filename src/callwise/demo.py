@@ -25,7 +25,7 @@ def run_pipeline(
 ) -> dict[str, Any]:
     """Run every stage into ``out``; return the summary (also written to ``out/summary.json``)."""
     from callwise.ingest import ingest_directory
-    from callwise.lists.against_truth import compare_with_truth
+    from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
     from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign
     from callwise.lists.output import write_list
@@ -71,6 +71,7 @@ def run_pipeline(
         s["score_rows_per_s"] = round(len(result.ranked) / max(result.seconds["score"], 1e-9))
     files = write_list(result, out / "lists" / campaign.campaign_id)
     truth = compare_with_truth(result, bank / "_truth", seed=seed)
+    schedules = compare_schedules_with_truth(result, bank / "_truth") if evaluate else None
     if evaluate:
         from callwise.report import render_list_report
 
@@ -89,6 +90,8 @@ def run_pipeline(
         "evaluation": {name: _headline(m) for name, m in evaluation.items()},
         "list": {k: result.summary[k] for k in ("campaign_id", "product_id", "date", "capacity", "listed", "eligible")},
         "against_truth": truth,
+        "schedules_against_truth": schedules,
+        "plan": {k: result.summary["plan"][k] for k in ("solver", "gap", "expected_calls", "capacity_calls")},
         "files": {"lake": str(lake_dir), "list": files["list_csv"], "summary": files["summary"], **reports},
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -12,7 +12,7 @@ from callwise.lake import open_lake
 
 
 def register(app: typer.Typer) -> None:
-    lists = typer.Typer(no_args_is_help=True, help="Build call lists: eligibility, ranking, exclusions.")
+    lists = typer.Typer(no_args_is_help=True, help="Build call lists: policy, ranking, experiment, schedule, gate.")
     app.add_typer(lists, name="lists")
 
     @lists.command("build")
@@ -21,26 +21,35 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Directory for the list, exclusions and summary.")],
         lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
         model: Annotated[Path | None, typer.Option(help="Saved model directory (overrides the campaign's).")] = None,
+        policy: Annotated[Path | None, typer.Option(help="Contact policy YAML (overrides the campaign's).")] = None,
+        answer_model: Annotated[
+            Path | None, typer.Option(help="Saved answer model (default: fitted on the lake's call history).")
+        ] = None,
         truth: Annotated[Path | None, typer.Option(help="Synthetic bank _truth/ dir: compare with truth.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
-        """Exclude the ineligible (with reason codes), rank the rest by expected value, write the list."""
-        from callwise.lists.against_truth import compare_with_truth
+        """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
+        from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
         from callwise.lists.output import funnel_text, write_list
         from callwise.models import load_model
+        from callwise.policy import PolicyError, load_policy
+        from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
 
         try:
             spec = load_campaign(campaign)
             model_dir = model or spec.model
             if model_dir is None:
                 fail(f"{campaign}: no model given; set 'model:' in the campaign file or pass --model")
-            result = build_list(spec, open_lake(lake), load_model(model_dir))
-        except (CampaignError, ListError, FileNotFoundError) as exc:
+            rules = load_policy(policy) if policy is not None else None
+            timing = load_answer_model(answer_model) if answer_model is not None else None
+            result = build_list(spec, open_lake(lake), load_model(model_dir), rules, timing)
+        except (CampaignError, ListError, PolicyError, TimingError, AnswerModelFileError, FileNotFoundError) as exc:
             fail(str(exc))
-        files = write_list(result, out)
+        files = write_list(result, out, spec.lang)
         summary = dict(result.summary, files=files)
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
+            summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)
         emit(summary, as_json, human=funnel_text(summary, spec.lang) + f"\n→ {files['list_csv']}")

@@ -29,7 +29,15 @@ from callwise.models import reason_text
 from callwise.policy import CustomerVerdicts, Policy, default_policy, gate, history_since, load_call_history
 from callwise.policy import load_policy as read_policy
 from callwise.policy.calltime import local_calls
-from callwise.schedule.slots import DEFAULT_LANGUAGE, ScheduleInputError, Slots, campaign_slots, day_range, workforce
+from callwise.schedule.slots import (
+    DEFAULT_LANGUAGE,
+    WEEKDAYS,
+    ScheduleInputError,
+    Slots,
+    campaign_slots,
+    day_range,
+    workforce,
+)
 from callwise.schedule.stage import CallPlan, answer_matrix, plan_calls
 from callwise.security.masking import mask_phone
 
@@ -157,9 +165,13 @@ class _Clock:
 
 
 def _slots(campaign: Campaign, policy: Policy) -> Slots:
-    closed = set(policy.rules.closed_days.dates) if policy.enabled("closed_days") else set()
+    closed, weekdays = set(), set()
+    if policy.enabled("closed_days"):
+        closed = set(policy.rules.closed_days.dates)
+        weekdays = {WEEKDAYS.index(str(day)[:3].lower()) for day in policy.rules.closed_days.weekdays}
     try:
-        return campaign_slots(day_range(campaign.date, campaign.days, closed), campaign.first_hour, campaign.last_hour)
+        days = day_range(campaign.date, campaign.days, closed, weekdays)
+        return campaign_slots(days, campaign.first_hour, campaign.last_hour)
     except ScheduleInputError as exc:
         raise ListError(str(exc)) from None
 

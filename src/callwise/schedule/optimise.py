@@ -100,21 +100,24 @@ def solve(problem: Problem, max_classes: int = 3_000, rounds: int = 30, seed: in
 
 
 def customer_classes(problem: Problem, max_classes: int, seed: int) -> np.ndarray:
-    """Group customers whose plans would look alike: same pool and attempts, answer-probability profile of
-    the same shape (by hour), similar level of answering and similar margin. Returns a class per customer."""
+    """Group customers whose plans would look alike: same pool and attempts, an answer profile of the same
+    shape, and similar expected value of a call (margin × answering level), which drives who is called.
+    Returns a class per customer."""
     p = problem.p_answer
     level = p.mean(axis=1, dtype=np.float64)
+    worth = level * problem.margin
     shape = _shape_clusters(p / np.maximum(level, 1e-9)[:, None].astype(np.float32), seed)
-    for bins in ((16, 32), (12, 16), (8, 12), (6, 8), (4, 6), (3, 4), (2, 2)):
-        levels, margins = _quantile_bins(level, bins[0]), _quantile_bins(problem.margin, bins[1])
-        key = np.stack([problem.pool, problem.attempts, shape, levels, margins])
+    for levels, values in ((4, 48), (4, 32), (3, 24), (3, 16), (2, 12), (2, 8), (1, 4), (1, 1)):
+        key = np.stack(
+            [problem.pool, problem.attempts, shape, _quantile_bins(level, levels), _quantile_bins(worth, values)]
+        )
         _, classes = np.unique(key, axis=1, return_inverse=True)
         if classes.max() + 1 <= max_classes:
             break
     return classes.ravel()
 
 
-def _shape_clusters(shape: np.ndarray, seed: int, k: int = 48) -> np.ndarray:
+def _shape_clusters(shape: np.ndarray, seed: int, k: int = 24) -> np.ndarray:
     """Customers with the same shape of answer profile share an id; many distinct shapes are clustered."""
     coarse = np.round(shape * 5).astype(np.int64)
     weights = np.random.default_rng(seed).integers(1, 2**61, shape.shape[1])

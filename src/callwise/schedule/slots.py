@@ -166,12 +166,16 @@ def _languages(agents: pd.DataFrame) -> list[set[str]]:
     ]
 
 
-def day_range(start: date, days: int, closed: set[date] | None = None) -> list[date]:
-    """``days`` calling days from ``start``, skipping closed dates."""
+def day_range(
+    start: date, days: int, closed: set[date] | None = None, closed_weekdays: set[int] | None = None
+) -> list[date]:
+    """``days`` calling days from ``start``, skipping closed dates and weekdays (Monday = 0)."""
     out, d = [], start
-    closed = closed or set()
+    closed, closed_weekdays = closed or set(), closed_weekdays or set()
+    if len(closed_weekdays) >= 7:
+        raise ScheduleInputError("the policy closes every weekday")
     while len(out) < days:
-        if d not in closed:
+        if d not in closed and d.weekday() not in closed_weekdays:
             out.append(d)
         d += timedelta(days=1)
         if (d - start).days > 3 * days + 366:

@@ -27,8 +27,9 @@ HISTORIC_ATTEMPTS = 3  # how past campaigns dialled: up to 3 attempts at legal h
 class CallPlan:
     calls: pd.DataFrame  # one row per planned attempt (treatment only), best first within each slot
     customers: pd.DataFrame  # one row per planned customer: called?, first call, p(answered), expected value
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # no clocks in it: written summaries stay byte-identical
     solution: Solution
+    seconds: float
 
 
 def answer_matrix(
@@ -45,6 +46,8 @@ def answer_matrix(
     gap = np.timedelta64(int(policy.rules.min_gap.hours * 3600), "s") if policy.enabled("min_gap") else None
     personal = ~customers["non_personalised"].to_numpy(bool) if "non_personalised" in customers else np.ones(n, bool)
     for zone, mask in zip(legal.zones, legal.mask, strict=True):  # a handful of zones
+        if not mask.any():
+            continue  # no legal slot (or a zone nobody can read): these customers cannot be called
         rows = np.flatnonzero(zones == zone)
         hours = local_hour_of_week(slots.starts, zone, bank_timezone)
         block = answer_model.probabilities(
@@ -128,8 +131,8 @@ def plan_calls(
     seconds = round(time.perf_counter() - clock, 3)
     calls = _calls(customers, schedule, slots, problem.pool, force)
     per_customer = _per_customer(customers, solution.schedule, schedule, slots)
-    summary = _summary(problem, solution, schedule, per_customer, force, slots, seconds)
-    return CallPlan(calls=calls, customers=per_customer, summary=summary, solution=solution)
+    summary = _summary(problem, solution, schedule, per_customer, force, slots)
+    return CallPlan(calls=calls, customers=per_customer, summary=summary, solution=solution, seconds=seconds)
 
 
 def _calls(customers: pd.DataFrame, schedule: Plans, slots: Slots, pool: np.ndarray, force: Workforce) -> pd.DataFrame:
@@ -178,7 +181,6 @@ def _summary(
     per_customer: pd.DataFrame,
     force: Workforce,
     slots: Slots,
-    seconds: float,
 ) -> dict[str, Any]:
     on = schedule.slot[:, 0] >= 0
     expected_calls = float(np.where(on, schedule.reach[:, 0], 0).sum())
@@ -208,5 +210,4 @@ def _summary(
         ],
         "agents": len(force.agents),
         "pools": list(force.pools),
-        "seconds": seconds,
     }
