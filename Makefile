@@ -21,6 +21,9 @@ test: $(STAMP)  ## the whole test suite (unit, CLI, real UCI data)
 bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/results/*.json
 	$(BIN)/python benchmarks/uci_models.py
 	$(BIN)/python benchmarks/pipeline_1m.py
+	$(BIN)/python benchmarks/timing.py
+	$(BIN)/python benchmarks/scheduler_1m.py
+	$(BIN)/python benchmarks/plan_quality.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

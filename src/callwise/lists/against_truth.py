@@ -3,9 +3,10 @@
 Only evaluation reads the truth; nothing that builds a list may. Two comparisons:
 
 * the list against a random list and the oracle list of the same size from the same eligible customers;
-* the schedule against two schedules of the same agents, days and customers: the ranked list called with no
-  regard to timing (earliest free slot first), and the oracle schedule planned on the true p(answer) and
-  true p(convert | answered). Each is scored by its true expected conversions.
+* the schedule against three schedules of the same agents, days and customers: the ranked list called with
+  no regard to timing (earliest free slot first), the schedule with perfect timing (true p(answer)) but
+  callwise's response scores, and the oracle schedule planned on the true p(answer) and true
+  p(convert | answered). Each is scored by its true expected conversions.
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
     plans = {
         "ranked_in_order": plan(p_flat),
         "callwise": inputs["plan"],
+        # Perfect timing with callwise's own response scores: how much of the gap is timing, how much ranking.
+        "oracle_timing": plan(p_true),
         "oracle": plan(p_true, margin=p_answered * value),
     }
     cost = campaign.cost_per_call
@@ -103,9 +106,11 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
     for outcome in scored.values():
         outcome["true_value"] = round(outcome["true_conversions"] * value - cost * outcome["true_expected_calls"], 2)
     ours, ranked, oracle = (scored[k]["true_conversions"] for k in ("callwise", "ranked_in_order", "oracle"))
+    timing = scored["oracle_timing"]["true_conversions"]
     return {
         "plans": scored,
         "share_of_oracle": round(ours / oracle, 4) if oracle else None,
+        "share_of_oracle_timing": round(ours / timing, 4) if timing else None,
         "vs_ranked_in_order": round(ours / ranked, 4) if ranked else None,
         "capacity_calls": round(float(inputs["force"].capacity.sum()), 1),
     }

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from callwise.experiments import assign_groups, campaign_seed, detectable_lift
+from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
 from callwise.features import customer_features, materialize
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
@@ -416,9 +416,12 @@ def _summary(
     planned = worth[members["planned"].reindex(worth["customer_id"]).to_numpy(bool)]
     control = int((planned["group"] == "control").sum())
     base_rate = float(planned["score"].mean()) if len(planned) else 0.0
-    power = None
-    if control and len(planned) >= 4 and 0 < base_rate < 1:
-        power = detectable_lift(len(planned), control / len(planned), base_rate)
+    power: dict[str, Any] | None = None
+    if control and 0 < base_rate < 1:
+        try:
+            power = detectable_lift(len(planned), control / len(planned), base_rate)
+        except ExperimentError as exc:  # too small a list to test: say so instead of a number
+            power = {"error": str(exc)}
     return {
         "campaign_id": campaign.campaign_id,
         "product_id": campaign.product_id,
