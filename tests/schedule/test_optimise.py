@@ -91,7 +91,7 @@ def test_reattempts_come_on_later_days_at_other_hours():
 def test_large_problems_use_customer_classes_and_stay_feasible_with_a_reported_gap():
     problem = random_problem(12_000, capacity=250)
     solution = solve(problem, max_classes=500)
-    assert solution.solver == "highs-lp-classes" and solution.lp_customers <= 500
+    assert solution.solver == "highs-lp-classes" and solution.lp_rows <= 500
     assert (expected_load(problem, solution.schedule) <= problem.capacity[0] + 1e-6).all()
     assert 0 <= solution.gap < 0.05
     assert solution.objective <= solution.bound

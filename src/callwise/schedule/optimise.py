@@ -3,20 +3,20 @@
 The problem is a linear programme over candidate plans (see :mod:`callwise.schedule.plans`): x[c, j] ∈ [0, 1]
 is customer c taking plan j; each customer takes at most one plan; the expected calls in each (language
 pool, slot) stay within what the agents can place there; an optional campaign limit caps how many customers
-are called. Plans are generated in pricing rounds (column generation): plans at zero prices, the prices of
-capacity those plans imply, plans that avoid what those prices say is busy, and so on.
+are called. It is solved with HiGHS (through SciPy) by column generation: plans at zero prices, the prices
+of capacity the LP puts on them, plans that avoid what those prices say is busy, and so on.
 
-* Up to ``exact_limit`` customers the LP over all their plans is solved with HiGHS (through SciPy); its
-  solution is integral but for at most one customer per binding capacity row, which are rounded.
-* Beyond that (a million customers) the prices are found on a random sample, by minimising the smoothed
-  Lagrangian dual with L-BFGS-B (the HiGHS LP grows too slowly past a few thousand customers); every
-  customer then takes their best plan at those prices if its reduced value is positive.
+* Up to ``max_classes`` customers the LP is over individual customers; its solution is integral but for at
+  most one customer per binding capacity row, which are rounded.
+* Beyond that (a million customers) the LP is over classes of customers whose plans would look alike (HiGHS
+  grows too slowly past a few thousand rows); each class's customers take its plans, best first, in the
+  LP's proportions — which also keeps alike customers from all piling onto the same slot.
 
-Either way a vectorised repair drops the least valuable attempts from over-full slots and a fill gives what
+A vectorised repair then drops the least valuable attempts from over-full slots and a fill gives what
 capacity is left to the best waiting customers (keeping as many of their attempts as fit). The reported
-bound is the Lagrangian dual at the final prices over every plan considered, including the ones chosen, so
-by weak duality it is at least the LP optimum over those plans: ``gap = (bound − objective) / bound`` is a
-certificate, not an estimate.
+bound is the Lagrangian dual over every plan considered, including the ones chosen, at the better of the
+LP's prices and prices refined for individual customers; by weak duality it is at least the LP optimum over
+those plans, so ``gap = (bound − objective) / bound`` is a certificate, not an estimate.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class Solution:
     bound: float  # upper bound on the LP optimum over every plan considered
     prices: np.ndarray  # shadow price of each capacity row
     solver: str
-    lp_customers: int  # customers whose plans set the prices
+    lp_rows: int  # customers (or classes of customers) in the LP
     rounds: int
 
     @property
@@ -91,8 +91,7 @@ def solve(problem: Problem, max_classes: int = 3_000, rounds: int = 30, seed: in
     fresh = _plans_at(problem, np.arange(n), prices, seed)
     schedule = _fill(problem, _repair(problem, schedule, prices), fresh, prices)
     objective = float(np.maximum(schedule.value[:, 0], 0).sum())
-    considered = Plans.join(fresh, schedule)
-    bound = min(_dual_bound(problem, considered, prices), _tightened_bound(problem, considered, prices, seed))
+    bound = _tightened_bound(problem, Plans.join(fresh, schedule), prices, seed)
     return Solution(schedule, objective, bound, prices, solver, len(supply), done)
 
 
@@ -171,7 +170,7 @@ def _disaggregate(problem: Problem, classes: np.ndarray, plans: Plans, x: np.nda
     slot = np.where(called[:, None], plans.slot[classes, np.minimum(plan, x.shape[1] - 1)], -1)
     p = np.where(slot >= 0, np.take_along_axis(problem.p_answer, np.maximum(slot, 0), axis=1), 0)
     keep = p * problem.margin[:, None] > problem.cost
-    picked = Plans(slot[:, None], p[:, None], p[:, None], np.zeros((n, 1)))
+    picked = Plans(slot[:, None], np.zeros_like(p)[:, None], p[:, None], np.zeros((n, 1)))
     return _truncated(picked, keep, problem.margin, problem.cost)
 
 
@@ -200,7 +199,7 @@ def _plans_at(problem: Problem, customers: np.ndarray, prices: np.ndarray, seed:
                 max_attempts=int(problem.attempts.max(initial=1)),
                 slot_price=slot_prices[problem.pool[rows]] if prices.any() else None,
                 k=problem.k,
-                jitter=noise * np.float32(1e-4) * (1 + problem.margin[rows, None]).astype(np.float32) * 1e-2,
+                jitter=noise * np.float32(1e-6) * (1 + problem.margin[rows, None]).astype(np.float32),
             )
         )
     return Plans.concat(parts)
@@ -262,18 +261,12 @@ def _lp_prices(
         x, prices, lp_value = _solve_lp(problem, plans, supply)
         # Keep the plans the LP uses (and the best others), add plans priced afresh: the LP stays small.
         keep = np.argsort(-(x + EPS * np.maximum(_reduced(problem, plans, prices), -1e9)), axis=1)[:, : problem.k]
-        plans, x = _columns(plans, keep), np.take_along_axis(x, keep, axis=1)
+        plans, x = plans.columns(keep), np.take_along_axis(x, keep, axis=1)
         plans = Plans.join(plans, _plans_at(problem, customers, prices, seed + done))
         x = np.pad(x, ((0, 0), (0, plans.value.shape[1] - x.shape[1])))
         if _dual_bound(problem, plans, prices, supply) <= lp_value * (1 + tolerance) + EPS:
             break
     return prices, plans, x, done
-
-
-def _columns(plans: Plans, keep: np.ndarray) -> Plans:
-    """The plans ``keep[i]`` of each row i."""
-    rows = np.arange(len(keep))[:, None]
-    return Plans(plans.slot[rows, keep], plans.reach[rows, keep], plans.p_answer[rows, keep], plans.value[rows, keep])
 
 
 def _solve_lp(problem: Problem, plans: Plans, supply: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -302,10 +295,11 @@ def _solve_lp(problem: Problem, plans: Plans, supply: np.ndarray) -> tuple[np.nd
 
 
 def _tightened_bound(problem: Problem, plans: Plans, start: np.ndarray, seed: int, sample: int = 30_000) -> float:
-    """The dual bound at better prices: the class LP's prices are for class averages, not for individuals.
+    """The lower of the dual bounds at the LP's prices and at prices refined for individual customers.
 
-    Prices are moved to minimise the smoothed dual (L-BFGS-B, smoothing shrunk in steps) over a random sample
-    of customers with the capacities scaled to it; the bound itself is then evaluated on everyone.
+    The class LP's prices suit class averages, not individuals. Refined prices minimise the smoothed dual
+    (L-BFGS-B, smoothing shrunk in steps) over a random sample of customers with the capacities scaled to
+    it; each bound is evaluated on everyone.
     """
     n = len(problem.pool)
     rows = np.sort(np.random.default_rng([seed, 2]).choice(n, min(n, sample), replace=False))
@@ -314,13 +308,14 @@ def _tightened_bound(problem: Problem, plans: Plans, start: np.ndarray, seed: in
     i, j, _, row, weight = _entries(problem, part, rows)
     value = part.value
     positive = value[np.isfinite(value) & (value > 0)]
+    at_start = _dual_bound(problem, plans, start)
     if positive.size == 0:
-        return _dual_bound(problem, plans, start)
+        return at_start
     prices = start
     caps = problem.row_capacity * share
     for temperature in np.median(positive) * np.array([0.02, 0.004]):
         prices = _minimise_smoothed_dual(value, i * value.shape[1] + j, row, weight, caps, prices, temperature)
-    return _dual_bound(problem, plans, prices)
+    return min(at_start, _dual_bound(problem, plans, prices))
 
 
 def _minimise_smoothed_dual(
@@ -354,14 +349,9 @@ def _minimise_smoothed_dual(
 # ---- from prices to a feasible schedule --------------------------------------------------------------------
 
 
-def _pick(plans: Plans, choice: np.ndarray) -> Plans:
-    """One plan per customer (K = 1); customers with choice -1 get an empty plan."""
-    rows = np.arange(len(choice))
-    picked = plans.slot[rows, np.maximum(choice, 0)].copy()
-    p = plans.p_answer[rows, np.maximum(choice, 0)].copy()
-    picked[choice < 0] = -1
-    p[choice < 0] = 0
-    return Plans(picked[:, None, :], np.zeros_like(p)[:, None, :], p[:, None, :], np.zeros((len(choice), 1)))
+def _revalued(schedule: Plans, margin: np.ndarray, cost: float) -> Plans:
+    """The schedule with reach and value computed from its slots and p(answer) (K = 1)."""
+    return _truncated(schedule, np.ones(schedule.slot[:, 0].shape, bool), margin, cost)
 
 
 def _truncated(schedule: Plans, keep: np.ndarray, margin: np.ndarray, cost: float) -> Plans:
@@ -379,7 +369,7 @@ def trim_to_capacity(problem: Problem, schedule: Plans) -> Plans:
 
 def _repair(problem: Problem, schedule: Plans, prices: np.ndarray) -> Plans:
     """Drop the least valuable attempts from every over-full row until all rows fit."""
-    schedule = _truncated(schedule, np.ones(schedule.slot[:, 0].shape, bool), problem.margin, problem.cost)
+    schedule = _revalued(schedule, problem.margin, problem.cost)
     cap = problem.row_capacity
     for _ in range(50):
         i, _, a, row, weight = _entries(problem, schedule)
@@ -413,7 +403,7 @@ def _fill(problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, p
             break
         waiting = waiting[np.argsort(-best_value[waiting], kind="stable")[: int(3 * left[left > 0].sum()) + 1]]
         open_p = problem.p_answer[waiting] * room[problem.pool[waiting]]
-        fresh = candidate_plans(
+        offer = candidate_plans(
             open_p,
             problem.slots,
             problem.margin[waiting],
@@ -422,7 +412,6 @@ def _fill(problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, p
             max_attempts=schedule.slot.shape[2],
             k=1,
         )
-        offer = _truncated(fresh, np.ones(fresh.slot[:, 0].shape, bool), problem.margin[waiting], problem.cost)
         i, _, a, row, weight = _entries(problem, offer, waiting)
         order = np.lexsort((waiting[i], -offer.value[i, 0], a, row))
         cum = np.empty_like(weight)

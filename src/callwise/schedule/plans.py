@@ -19,6 +19,8 @@ import numpy as np
 
 from callwise.schedule.slots import Slots
 
+FIELDS = ("slot", "reach", "p_answer", "value")
+
 
 @dataclass(frozen=True)
 class Plans:
@@ -29,32 +31,24 @@ class Plans:
     p_answer: np.ndarray  # (n, K, A) float32 p(answer) of each planned attempt
     value: np.ndarray  # (n, K) float64 expected value; -inf where the plan is not usable
 
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        return self.slot.shape  # type: ignore[return-value]
-
     def take(self, rows: np.ndarray) -> Plans:
+        """The plans of the given customers."""
         return Plans(self.slot[rows], self.reach[rows], self.p_answer[rows], self.value[rows])
+
+    def columns(self, keep: np.ndarray) -> Plans:
+        """Plans ``keep[i]`` (a row of plan indices) of each customer i."""
+        rows = np.arange(len(keep))[:, None]
+        return Plans(self.slot[rows, keep], self.reach[rows, keep], self.p_answer[rows, keep], self.value[rows, keep])
 
     @staticmethod
     def join(left: Plans, right: Plans) -> Plans:
-        """The candidate plans of both, side by side (same customers, more plans each)."""
-        a = max(left.slot.shape[2], right.slot.shape[2])
-        pad = [(0, 0), (0, 0)]
-
-        def widen(x: np.ndarray, fill: float) -> np.ndarray:
-            return np.pad(x, [*pad, (0, a - x.shape[2])], constant_values=fill)
-
-        return Plans(
-            np.concatenate([widen(left.slot, -1), widen(right.slot, -1)], axis=1),
-            np.concatenate([widen(left.reach, 0), widen(right.reach, 0)], axis=1),
-            np.concatenate([widen(left.p_answer, 0), widen(right.p_answer, 0)], axis=1),
-            np.concatenate([left.value, right.value], axis=1),
-        )
+        """The candidate plans of both, side by side (same customers and attempts, more plans each)."""
+        return Plans(*(np.concatenate([getattr(left, f), getattr(right, f)], axis=1) for f in FIELDS))
 
     @staticmethod
     def concat(parts: list[Plans]) -> Plans:
-        return Plans(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("slot", "reach", "p_answer", "value")))
+        """The plans of several groups of customers, one after the other."""
+        return Plans(*(np.concatenate([getattr(p, f) for p in parts]) for f in FIELDS))
 
 
 def candidate_plans(

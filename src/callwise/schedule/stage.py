@@ -191,7 +191,7 @@ def _summary(
     day_capacity = np.bincount(slots.day, force.capacity.sum(axis=0), minlength=len(slots.days))
     return {
         "solver": solution.solver,
-        "lp_rows": solution.lp_customers,
+        "lp_rows": solution.lp_rows,
         "pricing_rounds": solution.rounds,
         "objective": round(solution.objective, 2),
         "lp_bound": round(solution.bound, 2),
