@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from callwise.policy import Policy, legal_slot_mask, local_hour_of_week
+from callwise.policy import Policy, legal_slot_mask
+from callwise.policy.calltime import local_calls
 from callwise.schedule.agents import assign_agents
 from callwise.schedule.optimise import Problem, Solution, solve, trim_to_capacity
 from callwise.schedule.plans import Plans
@@ -49,23 +50,18 @@ def answer_matrix(
         if not mask.any():
             continue  # no legal slot (or a zone nobody can read): these customers cannot be called
         rows = np.flatnonzero(zones == zone)
-        hours = local_hour_of_week(slots.starts, zone, bank_timezone)
+        local = pd.DatetimeIndex(local_calls(slots.starts, np.full(len(slots), zone), bank_timezone)["local_start"])
+        hours = (local.day_of_week * 24 + local.hour).to_numpy()
         block = answer_model.probabilities(
             customers["customer_id"].to_numpy()[rows], hours, non_personalised=~personal[rows]
         )
         block *= mask[None, :]
         if gap is not None and "last_call_at" in customers:
-            shift = (hours - _bank_hour_of_week(slots) + 84) % 168 - 84  # the zone's offset from the bank's
-            local_starts = slots.starts + shift.astype("timedelta64[h]")
             last = customers["last_call_at"].to_numpy("datetime64[s]")[rows]
-            block *= ~(local_starts[None, :] < (last + gap)[:, None])  # NaT compares false: no history
+            too_soon = local.to_numpy("datetime64[s]")[None, :] < (last + gap)[:, None]  # NaT: never too soon
+            block *= ~too_soon
         p[rows] = block
     return p
-
-
-def _bank_hour_of_week(slots: Slots) -> np.ndarray:
-    weekday = np.array([d.weekday() for d in slots.days])[slots.day]
-    return weekday * 24 + slots.hour
 
 
 def answered_conversion(score: np.ndarray, p_answer: np.ndarray) -> np.ndarray:
