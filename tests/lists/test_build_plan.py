@@ -2,19 +2,23 @@
 
 import hashlib
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 
+from callwise.lake import Lake
 from callwise.lists.build import ListError, build_list
 from callwise.lists.campaign import Campaign, CampaignError, load_campaign
 from callwise.lists.output import write_list
 from callwise.pipeline import train_from_lake
 from callwise.policy import assert_clean, default_policy, evaluate_customers, history_since, load_call_history
+from callwise.schema.contract import TABLES
 
 DAY = date(2026, 7, 1)
 
@@ -72,8 +76,8 @@ def test_control_customers_are_members_but_never_called(built):
 
 
 def test_calls_stay_within_agent_capacity_hours_and_attempts(built):
-    plan = built.planning["plan"]
-    slots, force = built.planning["slots"], built.planning["force"]
+    plan = built.planning.plan
+    slots, force = built.planning.slots, built.planning.force
     load = np.bincount(built.calls["slot"], built.calls["p_reached"], minlength=len(slots))
     assert (load <= force.capacity.sum(axis=0) + 1e-6).all()
     hours = built.calls["call_at"].dt.hour
@@ -144,3 +148,31 @@ def test_malformed_campaign_files_are_refused(tmp_path, extra, message):
     path.write_text(f"campaign_id: w\nproduct_id: P_WM01\ndate: 2026-07-01\n{extra}", encoding="utf-8")
     with pytest.raises(CampaignError, match=message):
         load_campaign(path)
+
+
+def lake_copy(small_bank, tmp_path, agents: pd.DataFrame | None):
+    """The small bank's lake with its agents table replaced (or left out)."""
+    root = tmp_path / "lake"
+    shutil.copytree(small_bank["lake"].root, root, ignore=shutil.ignore_patterns("agents.parquet"))
+    lake = Lake(root)
+    if agents is not None:
+        schema = TABLES["agents"].arrow_schema(list(agents.columns))
+        lake.write("agents", pa.Table.from_pandas(agents, schema=schema, preserve_index=False))
+    return lake
+
+
+def test_a_lake_without_agents_is_refused(small_bank, model, tmp_path):
+    with pytest.raises(ListError, match="no agents table"):
+        build_list(
+            Campaign(campaign_id="t", product_id="P_WM01", date=DAY), lake_copy(small_bank, tmp_path, None), model
+        )
+
+
+def test_agents_never_on_shift_in_the_campaign_are_refused(small_bank, model, tmp_path):
+    weekend_only = pd.DataFrame(
+        {"agent_id": ["A1"], "skills": ["wealth"], "shift": ["sun 09:00-18:00"], "calls_per_hour": [12.0]}
+    )
+    lake = lake_copy(small_bank, tmp_path, weekend_only)
+    campaign = Campaign(campaign_id="t", product_id="P_WM01", date=DAY, days=3)  # Wed–Fri
+    with pytest.raises(ListError, match="on shift"):
+        build_list(campaign, lake, model)

@@ -60,15 +60,15 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
 
     truth = load_truth(truth_dir)
     inputs = result.planning
-    customers, p_model, slots = inputs["plan_input"], inputs["p_answer"], inputs["slots"]
-    campaign, product = inputs["campaign"], inputs["product"]
+    customers, p_model, slots = inputs.customers, inputs.p_answer, inputs.slots
+    campaign, product = inputs.campaign, inputs.product
     ids = customers["customer_id"].to_numpy()
     allowed = p_model > 0
     p_true = np.zeros_like(p_model)
     zones = customers["timezone"].to_numpy(dtype=object)
     for zone in np.unique(zones):
         rows = np.flatnonzero(zones == zone)
-        hours = local_hour_of_week(slots.starts, zone, inputs["bank_timezone"])
+        hours = local_hour_of_week(slots.starts, zone, inputs.bank_timezone)
         p_true[rows] = answer_probability(truth, ids[rows], hours) * allowed[rows]
     value = float(product["value_per_conversion"])
     p_answered = conversion_probability(truth, ids, product["product_id"], answered=True)
@@ -83,7 +83,7 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
         return plan_calls(
             customers,
             p,
-            inputs["force"],
+            inputs.force,
             slots,
             value,
             campaign.cost_per_call,
@@ -96,7 +96,7 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
 
     plans = {
         "ranked_in_order": plan(p_flat),
-        "callwise": inputs["plan"],
+        "callwise": inputs.plan,
         # Perfect timing with callwise's own response scores: how much of the gap is timing, how much ranking.
         "oracle_timing": plan(p_true),
         "oracle": plan(p_true, margin=p_answered * value),
@@ -112,7 +112,7 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
         "share_of_oracle": round(ours / oracle, 4) if oracle else None,
         "share_of_oracle_timing": round(ours / timing, 4) if timing else None,
         "vs_ranked_in_order": round(ours / ranked, 4) if ranked else None,
-        "capacity_calls": round(float(inputs["force"].capacity.sum()), 1),
+        "capacity_calls": round(float(inputs.force.capacity.sum()), 1),
     }
 
 
@@ -121,15 +121,15 @@ def _true_outcome(
 ) -> dict[str, Any]:
     """True expected conversions of the customers a schedule calls (answered by some attempt, or not)."""
     row = pd.Index(customers["customer_id"]).get_indexer(calls["customer_id"])
-    p = p_true[row, calls["slot"].to_numpy()].astype(np.float64)
-    miss = pd.Series(np.log1p(-np.minimum(p, 1 - 1e-12))).groupby(row).sum()
-    called = miss.index.to_numpy()
-    answered = 1 - np.exp(miss.to_numpy())
-    converts = answered * p_answered[called] + (1 - answered) * p_alone[called]
-    # Calls actually placed, in truth: an attempt happens when no earlier attempt was answered.
     order = np.lexsort((calls["attempt"].to_numpy(), row))
-    before = pd.Series(np.log1p(-np.minimum(p[order], 1 - 1e-12))).groupby(row[order]).cumsum()
-    placed = np.exp(before.to_numpy() - np.log1p(-np.minimum(p[order], 1 - 1e-12)))
+    row = row[order]
+    miss = pd.Series(1 - p_true[row, calls["slot"].to_numpy()[order]].astype(np.float64))
+    # An attempt is placed when no earlier one was answered: the product of the earlier misses.
+    placed = miss.groupby(row).cumprod() / miss
+    missed_all = miss.groupby(row).prod()
+    called = missed_all.index.to_numpy()
+    answered = 1 - missed_all.to_numpy()
+    converts = answered * p_answered[called] + (1 - answered) * p_alone[called]
     return {
         "customers_called": len(called),
         "planned_calls": len(calls),

@@ -14,8 +14,7 @@ give byte-identical files.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +25,16 @@ from callwise.features import customer_features, materialize
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
 from callwise.models import reason_text
-from callwise.policy import CustomerVerdicts, Policy, default_policy, gate, history_since, load_call_history
+from callwise.policy import (
+    CustomerVerdicts,
+    GateResult,
+    Policy,
+    default_policy,
+    evaluate_customers,
+    gate,
+    history_since,
+    load_call_history,
+)
 from callwise.policy import load_policy as read_policy
 from callwise.policy.calltime import local_calls
 from callwise.schedule.slots import (
@@ -34,6 +42,7 @@ from callwise.schedule.slots import (
     WEEKDAYS,
     ScheduleInputError,
     Slots,
+    Workforce,
     campaign_slots,
     day_range,
     workforce,
@@ -51,6 +60,20 @@ class ListError(ValueError):
 
 
 @dataclass(frozen=True)
+class PlanInputs:
+    """What the schedule was planned from; the truth comparisons plan other schedules from the same."""
+
+    customers: pd.DataFrame  # worth calling: score, group, attempts left, time zone, priority …
+    p_answer: np.ndarray  # (customers × slots) p(answer), zero where a call is not allowed
+    force: Workforce
+    slots: Slots
+    product: dict[str, Any]
+    campaign: Campaign
+    bank_timezone: str
+    plan: CallPlan
+
+
+@dataclass(frozen=True)
 class ListResult:
     listed: pd.DataFrame  # the called customers, best first
     calls: pd.DataFrame  # every call that passed the gate: slot, agent, attempt, masked phone
@@ -59,7 +82,7 @@ class ListResult:
     ranked: pd.DataFrame  # every eligible customer with score and expected value, best first
     summary: dict[str, Any]
     seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
-    planning: dict[str, Any] = field(default_factory=dict)  # inputs of the plan, for comparisons
+    planning: PlanInputs
 
 
 def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
@@ -87,7 +110,7 @@ def build_list(
     policy = policy or campaign_policy(campaign)
     product = load_product(lake, campaign.product_id)
     slots = _slots(campaign, policy)
-    verdicts = _verdicts(lake, policy, product, campaign, slots)
+    verdicts = evaluate_customers(lake, policy, product, campaign.campaign_id, slots.days[0], slots.days[-1])
     clock.lap("policy")
 
     ranked, X = _score(lake, campaign, model, product, verdicts)
@@ -104,7 +127,7 @@ def build_list(
     clock.lap("experiment")
 
     if answer_model is None:
-        answer_model = _fit_answer_model(lake, campaign)
+        answer_model = _answer_model(lake, campaign)
     force, plan_input, p_answer = _plan_inputs(
         lake, campaign, policy, product, slots, worth, answer_model, bank_timezone
     )
@@ -140,16 +163,7 @@ def build_list(
         ranked=ranked,
         summary=summary,
         seconds=clock.laps,
-        planning={
-            "plan": plan,
-            "plan_input": plan_input,
-            "p_answer": p_answer,
-            "force": force,
-            "slots": slots,
-            "product": product,
-            "campaign": campaign,
-            "bank_timezone": bank_timezone,
-        },
+        planning=PlanInputs(plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan),
     )
 
 
@@ -168,18 +182,12 @@ def _slots(campaign: Campaign, policy: Policy) -> Slots:
     closed, weekdays = set(), set()
     if policy.enabled("closed_days"):
         closed = set(policy.rules.closed_days.dates)
-        weekdays = {WEEKDAYS.index(str(day)[:3].lower()) for day in policy.rules.closed_days.weekdays}
+        weekdays = {WEEKDAYS.index(day) for day in policy.rules.closed_days.weekdays}
     try:
         days = day_range(campaign.date, campaign.days, closed, weekdays)
         return campaign_slots(days, campaign.first_hour, campaign.last_hour)
     except ScheduleInputError as exc:
         raise ListError(str(exc)) from None
-
-
-def _verdicts(lake: Lake, policy: Policy, product: dict, campaign: Campaign, slots: Slots) -> CustomerVerdicts:
-    from callwise.policy import evaluate_customers
-
-    return evaluate_customers(lake, policy, product, campaign.campaign_id, slots.days[0], slots.days[-1])
 
 
 def _score(
@@ -219,7 +227,8 @@ def _score(
     return ranked, X
 
 
-def _fit_answer_model(lake: Lake, campaign: Campaign) -> Any:
+def _answer_model(lake: Lake, campaign: Campaign) -> Any:
+    """The campaign's saved answer model, or one fitted on the lake's call history before the campaign."""
     from callwise.timing import fit_from_lake, load_answer_model
 
     if campaign.answer_model is not None:
@@ -269,7 +278,7 @@ def _listed(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The calls that may leave and the called customers, with masked phones and the model's reasons."""
     called_ids = pd.unique(kept["customer_id"])
-    listed = worth[worth["customer_id"].isin(called_ids)].copy()
+    listed = worth[worth["customer_id"].isin(called_ids)]
     per_customer = plan.customers.set_index("customer_id")
     first = kept.sort_values(["customer_id", "call_at"], kind="stable").drop_duplicates("customer_id")
     first = first.set_index("customer_id")
@@ -400,13 +409,13 @@ def _summary(
     plan: CallPlan,
     listed: pd.DataFrame,
     excluded: pd.DataFrame,
-    checked: Any,
+    checked: GateResult,
     model: Any,
 ) -> dict[str, Any]:
     funnel = verdicts.funnel()
     remaining = funnel[-1]["remaining"]
     counts = excluded["reason"].value_counts()
-    gate_codes = sorted(set(excluded["reason"]) - set(funnel_codes(funnel)) - set(RANKING_REASONS))
+    gate_codes = sorted(set(excluded["reason"]) - {s["step"] for s in funnel} - set(RANKING_REASONS))
     for step in (*RANKING_REASONS, *gate_codes):
         removed = int(counts.get(step, 0))
         remaining -= removed
@@ -427,7 +436,7 @@ def _summary(
         "product_id": campaign.product_id,
         "product_category": product.get("category"),
         "date": campaign.date.isoformat(),
-        "days": [d.isoformat() for d in plan_days(plan)],
+        "days": [day["date"] for day in plan.summary["days"]],
         "capacity": campaign.capacity,
         "cost_per_call": campaign.cost_per_call,
         "value_per_conversion": float(product["value_per_conversion"]),
@@ -450,13 +459,5 @@ def _summary(
             "detectable_lift": power,
         },
         "plan": plan.summary,
-        "gate": checked.counts() if hasattr(checked, "counts") else {},
+        "gate": checked.counts(),
     }
-
-
-def funnel_codes(funnel: list[dict[str, Any]]) -> list[str]:
-    return [s["step"] for s in funnel]
-
-
-def plan_days(plan: CallPlan) -> list[date]:
-    return [date.fromisoformat(d["date"]) for d in plan.summary["days"]]
