@@ -81,7 +81,7 @@ def write_list(result: ListResult, out_dir: str | Path, lang: str = "zh") -> dic
     )
     _csv(listed, files["list_csv"])
     _parquet(listed, files["list_parquet"])
-    _parquet(result.calls.drop(columns=["pool"], errors="ignore"), files["calls"])
+    _parquet(result.calls, files["calls"])
     members = result.members.assign(score=result.members["score"].round(6))
     _parquet(members, files["members"])
     _csv(members, files["members_csv"])

@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import callwise
+from callwise.jsonfile import write_json
 from callwise.models.frame import learn_categories, prepare
 
 CARD = "model_card.json"
@@ -135,7 +136,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             "categories": self.categories_,
             "state": self._state(directory),
         }
-        _write_json(directory / STATE, state)
+        write_json(directory / STATE, state)
         model_card = {
             "model": self.name,
             "callwise_version": callwise.__version__,
@@ -145,7 +146,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             "top_features": self.importance().head(15).round(6).to_dict(),
             **(card or {}),
         }
-        _write_json(directory / CARD, model_card)
+        write_json(directory / CARD, model_card)
         return directory
 
     @classmethod
@@ -168,18 +169,6 @@ def _as_frame(X: Any) -> pd.DataFrame:
     # Arrays get scikit-learn's checks: 2-D, not sparse, not complex, no infinity (NaN is allowed).
     array = check_array(X, dtype=None, ensure_all_finite="allow-nan")
     return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default), "utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -140,7 +140,6 @@ def _calls(customers: pd.DataFrame, schedule: Plans, slots: Slots, pool: np.ndar
             "phone": customers["phone"].to_numpy()[row],
             "slot": slot,
             "call_at": slots.starts[slot],
-            "day": np.array(slots.days, dtype="datetime64[D]")[slots.day[slot]],
             "attempt": attempt + 1,
             "p_answer": schedule.p_answer[row, 0, attempt],
             "p_reached": schedule.reach[row, 0, attempt],  # p(no answer before): the attempt happens
@@ -149,7 +148,7 @@ def _calls(customers: pd.DataFrame, schedule: Plans, slots: Slots, pool: np.ndar
         }
     )
     calls["agent_id"] = assign_agents(calls, force)
-    calls["pool"] = np.asarray(force.pools, dtype=object)[calls["pool"].to_numpy()] if force.pools else None
+    calls["language"] = np.asarray(force.pools, dtype=object)[calls.pop("pool").to_numpy()]
     return calls.sort_values(["call_at", "priority", "attempt"], kind="stable").reset_index(drop=True)
 
 

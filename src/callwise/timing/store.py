@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import callwise
+from callwise.jsonfile import write_json
 from callwise.timing.hours import HOURS_OF_WEEK
 from callwise.timing.model import AnswerModel
 from callwise.timing.segments import KEY_SEP, SegmentLevels
@@ -84,8 +85,8 @@ def save_answer_model(model: AnswerModel, directory: str | Path) -> Path:
             columns[f"part_{cell}"] = model.part_adjust[:, cell]
     pq.write_table(pa.table(columns), directory / "customers.parquet", compression="zstd")
     state = {"model": KIND, "format": FORMAT, "params": model.params, "fitted": model.fitted, "card": model.card}
-    _write_json(directory / STATE, state)
-    _write_json(directory / CARD, model_card(model))
+    write_json(directory / STATE, state)
+    write_json(directory / CARD, model_card(model))
     return directory
 
 
@@ -139,19 +140,6 @@ def load_answer_model(directory: str | Path) -> AnswerModel:
         fitted=state["fitted"],
         card=state.get("card", {}),
     )
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_json_default)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def write_heatmap(
