@@ -1,9 +1,10 @@
-"""Plan quality against the truth: three schedules of the same capacity on a synthetic bank.
+"""Plan quality against the truth: schedules of the same capacity on a synthetic bank.
 
-The bank's agents give a quarter of their time to the campaign, so capacity binds. The three schedules —
-ranked then called in order (no timing), callwise's, and the oracle built from the true probabilities — call
-the same eligible customers with the same agents, days and policy; each is scored by its true expected
-conversions from the bank's ``_truth/``. Writes benchmarks/results/plan_quality.json.
+The bank's agents give a quarter of their time to the campaign, so capacity binds. The schedules — ranked
+then called in order (no timing), callwise's, perfect timing, the best the tables allow, and the oracle
+built from the true probabilities — call the same eligible customers with the same agents, days and policy;
+each is scored by its true expected conversions from the bank's ``_truth/``.
+Writes benchmarks/results/plan_quality.json.
 Usage: python benchmarks/plan_quality.py [customers]
 """
 

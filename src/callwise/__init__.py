@@ -1,3 +1,3 @@
 """callwise: outbound-call precision marketing for banks."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

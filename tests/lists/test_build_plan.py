@@ -87,6 +87,24 @@ def test_calls_stay_within_agent_capacity_hours_and_attempts(built):
     assert plan.summary["lp_bound"] >= plan.summary["objective"] > 0
 
 
+def test_schedules_against_the_truth_keep_capacity_and_the_oracle_earns_most(built, small_bank):
+    from callwise.lists.against_truth import compare_schedules_with_truth
+
+    out = compare_schedules_with_truth(built, small_bank["bank"] / "_truth")
+    plans = out["plans"]
+    assert set(plans) == {"ranked_in_order", "callwise", "oracle_timing", "best_from_tables", "oracle"}
+    for plan in plans.values():
+        assert plan["true_expected_calls"] <= out["capacity_calls"] * 1.001
+        assert 0 < plan["true_conversions"] <= plan["customers_called"]
+    # The oracle plans on the true value, so no other plan may earn clearly more of it.
+    best = plans["oracle"]["true_value"]
+    assert all(plan["true_value"] <= best * 1.01 + 1 for plan in plans.values())
+    assert out["share_of_oracle"] == pytest.approx(
+        plans["callwise"]["true_conversions"] / plans["oracle"]["true_conversions"], abs=1e-3
+    )
+    assert 0 < out["best_from_tables_share_of_oracle"] <= 1.01
+
+
 def test_files_are_written_per_day_and_byte_identical_on_a_rebuild(built, small_bank, model, tmp_path):
     files = write_list(built, tmp_path / "a", lang="en")
     day_files = sorted((tmp_path / "a" / "dialer").glob("calls_*.csv"))

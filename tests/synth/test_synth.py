@@ -75,7 +75,7 @@ def test_truth_is_never_in_the_tables_but_beside_them(small_bank):
         assert not columns & {"response_type", "answer_scale", "segment"}
     truth = load_truth(bank / "_truth")
     ids = truth.customers.index[:100]
-    p = conversion_probability(truth, ids, "P_WM01", called=True)
+    p = conversion_probability(truth, ids, "P_WM01", "call")
     assert ((p >= 0) & (p <= 1)).all()
 
 
@@ -90,7 +90,7 @@ def test_behaviour_has_structure(small_bank):
     assert p[retiree, 0].mean() > 2 * p[worker, 0].mean()
     assert p[worker, 1].mean() > p[worker, 0].mean()
     # A call persuades some, annoys others, and changes little for the rest.
-    uplift = conversion_probability(truth, ids, "P_WM01", True) - conversion_probability(truth, ids, "P_WM01", False)
+    uplift = conversion_probability(truth, ids, "P_WM01") - conversion_probability(truth, ids, "P_WM01", "nocall")
     by_type = pd.Series(uplift, index=ids).groupby(people["response_type"]).mean()
     assert by_type["persuadable"] > 3 * abs(by_type["lost_cause"])
     assert by_type["sleeping_dog"] < 0
@@ -110,3 +110,23 @@ def test_too_small_or_unknown_format_is_refused(tmp_path):
         synthesize(tmp_path, customers=10)
     with pytest.raises(ValueError, match="unknown format"):
         synthesize(tmp_path, customers=200, fmt="xml")
+
+
+def test_knowable_estimate_is_calibrated_and_between_prior_and_truth(small_bank):
+    """The posterior mean given the tables is calibrated against the truth and ranks better than a coin."""
+    import numpy as np
+
+    truth = load_truth(small_bank["bank"] / "_truth")
+    ids = truth.customers.index
+    true = conversion_probability(truth, ids, "P_WM01", "answered")
+    knowable = conversion_probability(truth, ids, "P_WM01", "knowable")
+    assert ((knowable > 0) & (knowable < 1)).all()
+    # A posterior mean is calibrated: in every quintile of the estimate the truth averages the same.
+    quintile = pd.qcut(knowable, 5, labels=False)
+    by_quintile = pd.DataFrame({"true": true, "knowable": knowable}).groupby(quintile).mean()
+    assert np.allclose(by_quintile["true"], by_quintile["knowable"], rtol=0.15)
+    assert by_quintile["true"].is_monotonic_increasing
+    # It knows less than the truth: the spread of the estimate is smaller than the spread of the truth.
+    assert knowable.std() < true.std()
+    with pytest.raises(ValueError, match="unknown kind"):
+        conversion_probability(truth, ids, "P_WM01", "perfect")

@@ -3,10 +3,12 @@
 Only evaluation reads the truth; nothing that builds a list may. Two comparisons:
 
 * the list against a random list and the oracle list of the same size from the same eligible customers;
-* the schedule against three schedules of the same agents, days and customers: the ranked list called with
-  no regard to timing (earliest free slot first), the schedule with perfect timing (true p(answer)) but
-  callwise's response scores, and the oracle schedule planned on the true p(answer) and true
-  p(convert | answered). Each is scored by its true expected conversions.
+* the schedule against four schedules of the same agents, days and customers: the ranked list called with
+  no regard to timing (earliest free slot first); perfect timing (true p(answer)) with callwise's response
+  scores; the best schedule the tables allow (perfect timing, and the Bayes-optimal p(convert | answered)
+  given everything the tables show); and the oracle schedule planned on the true p(answer) and the true
+  p(convert | answered), which also knows each customer's hidden response type and taste. Each is scored
+  by its true expected conversions.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ def compare_with_truth(result: ListResult, truth_dir: str | Path, seed: int = 0)
     product_id = result.summary["product_id"]
     eligible = np.sort(result.ranked["customer_id"].to_numpy())  # id order: the random list ignores the ranking
     n = len(result.listed)
-    p_call = conversion_probability(truth, eligible, product_id, called=True)
-    p_nocall = conversion_probability(truth, eligible, product_id, called=False)
+    p_call = conversion_probability(truth, eligible, product_id, "call")
+    p_nocall = conversion_probability(truth, eligible, product_id, "nocall")
     chosen = {
         "callwise": pd.Index(eligible).get_indexer(result.listed["customer_id"]),
         "random": np.sort(np.random.default_rng(seed).choice(len(eligible), size=n, replace=False)),
@@ -71,8 +73,9 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
         hours = local_hour_of_week(slots.starts, zone, inputs.bank_timezone)
         p_true[rows] = answer_probability(truth, ids[rows], hours) * allowed[rows]
     value = float(product["value_per_conversion"])
-    p_answered = conversion_probability(truth, ids, product["product_id"], answered=True)
-    p_alone = conversion_probability(truth, ids, product["product_id"], called=False)
+    p_answered = conversion_probability(truth, ids, product["product_id"], "answered")
+    p_knowable = conversion_probability(truth, ids, product["product_id"], "knowable")
+    p_alone = conversion_probability(truth, ids, product["product_id"], "nocall")
 
     # No timing: every allowed slot as good as another, earlier ones first (the dialler works down the list).
     mean = np.where(allowed.any(axis=1), p_model.sum(axis=1) / np.maximum(allowed.sum(axis=1), 1), 0)
@@ -99,6 +102,8 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
         "callwise": inputs.plan,
         # Perfect timing with callwise's own response scores: how much of the gap is timing, how much ranking.
         "oracle_timing": plan(p_true),
+        # What no model trained on the tables can beat: it would have to see the hidden traits.
+        "best_from_tables": plan(p_true, margin=p_knowable * value),
         "oracle": plan(p_true, margin=p_answered * value),
     }
     cost = campaign.cost_per_call
@@ -106,11 +111,13 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
     for outcome in scored.values():
         outcome["true_value"] = round(outcome["true_conversions"] * value - cost * outcome["true_expected_calls"], 2)
     ours, ranked, oracle = (scored[k]["true_conversions"] for k in ("callwise", "ranked_in_order", "oracle"))
-    timing = scored["oracle_timing"]["true_conversions"]
+    timing, knowable = (scored[k]["true_conversions"] for k in ("oracle_timing", "best_from_tables"))
     return {
         "plans": scored,
         "share_of_oracle": round(ours / oracle, 4) if oracle else None,
         "share_of_oracle_timing": round(ours / timing, 4) if timing else None,
+        "share_of_best_from_tables": round(ours / knowable, 4) if knowable else None,
+        "best_from_tables_share_of_oracle": round(knowable / oracle, 4) if oracle else None,
         "vs_ranked_in_order": round(ours / ranked, 4) if ranked else None,
         "capacity_calls": round(float(inputs.force.capacity.sum()), 1),
     }

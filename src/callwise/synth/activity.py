@@ -56,12 +56,17 @@ def products_table() -> pa.Table:
     )
 
 
+def holding_logit(appetite: np.ndarray) -> np.ndarray:
+    """Log-odds of holding a product of a category when the year starts, from the appetite for it."""
+    return -2.2 + 0.8 * appetite
+
+
 def initial_holdings(traits: dict, latent: dict, rng: np.random.Generator, start_day: int) -> dict[str, np.ndarray]:
     """Who holds what when the year starts: customer index, product index, balance, opened day."""
     n = len(traits["age"])
     idx, prod, balance, opened = [], [], [], []
     for j, (_, _, category, *_rest) in enumerate(PRODUCTS):
-        p = 1 / (1 + np.exp(-(-2.2 + 0.8 * latent["appetite"][category])))
+        p = 1 / (1 + np.exp(-holding_logit(latent["appetite"][category])))
         held = np.flatnonzero(rng.random(n) < p)
         idx.append(held)
         prod.append(np.full(len(held), j))

@@ -31,6 +31,7 @@ from callwise.synth.activity import (
     transactions,
 )
 from callwise.synth.campaigns import CALL_DAYS, CAMPAIGNS, HORIZON_DAYS, History, product_logit, run_campaigns
+from callwise.synth.knowable import Evidence
 from callwise.synth.people import SEGMENTS, _text, make_customers
 from callwise.synth.transcripts import transcripts_table
 
@@ -55,9 +56,11 @@ def synthesize(
     people, traits = make_customers(customers, rngs[0], end)
     latent = bh.draw_latent(traits, rngs[1])
     holdings = initial_holdings(traits, latent, rngs[2], start)
+    evidence = Evidence.prior(traits)
+    evidence.initial_holdings(traits, holdings)
     ev = events(latent, traits, rngs[3], start, days)
     n_agents = int(np.clip(customers // 2_500, 10, 400))
-    history = run_campaigns(traits, latent, holdings, ev, n_agents, seed, start, rngs[4])
+    history = run_campaigns(traits, latent, holdings, ev, n_agents, seed, start, rngs[4], evidence)
     ids = people.column("customer_id")
 
     contacts = _contacts(history, ids)
@@ -79,7 +82,7 @@ def synthesize(
     chunks = (_with_ids(t, ids) for t in transactions(traits, latent, rngs[5], start, days))
     rows["transactions"] = _write_stream(chunks, out, "transactions", fmt)
     list_day = end + timedelta(days=1)
-    _write_truth(out / "_truth", ids, traits, latent, holdings, ev, start, list_day)
+    _write_truth(out / "_truth", ids, traits, latent, holdings, ev, start, list_day, evidence)
     manifest = {
         "customers": customers,
         "seed": seed,
@@ -262,7 +265,15 @@ def _messy_phones(phones: pa.ChunkedArray, rng: np.random.Generator) -> pa.Array
 
 
 def _write_truth(
-    truth_dir: Path, ids: pa.Array, traits: dict, latent: dict, holdings: dict, ev: dict, start: int, list_day: date
+    truth_dir: Path,
+    ids: pa.Array,
+    traits: dict,
+    latent: dict,
+    holdings: dict,
+    ev: dict,
+    start: int,
+    list_day: date,
+    evidence: Evidence,
 ) -> None:
     day = list_day.toordinal()
     answer_any = 1 - (1 - bh.mean_legal_answer(traits["segment"], latent["answer_scale"])) ** bh.ATTEMPTS
@@ -273,6 +284,8 @@ def _write_truth(
         columns[f"p_call__{product_id}"] = (answer_any * p_answered + (1 - answer_any) * p_alone).astype(np.float32)
         columns[f"p_nocall__{product_id}"] = p_alone.astype(np.float32)
         columns[f"p_answered__{product_id}"] = p_answered.astype(np.float32)
+        visible = logit - bh.TYPE_OFFSET[latent["type"]] - latent["taste"]
+        columns[f"p_knowable__{product_id}"] = evidence.expected(visible).astype(np.float32)
     pq.write_table(pa.table(columns), truth_dir / "conversion.parquet", compression="zstd")
     pq.write_table(
         pa.table(
@@ -305,6 +318,7 @@ def _write_truth(
         "p_call": "p(buy within 30 days) if put on a list and dialled up to 3 times at random legal hours",
         "p_nocall": "p(buy within 30 days) if not called",
         "p_answered": "p(buy within 30 days) if a call is answered",
+        "p_knowable": "posterior mean of p_answered given everything the tables show (see synth/knowable.py)",
         "p_answer": "answer_profiles.p_answer[segment, hour_of_week] × customers.answer_scale, capped at 0.95",
     }
     (truth_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -63,15 +63,19 @@ def legal_hours_of_week() -> np.ndarray:
     return np.array([d * 24 + h for d in range(7) for h in LEGAL_HOURS])
 
 
-def draw_latent(traits: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Hidden per-customer traits: answer scale, response type, category appetites, digital affinity."""
-    n = len(traits["age"])
-    seg, age, income, risk = traits["segment"], traits["age"], traits["income"], traits["risk"]
-    log_income = np.log(np.maximum(income, 500) / 8_000)
-    # Response type depends a little on what can be seen (middle-aged, mid-income are more persuadable;
-    # older customers who already complained are more often sleeping dogs) and mostly on what cannot.
+TASTE_SD = 0.45  # spread of the taste for financial products that no table records
+
+
+def type_logits(traits: dict[str, np.ndarray]) -> np.ndarray:
+    """The visible part of each customer's log-odds of being each response type (customers × 4).
+
+    Middle-aged, mid-income customers are more often persuadable; older customers more often sleeping dogs.
+    The type itself adds Gumbel noise to these, so ``softmax(type_logits)`` is its exact prior.
+    """
+    seg, age = traits["segment"], traits["age"]
+    log_income = np.log(np.maximum(traits["income"], 500) / 8_000)
     mid_age = np.exp(-(((age - 42) / 14) ** 2))
-    logits = np.stack(
+    return np.stack(
         [
             0.2 + 0.9 * mid_age + 0.3 * (log_income > 0),
             -0.9 + 0.6 * log_income,
@@ -79,9 +83,14 @@ def draw_latent(traits: dict[str, np.ndarray], rng: np.random.Generator) -> dict
             -1.0 + 0.6 * (age > 65) + 0.4 * (seg == 1),
         ],
         axis=1,
-    ) + rng.gumbel(size=(n, 4))
-    kind = logits.argmax(axis=1)
-    appetite = {
+    )
+
+
+def visible_appetite(traits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Appetite for each product category from what the tables show (age, income, risk), before taste."""
+    age, risk = traits["age"], traits["risk"]
+    log_income = np.log(np.maximum(traits["income"], 500) / 8_000)
+    return {
         "deposit": 0.35 * (age > 50) + 0.2 * log_income,
         "wealth": 0.55 * log_income + 0.5 * np.exp(-(((age - 48) / 15) ** 2)) + 0.15 * (risk >= 2),
         "fund": 0.5 * log_income + 0.35 * (risk - 3) - 0.02 * np.maximum(age - 45, 0),
@@ -89,14 +98,21 @@ def draw_latent(traits: dict[str, np.ndarray], rng: np.random.Generator) -> dict
         "credit_card": 0.4 * ((age > 22) & (age < 40)) + 0.2 * log_income,
         "loan": 0.3 * ((age > 25) & (age < 45)) - 0.1 * log_income,
     }
-    hidden = rng.normal(0, 0.45, n)  # taste no table records
+
+
+def draw_latent(traits: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Hidden per-customer traits: answer scale, response type, taste, category appetites, digital affinity."""
+    n = len(traits["age"])
+    kind = (type_logits(traits) + rng.gumbel(size=(n, 4))).argmax(axis=1)
+    taste = rng.normal(0, TASTE_SD, n)
     return {
         "answer_scale": 2 * rng.beta(5, 5, n),
         "type": kind,
-        "appetite": {k: v + hidden for k, v in appetite.items()},
-        "digital": np.clip(rng.beta(2, 2, n) * (1.6 - 0.015 * np.maximum(age - 30, 0)), 0.02, 1.5),
+        "taste": taste,
+        "appetite": {k: v + taste for k, v in visible_appetite(traits).items()},
+        "digital": np.clip(rng.beta(2, 2, n) * (1.6 - 0.015 * np.maximum(traits["age"] - 30, 0)), 0.02, 1.5),
         "windfall_day": np.where(rng.random(n) < 0.4, rng.integers(0, 365, n), -10_000),
-        "risk": risk,
+        "risk": traits["risk"],
     }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from callwise.synth import behaviour as bh
 from callwise.synth.activity import EPOCH, PRODUCTS, RELATED, holds_category, recent_views
+from callwise.synth.knowable import CampaignOutcome, Evidence
 
 HORIZON_DAYS = 30
 CALL_DAYS = 10
@@ -81,8 +82,17 @@ def eligible_for(traits: dict, holdings: dict, product: int, day: int) -> np.nda
 
 
 def run_campaigns(
-    traits: dict, latent: dict, holdings: dict, ev: dict, n_agents: int, seed: int, start: int, rng: np.random.Generator
+    traits: dict,
+    latent: dict,
+    holdings: dict,
+    ev: dict,
+    n_agents: int,
+    seed: int,
+    start: int,
+    rng: np.random.Generator,
+    evidence: Evidence,
 ) -> History:
+    """Run the past campaigns; each member's outcome is also added to ``evidence`` (what a model could learn)."""
     history = History()
     for c, (_, _, product_id, offset) in enumerate(CAMPAIGNS):
         product = next(j for j, p in enumerate(PRODUCTS) if p[0] == product_id)
@@ -104,7 +114,7 @@ def run_campaigns(
         logit = product_logit(latent, traits, holdings, ev, product, day, start)[members]
         sub = {k: (v[members] if isinstance(v, np.ndarray) else v) for k, v in latent.items() if k != "appetite"}
         p_buy_answered, p_buy_alone = bh.conversion_probabilities(logit, sub)
-        bought_on_call = _dial(
+        bought_on_call, answered_attempt, complained = _dial(
             history, c, product, members, ~control, p_buy_answered, latent, traits, n_agents, day, rng
         )
         _add_holdings(holdings, members[bought_on_call], product, day + CALL_DAYS // 2, traits, rng)
@@ -119,6 +129,8 @@ def run_campaigns(
             seconds=when[alone] - EPOCH * 86_400,
         )
         _add_holdings(holdings, members[alone], product, day + HORIZON_DAYS // 2, traits, rng)
+        visible = logit - bh.TYPE_OFFSET[latent["type"][members]] - latent["taste"][members]
+        evidence.campaign(members, visible, CampaignOutcome(answered_attempt, bought_on_call, complained, alone))
     return history
 
 
@@ -134,9 +146,14 @@ def _dial(
     n_agents: int,
     day: int,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Up to three attempts at random legal hours; returns who bought on the call (per member)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Up to three attempts at random legal hours.
+
+    Returns, per member: bought on the call, the attempt that was answered (-1: none), complained on it.
+    """
     bought = np.zeros(len(members), bool)
+    answered_attempt = np.full(len(members), -1)
+    complained = np.zeros(len(members), bool)
     pending = np.flatnonzero(called)
     legal = bh.legal_hours_of_week()
     for attempt in range(bh.ATTEMPTS):
@@ -188,9 +205,11 @@ def _dial(
         )
         history.add("conversions", customer=cust[buy], product=np.full(buy.sum(), product), seconds=seconds[buy])
         bought[pending[buy]] = True
+        answered_attempt[pending[answered]] = attempt
+        complained[pending[complain]] = True
         stop = answered | (disposition == "wrong_number")
         pending = pending[~stop]
-    return bought
+    return bought, answered_attempt, complained
 
 
 def _add_holdings(

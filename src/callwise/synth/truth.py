@@ -17,7 +17,7 @@ import pandas as pd
 @dataclass(frozen=True)
 class Truth:
     customers: pd.DataFrame  # index customer_id: segment, answer_scale, response_type, p_answer_any_attempt
-    conversion: pd.DataFrame  # index customer_id: p_call__<product>, p_nocall__<product>
+    conversion: pd.DataFrame  # index customer_id: p_<kind>__<product> for every kind in KINDS
     profiles: pd.DataFrame  # index segment, columns hour_of_week 0..167: p(answer) before the customer's scale
     meta: dict[str, Any]
 
@@ -35,13 +35,19 @@ def load_truth(truth_dir: str | Path) -> Truth:
     )
 
 
-def conversion_probability(
-    truth: Truth, customer_ids: Any, product_id: str, called: bool = True, answered: bool = False
-) -> np.ndarray:
-    """True p(buy within the horizon) on the list date: if called (up to 3 attempts at random legal hours),
-    if a call is answered (``answered=True``), or if not called."""
-    kind = "p_answered" if answered else "p_call" if called else "p_nocall"
-    column = f"{kind}__{product_id}"
+KINDS = {
+    "call": "p(buy) if called: up to 3 attempts at random legal hours",
+    "nocall": "p(buy) if not called",
+    "answered": "p(buy) if a call is answered",
+    "knowable": "the best estimate of p(buy | answered) from the tables: the posterior over the hidden traits",
+}
+
+
+def conversion_probability(truth: Truth, customer_ids: Any, product_id: str, kind: str = "call") -> np.ndarray:
+    """True p(buy within the horizon) on the list date; ``kind`` is one of ``KINDS``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    column = f"p_{kind}__{product_id}"
     if column not in truth.conversion.columns:
         raise KeyError(f"the truth has no product {product_id!r}")
     return truth.conversion[column].reindex(pd.Index(customer_ids)).to_numpy(dtype=float)
