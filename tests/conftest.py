@@ -35,3 +35,47 @@ def small_bank(tmp_path_factory) -> dict:
     lake = Lake(root / "lake", threads=2)
     summary = ingest_directory(root / "bank", lake, root / "quarantine").to_dict()
     return {"root": root, "bank": root / "bank", "lake": lake, "manifest": manifest, "ingest": summary}
+
+
+def _postgres_url() -> str | None:
+    import os
+
+    return os.environ.get("CALLWISE_TEST_PG_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_engine(request, tmp_path):
+    """A migrated, empty operational database: a SQLite file, and a fresh schema on the real PostgreSQL.
+
+    CI sets CALLWISE_TEST_PG_URL; when it is set and the server cannot be reached the test fails (it never
+    skips). Without it (a laptop with no PostgreSQL) only the SQLite half runs.
+    """
+    import uuid
+
+    from sqlalchemy import text
+
+    from callwise.ops.db import make_engine
+    from callwise.ops.migrate import upgrade
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'ops.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = _postgres_url()
+    if not url:
+        pytest.skip("CALLWISE_TEST_PG_URL is not set (CI sets it)")
+    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5})
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

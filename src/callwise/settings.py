@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -16,6 +17,20 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     threads: int = 2
     lang: Literal["zh", "en"] = "zh"  # language of the commands' human-readable output
+
+    # Operational database: a SQLite file under data_dir unless a URL is given (postgresql+psycopg://…).
+    db_url: str | None = None
+    # PII encryption keys as "id:base64key[,id:base64key…]"; the first encrypts, all decrypt (rotation).
+    # There is no default: the service and every command that touches PII refuse to run without keys.
+    pii_keys: SecretStr | None = None
+    # Key of the keyed hash (HMAC-SHA256) used to look up and de-duplicate phones and ID numbers.
+    lookup_key: SecretStr | None = None
+    # Secret that signs webhook deliveries of follow-up actions (HMAC-SHA256 of the body).
+    webhook_secret: SecretStr | None = None
+    max_body_bytes: int = 2_000_000  # requests larger than this are refused with 413
+
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"
 
 
 def get_settings() -> Settings:

@@ -1,0 +1,279 @@
+"""The operational database: what people and dialers change one row at a time.
+
+The lake holds the bank's history for analysis; this database holds the live state around it: campaigns and
+the lists issued to dialers (frozen snapshots), call outcomes as they arrive, the policy state they change
+(DNC, consent, refusals, complaints), follow-up actions waiting in the outbox, users, tokens, the audit
+chain and the model registry. Personal data is stored only encrypted (``*_enc``) with a keyed hash for
+look-up (``*_lookup``); see ``callwise.security.crypto``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from callwise.ops.types import UtcDateTime, utcnow
+
+# Stable constraint names, so migrations can refer to them on both engines.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# 64-bit ids on PostgreSQL; SQLite only auto-increments a plain INTEGER primary key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class Customer(Base):
+    """A customer's live policy state and encrypted contact details (synced from the lake, changed by outcomes)."""
+
+    __tablename__ = "customers"
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_lookup: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_lookup: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    dnc: Mapped[bool] = mapped_column(Boolean, default=False)
+    dnc_at: Mapped[datetime | None]
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_updated_at: Mapped[datetime | None]
+    refused_at: Mapped[datetime | None]
+    complaint_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]  # PIPL erasure: contact details gone, aggregates kept
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    product_id: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[dict[str, Any]]  # the campaign file's fields (callwise.lists.campaign.Campaign)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Job(Base):
+    """A background job (a list build) with its progress, so a client can poll it."""
+
+    __tablename__ = "jobs"
+    job_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.campaign_id"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssuedList(Base):
+    """A list as it was sent to the dialer: never edited, only its items' status changes."""
+
+    __tablename__ = "issued_lists"
+    list_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.campaign_id"), index=True)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    policy_sha256: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]]
+
+
+class ListItem(Base):
+    """One planned call of an issued list; ``status`` goes pending → dialled, or → withdrawn (e.g. DNC)."""
+
+    __tablename__ = "list_items"
+    item_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("issued_lists.list_id"), index=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    product_id: Mapped[str] = mapped_column(String(64))
+    slot_start: Mapped[datetime]
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    arm: Mapped[str | None] = mapped_column(String(32))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str] = mapped_column(String(32))
+    name_masked: Mapped[str | None] = mapped_column(String(64))
+    hints: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_list_items_customer_status", "customer_id", "status"),)
+
+
+class CallOutcome(Base):
+    """One call's outcome, stored exactly once per idempotency key."""
+
+    __tablename__ = "call_outcomes"
+    outcome_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    item_id: Mapped[int | None] = mapped_column(BigId)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    ts: Mapped[datetime]
+    disposition: Mapped[str] = mapped_column(String(32))
+    agent_id: Mapped[str | None] = mapped_column(String(64))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    callback_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(16), default="api")  # api, import
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversion(Base):
+    __tablename__ = "conversions"
+    conversion_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("call_outcomes.outcome_id"), unique=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    ts: Mapped[datetime]
+
+
+class PolicyEvent(Base):
+    """A change to what may be done with a customer: DNC, consent given or withdrawn, refusal, complaint."""
+
+    __tablename__ = "policy_events"
+    event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(32))  # outcome, api, import
+    actor: Mapped[str] = mapped_column(String(64))
+    outcome_id: Mapped[int | None] = mapped_column(BigId)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Followup(Base):
+    """The outbox: a follow-up action waiting to be delivered (at most once per ``dedupe_key``)."""
+
+    __tablename__ = "followups"
+    followup_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    outcome_id: Mapped[int | None] = mapped_column(BigId)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sending, sent, dead, cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_followups_status_next", "status", "next_attempt_at"),)
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+    user_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(ForeignKey("roles.name"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token: a login session of a person, or a machine client's token with scopes and expiry."""
+
+    __tablename__ = "api_tokens"
+    token_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)  # SHA-256 of the secret; never the secret
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # session, machine
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.user_id", ondelete="CASCADE"))
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated permissions
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginAttempt(Base):
+    """Failed and successful logins, for throttling (per user name and per address) and for the audit."""
+
+    __tablename__ = "login_attempts"
+    attempt_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    ts: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (
+        Index("ix_login_attempts_username_ts", "username", "ts"),
+        Index("ix_login_attempts_ip_ts", "ip", "ts"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only and hash-chained: each entry's hash covers its fields and the previous entry's hash."""
+
+    __tablename__ = "audit_log"
+    entry_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    ts: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]]
+    ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ModelVersion(Base):
+    """A trained model in the registry; exactly one version per name is active."""
+
+    __tablename__ = "model_versions"
+    model_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
+    card: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    promoted_at: Mapped[datetime | None]
+    promoted_by: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("name", "version"),)

@@ -1,0 +1,286 @@
+"""Recording call outcomes: exactly once per idempotency key, with their effects in the same transaction.
+
+An outcome is not just a row. ``dnc_requested`` blocks the customer at once and withdraws every call of
+theirs still waiting in an issued list; ``refused`` starts the cool-down; ``complaint`` is on file for the
+policy; ``converted`` records the conversion; a customer reached on one attempt needs no more attempts.
+All of it commits with the outcome or not at all, so a crash or a retry can neither lose nor double it.
+Follow-up actions are planned by a caller-given function and land in the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem, PolicyEvent
+from callwise.ops.types import utcnow
+from callwise.schema.contract import ANSWERED_DISPOSITIONS, DISPOSITIONS
+
+# Dispositions that change what the policy allows, with the policy event they record.
+POLICY_EVENTS = {"dnc_requested": "dnc", "refused": "refusal", "complaint": "complaint"}
+# After these, every call of the customer still waiting in an issued list is withdrawn.
+BLOCKING = ("dnc_requested", "complaint")
+FUTURE_SLACK = timedelta(minutes=5)  # dialer clocks drift a little
+
+
+@dataclass(frozen=True)
+class OutcomeIn:
+    """One outcome as a dialer or agent reports it (times time-zone aware)."""
+
+    idempotency_key: str
+    customer_id: str
+    disposition: str
+    ts: datetime
+    campaign_id: str | None = None
+    item_id: int | None = None
+    product_id: str | None = None
+    agent_id: str | None = None
+    duration_s: float | None = None
+    callback_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What happened to one item of a batch: ``stored``, ``duplicate`` (stored before) or ``rejected``."""
+
+    index: int
+    idempotency_key: str
+    status: str
+    outcome_id: int | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class StoredOutcome:
+    """A newly stored outcome with the customer's state, for planning its follow-ups."""
+
+    outcome_id: int
+    outcome: OutcomeIn
+    timezone: str
+    dnc: bool
+    consent: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+FollowupPlanner = Callable[[list[StoredOutcome]], list[dict[str, Any]]]
+
+
+def record_outcomes(
+    session: Session,
+    outcomes: Sequence[OutcomeIn],
+    actor: str,
+    source: str = "api",
+    plan_followups: FollowupPlanner | None = None,
+) -> list[ItemResult]:
+    """Store every valid, new outcome of ``outcomes`` with its effects; report per item. Caller commits."""
+    results: dict[int, ItemResult] = {}
+    fresh: dict[str, int] = {}
+    repeats: dict[int, int] = {}  # a key seen earlier in the same batch → that item's index
+    for i, o in enumerate(outcomes):
+        problem = _problem(o)
+        if problem:
+            results[i] = ItemResult(i, o.idempotency_key, "rejected", code=problem[0], message=problem[1])
+        elif o.idempotency_key in fresh:
+            repeats[i] = fresh[o.idempotency_key]
+        else:
+            fresh[o.idempotency_key] = i
+    known = _customers(session, {outcomes[i].customer_id for i in fresh.values()})
+    for key, i in list(fresh.items()):
+        if outcomes[i].customer_id not in known:
+            message = f"customer {outcomes[i].customer_id!r} is not known to the operational database"
+            results[i] = ItemResult(i, key, "rejected", code="unknown_customer", message=message)
+            del fresh[key]
+
+    inserted = _insert_new(session, [outcomes[i] for i in fresh.values()], source)
+    earlier = _existing_ids(session, [k for k in fresh if k not in inserted])
+    stored = []
+    for key, i in fresh.items():
+        if key in inserted:
+            results[i] = ItemResult(i, key, "stored", inserted[key])
+            state = known[outcomes[i].customer_id]
+            stored.append(StoredOutcome(inserted[key], outcomes[i], state[0], state[1], state[2]))
+        else:
+            results[i] = ItemResult(i, key, "duplicate", earlier.get(key))
+    _apply_effects(session, stored, actor)
+    if plan_followups is not None and stored:
+        _enqueue(session, plan_followups(stored))
+    for i, first in repeats.items():  # a repeat within the batch fares as its first occurrence did
+        r = results[first]
+        results[i] = replace(r, index=i, status="rejected" if r.status == "rejected" else "duplicate")
+    return [results[i] for i in range(len(outcomes))]
+
+
+def _problem(o: OutcomeIn) -> tuple[str, str] | None:
+    if not o.idempotency_key or len(o.idempotency_key) > 128:
+        return "bad_idempotency_key", "idempotency_key must be 1 to 128 characters"
+    if o.disposition not in DISPOSITIONS:
+        return (
+            "unknown_disposition",
+            f"unknown disposition {o.disposition!r}; expected one of {', '.join(DISPOSITIONS)}",
+        )
+    if o.ts.tzinfo is None or (o.callback_at is not None and o.callback_at.tzinfo is None):
+        return "naive_time", "times must carry a UTC offset, e.g. 2026-07-01T10:15:00+08:00"
+    if o.ts > utcnow().replace(microsecond=0) + FUTURE_SLACK:
+        return "future_time", f"the call time {o.ts.isoformat()} lies in the future"
+    if o.duration_s is not None and not 0 <= o.duration_s <= 86_400:
+        return "bad_duration", "duration_s must be between 0 and 86400 seconds"
+    return None
+
+
+def _customers(session: Session, ids: set[str]) -> dict[str, tuple[str, bool, bool]]:
+    """Known customers among ``ids`` with (timezone, dnc, consent); erased customers are unknown."""
+    found: dict[str, tuple[str, bool, bool]] = {}
+    for chunk in _chunks(sorted(ids)):
+        query: Select = select(Customer.customer_id, Customer.timezone, Customer.dnc, Customer.consent_marketing)
+        rows = session.execute(query.where(Customer.customer_id.in_(chunk), Customer.erased_at.is_(None)))
+        found.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+    return found
+
+
+def _insert_new(session: Session, outcomes: list[OutcomeIn], source: str) -> dict[str, int]:
+    """Insert, skipping keys already stored (also by a concurrent request); returns key → id of the new ones."""
+    if not outcomes:
+        return {}
+    now = utcnow()
+    rows = [
+        {
+            "idempotency_key": o.idempotency_key,
+            "customer_id": o.customer_id,
+            "campaign_id": o.campaign_id,
+            "item_id": o.item_id,
+            "product_id": o.product_id,
+            "ts": o.ts,
+            "disposition": o.disposition,
+            "agent_id": o.agent_id,
+            "duration_s": o.duration_s,
+            "callback_at": o.callback_at,
+            "source": source,
+            "received_at": now,
+        }
+        for o in outcomes
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted: dict[str, int] = {}
+    for chunk in _chunks(rows):
+        statement = (
+            dialect.insert(CallOutcome)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(CallOutcome.idempotency_key, CallOutcome.outcome_id)
+        )
+        inserted.update((k, v) for k, v in session.execute(statement))
+    return inserted
+
+
+def _existing_ids(session: Session, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        rows = session.execute(
+            select(CallOutcome.idempotency_key, CallOutcome.outcome_id).where(CallOutcome.idempotency_key.in_(chunk))
+        )
+        found.update((k, v) for k, v in rows)
+    return found
+
+
+def _apply_effects(session: Session, stored: list[StoredOutcome], actor: str) -> None:
+    """Policy state, conversions and list items, changed set-wise for the whole batch."""
+    events, conversions = [], []
+    latest: dict[tuple[str, str], datetime] = {}
+    for s in stored:
+        o = s.outcome
+        kind = POLICY_EVENTS.get(o.disposition)
+        if kind:
+            events.append(
+                {
+                    "customer_id": o.customer_id,
+                    "kind": kind,
+                    "ts": o.ts,
+                    "source": "outcome",
+                    "actor": actor,
+                    "outcome_id": s.outcome_id,
+                }
+            )
+            key = (o.customer_id, kind)
+            latest[key] = max(latest.get(key, o.ts), o.ts)
+        if o.disposition == "converted":
+            conversions.append(
+                {
+                    "outcome_id": s.outcome_id,
+                    "customer_id": o.customer_id,
+                    "product_id": o.product_id,
+                    "campaign_id": o.campaign_id,
+                    "ts": o.ts,
+                }
+            )
+    if events:
+        session.execute(PolicyEvent.__table__.insert(), events)
+    if conversions:
+        session.execute(Conversion.__table__.insert(), conversions)
+    column = {"dnc": Customer.dnc_at, "refusal": Customer.refused_at, "complaint": Customer.complaint_at}
+    for (customer_id, kind), ts in latest.items():
+        values: dict[str, Any] = {column[kind].key: ts}
+        if kind == "dnc":
+            values["dnc"] = True
+        stale = column[kind].is_(None) | (column[kind] < ts)
+        session.execute(update(Customer).where(Customer.customer_id == customer_id, stale).values(**values))
+    _update_items(session, stored)
+
+
+def _update_items(session: Session, stored: list[StoredOutcome]) -> None:
+    """The dialled item is done; a reached customer needs no more attempts; DNC or a complaint withdraws all."""
+    item_ids = [s.outcome.item_id for s in stored if s.outcome.item_id is not None]
+    for chunk in _chunks(item_ids):
+        session.execute(
+            update(ListItem).where(ListItem.item_id.in_(chunk), ListItem.status == "pending").values(status="dialled")
+        )
+    blocked = {s.outcome.customer_id: s.outcome.disposition for s in stored if s.outcome.disposition in BLOCKING}
+    for reason in set(blocked.values()):
+        customers = sorted(c for c, d in blocked.items() if d == reason)
+        for chunk in _chunks(customers):
+            session.execute(
+                update(ListItem)
+                .where(ListItem.customer_id.in_(chunk), ListItem.status == "pending")
+                .values(status="withdrawn", status_reason=reason)
+            )
+    list_of = _lists_of_items(session, item_ids)
+    reached: dict[str, set[tuple[int, str]]] = {}
+    for s in stored:
+        o = s.outcome
+        if o.item_id in list_of and o.disposition in ANSWERED_DISPOSITIONS and o.customer_id not in blocked:
+            reason = "converted" if o.disposition == "converted" else "reached"
+            reached.setdefault(reason, set()).add((list_of[o.item_id], o.customer_id))
+    for reason, pairs in reached.items():
+        for chunk in _chunks(sorted(pairs)):
+            session.execute(
+                update(ListItem)
+                .where(tuple_(ListItem.list_id, ListItem.customer_id).in_(chunk), ListItem.status == "pending")
+                .values(status="withdrawn", status_reason=reason)
+            )
+
+
+def _lists_of_items(session: Session, item_ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for chunk in _chunks(item_ids):
+        query = select(ListItem.item_id, ListItem.list_id).where(ListItem.item_id.in_(chunk))
+        found.update((k, v) for k, v in session.execute(query))
+    return found
+
+
+def _enqueue(session: Session, actions: list[dict[str, Any]]) -> None:
+    """Write planned follow-ups to the outbox; a dedupe key already there is skipped (no duplicate sends)."""
+    if not actions:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [{**a, "status": "pending", "attempts": 0, "next_attempt_at": a["due_at"]} for a in actions]
+    session.execute(dialect.insert(Followup).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> list[Sequence[Any]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
