@@ -107,8 +107,8 @@ def test_dnc_request_blocks_the_customer_and_withdraws_their_waiting_calls(db_en
     with session_factory(db_engine)() as s:
         c1 = s.get(Customer, "C1")
         assert c1.dnc and c1.dnc_at == T0 + timedelta(minutes=5)
-        status = dict(s.execute(select(ListItem.item_id, ListItem.status)))
-        reasons = dict(s.execute(select(ListItem.item_id, ListItem.status_reason)))
+        status = dict(s.execute(select(ListItem.item_id, ListItem.status)).all())
+        reasons = dict(s.execute(select(ListItem.item_id, ListItem.status_reason)).all())
         assert status[items["C1"][0]] == "dialled"
         assert status[items["C1"][1]] == "withdrawn" and reasons[items["C1"][1]] == "dnc_requested"
         assert {status[i] for i in items["C2"] + items["C3"]} == {"pending"}
@@ -125,7 +125,7 @@ def test_refusal_keeps_the_latest_time_and_conversion_is_recorded(db_engine):
         assert s.get(Customer, "C1").refused_at == T0 + timedelta(minutes=60)
         conversions = s.execute(select(Conversion.customer_id, Conversion.product_id)).all()
         assert [tuple(c) for c in conversions] == [("C2", "P_WM01")]
-        status = dict(s.execute(select(ListItem.item_id, ListItem.status_reason)))
+        status = dict(s.execute(select(ListItem.item_id, ListItem.status_reason)).all())
         assert status[items["C2"][1]] == "converted"  # no second attempt after a sale
         pending = s.scalars(select(ListItem.item_id).where(ListItem.status == "pending")).all()
         assert set(pending) == {*items["C1"], items["C3"][1]}  # a no-answer keeps the re-attempt

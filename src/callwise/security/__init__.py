@@ -1,1 +1,2 @@
-"""PII protection: masking (encryption, RBAC and the audit chain come with the operational DB)."""
+"""PII protection and access control: masking, field encryption, look-up hashes, passwords, RBAC, bearer tokens,
+and the hash chain of the audit log. Plain functions and classes, no web or database framework inside."""
