@@ -263,6 +263,16 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditHead(Base):
+    """The chain's newest entry, in one row: appends lock it, so entries are numbered without gaps or races,
+    and deleting the newest entries is detected too (the head would point past the end)."""
+
+    __tablename__ = "audit_head"
+    head_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    last_entry_id: Mapped[int] = mapped_column(BigId, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
 class ModelVersion(Base):
     """A trained model in the registry; exactly one version per name is active."""
 

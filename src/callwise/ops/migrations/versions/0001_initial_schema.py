@@ -282,6 +282,15 @@ def upgrade() -> None:
     with op.batch_alter_table("list_items", schema=None) as batch_op:
         batch_op.create_index("ix_list_items_customer_status", ["customer_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_list_items_list_id"), ["list_id"], unique=False)
+    op.create_table(
+        "audit_head",
+        sa.Column("head_id", sa.Integer(), nullable=False),
+        sa.Column("last_entry_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("head_id", name=op.f("pk_audit_head")),
+    )
+    head = sa.table("audit_head", sa.column("head_id"), sa.column("last_entry_id"), sa.column("last_hash"))
+    op.bulk_insert(head, [{"head_id": 1, "last_entry_id": 0, "last_hash": "0" * 64}])
     roles = sa.table("roles", sa.column("name", sa.String), sa.column("description", sa.Text))
     op.bulk_insert(
         roles,
@@ -296,6 +305,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("audit_head")
 
     with op.batch_alter_table("list_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_list_items_list_id"))
