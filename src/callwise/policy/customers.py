@@ -27,6 +27,7 @@ import pandas as pd
 from callwise.features.asof import age_on
 from callwise.lake import Lake
 from callwise.policy.config import Policy
+from callwise.policy.live import all_contacts, live_customers
 from callwise.policy.rules import CODES, CUSTOMER_RULES
 from callwise.schema.contract import DEFAULT_TIMEZONE, RISK_LEVELS, RISK_TOLERANCES
 
@@ -81,7 +82,7 @@ def evaluate_customers(
     end = end or start
     if end < start:
         raise ValueError(f"the plan ends ({end}) before it starts ({start})")
-    c = lake.table("customers")
+    c = live_customers(lake)
     history = _history(lake, policy, campaign_id, start)
     if history is not None:
         c = c.left_join(history, "customer_id").drop("customer_id_right")
@@ -106,9 +107,9 @@ def evaluate_customers(
 
 def _history(lake: Lake, policy: Policy, campaign_id: str | None, start: date) -> ir.Table | None:
     """Per customer: DNC requests, last refusal, last complaint, call counts and the last call."""
-    if not lake.has("contacts"):
+    k = all_contacts(lake)
+    if k is None:
         return None
-    k = lake.table("contacts")
     call = k.channel == "call"
     days = policy.rules.frequency_cap.days
     window_from = datetime.combine(start, time.min) - timedelta(days=days - 1)

@@ -34,6 +34,7 @@ from callwise.policy.calltime import (
 )
 from callwise.policy.config import Policy
 from callwise.policy.customers import CustomerVerdicts
+from callwise.policy.live import all_contacts
 from callwise.schema.contract import DEFAULT_TIMEZONE
 
 GATE_CODES = (
@@ -65,9 +66,9 @@ class GateResult:
 
 def load_call_history(lake: Lake, since: date) -> pd.DataFrame:
     """Marketing calls on record from ``since`` on (customer_id, ts in customer-local time), for the gate."""
-    if not lake.has("contacts"):
+    k = all_contacts(lake)
+    if k is None:
         return pd.DataFrame({"customer_id": pd.Series(dtype="str"), "ts": pd.Series(dtype="datetime64[us]")})
-    k = lake.table("contacts")
     keep = (k.channel == "call") & (k.ts >= datetime.combine(since, time.min))
     return k.filter(keep).select("customer_id", "ts").order_by(["customer_id", "ts"]).to_pandas()
 

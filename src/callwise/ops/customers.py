@@ -1,0 +1,299 @@
+"""Customers in the operational DB: encrypted contact details, live policy state, PIPL export and erasure.
+
+The lake is where customers come from (``sync_customers``); from then on DNC requests, consent changes,
+refusals and complaints arrive here one at a time, and flow back into list builds through
+``callwise.ops.overlay``. Phone, name and ID number are stored only encrypted, each bound to its column
+and customer, with a keyed hash to find a customer by phone or ID number without decrypting anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from callwise.ingest.normalise import parse_phone
+from callwise.lake import Lake
+from callwise.ops import audit
+from callwise.ops.db import transaction
+from callwise.ops.models import CallOutcome, Customer, Followup, ListItem, PolicyEvent
+from callwise.ops.types import utcnow
+from callwise.security.crypto import LookupHasher, PiiCipher
+from callwise.security.masking import mask_id_number_value, mask_name_value, mask_phone_value
+
+PII_FIELDS = ("phone", "name", "id_number")
+SYNC_COLUMNS = ("customer_id", *PII_FIELDS, "timezone", "status", "dnc", "consent_marketing", "consent_updated_at")
+
+
+class CustomerNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Pii:
+    """The keys that protect personal data: encryption (reversible) and look-up hashing (one-way)."""
+
+    cipher: PiiCipher
+    hasher: LookupHasher
+
+    def seal(self, customer_id: str, field: str, value: Any) -> bytes | None:
+        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
+            return None
+        return self.cipher.encrypt(str(value), f"customers.{field}:{customer_id}")
+
+    def open(self, customer_id: str, field: str, token: bytes | None) -> str | None:
+        return None if token is None else self.cipher.decrypt(token, f"customers.{field}:{customer_id}")
+
+    def lookup(self, value: str | None) -> bytes | None:
+        return None if not value else self.hasher.digest(value)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    read: int
+    inserted: int
+    updated: int
+
+
+def sync_customers(factory: sessionmaker[Session], lake: Lake, pii: Pii, batch_rows: int = 20_000) -> SyncReport:
+    """Copy the lake's customers in, encrypting contact details; state set here (DNC, consent) is kept.
+
+    DNC only ever switches on; the lake's consent wins only when it was updated later than the one here.
+    """
+    table = lake.table("customers")
+    columns = [c for c in SYNC_COLUMNS if c in table.columns]
+    data = table.select(*columns).to_pyarrow()
+    inserted = updated = 0
+    for start in range(0, data.num_rows, batch_rows):
+        frame = data.slice(start, batch_rows).to_pandas()
+        with transaction(factory) as session:
+            new, changed = _upsert(session, frame, pii)
+        inserted, updated = inserted + new, updated + changed
+    return SyncReport(data.num_rows, inserted, updated)
+
+
+def _upsert(session: Session, frame: pd.DataFrame, pii: Pii) -> tuple[int, int]:
+    ids = frame["customer_id"].astype(str).tolist()
+    existing = {
+        row.customer_id: row
+        for row in session.execute(
+            select(Customer.customer_id, Customer.dnc, Customer.consent_updated_at, Customer.erased_at).where(
+                Customer.customer_id.in_(ids)
+            )
+        )
+    }
+    now = utcnow()
+    rows_new, rows_changed = [], []
+    for record in frame.to_dict("records"):  # encryption is per value by nature; this is the sync, not a hot path
+        cid = str(record["customer_id"])
+        before = existing.get(cid)
+        if before is not None and before.erased_at is not None:
+            continue  # an erased customer is not brought back by the next sync
+        row = {
+            "customer_id": cid,
+            "phone_enc": pii.seal(cid, "phone", record.get("phone")),
+            "phone_lookup": pii.lookup(_text(record.get("phone"))),
+            "name_enc": pii.seal(cid, "name", record.get("name")),
+            "id_number_enc": pii.seal(cid, "id_number", record.get("id_number")),
+            "id_number_lookup": pii.lookup(_text(record.get("id_number"))),
+            "timezone": _text(record.get("timezone")) or "Asia/Shanghai",
+            "status": _text(record.get("status")) or "active",
+            "synced_at": now,
+        }
+        lake_dnc = bool(record.get("dnc")) if pd.notna(record.get("dnc")) else False
+        lake_consent_at = _aware(record.get("consent_updated_at"))
+        if before is None:
+            row |= {
+                "dnc": lake_dnc,
+                "dnc_at": now if lake_dnc else None,
+                "consent_marketing": bool(record.get("consent_marketing"))
+                if pd.notna(record.get("consent_marketing"))
+                else False,
+                "consent_updated_at": lake_consent_at,
+            }
+            rows_new.append(row)
+            continue
+        if lake_dnc and not before.dnc:
+            row |= {"dnc": True, "dnc_at": now}
+        if lake_consent_at is not None and (
+            before.consent_updated_at is None or lake_consent_at > before.consent_updated_at
+        ):
+            row |= {"consent_marketing": bool(record.get("consent_marketing")), "consent_updated_at": lake_consent_at}
+        rows_changed.append(row)
+    if rows_new:
+        session.execute(Customer.__table__.insert(), rows_new)
+    if rows_changed:
+        session.execute(update(Customer), rows_changed)
+    return len(rows_new), len(rows_changed)
+
+
+def find_by_phone(session: Session, pii: Pii, phone: str) -> list[str]:
+    """Customers with this phone, however it is written (normalised, then looked up by keyed hash)."""
+    normalised = parse_phone(pd.Series([phone])).iloc[0]
+    if pd.isna(normalised):
+        raise ValueError(f"{phone!r} is not a Chinese mobile number")
+    digest = pii.lookup(str(normalised))
+    return list(
+        session.scalars(
+            select(Customer.customer_id).where(Customer.phone_lookup == digest).order_by(Customer.customer_id)
+        )
+    )
+
+
+def customer_view(
+    session: Session, pii: Pii, customer_id: str, reveal: bool, actor: str, ip: str | None
+) -> dict[str, Any]:
+    """A customer as the API shows it: masked, or in clear when ``reveal`` (the reveal is audited)."""
+    c = _get(session, customer_id)
+    clear = {f: pii.open(customer_id, f, getattr(c, f"{f}_enc")) for f in PII_FIELDS}
+    if reveal:
+        audit.append(session, actor, "pii.reveal", f"customer:{customer_id}", {"fields": list(PII_FIELDS)}, ip)
+        shown = clear
+    else:
+        shown = {
+            "phone": mask_phone_value(clear["phone"]) if clear["phone"] else None,
+            "name": mask_name_value(clear["name"]) if clear["name"] else None,
+            "id_number": mask_id_number_value(clear["id_number"]) if clear["id_number"] else None,
+        }
+    return {
+        "customer_id": c.customer_id,
+        **shown,
+        "masked": not reveal,
+        "timezone": c.timezone,
+        "status": c.status,
+        "dnc": c.dnc,
+        "consent_marketing": c.consent_marketing,
+        "refused_at": c.refused_at,
+        "complaint_at": c.complaint_at,
+        "erased": c.erased_at is not None,
+    }
+
+
+def set_dnc(
+    session: Session, customer_id: str, actor: str, ip: str | None, source: str = "api", note: str | None = None
+) -> int:
+    """Block a customer for good; every call of theirs still waiting in an issued list is withdrawn."""
+    c = _get(session, customer_id)
+    now = utcnow()
+    c.dnc, c.dnc_at = True, c.dnc_at or now
+    session.add(PolicyEvent(customer_id=customer_id, kind="dnc", ts=now, source=source, actor=actor, note=note))
+    withdrawn = _withdraw(session, customer_id, "dnc_requested")
+    audit.append(
+        session, actor, "customer.dnc", f"customer:{customer_id}", {"withdrawn": withdrawn, "source": source}, ip
+    )
+    return withdrawn
+
+
+def set_consent(
+    session: Session, customer_id: str, granted: bool, at: datetime, actor: str, ip: str | None, source: str = "api"
+) -> int:
+    """Record consent given or withdrawn (with its time); withdrawing it withdraws the waiting calls."""
+    c = _get(session, customer_id)
+    if c.consent_updated_at is not None and at < c.consent_updated_at:
+        raise ValueError(f"a consent change dated {at.isoformat()} is older than the one on record")
+    c.consent_marketing, c.consent_updated_at = granted, at
+    kind = "consent_granted" if granted else "consent_withdrawn"
+    session.add(PolicyEvent(customer_id=customer_id, kind=kind, ts=at, source=source, actor=actor))
+    withdrawn = 0 if granted else _withdraw(session, customer_id, "no_consent")
+    audit.append(session, actor, f"customer.{kind}", f"customer:{customer_id}", {"withdrawn": withdrawn}, ip)
+    return withdrawn
+
+
+def export_customer(session: Session, pii: Pii, customer_id: str, actor: str, ip: str | None) -> dict[str, Any]:
+    """Everything held on a customer, in clear (PIPL access request); audited as an export."""
+    c = _get(session, customer_id)
+    audit.append(session, actor, "customer.export", f"customer:{customer_id}", {}, ip)
+    outcomes = session.scalars(
+        select(CallOutcome).where(CallOutcome.customer_id == customer_id).order_by(CallOutcome.ts)
+    )
+    events = session.scalars(select(PolicyEvent).where(PolicyEvent.customer_id == customer_id).order_by(PolicyEvent.ts))
+    followups = session.scalars(select(Followup).where(Followup.customer_id == customer_id).order_by(Followup.due_at))
+    items = session.scalars(select(ListItem).where(ListItem.customer_id == customer_id).order_by(ListItem.slot_start))
+    return {
+        "customer": {**{f: pii.open(customer_id, f, getattr(c, f"{f}_enc")) for f in PII_FIELDS}, **_state(c)},
+        "calls_planned": [
+            {"list_id": i.list_id, "slot_start": i.slot_start, "product_id": i.product_id, "status": i.status}
+            for i in items
+        ],
+        "call_outcomes": [
+            {"ts": o.ts, "campaign_id": o.campaign_id, "disposition": o.disposition, "agent_id": o.agent_id}
+            for o in outcomes
+        ],
+        "policy_events": [{"ts": e.ts, "kind": e.kind, "source": e.source} for e in events],
+        "follow_ups": [
+            {"due_at": f.due_at, "channel": f.channel, "template": f.template, "status": f.status} for f in followups
+        ],
+    }
+
+
+def erase_customer(session: Session, customer_id: str, actor: str, ip: str | None) -> None:
+    """PIPL erasure: contact details gone everywhere, never called again; anonymous outcomes kept for totals."""
+    c = _get(session, customer_id)
+    for field in PII_FIELDS:
+        setattr(c, f"{field}_enc", None)
+    c.phone_lookup = c.id_number_lookup = None
+    c.erased_at = utcnow()
+    c.dnc, c.dnc_at = True, c.dnc_at or c.erased_at
+    session.execute(
+        update(ListItem)
+        .where(ListItem.customer_id == customer_id)
+        .values(phone_enc=None, phone_masked="****", name_masked=None)
+    )
+    _withdraw(session, customer_id, "erased")
+    session.execute(
+        update(Followup)
+        .where(Followup.customer_id == customer_id, Followup.status.in_(("pending", "sending")))
+        .values(status="cancelled", payload={}, last_error="customer erased")
+    )
+    audit.append(session, actor, "customer.erase", f"customer:{customer_id}", {}, ip)
+
+
+def _withdraw(session: Session, customer_id: str, reason: str) -> int:
+    result = session.execute(
+        update(ListItem)
+        .where(ListItem.customer_id == customer_id, ListItem.status == "pending")
+        .values(status="withdrawn", status_reason=reason)
+    )
+    return int(result.rowcount or 0)
+
+
+def _get(session: Session, customer_id: str) -> Customer:
+    c = session.get(Customer, customer_id)
+    if c is None:
+        raise CustomerNotFound(customer_id)
+    return c
+
+
+def _state(c: Customer) -> dict[str, Any]:
+    return {
+        "customer_id": c.customer_id,
+        "timezone": c.timezone,
+        "status": c.status,
+        "dnc": c.dnc,
+        "dnc_at": c.dnc_at,
+        "consent_marketing": c.consent_marketing,
+        "consent_updated_at": c.consent_updated_at,
+        "refused_at": c.refused_at,
+        "complaint_at": c.complaint_at,
+    }
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _aware(value: Any) -> datetime | None:
+    """A lake time (local, naive) as UTC; the lake keeps customer-local times, here Beijing time is assumed."""
+    if value is None or pd.isna(value):
+        return None
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("Asia/Shanghai")
+    return ts.tz_convert("UTC").to_pydatetime()

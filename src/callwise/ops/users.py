@@ -1,0 +1,176 @@
+"""People and machine clients: accounts, roles, logins with throttling, and bearer tokens with scopes.
+
+A login hands out a session token whose permissions are read from the user's roles at every request, so a
+role taken away takes effect at once. A machine token carries the scopes it was given (never more than its
+creator holds) and an expiry. Only SHA-256 digests of token secrets are stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from callwise.ops import audit
+from callwise.ops.models import ApiToken, LoginAttempt, User, UserRole
+from callwise.ops.types import utcnow
+from callwise.security.passwords import check_password_strength, hash_password, needs_rehash, verify_password
+from callwise.security.rbac import permissions_for
+from callwise.security.tokens import Scopes, new_token, token_digest
+
+SESSION_HOURS = 8
+FAILED_LOGINS_PER_USER = 5  # within the window, then the account waits
+FAILED_LOGINS_PER_ADDRESS = 20  # within the window, then the address waits (password spraying)
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_MACHINE_TOKEN_DAYS = 366
+
+
+class UserError(ValueError):
+    """A request about users or tokens that cannot be done (exists already, unknown, too broad…)."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """``ok`` (with the token), ``failed`` or ``throttled``: returned, not raised, so the attempt commits."""
+
+    status: str
+    secret: str | None = None
+    token: ApiToken | None = None
+    wait_minutes: int = 0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and what they may do."""
+
+    name: str
+    kind: str  # session, machine
+    permissions: frozenset[str]
+    user_id: int | None = None
+    token_id: int | None = None
+
+
+def create_user(session: Session, username: str, password: str, roles: list[str], actor: str, ip: str | None) -> User:
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise UserError("a user name must be 1 to 64 characters")
+    permissions_for(roles)  # unknown roles are refused with their names
+    check_password_strength(password, user_name=username)
+    if session.scalar(select(User.user_id).where(User.username == username)) is not None:
+        raise UserError(f"user {username!r} exists already")
+    user = User(username=username, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    session.add_all([UserRole(user_id=user.user_id, role=r) for r in sorted(set(roles))])
+    audit.append(session, actor, "user.create", f"user:{username}", {"roles": sorted(set(roles))}, ip)
+    return user
+
+
+def set_roles(session: Session, username: str, roles: list[str], actor: str, ip: str | None) -> list[str]:
+    """Replace a user's roles (a permission change: audited with the before and after)."""
+    permissions_for(roles)
+    user = _user(session, username)
+    before = roles_of(session, user.user_id)
+    session.execute(delete(UserRole).where(UserRole.user_id == user.user_id))
+    session.add_all([UserRole(user_id=user.user_id, role=r) for r in sorted(set(roles))])
+    after = sorted(set(roles))
+    audit.append(session, actor, "user.roles", f"user:{username}", {"before": before, "after": after}, ip)
+    return after
+
+
+def roles_of(session: Session, user_id: int) -> list[str]:
+    return sorted(session.scalars(select(UserRole.role).where(UserRole.user_id == user_id)))
+
+
+def login(session: Session, username: str, password: str, ip: str) -> LoginResult:
+    """A session token for the right password; every attempt is recorded and audited, failures throttled."""
+    now = utcnow()
+    since = now - THROTTLE_WINDOW
+    failed_user = _failures(session, LoginAttempt.username == username, since)
+    failed_ip = _failures(session, LoginAttempt.ip == ip, since)
+    if failed_user >= FAILED_LOGINS_PER_USER or failed_ip >= FAILED_LOGINS_PER_ADDRESS:
+        audit.append(session, username, "login.throttled", f"user:{username}", {}, ip)
+        return LoginResult("throttled", wait_minutes=int(THROTTLE_WINDOW.total_seconds() // 60))
+    user = session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
+    ok = verify_password(password, user.password_hash if user else None)
+    session.add(LoginAttempt(username=username, ip=ip, ok=ok, ts=now))
+    audit.append(session, username, "login.ok" if ok else "login.failed", f"user:{username}", {}, ip)
+    if not ok or user is None:
+        return LoginResult("failed")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    expires = now + timedelta(hours=SESSION_HOURS)
+    secret, token = issue_token(session, f"login {username}", "session", None, expires, user)
+    return LoginResult("ok", secret, token)
+
+
+def issue_token(
+    session: Session, name: str, kind: str, scopes: Scopes | None, expires_at: datetime, user: User | None
+) -> tuple[str, ApiToken]:
+    """A new bearer token; the secret is returned once and never stored."""
+    secret, digest = new_token()
+    token = ApiToken(
+        digest=digest,
+        name=name,
+        kind=kind,
+        user_id=user.user_id if user else None,
+        scopes=str(scopes) if scopes else "",
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    return secret, token
+
+
+def create_machine_token(
+    session: Session, creator: Principal, name: str, scopes: Scopes, days: int, ip: str | None
+) -> tuple[str, ApiToken]:
+    """A token for a dialer or CRM system, with no more rights than its creator."""
+    if not 1 <= days <= MAX_MACHINE_TOKEN_DAYS:
+        raise UserError(f"a machine token lives 1 to {MAX_MACHINE_TOKEN_DAYS} days")
+    if not scopes:
+        raise UserError("a machine token needs at least one scope")
+    beyond = sorted(set(scopes) - creator.permissions)
+    if beyond:
+        raise UserError(f"cannot grant scopes the creator does not hold: {', '.join(beyond)}")
+    secret, token = issue_token(session, name, "machine", scopes, utcnow() + timedelta(days=days), None)
+    detail = {"token_id": token.token_id, "scopes": sorted(scopes), "days": days}
+    audit.append(session, creator.name, "token.create", f"token:{name}", detail, ip)
+    return secret, token
+
+
+def revoke_token(session: Session, token_id: int, actor: str, ip: str | None) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.revoked_at is not None:
+        raise UserError(f"no active token {token_id}")
+    token.revoked_at = utcnow()
+    audit.append(session, actor, "token.revoke", f"token:{token.name}", {"token_id": token_id}, ip)
+
+
+def principal_for(session: Session, secret: str) -> Principal | None:
+    """The caller a bearer secret stands for, or None for an unknown, expired or revoked token."""
+    token = session.scalars(select(ApiToken).where(ApiToken.digest == token_digest(secret))).first()
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        return None
+    if token.kind == "machine":
+        return Principal(token.name, "machine", frozenset(token.scopes.split()), None, token.token_id)
+    user = session.get(User, token.user_id) if token.user_id is not None else None
+    if user is None or not user.active:
+        return None
+    granted = permissions_for(roles_of(session, user.user_id))
+    return Principal(user.username, "session", granted, user.user_id, token.token_id)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise UserError(f"no user {username!r}")
+    return user
+
+
+def _failures(session: Session, who: object, since: datetime) -> int:
+    failed = (who, LoginAttempt.ok.is_(False), LoginAttempt.ts >= since)
+    query = select(func.count()).select_from(LoginAttempt).where(*failed)
+    return int(session.scalar(query) or 0)

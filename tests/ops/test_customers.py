@@ -1,0 +1,146 @@
+"""Customers in the operational DB: encrypted at rest, found by phone, DNC and consent in force at once."""
+
+import os
+import shutil
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from callwise.lake import Lake
+from callwise.ops.customers import (
+    Pii,
+    customer_view,
+    erase_customer,
+    export_customer,
+    find_by_phone,
+    set_consent,
+    set_dnc,
+    sync_customers,
+)
+from callwise.ops.db import session_factory, transaction
+from callwise.ops.models import AuditEntry, Customer
+from callwise.ops.outcomes import OutcomeIn, record_outcomes
+from callwise.ops.overlay import export_policy_state
+from callwise.policy import default_policy, evaluate_customers
+from callwise.security.crypto import LookupHasher, PiiCipher
+
+
+@pytest.fixture
+def pii() -> Pii:
+    return Pii(PiiCipher({"k1": os.urandom(32)}), LookupHasher(os.urandom(32)))
+
+
+@pytest.fixture
+def lake(small_bank, tmp_path) -> Lake:
+    """A private copy of the small bank's lake: these tests write the overlay tables into it."""
+    shutil.copytree(small_bank["lake"].root, tmp_path / "lake")
+    return Lake(tmp_path / "lake", threads=2)
+
+
+@pytest.fixture
+def synced(db_engine, lake, pii):
+    factory = session_factory(db_engine)
+    report = sync_customers(factory, lake, pii, batch_rows=1_500)
+    return factory, report
+
+
+def test_sync_encrypts_every_phone_and_a_second_sync_updates_in_place(synced, lake, pii, db_engine):
+    factory, report = synced
+    customers = lake.table("customers").to_pandas()
+    assert report.read == len(customers) == report.inserted and report.updated == 0
+    again = sync_customers(factory, lake, pii)
+    assert again.inserted == 0 and again.updated == len(customers)
+    with factory() as s:
+        row = s.get(Customer, customers["customer_id"].iloc[0])
+        assert customers["phone"].iloc[0].encode() not in row.phone_enc
+        assert pii.open(row.customer_id, "phone", row.phone_enc) == customers["phone"].iloc[0]
+
+
+def test_the_database_file_holds_no_plaintext_phone_or_name(lake, pii, tmp_path):
+    from callwise.ops.db import make_engine
+    from callwise.ops.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'scan.db'}")
+    upgrade(engine)
+    sync_customers(session_factory(engine), lake, pii)
+    engine.dispose()
+    customers = lake.table("customers").select("phone", "name").to_pandas()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("scan.db*"))
+    assert len(raw) > 100_000
+    assert not [p for p in customers["phone"].head(500) if p.encode() in raw]
+    assert not [n for n in customers["name"].dropna().head(500) if len(n) >= 3 and n.encode() in raw]
+
+
+def test_find_by_phone_however_it_is_written(synced, lake, pii):
+    factory, _ = synced
+    row = lake.table("customers").select("customer_id", "phone").limit(1).to_pandas().iloc[0]
+    spaced = f"+86 {row.phone[:3]} {row.phone[3:7]} {row.phone[7:]}"
+    with factory() as s:
+        assert row.customer_id in find_by_phone(s, pii, spaced)
+        with pytest.raises(ValueError, match="not a Chinese mobile"):
+            find_by_phone(s, pii, "12345")
+
+
+def test_view_is_masked_unless_revealed_and_a_reveal_is_audited(synced, lake, pii):
+    factory, _ = synced
+    row = lake.table("customers").select("customer_id", "phone").limit(1).to_pandas().iloc[0]
+    with transaction(factory) as s:
+        masked = customer_view(s, pii, row.customer_id, False, "agent1", "10.0.0.2")
+        assert masked["masked"] and row.phone not in str(masked) and masked["phone"].endswith(row.phone[-4:])
+        assert s.scalar(select(AuditEntry.entry_id)) is None
+        clear = customer_view(s, pii, row.customer_id, True, "sup1", "10.0.0.3")
+        assert clear["phone"] == row.phone
+    with factory() as s:
+        entries = s.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target)).all()
+    assert [tuple(e) for e in entries] == [("sup1", "pii.reveal", f"customer:{row.customer_id}")]
+
+
+def test_a_dnc_recorded_now_excludes_the_customer_from_the_next_list(synced, lake, db_engine):
+    factory, _ = synced
+    product = {"product_id": "P_DEP01", "category": "deposit", "risk_level": None}
+    day = date(2026, 7, 1)
+    before = evaluate_customers(lake, default_policy(), product, "K", day)
+    eligible = before.frame.loc[before.primary.isna(), "customer_id"].tolist()
+    first, second, third = eligible[:3]
+    with transaction(factory) as s:
+        set_dnc(s, first, "sup1", None)
+        set_consent(s, second, False, datetime.now(UTC), "sup1", None)
+        record_outcomes(s, [OutcomeIn("x1", third, "dnc_requested", datetime.now(UTC) - timedelta(hours=1))], "dialer")
+    export_policy_state(db_engine, lake)
+    after = evaluate_customers(lake, default_policy(), product, "K", day)
+    reasons = dict(zip(after.frame["customer_id"], after.primary, strict=True))
+    assert reasons[first] == "dnc" and reasons[third] == "dnc"
+    assert reasons[second] == "no_consent"
+    assert after.primary.notna().sum() == before.primary.notna().sum() + 3
+
+
+def test_a_consent_change_older_than_the_one_on_record_is_refused(synced, lake):
+    factory, _ = synced
+    cid = lake.table("customers").select("customer_id").limit(1).to_pandas().iloc[0, 0]
+    with transaction(factory) as s:
+        set_consent(s, cid, True, datetime(2026, 7, 1, tzinfo=UTC), "sup1", None)
+    with pytest.raises(ValueError, match="older than the one on record"), transaction(factory) as s:
+        set_consent(s, cid, False, datetime(2026, 6, 1, tzinfo=UTC), "sup1", None)
+
+
+def test_pipl_export_and_erase(synced, lake, pii):
+    factory, _ = synced
+    row = lake.table("customers").select("customer_id", "phone").limit(1).to_pandas().iloc[0]
+    with transaction(factory) as s:
+        record_outcomes(s, [OutcomeIn("e1", row.customer_id, "refused", datetime.now(UTC))], "dialer")
+        exported = export_customer(s, pii, row.customer_id, "admin", None)
+    assert exported["customer"]["phone"] == row.phone
+    assert [o["disposition"] for o in exported["call_outcomes"]] == ["refused"]
+    with transaction(factory) as s:
+        erase_customer(s, row.customer_id, "admin", None)
+    with factory() as s:
+        c = s.get(Customer, row.customer_id)
+        assert c.phone_enc is None and c.name_enc is None and c.erased_at is not None and c.dnc
+        assert find_by_phone(s, pii, row.phone) == []
+        actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.entry_id)).all()
+    assert actions == ["customer.export", "customer.erase"]
+    report = sync_customers(factory, lake, pii)  # the next load does not bring the erased customer back
+    with factory() as s:
+        assert s.get(Customer, row.customer_id).phone_enc is None
+    assert report.read == report.inserted + report.updated + 1
