@@ -1,0 +1,1 @@
+"""The service: REST API under /api/v1 for dialers, CRM systems and the dashboard (``callwise serve``)."""

@@ -1,0 +1,92 @@
+"""What every route needs, as typed dependencies: the services, the caller, and a permission check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from callwise.lake import Lake
+from callwise.ops.customers import Pii
+from callwise.ops.users import Principal, principal_for
+from callwise.policy import Policy
+from callwise.web.errors import ApiError
+
+
+@dataclass
+class Services:
+    """Everything the service holds for its lifetime; built once by ``create_app``."""
+
+    engine: Engine
+    factory: sessionmaker[Session]
+    pii: Pii
+    lake: Lake | None = None
+    policy: Policy | None = None
+    plan_followups: Callable[[list[Any]], list[dict[str, Any]]] | None = None
+    bank_timezone: str = "Asia/Shanghai"
+    models_dir: Path | None = None  # models may be registered only from directories under this one
+    jobs: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="callwise-job"))
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def caller(request: Request, svc: ServicesDep) -> Principal:
+    """The principal behind the bearer token; 401 for none, an unknown, expired or revoked one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    with svc.factory() as session:
+        principal = principal_for(session, secret.strip())
+    if principal is None:
+        raise ApiError(401, "unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+CallerDep = Annotated[Principal, Depends(caller)]
+
+
+def require(permission: str) -> Any:
+    """A dependency that lets the request through only when the caller holds ``permission``."""
+
+    def check(principal: CallerDep) -> Principal:
+        if permission not in principal.permissions:
+            raise ApiError(403, "forbidden", permission=permission)
+        return principal
+
+    check.permission = permission  # read by the permission-matrix test and the docs
+    return Depends(check)
+
+
+# One alias per permission, so a route states what it needs in its signature: ``principal: OutcomesWrite``.
+CampaignsRead = Annotated[Principal, require("campaigns:read")]
+CampaignsWrite = Annotated[Principal, require("campaigns:write")]
+ListsBuild = Annotated[Principal, require("lists:build")]
+ListsRead = Annotated[Principal, require("lists:read")]
+OutcomesWrite = Annotated[Principal, require("outcomes:write")]
+OutcomesRead = Annotated[Principal, require("outcomes:read")]
+CustomersRead = Annotated[Principal, require("customers:read")]
+DncWrite = Annotated[Principal, require("dnc:write")]
+ConsentWrite = Annotated[Principal, require("consent:write")]
+ModelsRead = Annotated[Principal, require("models:read")]
+ModelsWrite = Annotated[Principal, require("models:write")]
+MetricsRead = Annotated[Principal, require("metrics:read")]
+UsersAdmin = Annotated[Principal, require("users:admin")]
+AuditRead = Annotated[Principal, require("audit:read")]
+CustomersExport = Annotated[Principal, require("customers:export")]
+CustomersErase = Annotated[Principal, require("customers:erase")]

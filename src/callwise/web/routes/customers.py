@@ -1,0 +1,134 @@
+"""Customer look-up (masked unless the caller may read PII; every reveal audited), DNC, consent, PIPL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime, BaseModel
+
+from callwise.ops.customers import (
+    CustomerNotFound,
+    customer_view,
+    erase_customer,
+    export_customer,
+    find_by_phone,
+    set_consent,
+    set_dnc,
+)
+from callwise.ops.db import transaction
+from callwise.web.deps import (
+    ConsentWrite,
+    CustomersErase,
+    CustomersExport,
+    CustomersRead,
+    DncWrite,
+    ServicesDep,
+    client_ip,
+)
+from callwise.web.errors import ApiError, invalid
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+class CustomerOut(BaseModel):
+    customer_id: str
+    phone: str | None
+    name: str | None
+    id_number: str | None
+    masked: bool
+    timezone: str
+    status: str
+    dnc: bool
+    consent_marketing: bool
+    refused_at: datetime | None
+    complaint_at: datetime | None
+    erased: bool
+
+
+class ConsentIn(BaseModel):
+    granted: bool
+    at: AwareDatetime | None = None  # when the customer gave or withdrew it; now when not given
+    source: str = "api"
+
+
+class Changed(BaseModel):
+    customer_id: str
+    withdrawn_calls: int
+
+
+@router.get("", summary="Find customers by phone number (however it is written)")
+def search(_: CustomersRead, svc: ServicesDep, phone: str = Query(min_length=5, max_length=32)) -> list[str]:
+    with svc.factory() as session:
+        try:
+            return find_by_phone(session, svc.pii, phone)
+        except ValueError as error:
+            raise invalid("query.phone", str(error)) from None
+
+
+@router.get("/{customer_id}", summary="One customer; reveal=true shows contact details in clear (needs pii:read)")
+def get_customer(
+    principal: CustomersRead,
+    customer_id: str,
+    request: Request,
+    svc: ServicesDep,
+    reveal: bool = False,
+) -> CustomerOut:
+    if reveal and "pii:read" not in principal.permissions:
+        raise ApiError(403, "forbidden", permission="pii:read")
+    with _found(customer_id), transaction(svc.factory) as session:
+        return CustomerOut(**customer_view(session, svc.pii, customer_id, reveal, principal.name, client_ip(request)))
+
+
+@router.post("/{customer_id}/dnc", summary="Record a do-not-call request: in force for every list from now on")
+def post_dnc(principal: DncWrite, customer_id: str, request: Request, svc: ServicesDep) -> Changed:
+    with _found(customer_id), transaction(svc.factory) as session:
+        withdrawn = set_dnc(session, customer_id, principal.name, client_ip(request))
+    return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
+
+
+@router.post("/{customer_id}/consent", summary="Record marketing consent given or withdrawn")
+def post_consent(
+    principal: ConsentWrite, customer_id: str, body: ConsentIn, request: Request, svc: ServicesDep
+) -> Changed:
+    from callwise.ops.types import utcnow
+
+    at = body.at or utcnow()
+    try:
+        with _found(customer_id), transaction(svc.factory) as session:
+            withdrawn = set_consent(
+                session, customer_id, body.granted, at, principal.name, client_ip(request), body.source[:32]
+            )
+    except ValueError as error:
+        if isinstance(error, CustomerNotFound):
+            raise
+        raise ApiError(409, "conflict", what=str(error)) from None
+    return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
+
+
+@router.get("/{customer_id}/export", summary="Everything held on a customer (PIPL access request; audited)")
+def get_export(principal: CustomersExport, customer_id: str, request: Request, svc: ServicesDep) -> dict[str, Any]:
+    with _found(customer_id), transaction(svc.factory) as session:
+        return export_customer(session, svc.pii, customer_id, principal.name, client_ip(request))
+
+
+@router.delete("/{customer_id}", status_code=204, summary="Erase a customer's personal data (PIPL; audited)")
+def delete_customer(principal: CustomersErase, customer_id: str, request: Request, svc: ServicesDep) -> None:
+    with _found(customer_id), transaction(svc.factory) as session:
+        erase_customer(session, customer_id, principal.name, client_ip(request))
+
+
+class _found:
+    """Turns ``CustomerNotFound`` into a 404 with the id."""
+
+    def __init__(self, customer_id: str):
+        self.customer_id = customer_id
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, _tb: Any) -> bool:
+        if isinstance(error, CustomerNotFound):
+            raise ApiError(404, "not_found", what=f"customer {self.customer_id}") from None
+        return False

@@ -1,0 +1,126 @@
+"""The model registry: register a saved model, promote a version, roll back to the one before."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+
+from callwise.models.base import CARD
+from callwise.ops import audit
+from callwise.ops.db import transaction
+from callwise.ops.models import ModelVersion
+from callwise.ops.types import utcnow
+from callwise.web.deps import ModelsRead, ModelsWrite, ServicesDep, client_ip
+from callwise.web.errors import ApiError, invalid
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+class ModelIn(BaseModel):
+    name: str = Field(default="response", min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$")
+    version: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    path: str = Field(
+        min_length=1, max_length=500, description="a saved model directory under the service's models dir"
+    )
+
+
+class ModelOut(BaseModel):
+    model_id: int
+    name: str
+    version: str
+    active: bool
+    card: dict[str, Any]
+    created_at: datetime
+    promoted_at: datetime | None
+    promoted_by: str | None
+
+
+@router.get("", summary="Registered models, newest first")
+def list_models(_: ModelsRead, svc: ServicesDep) -> list[ModelOut]:
+    with svc.factory() as session:
+        rows = session.scalars(select(ModelVersion).order_by(ModelVersion.model_id.desc())).all()
+        return [ModelOut.model_validate(r, from_attributes=True) for r in rows]
+
+
+@router.post("", status_code=201, summary="Register a saved model directory (with its model card)")
+def post_model(principal: ModelsWrite, body: ModelIn, request: Request, svc: ServicesDep) -> ModelOut:
+    directory = _inside_models_dir(svc.models_dir, body.path)
+    try:
+        card = json.loads((directory / CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ApiError(
+            422, "validation", details=[{"where": "body.path", "problem": f"no readable {CARD} there"}]
+        ) from None
+    with transaction(svc.factory) as session:
+        exists = select(ModelVersion.model_id).where(
+            ModelVersion.name == body.name, ModelVersion.version == body.version
+        )
+        if session.scalar(exists) is not None:
+            raise ApiError(409, "conflict", what=f"model {body.name} version {body.version} exists")
+        row = ModelVersion(name=body.name, version=body.version, path=str(directory), card=card, active=False)
+        session.add(row)
+        session.flush()
+        audit.append(
+            session, principal.name, "model.register", f"model:{body.name}:{body.version}", {}, client_ip(request)
+        )
+        return ModelOut.model_validate(row, from_attributes=True)
+
+
+@router.post("/{model_id}/promote", summary="Make this version the active one of its name")
+def promote(principal: ModelsWrite, model_id: int, request: Request, svc: ServicesDep) -> ModelOut:
+    with transaction(svc.factory) as session:
+        row = session.get(ModelVersion, model_id)
+        if row is None:
+            raise ApiError(404, "not_found", what=f"model {model_id}")
+        before = session.scalar(
+            select(ModelVersion.version).where(ModelVersion.name == row.name, ModelVersion.active.is_(True))
+        )
+        _activate(session, row, principal.name)
+        detail = {"before": before, "after": row.version}
+        audit.append(session, principal.name, "model.promote", f"model:{row.name}", detail, client_ip(request))
+        return ModelOut.model_validate(row, from_attributes=True)
+
+
+@router.post("/by-name/{name}/rollback", summary="Re-activate the version promoted before the active one")
+def rollback(principal: ModelsWrite, name: str, request: Request, svc: ServicesDep) -> ModelOut:
+    with transaction(svc.factory) as session:
+        versions = session.scalars(
+            select(ModelVersion)
+            .where(ModelVersion.name == name, ModelVersion.promoted_at.is_not(None))
+            .order_by(ModelVersion.promoted_at.desc())
+        ).all()
+        active = next((v for v in versions if v.active), None)
+        earlier = [v for v in versions if not v.active and (active is None or v.promoted_at < active.promoted_at)]
+        if active is None or not earlier:
+            raise ApiError(409, "conflict", what=f"model {name} has no earlier promoted version to roll back to")
+        _activate(session, earlier[0], principal.name)
+        detail = {"before": active.version, "after": earlier[0].version}
+        audit.append(session, principal.name, "model.rollback", f"model:{name}", detail, client_ip(request))
+        return ModelOut.model_validate(earlier[0], from_attributes=True)
+
+
+def _activate(session: Any, row: ModelVersion, actor: str) -> None:
+    session.execute(update(ModelVersion).where(ModelVersion.name == row.name).values(active=False))
+    row.active, row.promoted_at, row.promoted_by = True, utcnow(), actor
+    session.flush()
+
+
+def _inside_models_dir(models_dir: Path | None, path: str) -> Path:
+    """Only directories under the configured models dir: a client must not make the service read anywhere."""
+    if models_dir is None:
+        raise ApiError(409, "conflict", what="the service has no models directory configured")
+    root = models_dir.resolve()
+    directory = (root / path).resolve()
+    if root != directory and root not in directory.parents:
+        raise ApiError(
+            422, "validation", details=[{"where": "body.path", "problem": "must lie inside the models directory"}]
+        )
+    if not directory.is_dir():
+        raise invalid("body.path", "no such model directory")
+    return directory

@@ -1,0 +1,72 @@
+"""User accounts and their roles (every change audited)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from callwise.ops.db import transaction
+from callwise.ops.models import User
+from callwise.ops.users import UserError, create_user, roles_of, set_roles
+from callwise.security.errors import UnknownRoleError, WeakPasswordError
+from callwise.web.deps import ServicesDep, UsersAdmin, client_ip
+from callwise.web.errors import ApiError, invalid
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")
+    password: str = Field(min_length=1, max_length=1024)
+    roles: list[str] = Field(min_length=1, max_length=5)
+
+
+class RolesIn(BaseModel):
+    roles: list[str] = Field(min_length=0, max_length=5)
+
+
+class UserOut(BaseModel):
+    username: str
+    roles: list[str]
+    active: bool
+    created_at: datetime
+
+
+@router.get("", summary="All users and their roles")
+def list_users(_: UsersAdmin, svc: ServicesDep) -> list[UserOut]:
+    with svc.factory() as session:
+        users = session.scalars(select(User).order_by(User.username)).all()
+        return [
+            UserOut(username=u.username, roles=roles_of(session, u.user_id), active=u.active, created_at=u.created_at)
+            for u in users
+        ]
+
+
+@router.post("", status_code=201, summary="Create a user")
+def post_user(principal: UsersAdmin, body: UserIn, request: Request, svc: ServicesDep) -> UserOut:
+    try:
+        with transaction(svc.factory) as session:
+            user = create_user(session, body.username, body.password, body.roles, principal.name, client_ip(request))
+            return UserOut(
+                username=user.username, roles=sorted(set(body.roles)), active=True, created_at=user.created_at
+            )
+    except UserError as error:
+        raise ApiError(409, "conflict", what=str(error)) from None
+    except (UnknownRoleError, WeakPasswordError) as error:
+        raise invalid("body", str(error)) from None
+
+
+@router.put("/{username}/roles", summary="Replace a user's roles")
+def put_roles(principal: UsersAdmin, username: str, body: RolesIn, request: Request, svc: ServicesDep) -> UserOut:
+    try:
+        with transaction(svc.factory) as session:
+            roles = set_roles(session, username, body.roles, principal.name, client_ip(request))
+            user = session.scalars(select(User).where(User.username == username)).one()
+            return UserOut(username=username, roles=roles, active=user.active, created_at=user.created_at)
+    except UnknownRoleError as error:
+        raise invalid("body.roles", str(error)) from None
+    except UserError:
+        raise ApiError(404, "not_found", what=f"user {username}") from None
