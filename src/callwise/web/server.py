@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+
 from callwise.lake import Lake
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, session_factory
@@ -40,7 +42,7 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-def app_from_env():  # noqa: ANN201 - uvicorn's --factory entry point
+def app_from_env() -> FastAPI:
     """The application for ``uvicorn callwise.web.server:app_from_env --factory`` (settings from CALLWISE_*)."""
     from callwise.settings import get_settings
     from callwise.web.app import create_app
