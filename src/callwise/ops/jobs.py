@@ -68,7 +68,7 @@ def run_build(
         _progress(factory, job_id, "running", 0.15, "model")
         model = load_model(model_path)
         _progress(factory, job_id, "running", 0.25, "build")
-        result = build(CampaignSpec(campaign_id=campaign_id, **spec), lake, model, bank_timezone=bank_timezone)
+        result = build(CampaignSpec(**spec), lake, model, bank_timezone=bank_timezone)
         _progress(factory, job_id, "running", 0.9, "issue")
         with transaction(factory) as session:
             issued = issue_list(
