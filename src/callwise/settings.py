@@ -25,8 +25,12 @@ class Settings(BaseSettings):
     pii_keys: SecretStr | None = None
     # Key of the keyed hash (HMAC-SHA256) used to look up and de-duplicate phones and ID numbers.
     lookup_key: SecretStr | None = None
-    # Secret that signs webhook deliveries of follow-up actions (HMAC-SHA256 of the body).
+    # Secret that signs webhook deliveries of follow-up actions (HMAC-SHA256 of "<timestamp>.<body>").
     webhook_secret: SecretStr | None = None
+    webhook_url: str | None = None  # follow-ups go to this URL when set, else to files under data_dir/outbox
+    policy_file: Path | None = None  # the contact policy for lists and follow-ups; the built-in one when not set
+    followup_rules: Path | None = None  # follow-up rules YAML; the built-in rules when not set
+    bank_name: str = ""  # signs follow-up messages, e.g. 【示例银行】
     max_body_bytes: int = 2_000_000  # requests larger than this are refused with 413
 
     def database_url(self) -> str:

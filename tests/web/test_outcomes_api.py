@@ -93,3 +93,23 @@ def test_outcomes_can_be_read_back_page_by_page(api):
             break
         after = page["next_after"]
     assert seen == [f"p{i}" for i in range(5)]
+
+
+def test_an_interested_outcome_plans_its_follow_ups_and_metrics_count_them(api):
+    from callwise.loop import load_followup_rules
+    from callwise.ops.followups import outcome_planner
+    from callwise.policy import default_policy
+
+    products = {"P_WM01": {"category": "wealth", "name": "季季盈"}}
+    api.services.plan_followups = outcome_planner(load_followup_rules(), default_policy(), products, "Asia/Shanghai")
+    batch = {
+        "outcomes": [
+            _item("f1", "C1", "interested", product_id="P_WM01", campaign_id="K"),
+            _item("f2", "C2", "no_answer", campaign_id="K"),
+        ]
+    }
+    assert api.client.post("/api/v1/outcomes", json=batch, headers=api.as_("agent")).json()["stored"] == 2
+    summary = api.client.get("/api/v1/metrics/summary", headers=api.as_("analyst")).json()
+    assert summary["outbox"] == {"pending": 2}
+    (campaign,) = summary["campaigns"]
+    assert campaign["calls"] == 2 and campaign["answered"] == 1 and campaign["answer_rate"] == 0.5

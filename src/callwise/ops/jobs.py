@@ -42,6 +42,7 @@ def run_build(
     lake: Lake,
     job_id: str,
     bank_timezone: str,
+    policy: Any = None,
     build: Callable[..., Any] | None = None,
 ) -> None:
     """Run one queued build to the end; never raises (the job row records the outcome)."""
@@ -68,7 +69,7 @@ def run_build(
         _progress(factory, job_id, "running", 0.15, "model")
         model = load_model(model_path)
         _progress(factory, job_id, "running", 0.25, "build")
-        result = build(CampaignSpec(**spec), lake, model, bank_timezone=bank_timezone)
+        result = build(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)
         _progress(factory, job_id, "running", 0.9, "issue")
         with transaction(factory) as session:
             issued = issue_list(

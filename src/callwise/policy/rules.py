@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -158,7 +159,12 @@ class QuietHours(Floor):
 
     def quiet_minutes(self) -> list[bool]:
         """For each minute of the day, whether no call may start then."""
-        return [_in_window(m, self.start_minute, self.end_minute) for m in range(MINUTES_PER_DAY)]
+        return list(_quiet_minutes(self.start_minute, self.end_minute))
+
+
+@cache
+def _quiet_minutes(start: int, end: int) -> tuple[bool, ...]:
+    return tuple(_in_window(m, start, end) for m in range(MINUTES_PER_DAY))
 
 
 def _iso_date(value: Any) -> Any:

@@ -141,7 +141,7 @@ def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> Job
             raise ApiError(404, "not_found", what=f"campaign {campaign_id}")
         job = new_build_job(session, campaign_id, principal.name)
         out = JobOut.model_validate(job, from_attributes=True)
-    svc.jobs.submit(run_build, svc.engine, svc.factory, svc.lake, out.job_id, svc.bank_timezone)
+    svc.jobs.submit(run_build, svc.engine, svc.factory, svc.lake, out.job_id, svc.bank_timezone, svc.policy)
     return out
 
 

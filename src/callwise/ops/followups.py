@@ -1,0 +1,179 @@
+"""Follow-ups of stored outcomes: planned by the rules into the outbox, then delivered by senders.
+
+Planning happens in the outcome's own transaction (``outcome_planner``), so an outcome never exists without
+its follow-ups. Delivery (``deliver_due``) claims due messages under a lease, sends them outside any
+transaction, and records the result: sent, retried later with back-off, or dead-lettered. A message whose
+sender died before the result was written is sent again after its lease ends, with the same dedupe key,
+so receivers that honour the key (the file sender does, a webhook receiver should) see it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from callwise.loop import FollowupRules, OutcomeFacts, plan_followups
+from callwise.loop.outbox import DeliveryStatus, OutboxMessage, Sender
+from callwise.loop.retry import next_attempt_at
+from callwise.ops.db import transaction
+from callwise.ops.models import Followup
+from callwise.ops.outcomes import FollowupPlanner, StoredOutcome
+from callwise.ops.types import utcnow
+from callwise.policy import Policy
+
+LEASE = timedelta(minutes=5)
+
+
+def outcome_planner(
+    rules: FollowupRules,
+    policy: Policy,
+    products: Mapping[str, Mapping[str, Any]],
+    bank_timezone: str,
+    bank_name: str = "",
+    clock: Callable[[], datetime] = utcnow,
+) -> FollowupPlanner:
+    """A planner for ``record_outcomes``: follow-up rows for the stored outcomes that have rules.
+
+    ``products`` maps product id → {category, name, link}; the message text is rendered now, in zh and en,
+    so what is delivered is exactly what was planned (and auditable as such).
+    """
+    with_rules = {rule.disposition for rule in rules.rules}
+
+    def plan(stored: list[StoredOutcome]) -> list[dict[str, Any]]:
+        now = clock()  # nothing is planned in the past: a late-reported outcome's follow-ups are due now
+        rows: list[dict[str, Any]] = []
+        for s in stored:  # only the few dispositions with rules reach the per-outcome planning
+            o = s.outcome
+            if o.disposition not in with_rules:
+                continue
+            product = products.get(o.product_id or "", {})
+            facts = OutcomeFacts(
+                customer_id=o.customer_id,
+                timezone=s.timezone,
+                disposition=o.disposition,
+                ts=o.ts,
+                dnc=s.dnc,
+                consent=s.consent,
+                product_id=o.product_id,
+                product_category=product.get("category"),
+                callback_at=o.callback_at,
+                outcome_id=o.idempotency_key,
+            )
+            values = {
+                "bank_name": bank_name,
+                "product_name": product.get("name") or o.product_id or "",
+                "product_link": product.get("link") or "",
+            }
+            for action in plan_followups(rules, facts, policy, now, bank_timezone):
+                payload = {
+                    "rule_id": action.rule_id,
+                    "product_id": o.product_id,
+                    "text": _texts(rules, action.template, values),
+                }
+                rows.append(
+                    {
+                        "dedupe_key": action.dedupe_key,
+                        "outcome_id": s.outcome_id,
+                        "customer_id": o.customer_id,
+                        "channel": action.channel,
+                        "template": action.template,
+                        "payload": payload,
+                        "due_at": action.due_at,
+                    }
+                )
+        return rows
+
+    return plan
+
+
+def _texts(rules: FollowupRules, template: str, values: Mapping[str, str]) -> dict[str, str] | None:
+    try:
+        return {lang: rules.text(template, lang, **values) for lang in ("zh", "en")}
+    except (KeyError, ValueError):  # a custom template with other placeholders: the receiver renders it
+        return None
+
+
+@dataclass
+class DeliveryReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+
+def deliver_due(
+    factory: sessionmaker[Session],
+    senders: Mapping[str, Sender],
+    now: datetime | None = None,
+    limit: int = 200,
+    lease: timedelta = LEASE,
+) -> DeliveryReport:
+    """Send what is due on the channels ``senders`` covers; returns what happened."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    claimed = _claim(factory, list(senders), now, limit, lease)
+    report.claimed = len(claimed)
+    for row in claimed:
+        message = OutboxMessage(
+            id=row.followup_id,
+            dedupe_key=row.dedupe_key,
+            channel=row.channel,
+            customer_id=row.customer_id,
+            template=row.template,
+            payload=dict(row.payload or {}),
+            attempt=row.attempts + 1,
+        )
+        result = senders[row.channel].send(message)
+        values: dict[str, Any] = {"attempts": row.attempts + 1, "lease_until": None}
+        if result.status == DeliveryStatus.OK:
+            values |= {"status": "sent", "sent_at": utcnow(), "last_error": None}
+            report.sent += 1
+            report.by_channel[row.channel] = report.by_channel.get(row.channel, 0) + 1
+        else:
+            retry_at = None
+            if result.status == DeliveryStatus.RETRYABLE:
+                retry_at = next_attempt_at(result, row.attempts + 1, row.dedupe_key, utcnow())
+            if retry_at is None:
+                values |= {"status": "dead", "last_error": (result.detail or "")[:2000]}
+                report.dead += 1
+            else:
+                values |= {"status": "pending", "next_attempt_at": retry_at, "last_error": (result.detail or "")[:2000]}
+                report.retried += 1
+        with transaction(factory) as session:
+            session.execute(
+                update(Followup)
+                .where(Followup.followup_id == row.followup_id, Followup.status == "sending")
+                .values(**values)
+            )
+    return report
+
+
+def _claim(
+    factory: sessionmaker[Session], channels: list[str], now: datetime, limit: int, lease: timedelta
+) -> list[Followup]:
+    """Mark due messages as being sent, so no other deliverer takes them until the lease runs out."""
+    due = (Followup.status == "pending") & (Followup.next_attempt_at <= now)
+    abandoned = (Followup.status == "sending") & (Followup.lease_until < now)
+    query = (
+        select(Followup)
+        .where(Followup.channel.in_(channels), or_(due, abandoned))
+        .order_by(Followup.next_attempt_at, Followup.followup_id)
+        .limit(limit)
+    )
+    with transaction(factory) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(session.scalars(query))
+        ids = [r.followup_id for r in rows]
+        if ids:
+            session.execute(
+                update(Followup).where(Followup.followup_id.in_(ids)).values(status="sending", lease_until=now + lease)
+            )
+        session.expunge_all()
+    return rows

@@ -1,0 +1,115 @@
+"""Follow-ups: planned with the outcome that caused them, delivered once, retried with back-off, dead-lettered."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from callwise.loop import DeliveryResult, DeliveryStatus, FileSender, load_followup_rules
+from callwise.ops.db import session_factory, transaction
+from callwise.ops.followups import deliver_due, outcome_planner
+from callwise.ops.models import Customer, Followup
+from callwise.ops.outcomes import OutcomeIn, record_outcomes
+from callwise.policy import default_policy
+
+PRODUCTS = {"P_WM01": {"category": "wealth", "name": "季季盈", "link": "https://bank.example/wm01"}}
+CALL = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+
+
+@pytest.fixture
+def factory(db_engine):
+    factory = session_factory(db_engine)
+    with transaction(factory) as s:
+        s.add(Customer(customer_id="C1", consent_marketing=True, timezone="Asia/Shanghai"))
+        s.add(Customer(customer_id="C2", consent_marketing=False, timezone="Asia/Urumqi"))
+    return factory
+
+
+def _record(factory, *outcomes):
+    clock = lambda: CALL + timedelta(minutes=1)  # noqa: E731 - the outcomes arrive a minute after the call
+    planner = outcome_planner(load_followup_rules(), default_policy(), PRODUCTS, "Asia/Shanghai", "示例银行", clock)
+    with transaction(factory) as s:
+        return record_outcomes(s, list(outcomes), "dialer", plan_followups=planner)
+
+
+def _outbox(factory) -> list[Followup]:
+    with factory() as s:
+        return list(s.scalars(select(Followup).order_by(Followup.due_at, Followup.channel)))
+
+
+def test_interest_plans_an_sms_next_morning_and_a_callback_and_a_retry_plans_nothing_more(factory):
+    o = OutcomeIn("k1", "C1", "interested", CALL, campaign_id="K", product_id="P_WM01")
+    _record(factory, o)
+    _record(factory, o)
+    rows = _outbox(factory)
+    assert [(r.channel, r.template) for r in rows] == [("sms", "product_link_risk"), ("call", "callback_interested")]
+    sms = rows[0]
+    assert sms.due_at == datetime(2026, 7, 2, 1, 30, tzinfo=UTC)  # 09:30 the next morning, Beijing time
+    assert "示例银行" in sms.payload["text"]["zh"] and "https://bank.example/wm01" in sms.payload["text"]["en"]
+    assert rows[1].due_at == CALL + timedelta(days=3)
+
+
+def test_no_marketing_follow_up_without_consent_and_none_after_a_refusal(factory):
+    _record(
+        factory,
+        OutcomeIn("k1", "C2", "interested", CALL, product_id="P_WM01"),
+        OutcomeIn("k2", "C1", "refused", CALL),
+    )
+    assert _outbox(factory) == []
+
+
+def test_delivery_sends_each_message_once(factory, tmp_path):
+    _record(factory, OutcomeIn("k1", "C1", "converted", CALL, product_id="P_WM01"))
+    senders = {"sms": FileSender(tmp_path / "out")}
+    early = deliver_due(factory, senders, now=CALL)
+    assert early.claimed == 0  # a thank-you is due a quarter of an hour later
+    later = CALL + timedelta(hours=1)
+    first = deliver_due(factory, senders, now=later)
+    again = deliver_due(factory, senders, now=later + timedelta(hours=1))
+    assert (first.sent, again.claimed) == (1, 0)
+    lines = [p.read_text(encoding="utf-8").splitlines() for p in (tmp_path / "out").glob("sms-*.jsonl")]
+    assert sum(len(x) for x in lines) == 1
+    assert _outbox(factory)[0].status == "sent"
+
+
+class Flaky:
+    """A sender that fails ``failures`` times with a retryable error, then delivers."""
+
+    def __init__(self, failures: int, status=DeliveryStatus.RETRYABLE):
+        self.failures, self.status, self.sent = failures, status, []
+
+    def send(self, message):
+        if self.failures:
+            self.failures -= 1
+            return DeliveryResult(self.status, "gateway busy")
+        self.sent.append(message.dedupe_key)
+        return DeliveryResult(DeliveryStatus.OK)
+
+
+def test_a_failed_delivery_is_retried_later_and_a_permanent_failure_dead_lettered(factory):
+    _record(factory, OutcomeIn("k1", "C1", "converted", CALL, product_id="P_WM01"))
+    flaky = Flaky(1)
+    now = CALL + timedelta(hours=1)
+    assert deliver_due(factory, {"sms": flaky}, now=now).retried == 1
+    row = _outbox(factory)[0]
+    assert (
+        row.status == "pending" and row.attempts == 1 and row.next_attempt_at > now and row.last_error == "gateway busy"
+    )
+    assert deliver_due(factory, {"sms": flaky}, now=row.next_attempt_at + timedelta(seconds=1)).sent == 1
+    assert flaky.sent == [row.dedupe_key]
+
+    _record(factory, OutcomeIn("k2", "C1", "converted", CALL + timedelta(minutes=1), product_id="P_WM01"))
+    refused = Flaky(1, DeliveryStatus.PERMANENT)
+    assert deliver_due(factory, {"sms": refused}, now=now + timedelta(days=1)).dead == 1
+    assert {r.status for r in _outbox(factory)} == {"sent", "dead"}
+
+
+def test_a_message_whose_deliverer_died_is_taken_again_after_its_lease(factory):
+    _record(factory, OutcomeIn("k1", "C1", "converted", CALL, product_id="P_WM01"))
+    now = CALL + timedelta(hours=1)
+    with transaction(factory) as s:  # a deliverer claimed it and died before writing the result
+        row = s.scalars(select(Followup)).one()
+        row.status, row.lease_until = "sending", now + timedelta(minutes=5)
+    flaky = Flaky(0)
+    assert deliver_due(factory, {"sms": flaky}, now=now).claimed == 0  # still leased
+    assert deliver_due(factory, {"sms": flaky}, now=now + timedelta(minutes=6)).sent == 1
