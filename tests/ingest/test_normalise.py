@@ -65,6 +65,7 @@ def test_date_forms(raw):
         ("2024年3月5日 14时30分", "2024-03-05 14:30:00"),
         ("20240305143000", "2024-03-05 14:30:00"),
         ("2024-03-05", "2024-03-05 00:00:00"),
+        ("2024-03-05 14:30:00.750", "2024-03-05 14:30:00"),  # dialers write milliseconds; seconds are kept
     ],
 )
 def test_datetime_forms(raw, expected):

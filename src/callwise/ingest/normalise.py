@@ -126,7 +126,8 @@ def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
         todo = out.isna() & text.notna()
         if not todo.any():
             break
-        out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        # Whole seconds are what the lake keeps; a dialer's milliseconds are dropped, not refused.
+        out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[s]")
     return out
 
 
