@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from callwise.lake import Lake
+from callwise.loop import load_followup_rules
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, session_factory
+from callwise.ops.followups import outcome_planner
 from callwise.ops.migrate import current, head
+from callwise.policy import default_policy, load_policy
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.settings import Settings
 from callwise.web.deps import Services
@@ -32,14 +36,29 @@ def build_services(settings: Settings) -> Services:
             f"the operational database is at revision {at or 'none'}, not {latest}: run `callwise db upgrade`"
         )
     lake_dir = settings.data_dir / "lake"
+    lake = Lake(lake_dir, engine=settings.engine, threads=settings.threads) if lake_dir.is_dir() else None
+    policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    rules = load_followup_rules(settings.followup_rules)
+    planner = outcome_planner(rules, policy, products_of(lake), settings.timezone, settings.bank_name)
     return Services(
         engine=engine,
         factory=session_factory(engine),
         pii=pii_from_settings(settings),
-        lake=Lake(lake_dir, engine=settings.engine, threads=settings.threads) if lake_dir.is_dir() else None,
+        lake=lake,
+        policy=policy,
+        plan_followups=planner,
         bank_timezone=settings.timezone,
         models_dir=Path(settings.data_dir / "models"),
     )
+
+
+def products_of(lake: Lake | None) -> dict[str, dict[str, Any]]:
+    """Product id → category, name and link (a ``link`` column is optional), for follow-up messages."""
+    if lake is None or not lake.has("products"):
+        return {}
+    table = lake.table("products")
+    columns = [c for c in ("product_id", "category", "name", "link") if c in table.columns]
+    return {row["product_id"]: row for row in table.select(*columns).to_pyarrow().to_pylist()}
 
 
 def app_from_env() -> FastAPI:
@@ -49,3 +68,19 @@ def app_from_env() -> FastAPI:
 
     settings = get_settings()
     return create_app(build_services(settings), max_body_bytes=settings.max_body_bytes)
+
+
+def senders_from_settings(settings: Settings) -> dict[str, Any]:
+    """One sender per follow-up channel: the signed webhook when a URL is set, else JSON-lines files."""
+    from callwise.loop import FileSender, WebhookSender
+    from callwise.loop.rules import FOLLOWUP_CHANNELS
+
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise ServiceConfigError(
+                "CALLWISE_WEBHOOK_URL is set but CALLWISE_WEBHOOK_SECRET is not: deliveries must be signed"
+            )
+        sender: Any = WebhookSender(settings.webhook_url, settings.webhook_secret.get_secret_value())
+    else:
+        sender = FileSender(settings.data_dir / "outbox", settings.timezone)
+    return dict.fromkeys(FOLLOWUP_CHANNELS, sender)
