@@ -4,14 +4,52 @@ from __future__ import annotations
 
 import typer
 
-from callwise.cli import demo, experiments, features, ingest, lists, model, policy, synth, timing, train
+from callwise.cli import (
+    audit,
+    customers,
+    db,
+    demo,
+    experiments,
+    features,
+    ingest,
+    keys,
+    lists,
+    model,
+    outbox,
+    outcomes,
+    policy,
+    serve,
+    synth,
+    timing,
+    train,
+    users,
+)
 
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     help="callwise: who to call, about what, when and by whom — inside the rules.",
 )
-for module in (synth, ingest, features, train, model, timing, policy, experiments, lists, demo):
+for module in (
+    synth,
+    ingest,
+    features,
+    train,
+    model,
+    timing,
+    policy,
+    experiments,
+    lists,
+    demo,
+    db,
+    serve,
+    users,
+    keys,
+    audit,
+    customers,
+    outcomes,
+    outbox,
+):
     module.register(app)
 
 

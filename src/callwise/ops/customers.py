@@ -54,9 +54,12 @@ class Pii:
 
 @dataclass(frozen=True)
 class SyncReport:
+    """read = inserted + updated + skipped (erased customers are never brought back)."""
+
     read: int
     inserted: int
     updated: int
+    skipped: int
 
 
 def sync_customers(factory: sessionmaker[Session], lake: Lake, pii: Pii, batch_rows: int = 20_000) -> SyncReport:
@@ -73,7 +76,7 @@ def sync_customers(factory: sessionmaker[Session], lake: Lake, pii: Pii, batch_r
         with transaction(factory) as session:
             new, changed = _upsert(session, frame, pii)
         inserted, updated = inserted + new, updated + changed
-    return SyncReport(data.num_rows, inserted, updated)
+    return SyncReport(data.num_rows, inserted, updated, data.num_rows - inserted - updated)
 
 
 def _upsert(session: Session, frame: pd.DataFrame, pii: Pii) -> tuple[int, int]:

@@ -7,6 +7,7 @@ creator holds) and an expiry. Only SHA-256 digests of token secrets are stored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from callwise.security.passwords import check_password_strength, hash_password, 
 from callwise.security.rbac import permissions_for
 from callwise.security.tokens import Scopes, new_token, token_digest
 
+USERNAME = re.compile(r"[A-Za-z0-9_.@\-]{1,64}")
 SESSION_HOURS = 8
 FAILED_LOGINS_PER_USER = 5  # within the window, then the account waits
 FAILED_LOGINS_PER_ADDRESS = 20  # within the window, then the address waits (password spraying)
@@ -54,8 +56,8 @@ class Principal:
 
 def create_user(session: Session, username: str, password: str, roles: list[str], actor: str, ip: str | None) -> User:
     username = username.strip()
-    if not username or len(username) > 64:
-        raise UserError("a user name must be 1 to 64 characters")
+    if not USERNAME.fullmatch(username):
+        raise UserError("a user name is 1 to 64 letters, digits or . _ @ -")
     permissions_for(roles)  # unknown roles are refused with their names
     check_password_strength(password, user_name=username)
     if session.scalar(select(User.user_id).where(User.username == username)) is not None:

@@ -13,7 +13,8 @@ from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, session_factory
 from callwise.ops.followups import outcome_planner
 from callwise.ops.migrate import current, head
-from callwise.policy import default_policy, load_policy
+from callwise.ops.outcomes import FollowupPlanner
+from callwise.policy import Policy, default_policy, load_policy
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.settings import Settings
 from callwise.web.deps import Services
@@ -29,27 +30,41 @@ def pii_from_settings(settings: Settings) -> Pii:
 
 
 def build_services(settings: Settings) -> Services:
+    pii = pii_from_settings(settings)  # keys first: nothing is opened for a service that cannot start
     engine = make_engine(settings.database_url())
     at, latest = current(engine), head()
     if at != latest:
+        engine.dispose()
         raise ServiceConfigError(
             f"the operational database is at revision {at or 'none'}, not {latest}: run `callwise db upgrade`"
         )
-    lake_dir = settings.data_dir / "lake"
-    lake = Lake(lake_dir, engine=settings.engine, threads=settings.threads) if lake_dir.is_dir() else None
-    policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
-    rules = load_followup_rules(settings.followup_rules)
-    planner = outcome_planner(rules, policy, products_of(lake), settings.timezone, settings.bank_name)
+    lake = lake_from_settings(settings)
+    policy = policy_from_settings(settings)
     return Services(
         engine=engine,
         factory=session_factory(engine),
-        pii=pii_from_settings(settings),
+        pii=pii,
         lake=lake,
         policy=policy,
-        plan_followups=planner,
+        plan_followups=planner_from_settings(settings, lake, policy),
         bank_timezone=settings.timezone,
         models_dir=Path(settings.data_dir / "models"),
     )
+
+
+def lake_from_settings(settings: Settings) -> Lake | None:
+    lake_dir = settings.data_dir / "lake"
+    return Lake(lake_dir, engine=settings.engine, threads=settings.threads) if lake_dir.is_dir() else None
+
+
+def policy_from_settings(settings: Settings) -> Policy:
+    return load_policy(settings.policy_file) if settings.policy_file else default_policy()
+
+
+def planner_from_settings(settings: Settings, lake: Lake | None, policy: Policy) -> FollowupPlanner:
+    """Follow-up planning as the service does it, also for outcomes imported on the command line."""
+    rules = load_followup_rules(settings.followup_rules)
+    return outcome_planner(rules, policy, products_of(lake), settings.timezone, settings.bank_name)
 
 
 def products_of(lake: Lake | None) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,119 @@
+"""CLI: `callwise customers sync / export / erase` — the lake's customers in; PIPL access and deletion requests."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from callwise.cli._output import emit, fail
+from callwise.i18n import t
+
+CustomerArg = Annotated[str, typer.Argument(help="The customer id, as in the lake.")]
+
+
+def register(app: typer.Typer) -> None:
+    customers = typer.Typer(
+        no_args_is_help=True, help="Customers in the operational DB: sync, PIPL export and erasure."
+    )
+    app.add_typer(customers, name="customers")
+
+    @customers.command("sync")
+    def sync(
+        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print read, inserted and updated as JSON.")] = False,
+    ) -> None:
+        """Copy the lake's customers in, contact details encrypted; DNC and consent recorded here are kept."""
+        from callwise.cli._ops import lang, operational_db, pii_keys
+        from callwise.lake import open_lake
+        from callwise.ops.customers import sync_customers
+
+        pii = pii_keys()
+        store = open_lake(lake)
+        with operational_db() as factory:
+            try:
+                report = sync_customers(factory, store, pii)
+            except FileNotFoundError as error:
+                fail(str(error))
+        counts = {
+            "read": report.read,
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "skipped": report.skipped,
+        }
+        human = t("cli.customers.synced", lang(), **{k: f"{v:,}" for k, v in counts.items()})
+        emit(counts, as_json, human=human)
+
+    @customers.command("export")
+    def export(
+        customer_id: CustomerArg,
+        out: Annotated[
+            Path | None, typer.Option(help="Write the JSON to this new file (readable by its owner only).")
+        ] = None,
+    ) -> None:
+        """Everything held on one customer, in clear, as JSON (PIPL access request); audited as an export."""
+        from callwise.cli._ops import ACTOR, lang, operational_db, pii_keys
+        from callwise.ops.customers import CustomerNotFound, export_customer
+        from callwise.ops.db import transaction
+
+        language = lang()
+        pii = pii_keys()
+        with operational_db() as factory:
+            try:
+                # The file is written inside the transaction: if writing fails, the audit entry is rolled back too.
+                with transaction(factory) as session:
+                    data = export_customer(session, pii, customer_id, ACTOR, None)
+                    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+                    if out is not None:
+                        _write_private(out, text + "\n", language)
+            except CustomerNotFound:
+                fail(t("cli.customers.not_found", language, customer_id=customer_id))
+        if out is None:
+            typer.echo(text)
+        else:
+            typer.echo(t("cli.customers.exported", language, customer_id=customer_id, path=out), err=True)
+
+    @customers.command("erase")
+    def erase(
+        customer_id: CustomerArg,
+        yes: Annotated[bool, typer.Option("--yes", help="Confirm: erasure cannot be undone.")] = False,
+    ) -> None:
+        """Erase a customer's contact details everywhere and never call them again (PIPL deletion; audited)."""
+        from callwise.cli._ops import ACTOR, lang, operational_db
+        from callwise.ops.customers import CustomerNotFound, erase_customer
+        from callwise.ops.db import transaction
+
+        language = lang()
+        if not yes:
+            fail(t("cli.customers.confirm_erase", language, customer_id=customer_id))
+        with operational_db() as factory:
+            try:
+                with transaction(factory) as session:
+                    erase_customer(session, customer_id, ACTOR, None)
+            except CustomerNotFound:
+                fail(t("cli.customers.not_found", language, customer_id=customer_id))
+        typer.echo(t("cli.customers.erased", language, customer_id=customer_id))
+
+
+def _json_default(value: Any) -> str:
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
+
+
+def _write_private(path: Path, text: str, language: str) -> None:
+    """A new file only its owner can read: personal data never lands in an existing (perhaps shared) file."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(t("cli.customers.out_exists", language, path=path))
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror}")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except BaseException:
+        path.unlink(missing_ok=True)  # no half-written export is left behind
+        raise

@@ -1,0 +1,62 @@
+"""CLI: `callwise db upgrade / current` — migrate the operational database and show its schema revision."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from callwise.cli._output import emit, fail
+from callwise.i18n import t
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", help="Database URL (default: $CALLWISE_DB_URL, else the SQLite file in the data dir)."),
+]
+
+
+def register(app: typer.Typer) -> None:
+    db = typer.Typer(no_args_is_help=True, help="The operational database: migrate it, show its schema revision.")
+    app.add_typer(db, name="db")
+
+    @db.command("upgrade")
+    def upgrade(
+        url: UrlOption = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the revisions before and after as JSON.")] = False,
+    ) -> None:
+        """Bring the schema to the newest revision (creates the SQLite file when there is none); safe to repeat."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from callwise.cli._ops import database_url, first_line, lang
+        from callwise.ops.connect import shown_url, upgrade_database
+
+        target = database_url(url)
+        try:
+            before, after = upgrade_database(target)
+        except SQLAlchemyError as error:
+            fail(f"cannot migrate the operational database at {shown_url(target)}: {first_line(error)}")
+        language = lang()
+        none = t("cli.db.none", language)
+        human = t("cli.db.upgraded", language, url=after.url, revision=after.revision, before=before.revision or none)
+        emit({"before": before.revision, **after.to_dict()}, as_json, human=human)
+
+    @db.command("current")
+    def show_current(
+        url: UrlOption = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print revision, head and up_to_date as JSON.")] = False,
+    ) -> None:
+        """Show the database's schema revision against the newest one this version of callwise knows."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from callwise.cli._ops import database_url, first_line, lang
+        from callwise.ops.connect import schema_status, shown_url
+
+        target = database_url(url)
+        try:
+            status = schema_status(target)
+        except SQLAlchemyError as error:
+            fail(f"cannot read the operational database at {shown_url(target)}: {first_line(error)}")
+        language = lang()
+        revision = status.revision or t("cli.db.none", language)
+        key = "cli.db.current" if status.up_to_date else "cli.db.behind"
+        emit(status.to_dict(), as_json, human=t(key, language, url=status.url, revision=revision, head=status.head))

@@ -1,0 +1,45 @@
+"""CLI: `callwise outbox deliver` — send the follow-ups that are due (once, or in a loop for a service)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from callwise.cli._output import emit, fail
+from callwise.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    outbox = typer.Typer(no_args_is_help=True, help="Follow-up actions waiting in the outbox: deliver them.")
+    app.add_typer(outbox, name="outbox")
+
+    @outbox.command("deliver")
+    def deliver(
+        loop: Annotated[bool, typer.Option("--loop", help="Keep delivering until stopped (Ctrl-C).")] = False,
+        interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds with --loop.")] = 10.0,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print what was sent, retried and dead-lettered.")
+        ] = False,
+    ) -> None:
+        """Send what is due: to CALLWISE_WEBHOOK_URL (signed) or, by default, to files under data_dir/outbox."""
+        from callwise.cli._ops import lang, operational_db
+        from callwise.ops.followups import deliver_due
+        from callwise.settings import get_settings
+        from callwise.web.server import ServiceConfigError, senders_from_settings
+
+        try:
+            senders = senders_from_settings(get_settings())
+        except (ServiceConfigError, ValueError) as error:
+            fail(str(error))
+        totals = {"claimed": 0, "sent": 0, "retried": 0, "dead": 0}
+        with operational_db() as factory:
+            while True:
+                report = deliver_due(factory, senders)
+                for key in totals:
+                    totals[key] += getattr(report, key)
+                if not loop:
+                    break
+                time.sleep(interval)
+        emit(totals, as_json, human=t("cli.outbox.delivered", lang(), **totals))

@@ -1,0 +1,57 @@
+"""CLI: `callwise outcomes import` — a dialer's CSV export into the operational DB; re-importing stores nothing new."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callwise.cli._output import emit, fail
+from callwise.i18n import t
+
+
+def register(app: typer.Typer) -> None:
+    outcomes = typer.Typer(no_args_is_help=True, help="Call outcomes: import a dialer's export.")
+    app.add_typer(outcomes, name="outcomes")
+
+    @outcomes.command("import")
+    def import_(
+        file: Annotated[Path, typer.Argument(help="The dialer's CSV export (UTF-8, UTF-8 with BOM, GBK/GB18030).")],
+        mapping: Annotated[Path, typer.Option(help="Mapping YAML: the export's columns, codes and clock.")],
+        rejects: Annotated[
+            Path | None,
+            typer.Option(help="CSV for the rejected rows (default: FILE's name + .rejected.csv beside it)."),
+        ] = None,
+        batch: Annotated[int, typer.Option(min=1, max=10_000, help="Outcomes per transaction.")] = 500,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the counts and reasons as JSON.")] = False,
+    ) -> None:
+        """Store the export's outcomes once each; every row is stored, a duplicate, or rejected with its line."""
+        from callwise.cli._ops import lang, operational_db
+        from callwise.loop import DialerImportError, DialerMappingError
+        from callwise.ops.outcome_import import default_rejects_path, import_dialer_outcomes, reason_text, write_rejects
+        from callwise.settings import get_settings
+        from callwise.web.server import lake_from_settings, planner_from_settings, policy_from_settings
+
+        language = lang()
+        settings = get_settings()
+        planner = planner_from_settings(settings, lake_from_settings(settings), policy_from_settings(settings))
+        with operational_db() as factory:
+            try:
+                result = import_dialer_outcomes(factory, file, mapping, batch=batch, plan_followups=planner)
+            except (DialerImportError, DialerMappingError) as error:
+                fail(str(error))
+        target = rejects or default_rejects_path(file)
+        try:
+            written = write_rejects(result, target, language)
+        except OSError as error:
+            fail(f"the outcomes were stored, but the rejected rows cannot be written to {target}: {error.strerror}")
+        summary = {**result.summary(), "rejects_file": str(written)}
+        counts = {k: f"{summary[k]:,}" for k in ("read", "stored", "duplicates", "rejected")}
+        lines = [t("cli.outcomes.imported", language, **counts)]
+        lines += [
+            t("cli.outcomes.reason", language, count=f"{n:,}", reason=reason_text(code, language), code=code)
+            for code, n in summary["reasons"].items()
+        ]
+        lines.append(t("cli.outcomes.rejects", language, path=written))
+        emit(summary, as_json, human="\n".join(lines))

@@ -1,0 +1,47 @@
+"""CLI: `callwise serve` — the REST API under uvicorn, started only when keys and database are in order."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from callwise.cli._output import fail
+from callwise.i18n import t
+
+APP_FACTORY = "callwise.web.server:app_from_env"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+        workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    ) -> None:
+        """Serve the API and its OpenAPI page (/api/v1/docs); refuses without keys or with an unmigrated database."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from callwise.cli._ops import first_line
+        from callwise.ops.connect import SchemaNotCurrent, require_current, shown_url
+        from callwise.security.errors import KeyConfigError
+        from callwise.settings import get_settings
+        from callwise.web.server import ServiceConfigError, build_services
+
+        settings = get_settings()
+        # Every worker builds the same services from the same settings; building them once here turns a missing
+        # key or an unmigrated database into one sentence before uvicorn starts, not a traceback per worker.
+        try:
+            require_current(settings.database_url())  # first, so a missing SQLite file is not created empty
+            services = build_services(settings)
+        except (SchemaNotCurrent, ServiceConfigError, KeyConfigError) as error:
+            fail(str(error))
+        except SQLAlchemyError as error:
+            fail(f"cannot open the operational database at {shown_url(settings.database_url())}: {first_line(error)}")
+        services.jobs.shutdown(wait=True)
+        services.engine.dispose()
+
+        import uvicorn
+
+        typer.echo(t("cli.serve.starting", settings.lang, host=host, port=port, workers=workers), err=True)
+        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,170 @@
+"""CLI: `callwise users create / roles / token` — accounts, roles and machine tokens, audited as actor "cli".
+
+The first administrator is created here (the API needs a signed-in administrator to create users). A
+password never comes from the command line, where it would stay in the shell history and the process list.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from callwise.cli._output import emit, fail
+from callwise.i18n import t
+
+RoleOption = Annotated[
+    list[str] | None, typer.Option("--role", help="A role: admin, analyst, supervisor, agent, auditor.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    users = typer.Typer(no_args_is_help=True, help="People and machine clients: accounts, roles, access tokens.")
+    app.add_typer(users, name="users")
+
+    @users.command("create")
+    def create(
+        name: Annotated[str, typer.Argument(help="User name: letters, digits, '_', '.', '@' or '-'.")],
+        role: RoleOption = None,
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from standard input (one line).")
+        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the new user as JSON.")] = False,
+    ) -> None:
+        """Create a user with roles; the password is read from standard input or asked for (never an argument)."""
+        from callwise.cli._ops import ACTOR, lang, operational_db
+        from callwise.ops.db import transaction
+        from callwise.ops.users import UserError, create_user
+        from callwise.security.errors import WeakPasswordError
+
+        language = lang()
+        roles = _roles(role, language)
+        _check_name(name)
+        with operational_db() as factory:  # opened first: nobody types a password for a database that refuses
+            password = _stdin_password(language) if password_stdin else _prompt_password(name, language)
+            try:
+                with transaction(factory) as session:
+                    user = create_user(session, name, password, roles, ACTOR, None)
+            except WeakPasswordError as error:
+                fail(t(f"security.password.{error.code}", language, **error.values))
+            except UserError as error:
+                fail(str(error))
+        shown = ", ".join(sorted(set(roles)))
+        result = {"username": user.username, "roles": sorted(set(roles)), "created_at": user.created_at}
+        emit(result, as_json, human=t("cli.users.created", language, name=user.username, roles=shown))
+
+    @users.command("roles")
+    def roles_(
+        name: Annotated[str, typer.Argument(help="An existing user name.")],
+        role: RoleOption = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the user's roles as JSON.")] = False,
+    ) -> None:
+        """Replace a user's roles with the ones given (audited with the roles before and after)."""
+        from callwise.cli._ops import ACTOR, lang, operational_db
+        from callwise.ops.db import transaction
+        from callwise.ops.users import UserError, set_roles
+
+        language = lang()
+        wanted = _roles(role, language)
+        with operational_db() as factory:
+            try:
+                with transaction(factory) as session:
+                    after = set_roles(session, name, wanted, ACTOR, None)
+            except UserError as error:
+                fail(str(error))
+        emit(
+            {"username": name, "roles": after},
+            as_json,
+            human=t("cli.users.roles", language, name=name, roles=", ".join(after)),
+        )
+
+    @users.command("token")
+    def token(
+        name: Annotated[str, typer.Argument(help="Name of the machine client, e.g. dialer-a or crm.")],
+        scope: Annotated[
+            list[str] | None, typer.Option("--scope", help="A permission the token carries, e.g. outcomes:write.")
+        ] = None,
+        days: Annotated[int, typer.Option(help="Days until the token expires (1 to 366).")] = 90,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the token and its scopes and expiry as JSON.")
+        ] = False,
+    ) -> None:
+        """Create a machine token for a dialer or CRM system; the secret is printed once and never stored."""
+        from callwise.cli._ops import ACTOR, lang, operational_db
+        from callwise.ops.db import transaction
+        from callwise.ops.users import Principal, UserError, create_machine_token
+        from callwise.security.errors import UnknownScopeError
+        from callwise.security.rbac import ALL_PERMISSIONS
+        from callwise.security.tokens import Scopes
+
+        language = lang()
+        if not scope:
+            fail(t("cli.users.no_scope", language))
+        try:
+            scopes = Scopes.parse(" ".join(scope))  # each --scope may also hold several, "a b" or "a,b"
+        except UnknownScopeError as error:
+            fail(str(error))
+        # The operator at the command line holds the database itself, so the token may carry any permission.
+        operator = Principal(ACTOR, "cli", ALL_PERMISSIONS)
+        with operational_db() as factory:
+            try:
+                with transaction(factory) as session:
+                    secret, issued = create_machine_token(session, operator, name, scopes, days, None)
+            except UserError as error:
+                fail(str(error))
+        result = {
+            "token": secret,
+            "token_id": issued.token_id,
+            "name": name,
+            "scopes": sorted(scopes),
+            "expires_at": issued.expires_at,
+        }
+        expires = issued.expires_at.strftime("%Y-%m-%d %H:%M")
+        notice = t(
+            "cli.users.token", language, name=name, token_id=issued.token_id, scopes=str(scopes), expires=expires
+        )
+        emit(result, as_json, human=f"{notice}\n{secret}")
+
+
+def _roles(given: list[str] | None, language: str) -> list[str]:
+    """The roles given, checked before anything is asked or written."""
+    from callwise.security.errors import UnknownRoleError
+    from callwise.security.rbac import Role, permissions_for
+
+    if not given:
+        fail(t("cli.users.no_role", language, roles=", ".join(Role)))
+    try:
+        permissions_for(given)
+    except UnknownRoleError as error:
+        fail(str(error))
+    return list(given)
+
+
+def _check_name(name: str) -> None:
+    from callwise.ops.users import USERNAME
+
+    if not USERNAME.fullmatch(name):
+        fail(f"user name {name!r} is not valid: use 1 to 64 letters, digits, '_', '.', '@' or '-'")
+
+
+def _stdin_password(language: str) -> str:
+    """The first line of standard input, without its line ending (spaces are part of a password)."""
+    try:
+        text = sys.stdin.read()
+    except UnicodeDecodeError:
+        fail("standard input is not valid text in the terminal's encoding")
+    password = text.removesuffix("\n").removesuffix("\r")
+    if not password:
+        fail(t("cli.users.stdin_empty", language))
+    if "\n" in password or "\r" in password:
+        fail(t("cli.users.stdin_lines", language))
+    return password
+
+
+def _prompt_password(name: str, language: str) -> str:
+    return typer.prompt(
+        t("cli.users.password", language, name=name),
+        hide_input=True,
+        confirmation_prompt=t("cli.users.password_again", language),
+    )

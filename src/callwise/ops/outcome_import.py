@@ -1,0 +1,171 @@
+"""Call outcomes from a dialer's CSV export into the operational DB, with every row accounted for.
+
+The export is read by ``callwise.loop.read_dialer_export`` (normalised outcomes and rejected rows), and
+the accepted rows are stored with ``record_outcomes`` in batches, one transaction each: a crash loses at
+most the batch in flight, and importing the file again completes it, since each row's idempotency key
+(campaign and call id) is stored only once. Every row read is stored, a duplicate of one stored before,
+or rejected with its line and a reason code, by the reader or by the database (e.g. an unknown customer).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy.orm import Session, sessionmaker
+
+from callwise.i18n import catalog, t
+from callwise.loop import DialerMapping, load_dialer_mapping, read_dialer_export
+from callwise.ops.db import transaction
+from callwise.ops.outcomes import FollowupPlanner, OutcomeIn, record_outcomes
+
+OUTCOME_FIELDS = [
+    "idempotency_key",
+    "customer_id",
+    "campaign_id",
+    "ts",
+    "disposition",
+    "agent_id",
+    "duration_s",
+    "callback_at",
+]
+# The mapped field a database rejection is about, so the rejects file can name the export's column.
+REJECTION_FIELDS = {
+    "unknown_customer": "customer_id",
+    "bad_idempotency_key": "call_id",
+    "unknown_disposition": "disposition",
+    "naive_time": "start_time",
+    "future_time": "start_time",
+    "bad_duration": "duration",
+}
+REJECTS_SCHEMA = pa.schema(
+    [
+        ("line", pa.int64()),
+        ("reason", pa.string()),
+        ("column", pa.string()),
+        ("detail", pa.string()),
+        ("raw", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class OutcomeImport:
+    """The run's counts (read = stored + duplicates + rejected) and the rejected rows in line order."""
+
+    source: str
+    encoding: str
+    read: int
+    stored: int
+    duplicates: int
+    rejected: pa.Table  # REJECTS_SCHEMA: line, reason code, the export's column, detail (English), raw line
+    mapping_sha256: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        reasons = Counter(self.rejected.column("reason").to_pylist())
+        return {
+            "source": self.source,
+            "encoding": self.encoding,
+            "read": self.read,
+            "stored": self.stored,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected.num_rows,
+            "reasons": dict(sorted(reasons.items())),
+            "mapping_sha256": self.mapping_sha256,
+        }
+
+
+def import_dialer_outcomes(
+    factory: sessionmaker[Session],
+    path: str | Path,
+    mapping: DialerMapping | str | Path,
+    batch: int = 500,
+    actor: str = "import",
+    plan_followups: FollowupPlanner | None = None,
+) -> OutcomeImport:
+    """Read ``path`` with ``mapping`` and store its outcomes, ``batch`` rows per transaction."""
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise ValueError(f"batch must be a positive whole number of rows, not {batch!r}")
+    if not isinstance(mapping, DialerMapping):
+        mapping = load_dialer_mapping(mapping)
+    export = read_dialer_export(path, mapping)
+    columns = mapping.columns.given()
+    stored = duplicates = 0
+    refused: list[dict[str, Any]] = []
+    for start in range(0, export.outcomes.num_rows, batch):
+        chunk = export.outcomes.slice(start, batch)
+        outcomes = [OutcomeIn(**row) for row in chunk.select(OUTCOME_FIELDS).to_pylist()]
+        with transaction(factory) as session:
+            results = record_outcomes(session, outcomes, actor=actor, source="import", plan_followups=plan_followups)
+        lines = chunk.column("line").to_pylist()
+        for result in results:
+            if result.status == "stored":
+                stored += 1
+            elif result.status == "duplicate":
+                duplicates += 1
+            else:
+                field = REJECTION_FIELDS.get(result.code or "")
+                refused.append(
+                    {
+                        "line": lines[result.index],
+                        "reason": result.code,
+                        "column": columns.get(field) if field else None,
+                        "detail": result.message,
+                        "raw": None,
+                    }
+                )
+    reader_rejects = export.rejected.append_column("detail", pa.nulls(export.rejected.num_rows, pa.string()))
+    rejected = pa.concat_tables(
+        [
+            reader_rejects.select(REJECTS_SCHEMA.names).cast(REJECTS_SCHEMA),
+            pa.Table.from_pylist(refused, REJECTS_SCHEMA),
+        ]
+    ).sort_by("line")
+    return OutcomeImport(
+        source=export.source,
+        encoding=export.encoding,
+        read=export.read,
+        stored=stored,
+        duplicates=duplicates,
+        rejected=rejected,
+        mapping_sha256=export.mapping_sha256,
+    )
+
+
+def reason_text(code: str, lang: str) -> str:
+    """The reason code in words: the reader's codes (``loop.reason.*``) and the database's (``ops.outcome.*``)."""
+    for key in (f"loop.reason.{code}", f"ops.outcome.reason.{code}"):
+        if key in catalog():
+            return t(key, lang)
+    return code
+
+
+def default_rejects_path(source: str | Path) -> Path:
+    """``<export>.rejected.csv`` beside the export."""
+    source = Path(source)
+    return source.with_name(f"{source.stem}.rejected.csv")
+
+
+def write_rejects(result: OutcomeImport, path: str | Path, lang: str = "zh") -> Path:
+    """The rejected rows as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese), reason in words.
+
+    Written even when nothing was rejected, so the file beside an export always belongs to its last import.
+    """
+    path = Path(path)
+    frame = result.rejected.to_pandas()
+    frame.insert(
+        2, "message", frame["reason"].map({code: reason_text(code, lang) for code in frame["reason"].unique()})
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        frame.to_csv(partial, index=False, encoding="utf-8-sig", lineterminator="\n")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
