@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy import Select, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -149,34 +149,46 @@ def _insert_new(session: Session, outcomes: list[OutcomeIn], source: str) -> dic
     if not outcomes:
         return {}
     now = utcnow()
-    rows = [
-        {
-            "idempotency_key": o.idempotency_key,
-            "customer_id": o.customer_id,
-            "campaign_id": o.campaign_id,
-            "item_id": o.item_id,
-            "product_id": o.product_id,
-            "ts": o.ts,
-            "disposition": o.disposition,
-            "agent_id": o.agent_id,
-            "duration_s": o.duration_s,
-            "callback_at": o.callback_at,
-            "source": source,
-            "received_at": now,
-        }
-        for o in outcomes
-    ]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted: dict[str, int] = {}
-    for chunk in _chunks(rows):
+    columns: dict[str, list[Any]] = {
+        "idempotency_key": [o.idempotency_key for o in outcomes],
+        "customer_id": [o.customer_id for o in outcomes],
+        "campaign_id": [o.campaign_id for o in outcomes],
+        "item_id": [o.item_id for o in outcomes],
+        "product_id": [o.product_id for o in outcomes],
+        "ts": [o.ts for o in outcomes],
+        "disposition": [o.disposition for o in outcomes],
+        "agent_id": [o.agent_id for o in outcomes],
+        "duration_s": [o.duration_s for o in outcomes],
+        "callback_at": [o.callback_at for o in outcomes],
+        "source": [source] * len(outcomes),
+        "received_at": [now] * len(outcomes),
+    }
+    table = CallOutcome.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        result = session.execute(_unnest_insert(table, list(columns)), columns)
+    else:
+        # One statement, the rows as its parameters: compiled once and cached, sent in pages ("insertmanyvalues").
         statement = (
-            dialect.insert(CallOutcome)
-            .values(list(chunk))
+            sqlite.insert(table)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(CallOutcome.idempotency_key, CallOutcome.outcome_id)
+            .returning(table.c.idempotency_key, table.c.outcome_id)
         )
-        inserted.update((k, v) for k, v in session.execute(statement))
-    return inserted
+        rows = [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        result = session.execute(statement, rows)
+    return dict(result.all())
+
+
+def _unnest_insert(table: Any, names: list[str]) -> Any:
+    """PostgreSQL: one array per column, unnested into rows. The statement stays short, so psycopg parses it once
+    and caches it; a VALUES list of a whole batch is too long for its cache and was re-parsed on every request."""
+    arrays = [bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in names]
+    rows = func.unnest(*arrays).table_valued(*names).render_derived()
+    return (
+        postgresql.insert(table)
+        .from_select(names, select(*(rows.c[name] for name in names)))
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.idempotency_key, table.c.outcome_id)
+    )
 
 
 def _existing_ids(session: Session, keys: list[str]) -> dict[str, int]:
@@ -223,14 +235,24 @@ def _apply_effects(session: Session, stored: list[StoredOutcome], actor: str) ->
         session.execute(PolicyEvent.__table__.insert(), events)
     if conversions:
         session.execute(Conversion.__table__.insert(), conversions)
-    column = {"dnc": Customer.dnc_at, "refusal": Customer.refused_at, "complaint": Customer.complaint_at}
-    for (customer_id, kind), ts in latest.items():
-        values: dict[str, Any] = {column[kind].key: ts}
+    _stamp_customers(session, latest)
+    _update_items(session, stored)
+
+
+def _stamp_customers(session: Session, latest: dict[tuple[str, str], datetime]) -> None:
+    """Each customer's newest DNC, refusal and complaint time; one statement per kind, the customers as its rows."""
+    table = Customer.__table__
+    column = {"dnc": table.c.dnc_at, "refusal": table.c.refused_at, "complaint": table.c.complaint_at}
+    for kind, stamp in column.items():
+        rows = [{"cid": customer_id, "ts": ts} for (customer_id, k), ts in latest.items() if k == kind]
+        if not rows:
+            continue
+        values: dict[str, Any] = {stamp.key: bindparam("ts")}
         if kind == "dnc":
             values["dnc"] = True
-        stale = column[kind].is_(None) | (column[kind] < ts)
-        session.execute(update(Customer).where(Customer.customer_id == customer_id, stale).values(**values))
-    _update_items(session, stored)
+        stale = stamp.is_(None) | (stamp < bindparam("ts"))
+        statement = update(table).where(table.c.customer_id == bindparam("cid"), stale).values(values)
+        session.execute(statement, rows)
 
 
 def _update_items(session: Session, stored: list[StoredOutcome]) -> None:
@@ -277,9 +299,14 @@ def _enqueue(session: Session, actions: list[dict[str, Any]]) -> None:
     """Write planned follow-ups to the outbox; a dedupe key already there is skipped (no duplicate sends)."""
     if not actions:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [{**a, "status": "pending", "attempts": 0, "next_attempt_at": a["due_at"]} for a in actions]
-    session.execute(dialect.insert(Followup).values(rows).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    statement = _dialect(session).insert(Followup.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    session.execute(statement, rows)
+
+
+def _dialect(session: Session) -> Any:
+    """The dialect module whose INSERT knows ON CONFLICT (both backends have it)."""
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
 
 
 def _chunks(values: Sequence[Any], size: int = 500) -> list[Sequence[Any]]:

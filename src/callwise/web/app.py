@@ -26,6 +26,7 @@ def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:
     app.state.services = services
     errors.install(app)
     for module in ROUTERS:
-        app.include_router(module.router, prefix=API)
+        # Any request may be too large, malformed, or meet an unreachable database.
+        app.include_router(module.router, prefix=API, responses=errors.documented(413, 422, 503))
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +60,9 @@ def caller(request: Request, svc: ServicesDep) -> Principal:
 
 
 CallerDep = Annotated[Principal, Depends(caller)]
+
+# A row id in a path: bounded, so an id no database column can hold is a 422, not an overflow in the driver.
+RowId = Annotated[int, PathParam(ge=1, le=2**62, description="a row id")]
 
 
 def require(permission: str) -> Any:

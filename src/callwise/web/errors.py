@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +30,52 @@ class ApiError(Exception):
     ):
         super().__init__(code)
         self.status, self.code, self.details, self.headers, self.values = status, code, details, headers, values
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A body that streamed past the limit. An HTTP exception, because FastAPI's body reader passes those on
+    to the handlers and turns any other error while reading into a vague 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413)
+        self.limit = limit
+
+
+class ErrorInfo(BaseModel):
+    """``code`` for programs to branch on, ``message`` and ``message_zh`` for people, ``details`` per field."""
+
+    code: str
+    message: str
+    message_zh: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response, as the OpenAPI spec shows it to client authors."""
+
+    error: ErrorInfo
+
+
+UNREADABLE_BODY = {
+    "where": "body",
+    "problem": "the body cannot be read as JSON; send UTF-8 encoded JSON",
+    "type": "json_invalid",
+}
+_MEANINGS = {
+    401: "No valid bearer token (none, unknown, expired or revoked)",
+    403: "The caller lacks the permission this needs",
+    404: "No such resource",
+    409: "Conflicts with existing data or the service's set-up",
+    413: "The request body is larger than the service accepts",
+    422: "The request is not valid; details say where and why",
+    429: "Too many failed logins; retry after the Retry-After seconds",
+    503: "The operational database is unavailable; retry after the Retry-After seconds",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, each with the one error body."""
+    return {status: {"model": ErrorBody, "description": _MEANINGS[status]} for status in statuses}
 
 
 def invalid(where: str, problem: str) -> ApiError:
@@ -64,11 +112,20 @@ def install(app: FastAPI) -> None:
         ]
         return _response(422, "validation", details)
 
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return _response(413, "too_large", limit=exc.limit)
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body at all, e.g. JSON that is not UTF-8
+            return _response(422, "validation", [UNREADABLE_BODY])
         codes = {404: ("not_found", {"what": "route"}), 405: ("method_not_allowed", {})}
         code, values = codes.get(exc.status_code, ("bad_request", {}))
-        return _response(exc.status_code, code, None, getattr(exc, "headers", None), **values)
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # the route that refused knows only its own methods, not the path's
+            headers = {**(headers or {}), "Allow": _allowed(request)}
+        return _response(exc.status_code, code, None, headers, **values)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
@@ -83,3 +140,14 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return _response(500, "internal")
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route serves at the request's path, for the Allow header of a 405."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if route.methods and regex is not None and regex.match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))

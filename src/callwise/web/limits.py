@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from callwise.web.errors import error_body
+from callwise.web.errors import BodyTooLarge, error_body
 
 
 class BodyLimit:
@@ -23,22 +23,26 @@ class BodyLimit:
             await self._refuse(send)
             return
         seen = 0
-        refused = False
+        started = False
 
         async def counted() -> dict:
-            nonlocal seen, refused
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    refused = True
-                    raise _TooLarge
+                    raise BodyTooLarge(self.max_bytes)  # the app's error handlers answer 413
             return message
 
+        async def watched(message: dict) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            if refused:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:  # no handler answered it (a route outside the API's error handling)
                 await self._refuse(send)
 
     async def _refuse(self, send: Any) -> None:
@@ -46,7 +50,3 @@ class BodyLimit:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from callwise.ops import audit as audit_log
 from callwise.ops.models import AuditEntry
 from callwise.web.deps import AuditRead, ServicesDep
+from callwise.web.errors import documented
 from callwise.web.routes._paging import AfterId, Limit, Page, page
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=documented(401, 403))
 
 
 class EntryOut(BaseModel):

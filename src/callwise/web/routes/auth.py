@@ -11,8 +11,8 @@ from callwise.ops.db import transaction
 from callwise.ops.users import UserError, create_machine_token, login, revoke_token
 from callwise.security.errors import UnknownScopeError
 from callwise.security.tokens import Scopes
-from callwise.web.deps import CallerDep, ServicesDep, UsersAdmin, client_ip
-from callwise.web.errors import ApiError, invalid
+from callwise.web.deps import CallerDep, RowId, ServicesDep, UsersAdmin, client_ip
+from callwise.web.errors import ApiError, documented, invalid
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -41,7 +41,9 @@ class Me(BaseModel):
     permissions: list[str]
 
 
-@router.post("/login", summary="Log in with user name and password; returns a session token")
+@router.post(
+    "/login", responses=documented(401, 429), summary="Log in with user name and password; returns a session token"
+)
 def post_login(body: LoginIn, request: Request, svc: ServicesDep) -> TokenOut:
     with transaction(svc.factory) as session:
         result = login(session, body.username, body.password, client_ip(request))
@@ -61,12 +63,14 @@ def post_login(body: LoginIn, request: Request, svc: ServicesDep) -> TokenOut:
     )
 
 
-@router.get("/me", summary="Who the token belongs to and what it may do")
+@router.get("/me", responses=documented(401), summary="Who the token belongs to and what it may do")
 def me(principal: CallerDep) -> Me:
     return Me(name=principal.name, kind=principal.kind, permissions=sorted(principal.permissions))
 
 
-@router.post("/tokens", status_code=201, summary="Create a machine token with scopes and expiry")
+@router.post(
+    "/tokens", status_code=201, responses=documented(401, 403), summary="Create a machine token with scopes and expiry"
+)
 def post_token(principal: UsersAdmin, body: MachineTokenIn, request: Request, svc: ServicesDep) -> TokenOut:
     try:
         scopes = Scopes.parse(body.scopes)
@@ -77,8 +81,8 @@ def post_token(principal: UsersAdmin, body: MachineTokenIn, request: Request, sv
     return TokenOut(token=secret, token_id=token.token_id, expires_at=token.expires_at, scopes=sorted(scopes))
 
 
-@router.delete("/tokens/{token_id}", status_code=204, summary="Revoke a token")
-def delete_token(principal: UsersAdmin, token_id: int, request: Request, svc: ServicesDep) -> None:
+@router.delete("/tokens/{token_id}", status_code=204, responses=documented(401, 403, 404), summary="Revoke a token")
+def delete_token(principal: UsersAdmin, token_id: RowId, request: Request, svc: ServicesDep) -> None:
     try:
         with transaction(svc.factory) as session:
             revoke_token(session, token_id, principal.name, client_ip(request))

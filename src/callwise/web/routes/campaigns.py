@@ -15,11 +15,11 @@ from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
 from callwise.ops.jobs import new_build_job, run_build
 from callwise.ops.models import Campaign, IssuedList, Job, ListItem
-from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, ServicesDep, client_ip
-from callwise.web.errors import ApiError
+from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, RowId, ServicesDep, client_ip
+from callwise.web.errors import ApiError, documented
 from callwise.web.routes._paging import AfterId, Limit, Page, page
 
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(tags=["campaigns"], responses=documented(401, 403))
 
 
 class CampaignIn(BaseModel):
@@ -92,7 +92,7 @@ class ItemOut(BaseModel):
     status_reason: str | None
 
 
-@router.post("/campaigns", status_code=201, summary="Create a campaign")
+@router.post("/campaigns", status_code=201, responses=documented(409), summary="Create a campaign")
 def post_campaign(principal: CampaignsWrite, body: CampaignIn, request: Request, svc: ServicesDep) -> CampaignOut:
     spec = body.model_dump(mode="json")
     try:
@@ -123,7 +123,7 @@ def list_campaigns(_: CampaignsRead, svc: ServicesDep) -> list[CampaignOut]:
         return [CampaignOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.get("/campaigns/{campaign_id}", summary="One campaign")
+@router.get("/campaigns/{campaign_id}", responses=documented(404), summary="One campaign")
 def get_campaign(_: CampaignsRead, campaign_id: str, svc: ServicesDep) -> CampaignOut:
     with svc.factory() as session:
         row = session.get(Campaign, campaign_id)
@@ -132,7 +132,12 @@ def get_campaign(_: CampaignsRead, campaign_id: str, svc: ServicesDep) -> Campai
         return CampaignOut.model_validate(row, from_attributes=True)
 
 
-@router.post("/campaigns/{campaign_id}/builds", status_code=202, summary="Build and issue a list (a background job)")
+@router.post(
+    "/campaigns/{campaign_id}/builds",
+    status_code=202,
+    responses=documented(404, 409),
+    summary="Build and issue a list (a background job)",
+)
 def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> JobOut:
     if svc.lake is None:
         raise ApiError(409, "conflict", what="the service has no lake to build lists from")
@@ -145,7 +150,7 @@ def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> Job
     return out
 
 
-@router.get("/jobs/{job_id}", summary="A job's status and progress")
+@router.get("/jobs/{job_id}", responses=documented(404), summary="A job's status and progress")
 def get_job(_: ListsRead, job_id: str, svc: ServicesDep) -> JobOut:
     with svc.factory() as session:
         job = session.get(Job, job_id)
@@ -163,10 +168,10 @@ def list_lists(_: ListsRead, campaign_id: str, svc: ServicesDep) -> list[IssuedL
         return [IssuedListOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.get("/lists/{list_id}/items", summary="An issued list's calls, page by page")
+@router.get("/lists/{list_id}/items", responses=documented(404), summary="An issued list's calls, page by page")
 def list_items(
     principal: ListsRead,
-    list_id: int,
+    list_id: RowId,
     request: Request,
     svc: ServicesDep,
     after_id: AfterId = 0,

@@ -27,9 +27,9 @@ from callwise.web.deps import (
     ServicesDep,
     client_ip,
 )
-from callwise.web.errors import ApiError, invalid
+from callwise.web.errors import ApiError, documented, invalid
 
-router = APIRouter(prefix="/customers", tags=["customers"])
+router = APIRouter(prefix="/customers", tags=["customers"], responses=documented(401, 403))
 
 
 class CustomerOut(BaseModel):
@@ -67,7 +67,11 @@ def search(_: CustomersRead, svc: ServicesDep, phone: str = Query(min_length=5, 
             raise invalid("query.phone", str(error)) from None
 
 
-@router.get("/{customer_id}", summary="One customer; reveal=true shows contact details in clear (needs pii:read)")
+@router.get(
+    "/{customer_id}",
+    responses=documented(404),
+    summary="One customer; reveal=true shows contact details in clear (needs pii:read)",
+)
 def get_customer(
     principal: CustomersRead,
     customer_id: str,
@@ -81,14 +85,20 @@ def get_customer(
         return CustomerOut(**customer_view(session, svc.pii, customer_id, reveal, principal.name, client_ip(request)))
 
 
-@router.post("/{customer_id}/dnc", summary="Record a do-not-call request: in force for every list from now on")
+@router.post(
+    "/{customer_id}/dnc",
+    responses=documented(404),
+    summary="Record a do-not-call request: in force for every list from now on",
+)
 def post_dnc(principal: DncWrite, customer_id: str, request: Request, svc: ServicesDep) -> Changed:
     with _found(customer_id), transaction(svc.factory) as session:
         withdrawn = set_dnc(session, customer_id, principal.name, client_ip(request))
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 
 
-@router.post("/{customer_id}/consent", summary="Record marketing consent given or withdrawn")
+@router.post(
+    "/{customer_id}/consent", responses=documented(404, 409), summary="Record marketing consent given or withdrawn"
+)
 def post_consent(
     principal: ConsentWrite, customer_id: str, body: ConsentIn, request: Request, svc: ServicesDep
 ) -> Changed:
@@ -107,13 +117,22 @@ def post_consent(
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 
 
-@router.get("/{customer_id}/export", summary="Everything held on a customer (PIPL access request; audited)")
+@router.get(
+    "/{customer_id}/export",
+    responses=documented(404),
+    summary="Everything held on a customer (PIPL access request; audited)",
+)
 def get_export(principal: CustomersExport, customer_id: str, request: Request, svc: ServicesDep) -> dict[str, Any]:
     with _found(customer_id), transaction(svc.factory) as session:
         return export_customer(session, svc.pii, customer_id, principal.name, client_ip(request))
 
 
-@router.delete("/{customer_id}", status_code=204, summary="Erase a customer's personal data (PIPL; audited)")
+@router.delete(
+    "/{customer_id}",
+    status_code=204,
+    responses=documented(404),
+    summary="Erase a customer's personal data (PIPL; audited)",
+)
 def delete_customer(principal: CustomersErase, customer_id: str, request: Request, svc: ServicesDep) -> None:
     with _found(customer_id), transaction(svc.factory) as session:
         erase_customer(session, customer_id, principal.name, client_ip(request))

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 from callwise.web.deps import MetricsRead, ServicesDep
+from callwise.web.errors import documented
 
-router = APIRouter(prefix="/metrics", tags=["metrics"])
+router = APIRouter(prefix="/metrics", tags=["metrics"], responses=documented(401, 403))
 
 
 @router.get("/summary", summary="Outcomes by campaign and disposition, answer and conversion rates, outbox state")

@@ -16,10 +16,10 @@ from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import ModelVersion
 from callwise.ops.types import utcnow
-from callwise.web.deps import ModelsRead, ModelsWrite, ServicesDep, client_ip
-from callwise.web.errors import ApiError, invalid
+from callwise.web.deps import ModelsRead, ModelsWrite, RowId, ServicesDep, client_ip
+from callwise.web.errors import ApiError, documented, invalid
 
-router = APIRouter(prefix="/models", tags=["models"])
+router = APIRouter(prefix="/models", tags=["models"], responses=documented(401, 403))
 
 
 class ModelIn(BaseModel):
@@ -48,7 +48,9 @@ def list_models(_: ModelsRead, svc: ServicesDep) -> list[ModelOut]:
         return [ModelOut.model_validate(r, from_attributes=True) for r in rows]
 
 
-@router.post("", status_code=201, summary="Register a saved model directory (with its model card)")
+@router.post(
+    "", status_code=201, responses=documented(409), summary="Register a saved model directory (with its model card)"
+)
 def post_model(principal: ModelsWrite, body: ModelIn, request: Request, svc: ServicesDep) -> ModelOut:
     directory = _inside_models_dir(svc.models_dir, body.path)
     try:
@@ -72,8 +74,8 @@ def post_model(principal: ModelsWrite, body: ModelIn, request: Request, svc: Ser
         return ModelOut.model_validate(row, from_attributes=True)
 
 
-@router.post("/{model_id}/promote", summary="Make this version the active one of its name")
-def promote(principal: ModelsWrite, model_id: int, request: Request, svc: ServicesDep) -> ModelOut:
+@router.post("/{model_id}/promote", responses=documented(404), summary="Make this version the active one of its name")
+def promote(principal: ModelsWrite, model_id: RowId, request: Request, svc: ServicesDep) -> ModelOut:
     with transaction(svc.factory) as session:
         row = session.get(ModelVersion, model_id)
         if row is None:
@@ -87,7 +89,11 @@ def promote(principal: ModelsWrite, model_id: int, request: Request, svc: Servic
         return ModelOut.model_validate(row, from_attributes=True)
 
 
-@router.post("/by-name/{name}/rollback", summary="Re-activate the version promoted before the active one")
+@router.post(
+    "/by-name/{name}/rollback",
+    responses=documented(409),
+    summary="Re-activate the version promoted before the active one",
+)
 def rollback(principal: ModelsWrite, name: str, request: Request, svc: ServicesDep) -> ModelOut:
     with transaction(svc.factory) as session:
         versions = session.scalars(
@@ -116,7 +122,10 @@ def _inside_models_dir(models_dir: Path | None, path: str) -> Path:
     if models_dir is None:
         raise ApiError(409, "conflict", what="the service has no models directory configured")
     root = models_dir.resolve()
-    directory = (root / path).resolve()
+    try:
+        directory = (root / path).resolve()
+    except (ValueError, OSError):  # a NUL byte, or a name the file system cannot take
+        raise invalid("body.path", "not a usable directory name") from None
     if root != directory and root not in directory.parents:
         raise ApiError(
             422, "validation", details=[{"where": "body.path", "problem": "must lie inside the models directory"}]

@@ -20,10 +20,10 @@ from callwise.ops.models import CallOutcome
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.schema.contract import DISPOSITIONS
 from callwise.web.deps import OutcomesRead, OutcomesWrite, ServicesDep
-from callwise.web.errors import ApiError
+from callwise.web.errors import ApiError, documented
 from callwise.web.routes._paging import AfterId, Limit, Page, page
 
-router = APIRouter(prefix="/outcomes", tags=["outcomes"])
+router = APIRouter(prefix="/outcomes", tags=["outcomes"], responses=documented(401, 403))
 MAX_BATCH = 1000
 
 
@@ -113,7 +113,11 @@ def post_outcomes(principal: OutcomesWrite, body: OutcomeBatch, svc: ServicesDep
     return BatchOut(stored=count["stored"], duplicates=count["duplicate"], rejected=count["rejected"], items=ordered)
 
 
-@router.put("/{idempotency_key}", summary="Record one outcome; 201 when stored, 200 when it was stored before")
+@router.put(
+    "/{idempotency_key}",
+    responses=documented(404),
+    summary="Record one outcome; 201 when stored, 200 when it was stored before",
+)
 def put_outcome(
     principal: OutcomesWrite, idempotency_key: str, body: OutcomeItem, response: Response, svc: ServicesDep
 ) -> ItemOut:

@@ -10,16 +10,16 @@ from sqlalchemy import select
 
 from callwise.ops.db import transaction
 from callwise.ops.models import User
-from callwise.ops.users import UserError, create_user, roles_of, set_roles
+from callwise.ops.users import USERNAME, UserError, create_user, roles_of, set_roles
 from callwise.security.errors import UnknownRoleError, WeakPasswordError
 from callwise.web.deps import ServicesDep, UsersAdmin, client_ip
-from callwise.web.errors import ApiError, invalid
+from callwise.web.errors import ApiError, documented, invalid
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], responses=documented(401, 403))
 
 
 class UserIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@\-]+$")
+    username: str = Field(min_length=1, max_length=64, pattern=f"^{USERNAME.pattern}$")
     password: str = Field(min_length=1, max_length=1024)
     roles: list[str] = Field(min_length=1, max_length=5)
 
@@ -45,7 +45,7 @@ def list_users(_: UsersAdmin, svc: ServicesDep) -> list[UserOut]:
         ]
 
 
-@router.post("", status_code=201, summary="Create a user")
+@router.post("", status_code=201, responses=documented(409), summary="Create a user")
 def post_user(principal: UsersAdmin, body: UserIn, request: Request, svc: ServicesDep) -> UserOut:
     try:
         with transaction(svc.factory) as session:
@@ -59,7 +59,7 @@ def post_user(principal: UsersAdmin, body: UserIn, request: Request, svc: Servic
         raise invalid("body", str(error)) from None
 
 
-@router.put("/{username}/roles", summary="Replace a user's roles")
+@router.put("/{username}/roles", responses=documented(404), summary="Replace a user's roles")
 def put_roles(principal: UsersAdmin, username: str, body: RolesIn, request: Request, svc: ServicesDep) -> UserOut:
     try:
         with transaction(svc.factory) as session:

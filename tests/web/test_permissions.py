@@ -1,0 +1,153 @@
+"""The permission matrix, route by route: each role gets 403 exactly where the RBAC matrix denies it.
+
+Every route of the app is read from the app itself, with the permission its ``require(...)`` dependency
+declares, so a new route without a permission, or a request table that misses a route, fails here.
+Each route is called with the smallest request that gets past validation, by every role, with no token,
+and with machine tokens that hold everything but the permission, and only the permission.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+
+from callwise.ops.db import transaction
+from callwise.ops.types import utcnow
+from callwise.ops.users import issue_token
+from callwise.security.rbac import ALL_PERMISSIONS, ROLE_PERMISSIONS
+from callwise.security.tokens import Scopes
+from tests.web.conftest import PASSWORD
+
+API = "/api/v1"
+PUBLIC = {("GET", f"{API}/health"), ("POST", f"{API}/auth/login")}
+LOGIN_ONLY = {("GET", f"{API}/auth/me")}
+T = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+OUTCOME = {"idempotency_key": "perm-1", "customer_id": "C1", "disposition": "answered", "ts": T}
+
+# The smallest request per route: path parameters, then keyword arguments for the client.
+REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
+    ("GET", "/health"): ({}, {}),
+    ("POST", "/auth/login"): ({}, {"json": {"username": "agent1", "password": PASSWORD}}),
+    ("GET", "/auth/me"): ({}, {}),
+    ("POST", "/auth/tokens"): ({}, {"json": {"name": "crm", "scopes": ["customers:read"], "days": 1}}),
+    ("DELETE", "/auth/tokens/{token_id}"): ({"token_id": 999_999}, {}),
+    ("GET", "/users"): ({}, {}),
+    ("POST", "/users"): ({}, {"json": {"username": "newcomer", "password": PASSWORD, "roles": ["agent"]}}),
+    ("PUT", "/users/{username}/roles"): ({"username": "agent1"}, {"json": {"roles": ["agent"]}}),
+    ("POST", "/campaigns"): ({}, {"json": {"campaign_id": "CMP1", "product_id": "P1", "date": "2026-07-01"}}),
+    ("GET", "/campaigns"): ({}, {}),
+    ("GET", "/campaigns/{campaign_id}"): ({"campaign_id": "CMP1"}, {}),
+    ("POST", "/campaigns/{campaign_id}/builds"): ({"campaign_id": "CMP1"}, {}),
+    ("GET", "/jobs/{job_id}"): ({"job_id": "no-such-job"}, {}),
+    ("GET", "/campaigns/{campaign_id}/lists"): ({"campaign_id": "CMP1"}, {}),
+    ("GET", "/lists/{list_id}/items"): ({"list_id": 1}, {}),
+    ("POST", "/outcomes"): ({}, {"json": {"outcomes": [OUTCOME]}}),
+    ("PUT", "/outcomes/{idempotency_key}"): ({"idempotency_key": "perm-1"}, {"json": OUTCOME}),
+    ("GET", "/outcomes"): ({}, {}),
+    ("GET", "/customers"): ({}, {"params": {"phone": "13800138001"}}),
+    ("GET", "/customers/{customer_id}"): ({"customer_id": "C1"}, {}),
+    ("POST", "/customers/{customer_id}/dnc"): ({"customer_id": "C2"}, {}),
+    ("POST", "/customers/{customer_id}/consent"): ({"customer_id": "C1"}, {"json": {"granted": True}}),
+    ("GET", "/customers/{customer_id}/export"): ({"customer_id": "C1"}, {}),
+    ("DELETE", "/customers/{customer_id}"): ({"customer_id": "C3"}, {}),
+    ("GET", "/models"): ({}, {}),
+    ("POST", "/models"): ({}, {"json": {"version": "1", "path": "m1"}}),
+    ("POST", "/models/{model_id}/promote"): ({"model_id": 1}, {}),
+    ("POST", "/models/by-name/{name}/rollback"): ({"name": "response"}, {}),
+    ("GET", "/metrics/summary"): ({}, {}),
+    ("GET", "/audit"): ({}, {}),
+    ("GET", "/audit/verify"): ({}, {}),
+}
+
+
+def _permissions(dependant: Dependant) -> set[str]:
+    """Permissions declared by ``require(...)`` anywhere in a route's dependency tree."""
+    found = set()
+    for sub in dependant.dependencies:
+        permission = getattr(sub.call, "permission", None)
+        if permission is not None:
+            found.add(permission)
+        found |= _permissions(sub)
+    return found
+
+
+def _routes(app) -> dict[tuple[str, str], set[str]]:
+    """(method, path) → the permissions it requires, for every API route (docs and the spec left out)."""
+    routes = {}
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            for method in context.methods:
+                routes[(method, context.path)] = _permissions(context.dependant)
+    return routes
+
+
+def _call(api, method: str, path: str, headers: dict[str, str]):
+    params, kwargs = REQUESTS[(method, path.removeprefix(API))]
+    return api.client.request(method, path.format(**params), headers=headers, **kwargs)
+
+
+def _machine(api, scopes: set[str]) -> dict[str, str]:
+    with transaction(api.services.factory) as session:
+        secret, _ = issue_token(session, "probe", "machine", Scopes(scopes), utcnow() + timedelta(hours=1), None)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_every_route_but_health_login_and_me_requires_a_known_permission(api):
+    routes = _routes(api.client.app)
+    assert len(routes) >= 30, sorted(routes)
+    unguarded = {route for route, needed in routes.items() if not needed}
+    assert unguarded == PUBLIC | LOGIN_ONLY
+    assert all(len(needed) <= 1 for needed in routes.values()), "a route must state one permission, not several"
+    assert set().union(*routes.values()) <= ALL_PERMISSIONS
+    missing = sorted(f"{m} {p}" for m, p in routes if (m, p.removeprefix(API)) not in REQUESTS)
+    assert missing == [], f"add the smallest request for these routes to REQUESTS: {missing}"
+    assert len(REQUESTS) == len(routes), "REQUESTS names a route the app does not have"
+
+
+def test_each_role_gets_403_exactly_where_the_matrix_denies_it(api):
+    mismatches = []
+    for (method, path), needed in sorted(_routes(api.client.app).items()):
+        for role, granted in ROLE_PERMISSIONS.items():
+            response = _call(api, method, path, api.as_(role))
+            denied = bool(needed - granted)
+            if denied != (response.status_code == 403) or response.status_code in (401, 500):
+                mismatches.append(f"{role} {method} {path}: {response.status_code} {response.text[:120]}")
+            elif denied:
+                error = response.json()["error"]
+                (permission,) = needed
+                if error["code"] != "forbidden" or permission not in error["message"] + error["message_zh"]:
+                    mismatches.append(f"{role} {method} {path}: the 403 does not name {permission}: {error}")
+    assert mismatches == []
+
+
+def test_no_token_or_a_bad_one_is_401_except_on_the_public_routes(api):
+    mismatches = []
+    bad = {"Authorization": "Bearer cw_not-a-real-token"}
+    not_bearer = {"Authorization": "Basic YWdlbnQxOnBhc3N3b3Jk"}
+    for method, path in sorted(_routes(api.client.app)):
+        for headers in ({}, bad, not_bearer):
+            response = _call(api, method, path, headers)
+            expected = 200 if (method, path) in PUBLIC else 401
+            if response.status_code != expected:
+                mismatches.append(f"{method} {path} with {headers or 'no header'}: {response.status_code}")
+            elif expected == 401:
+                assert response.json()["error"]["code"] == "unauthenticated"
+                assert response.headers["www-authenticate"] == "Bearer"
+    assert mismatches == []
+
+
+def test_machine_tokens_get_403_without_the_scope_and_pass_with_only_that_scope(api):
+    mismatches = []
+    for (method, path), needed in sorted(_routes(api.client.app).items()):
+        if not needed:
+            continue
+        without = _call(api, method, path, _machine(api, set(ALL_PERMISSIONS - needed)))
+        only = _call(api, method, path, _machine(api, needed))
+        if without.status_code != 403 or without.json()["error"]["code"] != "forbidden":
+            mismatches.append(f"{method} {path} without {needed}: {without.status_code}")
+        if only.status_code in (401, 403) or only.status_code >= 500:
+            mismatches.append(f"{method} {path} with only {needed}: {only.status_code} {only.text[:120]}")
+    assert mismatches == []
