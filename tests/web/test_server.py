@@ -56,3 +56,26 @@ def test_senders_are_files_by_default_and_a_webhook_must_be_signed(tmp_path):
     hooked = senders_from_settings(_settings(tmp_path, webhook_url="https://crm.example/hook", webhook_secret="s" * 32))
     assert isinstance(hooked["call"], WebhookSender)
     hooked["call"].close()
+
+
+def test_the_policy_in_force_is_audited_when_it_changes(tmp_path):
+    from importlib.resources import files
+
+    from sqlalchemy import select
+
+    from callwise.ops.models import AuditEntry
+
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'ops.db'}"))
+    settings = _settings(tmp_path)
+    for _ in range(2):
+        build_services(settings).jobs.shutdown()
+    stricter = tmp_path / "policy.yaml"
+    default = (files("callwise.policy") / "default.yaml").read_text(encoding="utf-8")
+    stricter.write_text(default.replace("days: 180", "days: 200", 1), encoding="utf-8")
+    build_services(_settings(tmp_path, policy_file=stricter)).jobs.shutdown()
+    engine = make_engine(f"sqlite:///{tmp_path / 'ops.db'}")
+    with engine.connect() as connection:
+        entries = connection.execute(select(AuditEntry.detail).where(AuditEntry.action == "policy.in_force")).all()
+    assert len(entries) == 2
+    assert entries[0][0]["policy"]["source"] == "builtin" and entries[1][0]["policy"]["source"].endswith("policy.yaml")
+    assert entries[0][0]["policy"]["sha256"] != entries[1][0]["policy"]["sha256"]

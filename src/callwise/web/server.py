@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.lake import Lake
-from callwise.loop import load_followup_rules
+from callwise.loop import FollowupRules, load_followup_rules
+from callwise.ops import audit
 from callwise.ops.customers import Pii
-from callwise.ops.db import make_engine, session_factory
+from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.followups import outcome_planner
 from callwise.ops.migrate import current, head
+from callwise.ops.models import AuditEntry
 from callwise.ops.outcomes import FollowupPlanner
 from callwise.policy import Policy, default_policy, load_policy
 from callwise.security.crypto import LookupHasher, PiiCipher
@@ -40,16 +44,33 @@ def build_services(settings: Settings) -> Services:
         )
     lake = lake_from_settings(settings)
     policy = policy_from_settings(settings)
+    rules = load_followup_rules(settings.followup_rules)
+    factory = session_factory(engine)
+    record_rules_in_force(factory, policy, rules)
     return Services(
         engine=engine,
-        factory=session_factory(engine),
+        factory=factory,
         pii=pii,
         lake=lake,
         policy=policy,
-        plan_followups=planner_from_settings(settings, lake, policy),
+        plan_followups=outcome_planner(rules, policy, products_of(lake), settings.timezone, settings.bank_name),
         bank_timezone=settings.timezone,
         models_dir=Path(settings.data_dir / "models"),
     )
+
+
+def record_rules_in_force(factory: sessionmaker[Session], policy: Policy, rules: FollowupRules) -> bool:
+    """Audit the contact policy and follow-up rules the service runs with, whenever they differ from the last
+    run's: a changed policy file is a policy change, and the log says when it took effect. True if recorded."""
+    in_force = {"policy": policy.audit(), "followup_rules": {"name": rules.name, "sha256": rules.sha256}}
+    with transaction(factory) as session:
+        last = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == "policy.in_force").order_by(AuditEntry.entry_id.desc())
+        ).first()
+        if last == in_force:
+            return False
+        audit.append(session, "service", "policy.in_force", f"policy:{policy.name}", in_force)
+        return True
 
 
 def lake_from_settings(settings: Settings) -> Lake | None:
