@@ -113,3 +113,16 @@ def test_a_message_whose_deliverer_died_is_taken_again_after_its_lease(factory):
     flaky = Flaky(0)
     assert deliver_due(factory, {"sms": flaky}, now=now).claimed == 0  # still leased
     assert deliver_due(factory, {"sms": flaky}, now=now + timedelta(minutes=6)).sent == 1
+
+
+def test_no_callback_is_planned_for_a_customer_at_the_30_day_call_cap(factory):
+    earlier = [OutcomeIn(f"e{i}", "C1", "no_answer", CALL - timedelta(days=i + 1)) for i in range(3)]
+    _record(factory, *earlier)
+    _record(factory, OutcomeIn("k1", "C1", "interested", CALL, product_id="P_WM01"))  # the fourth call in 30 days
+    assert [r.channel for r in _outbox(factory)] == ["sms"]  # the link, but no fifth call
+
+    old = OutcomeIn("k2", "C2", "no_answer", CALL - timedelta(days=40))
+    with transaction(factory) as s:
+        s.get(Customer, "C2").consent_marketing = True
+    _record(factory, old, OutcomeIn("k3", "C2", "interested", CALL, product_id="P_WM01"))
+    assert sorted(r.channel for r in _outbox(factory) if r.customer_id == "C2") == ["call", "sms"]

@@ -135,7 +135,7 @@ def test_followups_are_planned_for_new_outcomes_only_and_never_twice(db_engine):
     _seed(db_engine)
     seen = []
 
-    def planner(stored):
+    def planner(session, stored):
         seen.extend(s.outcome.idempotency_key for s in stored)
         return [
             {

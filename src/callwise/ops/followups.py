@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.loop import FollowupRules, OutcomeFacts, plan_followups
 from callwise.loop.outbox import DeliveryStatus, OutboxMessage, Sender
 from callwise.loop.retry import next_attempt_at
 from callwise.ops.db import transaction
-from callwise.ops.models import Followup
+from callwise.ops.models import CallOutcome, Followup
 from callwise.ops.outcomes import FollowupPlanner, StoredOutcome
 from callwise.ops.types import utcnow
 from callwise.policy import Policy
@@ -43,10 +43,14 @@ def outcome_planner(
     so what is delivered is exactly what was planned (and auditable as such).
     """
     with_rules = {rule.disposition for rule in rules.rules}
+    with_calls = {rule.disposition for rule in rules.rules if rule.channel == "call"}
+    cap = policy.rules.frequency_cap
 
-    def plan(stored: list[StoredOutcome]) -> list[dict[str, Any]]:
+    def plan(session: Session, stored: list[StoredOutcome]) -> list[dict[str, Any]]:
         now = clock()  # nothing is planned in the past: a late-reported outcome's follow-ups are due now
         rows: list[dict[str, Any]] = []
+        callers = {s.outcome.customer_id for s in stored if s.outcome.disposition in with_calls}
+        calls = _recent_calls(session, callers, now - timedelta(days=cap.days)) if cap.enabled and callers else {}
         for s in stored:  # only the few dispositions with rules reach the per-outcome planning
             o = s.outcome
             if o.disposition not in with_rules:
@@ -70,6 +74,8 @@ def outcome_planner(
                 "product_link": product.get("link") or "",
             }
             for action in plan_followups(rules, facts, policy, now, bank_timezone):
+                if action.channel == "call" and calls.get(o.customer_id, 0) >= cap.calls:
+                    continue  # the cap on marketing calls per 30 days holds for the callbacks the bank plans too
                 payload = {
                     "rule_id": action.rule_id,
                     "product_id": o.product_id,
@@ -89,6 +95,16 @@ def outcome_planner(
         return rows
 
     return plan
+
+
+def _recent_calls(session: Session, customers: set[str], since: datetime) -> dict[str, int]:
+    """Calls on record per customer since ``since`` (every outcome is a call that was placed)."""
+    query = (
+        select(CallOutcome.customer_id, func.count())
+        .where(CallOutcome.customer_id.in_(sorted(customers)), CallOutcome.ts >= since)
+        .group_by(CallOutcome.customer_id)
+    )
+    return {customer: int(n) for customer, n in session.execute(query)}
 
 
 def _texts(rules: FollowupRules, template: str, values: Mapping[str, str]) -> dict[str, str] | None:

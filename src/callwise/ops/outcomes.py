@@ -69,7 +69,8 @@ class StoredOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-FollowupPlanner = Callable[[list[StoredOutcome]], list[dict[str, Any]]]
+# Given the outcome's session (to read what it needs, e.g. recent calls) and the stored outcomes: outbox rows.
+FollowupPlanner = Callable[[Session, list[StoredOutcome]], list[dict[str, Any]]]
 
 
 def record_outcomes(
@@ -110,7 +111,7 @@ def record_outcomes(
             results[i] = ItemResult(i, key, "duplicate", earlier.get(key))
     _apply_effects(session, stored, actor)
     if plan_followups is not None and stored:
-        _enqueue(session, plan_followups(stored))
+        _enqueue(session, plan_followups(session, stored))
     for i, first in repeats.items():  # a repeat within the batch fares as its first occurrence did
         r = results[first]
         results[i] = replace(r, index=i, status="rejected" if r.status == "rejected" else "duplicate")
