@@ -15,10 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 BUSY_SECONDS = 30
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached; the service answers 503 and recovers when it returns."""
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the settings each backend needs to be safe under concurrent writers."""
     if url.startswith("sqlite"):

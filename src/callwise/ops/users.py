@@ -40,6 +40,7 @@ class LoginResult:
     status: str
     secret: str | None = None
     token: ApiToken | None = None
+    permissions: frozenset[str] = frozenset()
     wait_minutes: int = 0
 
 
@@ -105,7 +106,7 @@ def login(session: Session, username: str, password: str, ip: str) -> LoginResul
         user.password_hash = hash_password(password)
     expires = now + timedelta(hours=SESSION_HOURS)
     secret, token = issue_token(session, f"login {username}", "session", None, expires, user)
-    return LoginResult("ok", secret, token)
+    return LoginResult("ok", secret, token, permissions_for(roles_of(session, user.user_id)))
 
 
 def issue_token(

@@ -53,13 +53,9 @@ def post_login(body: LoginIn, request: Request, svc: ServicesDep) -> TokenOut:
         )
     if result.status != "ok" or result.token is None or result.secret is None:
         raise ApiError(401, "unauthenticated")
-    with svc.factory() as session:
-        from callwise.ops.users import principal_for
-
-        principal = principal_for(session, result.secret)
-    scopes = sorted(principal.permissions) if principal else []
+    token = result.token
     return TokenOut(
-        token=result.secret, token_id=result.token.token_id, expires_at=result.token.expires_at, scopes=scopes
+        token=result.secret, token_id=token.token_id, expires_at=token.expires_at, scopes=sorted(result.permissions)
     )
 
 
