@@ -105,7 +105,7 @@ def run_backend(backend: str, tmp: Path, params: dict) -> dict:
         base = os.environ.get("CALLWISE_TEST_PG_URL")
         if not base:
             return {"skipped": "CALLWISE_TEST_PG_URL is not set"}
-        url, drop = _pg_schema(base)
+        url, drop = fresh_pg_schema(base)
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -132,7 +132,7 @@ def run_backend(backend: str, tmp: Path, params: dict) -> dict:
             drop()
 
 
-def _pg_schema(base: str) -> tuple[str, object]:
+def fresh_pg_schema(base: str) -> tuple[str, object]:
     """A fresh schema on the PostgreSQL server, given to the service in its URL; dropped afterwards."""
     schema = f"cw_load_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base)

@@ -144,3 +144,24 @@ def test_pipl_export_and_erase(synced, lake, pii):
     with factory() as s:
         assert s.get(Customer, row.customer_id).phone_enc is None
     assert report.read == report.inserted + report.updated + report.skipped and report.skipped == 1
+
+
+def test_lake_times_are_read_on_each_customers_clock():
+    import pandas as pd
+
+    from callwise.ops.customers import _columns
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "phone": ["13800138001", " ", None],
+            "timezone": ["Asia/Shanghai", "Asia/Urumqi", None],
+            "consent_updated_at": pd.to_datetime(["2026-03-01 09:00", "2026-03-01 09:00", None]),
+            "dnc": pd.array([True, None, False], dtype="boolean"),
+        }
+    )
+    c = _columns(frame)
+    assert c["consent_at"][:2] == [datetime(2026, 3, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, 3, tzinfo=UTC)]
+    assert c["consent_at"][2] is None and c["timezone"][2] == "Asia/Shanghai"
+    assert c["phone"] == ["13800138001", None, None] and c["dnc"] == [True, False, False]
+    assert c["name"] == [None] * 3 and c["status"] == ["active"] * 3

@@ -80,58 +80,83 @@ def sync_customers(factory: sessionmaker[Session], lake: Lake, pii: Pii, batch_r
 
 
 def _upsert(session: Session, frame: pd.DataFrame, pii: Pii) -> tuple[int, int]:
-    ids = frame["customer_id"].astype(str).tolist()
+    c = _columns(frame)
+    query = select(Customer.customer_id, Customer.dnc, Customer.consent_updated_at, Customer.erased_at)
     existing = {
-        row.customer_id: row
-        for row in session.execute(
-            select(Customer.customer_id, Customer.dnc, Customer.consent_updated_at, Customer.erased_at).where(
-                Customer.customer_id.in_(ids)
-            )
-        )
+        row.customer_id: row for row in session.execute(query.where(Customer.customer_id.in_(c["customer_id"])))
     }
     now = utcnow()
     rows_new, rows_changed = [], []
-    for record in frame.to_dict("records"):  # encryption is per value by nature; this is the sync, not a hot path
-        cid = str(record["customer_id"])
+    # Encryption is per value by nature; everything else was prepared column-wise in _columns.
+    for cid, phone, name, id_number, zone, status, dnc, consent, consent_at in zip(*c.values(), strict=True):
         before = existing.get(cid)
         if before is not None and before.erased_at is not None:
             continue  # an erased customer is not brought back by the next sync
         row = {
             "customer_id": cid,
-            "phone_enc": pii.seal(cid, "phone", record.get("phone")),
-            "phone_lookup": pii.lookup(_text(record.get("phone"))),
-            "name_enc": pii.seal(cid, "name", record.get("name")),
-            "id_number_enc": pii.seal(cid, "id_number", record.get("id_number")),
-            "id_number_lookup": pii.lookup(_text(record.get("id_number"))),
-            "timezone": _text(record.get("timezone")) or "Asia/Shanghai",
-            "status": _text(record.get("status")) or "active",
+            "phone_enc": pii.seal(cid, "phone", phone),
+            "phone_lookup": pii.lookup(phone),
+            "name_enc": pii.seal(cid, "name", name),
+            "id_number_enc": pii.seal(cid, "id_number", id_number),
+            "id_number_lookup": pii.lookup(id_number),
+            "timezone": zone,
+            "status": status,
             "synced_at": now,
         }
-        lake_dnc = bool(record.get("dnc")) if pd.notna(record.get("dnc")) else False
-        lake_consent_at = _aware(record.get("consent_updated_at"))
         if before is None:
-            row |= {
-                "dnc": lake_dnc,
-                "dnc_at": now if lake_dnc else None,
-                "consent_marketing": bool(record.get("consent_marketing"))
-                if pd.notna(record.get("consent_marketing"))
-                else False,
-                "consent_updated_at": lake_consent_at,
-            }
-            rows_new.append(row)
+            row |= {"dnc": dnc, "dnc_at": now if dnc else None, "consent_marketing": consent}
+            rows_new.append(row | {"consent_updated_at": consent_at})
             continue
-        if lake_dnc and not before.dnc:
+        if dnc and not before.dnc:
             row |= {"dnc": True, "dnc_at": now}
-        if lake_consent_at is not None and (
-            before.consent_updated_at is None or lake_consent_at > before.consent_updated_at
-        ):
-            row |= {"consent_marketing": bool(record.get("consent_marketing")), "consent_updated_at": lake_consent_at}
+        if consent_at is not None and (before.consent_updated_at is None or consent_at > before.consent_updated_at):
+            row |= {"consent_marketing": consent, "consent_updated_at": consent_at}
         rows_changed.append(row)
     if rows_new:
         session.execute(Customer.__table__.insert(), rows_new)
     if rows_changed:
         session.execute(update(Customer), rows_changed)
     return len(rows_new), len(rows_changed)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    """The lake's columns as plain lists, missing values as None; consent times from local wall clock to UTC."""
+    n = len(frame)
+
+    def text(name: str, default: str | None = None) -> list[Any]:
+        if name not in frame:
+            return [default] * n
+        values = frame[name].astype("string").str.strip()
+        present = (values != "").fillna(False).astype(bool)
+        return [v if ok else default for v, ok in zip(values.astype(object), present, strict=True)]
+
+    def flag(name: str) -> list[bool]:
+        return frame[name].fillna(False).astype(bool).tolist() if name in frame else [False] * n
+
+    zones = text("timezone", "Asia/Shanghai")
+    return {
+        "customer_id": frame["customer_id"].astype(str).tolist(),
+        "phone": text("phone"),
+        "name": text("name"),
+        "id_number": text("id_number"),
+        "timezone": zones,
+        "status": text("status", "active"),
+        "dnc": flag("dnc"),
+        "consent": flag("consent_marketing"),
+        "consent_at": _utc(frame["consent_updated_at"], zones) if "consent_updated_at" in frame else [None] * n,
+    }
+
+
+def _utc(local: pd.Series, zones: list[str]) -> list[datetime | None]:
+    """Lake times are wall-clock times in each customer's zone (the data contract); here they become UTC."""
+    naive = pd.to_datetime(local, errors="coerce")
+    out = pd.Series(pd.NaT, index=local.index, dtype="datetime64[us, UTC]")
+    by_zone = pd.Series(zones, index=local.index)
+    for zone, rows in by_zone.groupby(by_zone).groups.items():
+        out[rows] = (
+            naive[rows].dt.tz_localize(str(zone), ambiguous="NaT", nonexistent="shift_forward").dt.tz_convert("UTC")
+        )
+    return [None if pd.isna(v) else v.to_pydatetime() for v in out]
 
 
 def find_by_phone(session: Session, pii: Pii, phone: str) -> list[str]:
@@ -283,20 +308,3 @@ def _state(c: Customer) -> dict[str, Any]:
         "refused_at": c.refused_at,
         "complaint_at": c.complaint_at,
     }
-
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _aware(value: Any) -> datetime | None:
-    """A lake time (local, naive) as UTC; the lake keeps customer-local times, here Beijing time is assumed."""
-    if value is None or pd.isna(value):
-        return None
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("Asia/Shanghai")
-    return ts.tz_convert("UTC").to_pydatetime()
