@@ -24,6 +24,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/timing.py
 	$(BIN)/python benchmarks/scheduler_1m.py
 	$(BIN)/python benchmarks/plan_quality.py
+	$(BIN)/python benchmarks/customer_sync.py
 	$(BIN)/python benchmarks/service_load.py
 
 lint: $(STAMP)

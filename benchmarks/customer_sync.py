@@ -1,0 +1,79 @@
+"""Loading a bank's customers into the operational database: encrypt, hash, upsert — SQLite and PostgreSQL.
+
+A 200,000-customer synthetic bank is ingested into a lake; ``callwise customers sync`` copies it into a fresh
+operational database (phone, name and ID number encrypted with AES-256-GCM, phone and ID number hashed for
+look-up), then syncs again (every customer updated in place). Writes benchmarks/results/customer_sync.json.
+Usage: python benchmarks/customer_sync.py [customers]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from callwise import __version__
+from callwise.ingest import ingest_directory
+from callwise.lake import Lake
+from callwise.ops.customers import Pii, sync_customers
+from callwise.ops.db import make_engine, session_factory
+from callwise.ops.migrate import upgrade
+from callwise.security.crypto import LookupHasher, PiiCipher
+from callwise.synth import synthesize
+from service_load import fresh_pg_schema  # a sibling script: benchmarks/ is on the path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _run(url: str, lake: Lake, pii: Pii) -> dict:
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    figures = {}
+    for name in ("first", "again"):
+        start = time.perf_counter()
+        report = sync_customers(factory, lake, pii)
+        seconds = time.perf_counter() - start
+        figures[name] = {
+            "seconds": round(seconds, 1),
+            "customers_per_s": round(report.read / seconds),
+            "inserted": report.inserted,
+            "updated": report.updated,
+        }
+    engine.dispose()
+    return figures
+
+
+def main(customers: int = 200_000, seed: int = 7) -> dict:
+    pii = Pii(PiiCipher({"k1": os.urandom(32)}), LookupHasher(os.urandom(32)))
+    with tempfile.TemporaryDirectory(prefix="callwise-sync-") as tmp:
+        root = Path(tmp)
+        synthesize(root / "bank", customers=customers, seed=seed)
+        lake = Lake(root / "lake", threads=2)
+        ingest_directory(root / "bank", lake, root / "quarantine")
+        backends = {"sqlite": _run(f"sqlite:///{root / 'ops.db'}", lake, pii)}
+        base = os.environ.get("CALLWISE_TEST_PG_URL")
+        if base:
+            url, drop = fresh_pg_schema(base)
+            try:
+                backends["postgresql"] = _run(url, lake, pii)
+            finally:
+                drop()
+        else:
+            backends["postgresql"] = {"skipped": "CALLWISE_TEST_PG_URL is not set"}
+    output = {
+        "benchmark": "customer_sync",
+        "customers": customers,
+        "backends": backends,
+        "callwise": __version__,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "customer_sync.json").write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
+    return output
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(*[int(a) for a in sys.argv[1:2]]), indent=2))
