@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from callwise.policy import Policy
-from callwise.policy.calltime import US_PER_MINUTE, legal_intervals, local_from_utc, utc_from_local, zone
-from callwise.policy.rules import WEEKDAYS
+from callwise.policy.calltime import US_PER_MINUTE, legal_at, legal_intervals, local_from_utc, utc_from_local, zone
 
 HORIZON_DAYS = 62  # closed dates may run a few weeks (a long holiday plus closed weekdays); beyond is no time
 
@@ -26,7 +25,7 @@ def earliest_legal(policy: Policy, due: datetime, timezone: str, minutes: int) -
     tz = zone(timezone)
     if tz is None:
         return None
-    if _legal_at(policy, due.astimezone(tz).replace(tzinfo=None), minutes):
+    if legal_at(policy, due.astimezone(tz).replace(tzinfo=None), minutes):
         return due  # the usual case, checked in microseconds: most follow-ups fall due inside legal hours
     names = np.array([timezone], dtype=object)
     due_us = _utc_us(due)
@@ -43,21 +42,6 @@ def earliest_legal(policy: Policy, due: datetime, timezone: str, minutes: int) -
     if not legal.any():
         return None
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(candidates[np.argmax(legal)]))
-
-
-def _legal_at(policy: Policy, local: datetime, minutes: int) -> bool:
-    """``legal_intervals`` for one contact from ``local`` (wall clock) lasting ``minutes``, without arrays."""
-    end = local + timedelta(minutes=minutes)
-    closed = policy.rules.closed_days
-    if closed.enabled and (closed.dates or closed.weekdays):
-        last = end - timedelta(microseconds=1) if end > local else local
-        for day in {local.date(), last.date()}:
-            if day in closed.dates or WEEKDAYS[day.weekday()] in closed.weekdays:
-                return False
-    quiet = policy.rules.quiet_hours.quiet_minutes()
-    first = local.hour * 60 + local.minute
-    span = max(-(-int((end - local.replace(second=0, microsecond=0)).total_seconds()) // 60), 1)
-    return not any(quiet[(first + m) % len(quiet)] for m in range(span))
 
 
 def _utc_us(moment: datetime) -> int:

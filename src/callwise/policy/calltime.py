@@ -10,6 +10,7 @@ without its clock, no hour can be shown to be legal.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -142,6 +143,22 @@ def legal_intervals(policy: Policy, local_start: object, local_end: object) -> n
     """Legal = outside quiet hours and on open local days; the interval is read on the customer's clock."""
     start, end = _naive(local_start).asi8, _naive(local_end).asi8
     return _open_minutes(policy, start, end) & _open_days(policy, start, end)
+
+
+def legal_at(policy: Policy, local: datetime, minutes: int) -> bool:
+    """:func:`legal_intervals` for one contact from ``local`` (wall clock) lasting ``minutes``, without arrays:
+    microseconds instead of a millisecond of array set-up, for checking one follow-up at a time."""
+    end = local + timedelta(minutes=minutes)
+    closed = policy.rules.closed_days
+    if closed.enabled and (closed.dates or closed.weekdays):
+        last = end - timedelta(microseconds=1) if end > local else local
+        for day in {local.date(), last.date()}:
+            if day in closed.dates or WEEKDAYS[day.weekday()] in closed.weekdays:
+                return False
+    quiet = policy.rules.quiet_hours.quiet_minutes()
+    first = local.hour * 60 + local.minute
+    span = max(-(-int((end - local.replace(second=0, microsecond=0)).total_seconds()) // 60), 1)
+    return not any(quiet[(first + m) % len(quiet)] for m in range(span))
 
 
 def legal_slot_mask(
