@@ -19,11 +19,10 @@ from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
 from callwise.ops.customers import Pii, sync_customers
-from callwise.ops.db import make_engine, session_factory
+from callwise.ops.db import make_engine, scratch_schema, session_factory
 from callwise.ops.migrate import upgrade
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.synth import synthesize
-from service_load import fresh_pg_schema  # a sibling script: benchmarks/ is on the path
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -57,11 +56,8 @@ def main(customers: int = 200_000, seed: int = 7) -> dict:
         backends = {"sqlite": _run(f"sqlite:///{root / 'ops.db'}", lake, pii)}
         base = os.environ.get("CALLWISE_TEST_PG_URL")
         if base:
-            url, drop = fresh_pg_schema(base)
-            try:
+            with scratch_schema(base, "cw_sync") as url:
                 backends["postgresql"] = _run(url, lake, pii)
-            finally:
-                drop()
         else:
             backends["postgresql"] = {"skipped": "CALLWISE_TEST_PG_URL is not set"}
     output = {

@@ -24,17 +24,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import Engine, func, make_url, select, text
+from sqlalchemy import Engine, func, select
 
 from callwise import __version__
 from callwise.ops.customers import Pii
-from callwise.ops.db import make_engine, session_factory, transaction
+from callwise.ops.db import make_engine, scratch_schema, session_factory, transaction
 from callwise.ops.migrate import upgrade
 from callwise.ops.models import CallOutcome, Customer
 from callwise.ops.types import utcnow
@@ -100,12 +99,15 @@ def main(
 
 def run_backend(backend: str, tmp: Path, params: dict) -> dict:
     if backend == "sqlite":
-        url, drop = f"sqlite:///{tmp / 'callwise.db'}", None
-    else:
-        base = os.environ.get("CALLWISE_TEST_PG_URL")
-        if not base:
-            return {"skipped": "CALLWISE_TEST_PG_URL is not set"}
-        url, drop = fresh_pg_schema(base)
+        return _measure(f"sqlite:///{tmp / 'callwise.db'}", tmp, params)
+    base = os.environ.get("CALLWISE_TEST_PG_URL")
+    if not base:
+        return {"skipped": "CALLWISE_TEST_PG_URL is not set"}
+    with scratch_schema(base, "cw_load") as url:
+        return _measure(url, tmp, params)
+
+
+def _measure(url: str, tmp: Path, params: dict) -> dict:
     engine = make_engine(url)
     try:
         upgrade(engine)
@@ -128,24 +130,6 @@ def run_backend(backend: str, tmp: Path, params: dict) -> dict:
         return {**load, **verify(engine, batches)}
     finally:
         engine.dispose()
-        if drop is not None:
-            drop()
-
-
-def fresh_pg_schema(base: str) -> tuple[str, object]:
-    """A fresh schema on the PostgreSQL server, given to the service in its URL; dropped afterwards."""
-    schema = f"cw_load_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    return url, drop
 
 
 def seed_customers(engine: Engine, pii: Pii, count: int) -> list[str]:

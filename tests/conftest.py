@@ -50,11 +50,7 @@ def db_engine(request, tmp_path):
     CI sets CALLWISE_TEST_PG_URL; when it is set and the server cannot be reached the test fails (it never
     skips). Without it (a laptop with no PostgreSQL) only the SQLite half runs.
     """
-    import uuid
-
-    from sqlalchemy import text
-
-    from callwise.ops.db import make_engine
+    from callwise.ops.db import make_engine, scratch_schema
     from callwise.ops.migrate import upgrade
 
     if request.param == "sqlite":
@@ -66,16 +62,10 @@ def db_engine(request, tmp_path):
     url = _postgres_url()
     if not url:
         pytest.skip("CALLWISE_TEST_PG_URL is not set (CI sets it)")
-    schema = f"cw_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}", "connect_timeout": 5})
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "cw_test") as scratch:
+        engine = make_engine(scratch)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,10 +24,10 @@ from typing import IO
 
 import httpx
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, make_url
 
 from callwise.ops.customers import Pii
-from callwise.ops.db import make_engine, session_factory, transaction
+from callwise.ops.db import make_engine, scratch_schema, session_factory, transaction
 from callwise.ops.migrate import upgrade
 from callwise.ops.models import Customer
 from callwise.ops.types import utcnow
@@ -74,7 +73,6 @@ class LiveDatabase:
     backend: str
     url: str
     engine: Engine
-    schema: str | None = None
 
     def url_via(self, host: str, port: int) -> str:
         """The server's URL reaching the same database through another address (a proxy)."""
@@ -96,21 +94,13 @@ def live_database(backend: str, directory: Path) -> Iterator[LiveDatabase]:
     base = os.environ.get("CALLWISE_TEST_PG_URL")
     if not base:
         pytest.skip("CALLWISE_TEST_PG_URL is not set (CI sets it)")
-    schema = f"cw_live_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # The server gets the schema in its URL, exactly as an operator would configure one.
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        yield LiveDatabase(backend, url, engine, schema)
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(base, "cw_live") as url:  # the server gets the schema in its URL, as an operator would
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield LiveDatabase(backend, url, engine)
+        finally:
+            engine.dispose()
 
 
 def seed_customers(engine: Engine, pii: Pii, count: int) -> list[str]:

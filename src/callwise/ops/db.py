@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,3 +96,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back when it raises."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def scratch_schema(url: str, prefix: str = "cw_scratch") -> Iterator[str]:
+    """A fresh, empty schema on the PostgreSQL server at ``url``, dropped afterwards; yields a URL that uses it.
+
+    The schema travels in the URL (``options=-csearch_path=…``), so a subprocess server configured with it, or
+    ``make_engine`` here, sees only this schema: tests and benchmarks share one server without meeting.
+    """
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
