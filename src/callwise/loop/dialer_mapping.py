@@ -16,10 +16,10 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from callwise.loop._yamlfile import Document, parse_mapping, problem, read_bytes, validate
 from callwise.loop.rules import Disposition
 from callwise.policy.calltime import zone
 from callwise.schema.contract import DEFAULT_TIMEZONE
+from callwise.yamlfile import Document, parse_mapping, problem, read_bytes, validate
 
 _TEXT_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int")  # an int key keeps the text it was written as
 

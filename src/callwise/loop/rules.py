@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from callwise.loop._yamlfile import load_model, problem, read_bytes
 from callwise.loop.delays import Delay, parse_delay
 from callwise.schema.contract import DISPOSITIONS, PRODUCT_CATEGORIES
+from callwise.yamlfile import load_model, problem, read_bytes
 
 FOLLOWUP_CHANNELS = ("sms", "call", "wechat", "email", "task")
 MARKETING_CHANNELS = ("sms", "call", "wechat", "email")  # `task` is internal work for the bank's staff

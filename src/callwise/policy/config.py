@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from callwise.policy._yaml import YamlProblem, line_of, parse
 from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
+from callwise.yamlfile import KINDS, YamlProblem, line_of, parse, read_bytes
 
 
 class PolicyError(ValueError):
@@ -62,14 +62,7 @@ class Policy(BaseModel):
 
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; any problem is ``PolicyError("<file>:<line>: <reason>")``."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise PolicyError(f"{path}:1: policy file not found") from None
-    except IsADirectoryError:
-        raise PolicyError(f"{path}:1: is a directory, not a policy file") from None
-    return _from_bytes(raw, str(path), source=str(path))
+    return _from_bytes(read_bytes(path, "policy file", PolicyError), str(path), source=str(path))
 
 
 def default_policy() -> Policy:
@@ -97,16 +90,7 @@ def _from_bytes(raw: bytes, label: str, source: str) -> Policy:
     return policy
 
 
-_KINDS = {
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "list_type": "a list",
-    "model_type": "a mapping of parameters (e.g. 'enabled: false')",
-    "dict_type": "a mapping",
-    "date_type": "a date (YYYY-MM-DD)",
-}
+_KINDS = {**KINDS, "model_type": "a mapping of parameters (e.g. 'enabled: false')", "date_type": "a date (YYYY-MM-DD)"}
 
 
 def _reason(error: dict[str, Any]) -> str:

@@ -1,25 +1,117 @@
-"""Read a small YAML configuration file into a pydantic model, refusing it with the line at fault.
+"""YAML configuration files (contact policy, follow-up rules, dialer mappings) refused with the line at fault.
 
-The follow-up rules and the dialer mapping are validated the way the contact policy is: the policy's YAML
-reader keeps every node's line, so a refusal reads ``<file>:<line>: <reason>``. Only the wording of the
-reasons is shared here; each file's own checks (floors, cross references) live with its model.
+The document is composed into nodes once (each node knows its line) and constructed from those same nodes,
+so the values checked and the lines reported can never disagree. Two YAML 1.1 surprises are switched off:
+``21:00`` is not the base-60 integer 1260 and ``2026-13-01`` is not a crash in the date parser; both stay
+text and are checked by the file's model with a readable message. A refusal reads ``<file>:<line>: <reason>``;
+each file's own checks (legal floors, cross references) live with its model.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from callwise.policy._yaml import Document, YamlProblem, line_of, parse
+
+class YamlProblem(ValueError):
+    """A document that is not usable YAML; ``line`` is 1-based."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader with decimal numbers only and dates left as text."""
+
+
+_DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+.0123456789"),
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    data: Any
+    root: yaml.Node
+
+
+def parse(raw: bytes) -> Document:
+    """Decode (UTF-8, with or without BOM) and parse one YAML document, keeping its node tree."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YamlProblem(raw[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text") from None
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise YamlProblem(1, "the file is empty; a policy needs at least 'name' and 'version'")
+        _refuse_duplicate_keys(root)
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlProblem(line, f"not valid YAML ({exc.problem or exc.context})") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, f"not valid YAML ({exc.__class__.__name__})") from None
+    finally:
+        loader.dispose()
+    return Document(data, root)
+
+
+def _refuse_duplicate_keys(node: yaml.Node) -> None:
+    """A key written twice would silently keep only the last value: in a policy file that hides a rule."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise YamlProblem(key.start_mark.line + 1, f"key '{key.value}' is written twice")
+                seen.add(key.value)
+            _refuse_duplicate_keys(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item)
+
+
+def line_of(root: yaml.Node, loc: tuple[str | int, ...]) -> int:
+    """The 1-based line of the deepest key (or list item) of ``loc`` present in the document."""
+    node, line = root, root.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            match = next(((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
 
 M = TypeVar("M", bound=BaseModel)
 
-_KINDS = {
+KINDS = {  # pydantic error types in the words of a configuration file
     "int_type": "a whole number",
     "float_type": "a number",
     "bool_type": "true or false",
@@ -84,8 +176,8 @@ def reason_for(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"unknown key '{loc[-1]}'{suggest(str(loc[-1]), known)}; allowed: {', '.join(known)}"
     if kind == "missing":
         return f"'{where}' is required"
-    if kind in _KINDS:
-        return f"{where} must be {_KINDS[kind]}, not {value!r}"
+    if kind in KINDS:
+        return f"{where} must be {KINDS[kind]}, not {value!r}"
     if kind == "literal_error":
         expected = error["ctx"]["expected"]
         options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
