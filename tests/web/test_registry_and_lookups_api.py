@@ -1,0 +1,33 @@
+"""Bad requests on the registry, jobs and lists: each refused with its own status and a clear body."""
+
+from __future__ import annotations
+
+
+def test_a_model_directory_without_its_card_is_refused(api):
+    (api.services.models_dir / "no-card").mkdir(parents=True)
+    (api.services.models_dir / "broken").mkdir()
+    (api.services.models_dir / "broken" / "model_card.json").write_text("{not json", encoding="utf-8")
+    for path in ("no-card", "broken", "missing"):
+        refused = api.client.post("/api/v1/models", json={"version": "v1", "path": path}, headers=api.as_("analyst"))
+        assert refused.status_code == 422, path
+        assert refused.json()["error"]["details"][0]["where"] == "body.path"
+    assert api.client.get("/api/v1/models", headers=api.as_("analyst")).json() == []
+
+
+def test_unknown_models_jobs_and_lists_are_404s_naming_them(api):
+    cases = {
+        ("post", "/api/v1/models/41/promote"): "model 41",
+        ("post", "/api/v1/models/by-name/response/rollback"): None,  # nothing promoted yet: a conflict
+        ("get", "/api/v1/jobs/no-such-job"): "job no-such-job",
+        ("get", "/api/v1/lists/7/items"): "list 7",
+        ("get", "/api/v1/campaigns/nope"): "campaign nope",
+    }
+    role = {"models": "analyst", "jobs": "analyst", "lists": "agent", "campaigns": "agent"}
+    for (method, url), what in cases.items():
+        headers = api.as_(role[url.split("/")[3]])
+        answer = getattr(api.client, method)(url, headers=headers)
+        if what is None:
+            assert answer.status_code == 409 and "roll back" in answer.json()["error"]["message"]
+        else:
+            assert answer.status_code == 404, url
+            assert what in answer.json()["error"]["message"] and answer.json()["error"]["message_zh"]
