@@ -10,7 +10,7 @@ so receivers that honour the key (the file sender does, a webhook receiver shoul
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -120,7 +120,6 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     dead: int = 0
-    by_channel: dict[str, int] = field(default_factory=dict)
 
 
 def deliver_due(
@@ -150,7 +149,6 @@ def deliver_due(
         if result.status == DeliveryStatus.OK:
             values |= {"status": "sent", "sent_at": utcnow(), "last_error": None}
             report.sent += 1
-            report.by_channel[row.channel] = report.by_channel.get(row.channel, 0) + 1
         else:
             retry_at = None
             if result.status == DeliveryStatus.RETRYABLE:

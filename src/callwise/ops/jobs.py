@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +19,7 @@ from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Job, ModelVersion
 from callwise.ops.overlay import export_policy_state
 from callwise.ops.types import utcnow
+from callwise.policy import Policy
 
 log = logging.getLogger("callwise.jobs")
 
@@ -42,15 +41,13 @@ def run_build(
     lake: Lake,
     job_id: str,
     bank_timezone: str,
-    policy: Any = None,
-    build: Callable[..., Any] | None = None,
+    policy: Policy | None = None,
 ) -> None:
     """Run one queued build to the end; never raises (the job row records the outcome)."""
     from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign as CampaignSpec
     from callwise.models import load_model
 
-    build = build or build_list
     try:
         with transaction(factory) as session:
             job = session.get(Job, job_id)
@@ -69,7 +66,7 @@ def run_build(
         _progress(factory, job_id, "running", 0.15, "model")
         model = load_model(model_path)
         _progress(factory, job_id, "running", 0.25, "build")
-        result = build(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)
+        result = build_list(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)
         _progress(factory, job_id, "running", 0.9, "issue")
         with transaction(factory) as session:
             issued = issue_list(

@@ -10,7 +10,7 @@ Follow-up actions are planned by a caller-given function and land in the outbox 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,7 +66,6 @@ class StoredOutcome:
     timezone: str
     dnc: bool
     consent: bool
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # Given the outcome's session (to read what it needs, e.g. recent calls) and the stored outcomes: outbox rows.

@@ -12,8 +12,6 @@ import ibis.expr.types as ir
 
 from callwise.lake import Lake
 
-CONTACT_COLUMNS = ("customer_id", "campaign_id", "channel", "ts", "disposition")
-
 
 def live_customers(lake: Lake) -> ir.Table:
     """Customers with DNC switched on and consent replaced where the operational DB says so."""
