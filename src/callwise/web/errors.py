@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from callwise.i18n import t
+from callwise.ops.customers import CustomerNotFound
 
 log = logging.getLogger("callwise.web")
 
@@ -111,6 +112,10 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return _response(422, "validation", details)
+
+    @app.exception_handler(CustomerNotFound)
+    async def _no_customer(_: Request, exc: CustomerNotFound) -> JSONResponse:
+        return _response(404, "not_found", what=f"customer {exc}")
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel
 
 from callwise.ops.customers import (
-    CustomerNotFound,
     customer_view,
     erase_customer,
     export_customer,
@@ -18,6 +17,7 @@ from callwise.ops.customers import (
     set_dnc,
 )
 from callwise.ops.db import transaction
+from callwise.ops.types import utcnow
 from callwise.web.deps import (
     ConsentWrite,
     CustomersErase,
@@ -81,7 +81,7 @@ def get_customer(
 ) -> CustomerOut:
     if reveal and "pii:read" not in principal.permissions:
         raise ApiError(403, "forbidden", permission="pii:read")
-    with _found(customer_id), transaction(svc.factory) as session:
+    with transaction(svc.factory) as session:
         return CustomerOut(**customer_view(session, svc.pii, customer_id, reveal, principal.name, client_ip(request)))
 
 
@@ -91,7 +91,7 @@ def get_customer(
     summary="Record a do-not-call request: in force for every list from now on",
 )
 def post_dnc(principal: DncWrite, customer_id: str, request: Request, svc: ServicesDep) -> Changed:
-    with _found(customer_id), transaction(svc.factory) as session:
+    with transaction(svc.factory) as session:
         withdrawn = set_dnc(session, customer_id, principal.name, client_ip(request))
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 
@@ -102,17 +102,13 @@ def post_dnc(principal: DncWrite, customer_id: str, request: Request, svc: Servi
 def post_consent(
     principal: ConsentWrite, customer_id: str, body: ConsentIn, request: Request, svc: ServicesDep
 ) -> Changed:
-    from callwise.ops.types import utcnow
-
     at = body.at or utcnow()
     try:
-        with _found(customer_id), transaction(svc.factory) as session:
+        with transaction(svc.factory) as session:
             withdrawn = set_consent(
                 session, customer_id, body.granted, at, principal.name, client_ip(request), body.source[:32]
             )
-    except ValueError as error:
-        if isinstance(error, CustomerNotFound):
-            raise
+    except ValueError as error:  # a change older than the one on record
         raise ApiError(409, "conflict", what=str(error)) from None
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 
@@ -123,7 +119,7 @@ def post_consent(
     summary="Everything held on a customer (PIPL access request; audited)",
 )
 def get_export(principal: CustomersExport, customer_id: str, request: Request, svc: ServicesDep) -> dict[str, Any]:
-    with _found(customer_id), transaction(svc.factory) as session:
+    with transaction(svc.factory) as session:
         return export_customer(session, svc.pii, customer_id, principal.name, client_ip(request))
 
 
@@ -134,20 +130,5 @@ def get_export(principal: CustomersExport, customer_id: str, request: Request, s
     summary="Erase a customer's personal data (PIPL; audited)",
 )
 def delete_customer(principal: CustomersErase, customer_id: str, request: Request, svc: ServicesDep) -> None:
-    with _found(customer_id), transaction(svc.factory) as session:
+    with transaction(svc.factory) as session:
         erase_customer(session, customer_id, principal.name, client_ip(request))
-
-
-class _found:
-    """Turns ``CustomerNotFound`` into a 404 with the id."""
-
-    def __init__(self, customer_id: str):
-        self.customer_id = customer_id
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type | None, error: BaseException | None, _tb: Any) -> bool:
-        if isinstance(error, CustomerNotFound):
-            raise ApiError(404, "not_found", what=f"customer {self.customer_id}") from None
-        return False
