@@ -26,29 +26,56 @@ class CampaignError(ValueError):
     """A campaign file that cannot be used; the message names the file and the field."""
 
 
-class Campaign(BaseModel):
+class CampaignSettings(BaseModel):
+    """What a campaign is, without files on this machine: the API takes exactly this."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     campaign_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    name: str = ""
-    product_id: str = Field(min_length=1)
+    name: str = Field(default="", max_length=200)
+    product_id: str = Field(min_length=1, max_length=64)
     date: date  # the first calling day; features are computed as of its first instant
     days: int = Field(default=10, ge=1, le=92)  # calling days from `date` (days the policy closes are skipped)
     first_hour: int = Field(default=9, ge=0, le=23)  # first hourly slot, bank clock
     last_hour: int = Field(default=20, ge=1, le=24)  # slots end here (exclusive): 9–20 gives 11 slots a day
-    capacity: int | None = Field(default=None, ge=0)  # most customers to call; None = what the agents can place
+    capacity: int | None = Field(default=None, ge=0, le=100_000_000)  # most customers to call; None = agents' limit
     max_attempts: int = Field(default=3, ge=1, le=10)  # attempts per customer (the policy's cap still applies)
-    cost_per_call: float = Field(default=5.0, ge=0)  # CNY per attempt, agent time and telephony
-    min_expected_value: float = 0.0  # customers at or below this expected value are left off
+    cost_per_call: float = Field(default=5.0, ge=0, le=10_000)  # CNY per attempt, agent time and telephony
+    min_expected_value: float = Field(default=0.0, ge=-1e9, le=1e9)  # at or below this, customers are left off
     control_share: float = 0.1  # randomised hold-out, not called, stratified by score decile
     arms: dict[str, float] | None = None  # script arms of the called group and their shares, e.g. {A: 0.5, B: 0.5}
     teams: list[str] | None = None  # only agents of these teams work the campaign
     agent_share: float = Field(default=1.0, gt=0, le=1)  # share of the agents' time given to this campaign
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    lang: Literal["zh", "en"] = "zh"  # language of the reasons and hints written into the list
+
+    @field_validator("control_share")
+    @classmethod
+    def _control_share(cls, value: float) -> float:
+        return check_control_share(value)
+
+    @field_validator("arms")
+    @classmethod
+    def _arms(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return check_arms(value) if value is not None else None
+
+    @model_validator(mode="after")
+    def _hours(self) -> CampaignSettings:
+        if self.last_hour <= self.first_hour:
+            raise ValueError(f"last_hour ({self.last_hour}) must come after first_hour ({self.first_hour})")
+        return self
+
+    @property
+    def cutoff(self) -> datetime:
+        return datetime.combine(self.date, time.min)
+
+
+class Campaign(CampaignSettings):
+    """A campaign file: the settings plus the model, answer model and policy files it names."""
+
     model: Path | None = None  # a saved response model directory (relative paths: relative to this file)
     answer_model: Path | None = None  # a saved answer model; fitted from the lake's call history when not given
     policy: Path | None = None  # contact policy YAML; the built-in default when not given
-    seed: int = 0
-    lang: Literal["zh", "en"] = "zh"  # language of the reasons and hints written into the list
 
     @field_validator("model", "answer_model")
     @classmethod
@@ -63,26 +90,6 @@ class Campaign(BaseModel):
         if value is not None and not value.is_file():
             raise ValueError(f"policy file {value} does not exist")
         return value
-
-    @field_validator("control_share")
-    @classmethod
-    def _control_share(cls, value: float) -> float:
-        return check_control_share(value)
-
-    @field_validator("arms")
-    @classmethod
-    def _arms(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        return check_arms(value) if value is not None else None
-
-    @model_validator(mode="after")
-    def _hours(self) -> Campaign:
-        if self.last_hour <= self.first_hour:
-            raise ValueError(f"last_hour ({self.last_hour}) must come after first_hour ({self.first_hour})")
-        return self
-
-    @property
-    def cutoff(self) -> datetime:
-        return datetime.combine(self.date, time.min)
 
 
 def load_campaign(path: str | Path) -> Campaign:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import select
 
-from callwise.lists.campaign import Campaign as CampaignSpec
+from callwise.lists.campaign import CampaignSettings
 from callwise.ops import audit
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
@@ -20,29 +20,6 @@ from callwise.web.errors import ApiError, documented
 from callwise.web.routes._paging import AfterId, Limit, Page, page
 
 router = APIRouter(tags=["campaigns"], responses=documented(401, 403))
-
-
-class CampaignIn(BaseModel):
-    """A campaign as in a campaign file, minus file paths (the service uses its registry's active model)."""
-
-    model_config = ConfigDict(extra="forbid")
-    campaign_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    name: str = Field(default="", max_length=200)
-    product_id: str = Field(min_length=1, max_length=64)
-    date: date
-    days: int = Field(default=10, ge=1, le=92)
-    first_hour: int = Field(default=9, ge=0, le=23)
-    last_hour: int = Field(default=20, ge=1, le=24)
-    capacity: int | None = Field(default=None, ge=0, le=10_000_000)
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    cost_per_call: float = Field(default=5.0, ge=0, le=10_000)
-    min_expected_value: float = Field(default=0.0, ge=-1e9, le=1e9)
-    control_share: float = Field(default=0.1, ge=0, le=0.9)
-    arms: dict[str, float] | None = None
-    teams: list[str] | None = None
-    agent_share: float = Field(default=1.0, gt=0, le=1)
-    seed: int = Field(default=0, ge=0, le=2**31)
-    lang: str = Field(default="zh", pattern="^(zh|en)$")
 
 
 class CampaignOut(BaseModel):
@@ -93,13 +70,8 @@ class ItemOut(BaseModel):
 
 
 @router.post("/campaigns", status_code=201, responses=documented(409), summary="Create a campaign")
-def post_campaign(principal: CampaignsWrite, body: CampaignIn, request: Request, svc: ServicesDep) -> CampaignOut:
-    spec = body.model_dump(mode="json")
-    try:
-        CampaignSpec(**spec)  # the same checks as a campaign file (arms summing to 1, hours, …)
-    except ValidationError as error:
-        details = [{"where": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in error.errors()]
-        raise ApiError(422, "validation", details=details) from None
+def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Request, svc: ServicesDep) -> CampaignOut:
+    spec = body.model_dump(mode="json")  # checked as a campaign file is (arms summing to 1, hours, …)
     with transaction(svc.factory) as session:
         if session.get(Campaign, body.campaign_id) is not None:
             raise ApiError(409, "conflict", what=f"campaign {body.campaign_id} exists")
