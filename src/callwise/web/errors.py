@@ -7,6 +7,7 @@ database is a 503 the client may retry, never a 500.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -79,6 +80,14 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorBody, "description": _MEANINGS[status]} for status in statuses}
 
 
+def problems(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors as the error body's details: where, the problem in words, its type."""
+    return [
+        {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg"), "type": e.get("type")}
+        for e in errors
+    ]
+
+
 def invalid(where: str, problem: str) -> ApiError:
     """A 422 about one field: ``where`` is its path (``body.scopes``), ``problem`` the sentence."""
     return ApiError(422, "validation", details=[{"where": where, "problem": problem}])
@@ -107,11 +116,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg"), "type": e.get("type")}
-            for e in exc.errors()
-        ]
-        return _response(422, "validation", details)
+        return _response(422, "validation", problems(exc.errors()))
 
     @app.exception_handler(CustomerNotFound)
     async def _no_customer(_: Request, exc: CustomerNotFound) -> JSONResponse:

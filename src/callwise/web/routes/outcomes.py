@@ -20,7 +20,7 @@ from callwise.ops.models import CallOutcome
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.schema.contract import DISPOSITIONS
 from callwise.web.deps import OutcomesRead, OutcomesWrite, ServicesDep
-from callwise.web.errors import ApiError, documented
+from callwise.web.errors import ApiError, documented, problems
 from callwise.web.routes._paging import AfterId, Limit, Page, page
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"], responses=documented(401, 403))
@@ -94,7 +94,7 @@ def post_outcomes(principal: OutcomesWrite, body: OutcomeBatch, svc: ServicesDep
         except ValidationError as error:
             key = raw.get("idempotency_key") if isinstance(raw.get("idempotency_key"), str) else None
             invalid[i] = ItemOut(
-                index=i, idempotency_key=key, status="rejected", code="invalid", details=_problems(error)
+                index=i, idempotency_key=key, status="rejected", code="invalid", details=problems(error.errors())
             )
     with transaction(svc.factory) as session:
         results = record_outcomes(session, parsed, principal.name, "api", svc.plan_followups)
@@ -157,22 +157,4 @@ def list_outcomes(
 
 
 def _to_outcome(item: OutcomeItem) -> OutcomeIn:
-    return OutcomeIn(
-        idempotency_key=item.idempotency_key,
-        customer_id=item.customer_id,
-        disposition=item.disposition,
-        ts=item.ts,
-        campaign_id=item.campaign_id,
-        item_id=item.item_id,
-        product_id=item.product_id,
-        agent_id=item.agent_id,
-        duration_s=item.duration_s,
-        callback_at=item.callback_at,
-    )
-
-
-def _problems(error: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg"), "type": e.get("type")}
-        for e in error.errors()
-    ]
+    return OutcomeIn(**dict(item))  # the same fields: the API's schema of the library's record
