@@ -107,7 +107,7 @@ def test_a_dnc_recorded_now_excludes_the_customer_from_the_next_list(synced, lak
         set_dnc(s, first, "sup1", None)
         set_consent(s, second, False, datetime.now(UTC), "sup1", None)
         record_outcomes(s, [OutcomeIn("x1", third, "dnc_requested", datetime.now(UTC) - timedelta(hours=1))], "dialer")
-    export_policy_state(db_engine, lake)
+    export_policy_state(db_engine, lake, default_policy())
     after = evaluate_customers(lake, default_policy(), product, "K", day)
     reasons = dict(zip(after.frame["customer_id"], after.primary, strict=True))
     assert reasons[first] == "dnc" and reasons[third] == "dnc"
@@ -165,3 +165,26 @@ def test_lake_times_are_read_on_each_customers_clock():
     assert c["consent_at"][2] is None and c["timezone"][2] == "Asia/Shanghai"
     assert c["phone"] == ["13800138001", None, None] and c["dnc"] == [True, False, False]
     assert c["name"] == [None] * 3 and c["status"] == ["active"] * 3
+
+
+def test_the_overlay_carries_only_what_the_policy_can_still_see(synced, lake, db_engine):
+    factory, _ = synced
+    ids = lake.table("customers").select("customer_id").limit(3).to_pandas()["customer_id"].tolist()
+    now = datetime.now(UTC)
+    with transaction(factory) as s:
+        set_dnc(s, ids[0], "sup1", None)
+        record_outcomes(
+            s,
+            [
+                OutcomeIn("recent", ids[1], "no_answer", now - timedelta(days=3), campaign_id="OLD"),
+                OutcomeIn("too-old", ids[1], "refused", now - timedelta(days=400), campaign_id="OLD"),
+                OutcomeIn("this-campaign", ids[2], "no_answer", now - timedelta(days=400), campaign_id="K"),
+            ],
+            "dialer",
+        )
+    counts = export_policy_state(db_engine, lake, default_policy(), campaign_id="K")
+    assert counts == {"customers": 2, "outcomes": 2}  # the DNC'd and the refusing customer; 2 outcomes in view
+    state = lake.table("ops_customer_state").to_pandas().set_index("customer_id")
+    assert set(state.index) == {ids[0], ids[1]} and state.loc[ids[0], "dnc"]
+    contacts = lake.table("ops_contacts").to_pandas()
+    assert set(contacts["campaign_id"]) == {"OLD", "K"} and len(contacts) == 2

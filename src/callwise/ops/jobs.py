@@ -19,7 +19,7 @@ from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Job, ModelVersion
 from callwise.ops.overlay import export_policy_state
 from callwise.ops.types import utcnow
-from callwise.policy import Policy
+from callwise.policy import Policy, default_policy
 
 log = logging.getLogger("callwise.jobs")
 
@@ -62,7 +62,7 @@ def run_build(
                 raise BuildError("no active response model: register one and promote it (POST /api/v1/models)")
             model_path, model_version = active.path, f"{active.name}:{active.version}"
         _progress(factory, job_id, "running", 0.05, "policy_state")
-        export_policy_state(engine, lake)
+        export_policy_state(engine, lake, policy or default_policy(), campaign_id)
         _progress(factory, job_id, "running", 0.15, "model")
         model = load_model(model_path)
         _progress(factory, job_id, "running", 0.25, "build")

@@ -8,12 +8,16 @@ recorded a second ago is therefore in force for the very next list.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine, select
 
 from callwise.lake import Lake
-from callwise.ops.models import CallOutcome, Customer
+from callwise.ops.models import CallOutcome, Customer, PolicyEvent
+from callwise.ops.types import utcnow
+from callwise.policy import Policy
 
 STATE_SCHEMA = pa.schema(
     [("customer_id", pa.string()), ("dnc", pa.bool_()), ("consent_marketing", pa.bool_()), ("erased", pa.bool_())]
@@ -32,8 +36,20 @@ CONTACT_SCHEMA = pa.schema(
 )
 
 
-def export_policy_state(engine: Engine, lake: Lake) -> dict[str, int]:
-    """Write the live customer state and every recorded call outcome into the lake (atomically, each)."""
+def export_policy_state(engine: Engine, lake: Lake, policy: Policy, campaign_id: str | None = None) -> dict[str, int]:
+    """Write what the policy can still see into the lake (atomically, each table).
+
+    Only customers whose state changed here (a policy event, or an erasure) and only the outcomes inside the
+    policy's longest look-back — plus every outcome of ``campaign_id``, whose attempts count for good — so a
+    year of outcomes is not copied again for every build.
+    """
+    rules = policy.rules
+    days = max(rules.refusal_cooldown.days, rules.recent_complaint.days, rules.frequency_cap.days)
+    since = utcnow() - timedelta(days=days + 1)  # a day's margin for customers' clocks ahead of UTC
+    changed = Customer.customer_id.in_(select(PolicyEvent.customer_id)) | Customer.erased_at.is_not(None)
+    recent = CallOutcome.ts >= since
+    if campaign_id is not None:
+        recent |= CallOutcome.campaign_id == campaign_id
     with engine.connect() as connection:
         state = pd.read_sql(
             select(
@@ -41,7 +57,7 @@ def export_policy_state(engine: Engine, lake: Lake) -> dict[str, int]:
                 Customer.dnc,
                 Customer.consent_marketing,
                 Customer.erased_at.is_not(None).label("erased"),
-            ),
+            ).where(changed),
             connection,
         )
         outcomes = pd.read_sql(
@@ -54,7 +70,9 @@ def export_policy_state(engine: Engine, lake: Lake) -> dict[str, int]:
                 CallOutcome.disposition,
                 CallOutcome.duration_s,
                 Customer.timezone,
-            ).join(Customer, Customer.customer_id == CallOutcome.customer_id),
+            )
+            .join(Customer, Customer.customer_id == CallOutcome.customer_id)
+            .where(recent),
             connection,
         )
     lake.write(
