@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _results import write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
@@ -23,8 +24,6 @@ from callwise.ops.db import make_engine, scratch_schema, session_factory
 from callwise.ops.migrate import upgrade
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.synth import synthesize
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def _run(url: str, lake: Lake, pii: Pii) -> dict:
@@ -66,8 +65,7 @@ def main(customers: int = 200_000, seed: int = 7) -> dict:
         "backends": backends,
         "callwise": __version__,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "customer_sync.json").write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
+    write_result("customer_sync", output)
     return output
 
 

@@ -12,14 +12,12 @@ import os
 import platform
 import sys
 import tempfile
-from pathlib import Path
 
 import lightgbm
 
+from _results import write_result
 from callwise import __version__
 from callwise.demo import run_pipeline
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main(customers: int = 1_000_000) -> dict:
@@ -38,28 +36,20 @@ def main(customers: int = 1_000_000) -> dict:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "lightgbm": lightgbm.__version__},
         "callwise": __version__,
     }
-    RESULTS.mkdir(exist_ok=True)
-    name = "pipeline_1m.json" if customers == 1_000_000 else f"pipeline_{customers}.json"
-    (RESULTS / name).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_result("pipeline_1m" if customers == 1_000_000 else f"pipeline_{customers}", result)
     return result
 
 
 def _flat_stages(stages: dict) -> dict:
-    """The list stage's own steps (eligibility, features, score, explain) as stages of their own."""
+    """The list stage's scoring step (features as of the list date, then the model) as a stage of its own."""
     out = {k: v for k, v in stages.items() if k != "list"}
     lst = stages["list"]
     steps = lst["steps"]
-    out["features"] = {
-        "seconds": steps["features"],
-        "rows": lst["rows"],
-        "rows_per_s": round(lst["rows"] / steps["features"]),
-    }
     out["score"] = {"seconds": steps["score"], "rows": lst["scored"], "rows_per_s": lst["score_rows_per_s"]}
-    rest = round(lst["seconds"] - steps["features"] - steps["score"], 3)
     out["list"] = {
-        "seconds": rest,
+        "seconds": round(lst["seconds"] - steps["score"], 3),
         "rows": lst["rows"],
-        "steps": {k: v for k, v in steps.items() if k not in ("features", "score")},
+        "steps": {k: v for k, v in steps.items() if k != "score"},
     }
     return out
 

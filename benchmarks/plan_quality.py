@@ -17,6 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from _results import write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
@@ -25,8 +26,6 @@ from callwise.lists.build import build_list
 from callwise.lists.campaign import Campaign
 from callwise.pipeline import default_list_date, train_from_lake
 from callwise.synth import synthesize
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def main(customers: int = 200_000, seed: int = 7) -> dict:
@@ -64,8 +63,7 @@ def main(customers: int = 200_000, seed: int = 7) -> dict:
         "goals": {"share_of_oracle_min": 0.85},
         "callwise": __version__,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "plan_quality.json").write_text(json.dumps(output, indent=2) + "\n", encoding="utf-8")
+    write_result("plan_quality", output)
     return output
 
 

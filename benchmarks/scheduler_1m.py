@@ -16,11 +16,11 @@ import resource
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from _results import write_result
 from callwise import __version__
 from callwise.policy import default_policy, legal_slot_mask, local_hour_of_week
 from callwise.schedule.slots import campaign_slots, workforce
@@ -29,7 +29,6 @@ from callwise.synth import behaviour as bh
 from callwise.synth.activity import agents_table
 from callwise.synth.people import SEGMENTS
 
-RESULTS = Path(__file__).parent / "results"
 ZONES = ("Asia/Shanghai", "Asia/Urumqi")
 
 
@@ -94,8 +93,7 @@ def main(customers: int = 1_000_000, agents: int = 200) -> dict:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "callwise": __version__,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "scheduler_1m.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result("scheduler_1m" if customers == 1_000_000 else f"scheduler_{customers}", result)
     return result
 
 

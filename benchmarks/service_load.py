@@ -8,7 +8,7 @@ For each backend:
    with the same idempotency keys, as a dialer does when an answer is lost;
 4. afterwards every distinct event must be in the database exactly once, and nothing else.
 
-Writes benchmarks/results/service_load.json. Usage: python benchmarks/service_load.py [events] [workers]
+Writes benchmarks/results/service_load.json. Usage: python benchmarks/service_load.py [events] [workers] [customers]
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import httpx
 import numpy as np
 from sqlalchemy import Engine, func, select
 
+from _results import write_result
 from callwise import __version__
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, scratch_schema, session_factory, transaction
@@ -42,7 +43,6 @@ from callwise.schema.contract import DISPOSITIONS
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.security.tokens import Scopes
 
-RESULTS = Path(__file__).parent / "results"
 HOST = "127.0.0.1"
 GOAL_EVENTS_PER_S = 2_000
 # A call centre's day: most calls are not answered; policy-changing outcomes are the rare ones.
@@ -92,8 +92,7 @@ def main(
     }
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     result["callwise"] = __version__
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "service_load.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    write_result("service_load", result)
     return result
 
 
@@ -286,5 +285,5 @@ def verify(engine: Engine, batches: list[bytes]) -> dict:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
+    args = [int(a) for a in sys.argv[1:4]]
     print(json.dumps(main(*args), indent=2))

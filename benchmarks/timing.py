@@ -8,7 +8,7 @@
 3. Speed at the scheduler's scale: fit on 2,000,000 attempts of 1,000,000 customers, then build the
    1,000,000 × 110 probability matrix (10 days × 11 hourly slots).
 
-Writes benchmarks/results/timing.json. Usage: python benchmarks/timing.py [customers]
+Writes benchmarks/results/timing.json. Usage: python benchmarks/timing.py [customers] [customers at scale]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from _results import write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
@@ -37,11 +38,10 @@ from callwise.timing.evaluate import evaluate_answer_model, holdout_cutoff
 from callwise.timing.fit import clean_attempts, read_contacts, read_customers
 from callwise.timing.hours import default_legal_hours
 
-RESULTS = Path(__file__).parent / "results"
 BLOCK = 50_000
 
 
-def main(customers: int = 200_000, seed: int = 7) -> dict:
+def main(customers: int = 200_000, scale_customers: int = 1_000_000, seed: int = 7) -> dict:
     result: dict = {"benchmark": "timing", "customers": customers, "seed": seed}
     with tempfile.TemporaryDirectory(prefix="callwise-timing-") as tmp:
         started = time.perf_counter()
@@ -52,7 +52,7 @@ def main(customers: int = 200_000, seed: int = 7) -> dict:
         truth = load_truth(manifest["truth"])
         result["holdout"] = held_out(lake, truth)
         result["against_truth"] = against_truth(lake, truth, datetime.fromisoformat(manifest["list_date"]))
-    result["scale"] = at_scale()
+    result["scale"] = at_scale(scale_customers, 2 * scale_customers)
     result["goals"] = {
         "beats_both_baselines_on_log_loss": result["holdout"]["beats_baselines"],
         "fit_seconds_max": 30,
@@ -60,9 +60,7 @@ def main(customers: int = 200_000, seed: int = 7) -> dict:
     }
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     result["callwise"] = __version__
-    RESULTS.mkdir(exist_ok=True)
-    name = "timing.json" if customers == 200_000 else f"timing_{customers}.json"
-    (RESULTS / name).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_result("timing" if customers == 200_000 else f"timing_{customers}", result)
     return result
 
 
@@ -240,5 +238,5 @@ def _big_history(customers: int, attempts: int) -> tuple[pd.DataFrame, pd.DataFr
 
 
 if __name__ == "__main__":
-    out = main(int(sys.argv[1]) if len(sys.argv) > 1 else 200_000)
+    out = main(*[int(a) for a in sys.argv[1:3]])
     print(json.dumps({k: out[k] for k in ("holdout", "against_truth", "scale")}, indent=2, ensure_ascii=False))

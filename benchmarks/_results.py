@@ -1,0 +1,27 @@
+"""Where a benchmark writes its figures: ``benchmarks/results/`` unless ``CALLWISE_BENCH_RESULTS`` names another folder.
+
+The test suite runs every benchmark at a tiny size into a temporary folder, so a change that breaks
+``make bench`` fails the day it is made, and the committed figures are never overwritten by a tiny run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+RESULTS_SETTING = "CALLWISE_BENCH_RESULTS"
+
+
+def results_dir() -> Path:
+    return Path(os.environ.get(RESULTS_SETTING) or Path(__file__).parent / "results")
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    """Write ``result`` as ``<results>/<name>.json`` (UTF-8, indented, keys in the order given)."""
+    folder = results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
