@@ -1,22 +1,24 @@
-"""Customer look-up (masked unless the caller may read PII; every reveal audited), DNC, consent, PIPL."""
+"""Customers: guarded look-up by phone or ID number, masked views (reveals audited), DNC, consent, PIPL."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from callwise.ops.customers import (
+    FutureConsent,
+    StaleConsent,
     customer_view,
     erase_customer,
     export_customer,
-    find_by_phone,
     set_consent,
     set_dnc,
 )
 from callwise.ops.db import transaction
+from callwise.ops.lookups import lookup_customers
 from callwise.ops.types import utcnow
 from callwise.web.deps import (
     ConsentWrite,
@@ -27,7 +29,8 @@ from callwise.web.deps import (
     ServicesDep,
     client_ip,
 )
-from callwise.web.errors import ApiError, documented, invalid
+from callwise.web.errors import ApiError, ErrorBody, documented, invalid
+from callwise.web.times import UtcTime
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=documented(401, 403))
 
@@ -49,8 +52,29 @@ class CustomerOut(BaseModel):
 
 class ConsentIn(BaseModel):
     granted: bool
-    at: AwareDatetime | None = None  # when the customer gave or withdrew it; now when not given
+    at: UtcTime | None = None  # when the customer gave or withdrew it; now when not given
     source: str = "api"
+
+
+class LookupIn(BaseModel):
+    """Exactly one whole value to look up, as the customer writes it (+86, spaces and dashes are fine)."""
+
+    model_config = ConfigDict(extra="forbid")
+    phone: str | None = Field(default=None, min_length=1, max_length=32)
+    id_number: str | None = Field(default=None, min_length=1, max_length=32)
+
+    @model_validator(mode="after")
+    def _one(self) -> LookupIn:
+        if (self.phone is None) == (self.id_number is None):
+            raise ValueError("give exactly one of phone and id_number")
+        return self
+
+    def key(self) -> tuple[str, str]:
+        return ("phone", self.phone) if self.phone is not None else ("id_number", self.id_number or "")
+
+
+class LookupOut(BaseModel):
+    customer_ids: list[str]
 
 
 class Changed(BaseModel):
@@ -58,13 +82,28 @@ class Changed(BaseModel):
     withdrawn_calls: int
 
 
-@router.get("", summary="Find customers by phone number (however it is written)")
-def search(_: CustomersRead, svc: ServicesDep, phone: str = Query(min_length=5, max_length=32)) -> list[str]:
-    with svc.factory() as session:
-        try:
-            return find_by_phone(session, svc.pii, phone)
-        except ValueError as error:
-            raise invalid("query.phone", str(error)) from None
+@router.post(
+    "/lookup",
+    responses={**documented(), 429: {"model": ErrorBody, "description": "No look-ups left in the window"}},
+    summary="Find customers by a whole phone or ID number (in the body, never the URL; audited, rate-limited)",
+)
+def lookup(principal: CustomersRead, body: LookupIn, request: Request, svc: ServicesDep) -> LookupOut:
+    key, value = body.key()
+    with transaction(svc.factory) as session:
+        result = lookup_customers(session, svc.pii, key, value, principal, client_ip(request), svc.lookups)
+    if result.status == "invalid":
+        raise invalid(f"body.{key}", result.problem or "")
+    if result.status == "throttled":
+        minutes = int(svc.lookups.window.total_seconds() // 60)
+        raise ApiError(
+            429,
+            "too_many_lookups",
+            headers={"Retry-After": str(result.retry_after_s)},
+            limit=result.allowed,
+            minutes=minutes,
+            seconds=result.retry_after_s,
+        )
+    return LookupOut(customer_ids=result.customer_ids)
 
 
 @router.get(
@@ -97,7 +136,9 @@ def post_dnc(principal: DncWrite, customer_id: str, request: Request, svc: Servi
 
 
 @router.post(
-    "/{customer_id}/consent", responses=documented(404, 409), summary="Record marketing consent given or withdrawn"
+    "/{customer_id}/consent",
+    responses=documented(404, 409),
+    summary="Record marketing consent given or withdrawn; a withdrawal always takes effect at once",
 )
 def post_consent(
     principal: ConsentWrite, customer_id: str, body: ConsentIn, request: Request, svc: ServicesDep
@@ -108,7 +149,9 @@ def post_consent(
             withdrawn = set_consent(
                 session, customer_id, body.granted, at, principal.name, client_ip(request), body.source[:32]
             )
-    except ValueError as error:  # a change older than the one on record
+    except FutureConsent as error:
+        raise invalid("body.at", str(error)) from None
+    except StaleConsent as error:
         raise ApiError(409, "conflict", what=str(error)) from None
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 
