@@ -30,7 +30,7 @@ def test_reveal_needs_pii_read_and_is_audited(api):
 
 def test_find_by_phone_in_any_writing(api):
     for phone in ("+86 138-0013-8001", "0086 13800138001", "１３８００１３８００１"):
-        found = api.client.post("/api/v1/customers/lookup", json={"phone": phone}, headers=api.as_("agent"))
+        found = api.client.post("/api/v1/customer-lookups", json={"phone": phone}, headers=api.as_("agent"))
         assert found.json() == {"customer_ids": ["C1"]}, phone
 
 

@@ -10,7 +10,7 @@ from callwise.ops.lookups import LookupLimit
 from callwise.ops.models import AuditEntry
 from tests.web.conftest import PHONES
 
-LOOKUP = "/api/v1/customers/lookup"
+LOOKUP = "/api/v1/customer-lookups"
 
 
 def _lookups(api) -> list[AuditEntry]:

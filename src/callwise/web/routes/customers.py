@@ -1,4 +1,4 @@
-"""Customers: guarded look-up by phone or ID number, masked views (reveals audited), DNC, consent, PIPL."""
+"""Customers by id: masked unless the caller may read PII (every reveal audited), DNC, consent, PIPL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel
 
 from callwise.ops.customers import (
     FutureConsent,
@@ -18,7 +18,6 @@ from callwise.ops.customers import (
     set_dnc,
 )
 from callwise.ops.db import transaction
-from callwise.ops.lookups import lookup_customers
 from callwise.ops.types import utcnow
 from callwise.web.deps import (
     ConsentWrite,
@@ -29,7 +28,7 @@ from callwise.web.deps import (
     ServicesDep,
     client_ip,
 )
-from callwise.web.errors import ApiError, ErrorBody, documented, invalid
+from callwise.web.errors import ApiError, documented, invalid
 from callwise.web.times import UtcTime
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=documented(401, 403))
@@ -56,54 +55,9 @@ class ConsentIn(BaseModel):
     source: str = "api"
 
 
-class LookupIn(BaseModel):
-    """Exactly one whole value to look up, as the customer writes it (+86, spaces and dashes are fine)."""
-
-    model_config = ConfigDict(extra="forbid")
-    phone: str | None = Field(default=None, min_length=1, max_length=32)
-    id_number: str | None = Field(default=None, min_length=1, max_length=32)
-
-    @model_validator(mode="after")
-    def _one(self) -> LookupIn:
-        if (self.phone is None) == (self.id_number is None):
-            raise ValueError("give exactly one of phone and id_number")
-        return self
-
-    def key(self) -> tuple[str, str]:
-        return ("phone", self.phone) if self.phone is not None else ("id_number", self.id_number or "")
-
-
-class LookupOut(BaseModel):
-    customer_ids: list[str]
-
-
 class Changed(BaseModel):
     customer_id: str
     withdrawn_calls: int
-
-
-@router.post(
-    "/lookup",
-    responses={**documented(), 429: {"model": ErrorBody, "description": "No look-ups left in the window"}},
-    summary="Find customers by a whole phone or ID number (in the body, never the URL; audited, rate-limited)",
-)
-def lookup(principal: CustomersRead, body: LookupIn, request: Request, svc: ServicesDep) -> LookupOut:
-    key, value = body.key()
-    with transaction(svc.factory) as session:
-        result = lookup_customers(session, svc.pii, key, value, principal, client_ip(request), svc.lookups)
-    if result.status == "invalid":
-        raise invalid(f"body.{key}", result.problem or "")
-    if result.status == "throttled":
-        minutes = int(svc.lookups.window.total_seconds() // 60)
-        raise ApiError(
-            429,
-            "too_many_lookups",
-            headers={"Retry-After": str(result.retry_after_s)},
-            limit=result.allowed,
-            minutes=minutes,
-            seconds=result.retry_after_s,
-        )
-    return LookupOut(customer_ids=result.customer_ids)
 
 
 @router.get(
