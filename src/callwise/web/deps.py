@@ -33,9 +33,8 @@ class Services:
     plan_followups: Callable[[list[Any]], list[dict[str, Any]]] | None = None
     bank_timezone: str = "Asia/Shanghai"
     models_dir: Path | None = None  # models may be registered only from directories under this one
-    lookups: LookupLimit = field(
-        default_factory=LookupLimit
-    )  # answers to look-ups by phone or ID number, per user and window
+    # Answers to look-ups by phone or ID number, per user and window (decision 0012).
+    lookups: LookupLimit = field(default_factory=LookupLimit)
     jobs: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="callwise-job"))
 
 
