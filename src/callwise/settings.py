@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     followup_rules: Path | None = None  # follow-up rules YAML; the built-in rules when not set
     bank_name: str = ""  # signs follow-up messages, e.g. 【示例银行】
     max_body_bytes: int = 2_000_000  # requests larger than this are refused with 413
+    # Look-ups of customers by phone or ID number each user may make per window (429 beyond); holders of
+    # pii:read get the second, higher number. Counted from the audit log, so they hold across workers.
+    lookup_limit: int = Field(default=30, ge=0)
+    lookup_limit_pii: int = Field(default=300, ge=0)
+    lookup_window_minutes: int = Field(default=10, ge=1)
 
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"

@@ -13,15 +13,16 @@ from callwise.ops.customers import (
     customer_view,
     erase_customer,
     export_customer,
-    find_by_phone,
     set_consent,
     set_dnc,
     sync_customers,
 )
 from callwise.ops.db import session_factory, transaction
+from callwise.ops.lookups import LookupLimit, lookup_customers
 from callwise.ops.models import AuditEntry, Customer
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.ops.overlay import export_policy_state
+from callwise.ops.users import Principal
 from callwise.policy import default_policy, evaluate_customers
 from callwise.security.crypto import LookupHasher, PiiCipher
 
@@ -72,14 +73,22 @@ def test_the_database_file_holds_no_plaintext_phone_or_name(lake, pii, tmp_path)
     assert not [n for n in customers["name"].dropna().head(500) if len(n) >= 3 and n.encode() in raw]
 
 
-def test_find_by_phone_however_it_is_written(synced, lake, pii):
+AGENT = Principal("agent1", "session", frozenset({"customers:read"}))
+
+
+def _find(s, pii, key: str, value: str):
+    return lookup_customers(s, pii, key, value, AGENT, None, LookupLimit())
+
+
+def test_find_by_phone_or_id_number_however_it_is_written(synced, lake, pii):
     factory, _ = synced
-    row = lake.table("customers").select("customer_id", "phone").limit(1).to_pandas().iloc[0]
+    row = lake.table("customers").select("customer_id", "phone", "id_number").limit(1).to_pandas().iloc[0]
     spaced = f"+86 {row.phone[:3]} {row.phone[3:7]} {row.phone[7:]}"
-    with factory() as s:
-        assert row.customer_id in find_by_phone(s, pii, spaced)
-        with pytest.raises(ValueError, match="not a Chinese mobile"):
-            find_by_phone(s, pii, "12345")
+    full_width = row.id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    with transaction(factory) as s:
+        assert row.customer_id in _find(s, pii, "phone", spaced).customer_ids
+        assert row.customer_id in _find(s, pii, "id_number", f" {full_width} ").customer_ids
+        assert _find(s, pii, "phone", "12345").status == "invalid"
 
 
 def test_view_is_masked_unless_revealed_and_a_reveal_is_audited(synced, lake, pii):
@@ -115,13 +124,13 @@ def test_a_dnc_recorded_now_excludes_the_customer_from_the_next_list(synced, lak
     assert after.primary.notna().sum() == before.primary.notna().sum() + 3
 
 
-def test_a_consent_change_older_than_the_one_on_record_is_refused(synced, lake):
+def test_a_consent_grant_older_than_the_change_on_record_is_refused(synced, lake):
     factory, _ = synced
     cid = lake.table("customers").select("customer_id").limit(1).to_pandas().iloc[0, 0]
     with transaction(factory) as s:
         set_consent(s, cid, True, datetime(2026, 7, 1, tzinfo=UTC), "sup1", None)
-    with pytest.raises(ValueError, match="older than the one on record"), transaction(factory) as s:
-        set_consent(s, cid, False, datetime(2026, 6, 1, tzinfo=UTC), "sup1", None)
+    with pytest.raises(ValueError, match="older than the change on record"), transaction(factory) as s:
+        set_consent(s, cid, True, datetime(2026, 6, 1, tzinfo=UTC), "sup1", None)
 
 
 def test_pipl_export_and_erase(synced, lake, pii):
@@ -137,9 +146,10 @@ def test_pipl_export_and_erase(synced, lake, pii):
     with factory() as s:
         c = s.get(Customer, row.customer_id)
         assert c.phone_enc is None and c.name_enc is None and c.erased_at is not None and c.dnc
-        assert find_by_phone(s, pii, row.phone) == []
         actions = s.scalars(select(AuditEntry.action).order_by(AuditEntry.entry_id)).all()
     assert actions == ["customer.export", "customer.erase"]
+    with transaction(factory) as s:
+        assert _find(s, pii, "phone", row.phone).customer_ids == []
     report = sync_customers(factory, lake, pii)  # the next load does not bring the erased customer back
     with factory() as s:
         assert s.get(Customer, row.customer_id).phone_enc is None

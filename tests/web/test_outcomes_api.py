@@ -113,3 +113,11 @@ def test_an_interested_outcome_plans_its_follow_ups_and_metrics_count_them(api):
     assert summary["outbox"] == {"pending": 2}
     (campaign,) = summary["campaigns"]
     assert campaign["calls"] == 2 and campaign["answered"] == 1 and campaign["answer_rate"] == 0.5
+
+
+def test_a_time_outside_what_utc_can_hold_is_a_422_not_a_500(api):
+    for field in ("ts", "callback_at"):
+        for at in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+            item = _item("k-odd") | {field: at}
+            answer = api.client.put("/api/v1/outcomes/k-odd", json=item, headers=api.as_("agent"))
+            assert answer.status_code == 422, (field, at)

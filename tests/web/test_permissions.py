@@ -47,7 +47,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("POST", "/outcomes"): ({}, {"json": {"outcomes": [OUTCOME]}}),
     ("PUT", "/outcomes/{idempotency_key}"): ({"idempotency_key": "perm-1"}, {"json": OUTCOME}),
     ("GET", "/outcomes"): ({}, {}),
-    ("GET", "/customers"): ({}, {"params": {"phone": "13800138001"}}),
+    ("POST", "/customer-lookups"): ({}, {"json": {"phone": "13800138001"}}),
     ("GET", "/customers/{customer_id}"): ({"customer_id": "C1"}, {}),
     ("POST", "/customers/{customer_id}/dnc"): ({"customer_id": "C2"}, {}),
     ("POST", "/customers/{customer_id}/consent"): ({"customer_id": "C1"}, {"json": {"granted": True}}),

@@ -48,6 +48,12 @@ def append(
     return entry
 
 
+def lock_head(session: Session) -> None:
+    """Take the chain's lock until commit without appending, for a check that counts entries before it appends:
+    every entry committed before it is then seen, and none can be added between the count and the append."""
+    session.execute(update(AuditHead).where(AuditHead.head_id == 1).values(last_entry_id=AuditHead.last_entry_id))
+
+
 def verify(session: Session) -> ChainReport:
     """Re-hash the whole log in id order; also catches the newest entries deleted (the head points past them)."""
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.entry_id).execution_options(yield_per=1000))

@@ -16,12 +16,11 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from callwise.ingest.normalise import parse_phone
 from callwise.lake import Lake
 from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import CallOutcome, Customer, Followup, ListItem, PolicyEvent
-from callwise.ops.types import utcnow
+from callwise.ops.types import in_future, utcnow
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.security.masking import mask_id_number_value, mask_name_value, mask_phone_value
 
@@ -31,6 +30,14 @@ SYNC_COLUMNS = ("customer_id", *PII_FIELDS, "timezone", "status", "dnc", "consen
 
 class CustomerNotFound(LookupError):
     pass
+
+
+class StaleConsent(ValueError):
+    """A consent grant dated before the change on record."""
+
+
+class FutureConsent(ValueError):
+    """A consent change dated beyond the clock skew in the future."""
 
 
 @dataclass(frozen=True)
@@ -159,19 +166,6 @@ def _utc(local: pd.Series, zones: list[str]) -> list[datetime | None]:
     return [None if pd.isna(v) else v.to_pydatetime() for v in out]
 
 
-def find_by_phone(session: Session, pii: Pii, phone: str) -> list[str]:
-    """Customers with this phone, however it is written (normalised, then looked up by keyed hash)."""
-    normalised = parse_phone(pd.Series([phone])).iloc[0]
-    if pd.isna(normalised):
-        raise ValueError(f"{phone!r} is not a Chinese mobile number")
-    digest = pii.lookup(str(normalised))
-    return list(
-        session.scalars(
-            select(Customer.customer_id).where(Customer.phone_lookup == digest).order_by(Customer.customer_id)
-        )
-    )
-
-
 def customer_view(
     session: Session, pii: Pii, customer_id: str, reveal: bool, actor: str, ip: str | None
 ) -> dict[str, Any]:
@@ -219,11 +213,20 @@ def set_dnc(
 def set_consent(
     session: Session, customer_id: str, granted: bool, at: datetime, actor: str, ip: str | None, source: str = "api"
 ) -> int:
-    """Record consent given or withdrawn (with its time); withdrawing it withdraws the waiting calls."""
+    """Record consent given or withdrawn (with its time); withdrawing it withdraws the waiting calls.
+
+    A withdrawal takes effect at once whatever time is on record (PIPL Art. 15: as easy to withdraw as to give);
+    only a grant older than the change on record is refused, as the newer change stands. A time beyond the clock
+    skew in the future is refused: such a grant would outrank every withdrawal made before it.
+    """
+    if in_future(at):
+        raise FutureConsent(f"the consent time {at.isoformat()} lies in the future")
     c = _get(session, customer_id)
-    if c.consent_updated_at is not None and at < c.consent_updated_at:
-        raise ValueError(f"a consent change dated {at.isoformat()} is older than the one on record")
-    c.consent_marketing, c.consent_updated_at = granted, at
+    recorded = c.consent_updated_at
+    if granted and recorded is not None and at < recorded:
+        raise StaleConsent(f"a consent grant dated {at.isoformat()} is older than the change on record")
+    # The time on record never goes back, so a sync of older data cannot bring a withdrawn consent back.
+    c.consent_marketing, c.consent_updated_at = granted, at if recorded is None else max(at, recorded)
     kind = "consent_granted" if granted else "consent_withdrawn"
     session.add(PolicyEvent(customer_id=customer_id, kind=kind, ts=at, source=source, actor=actor))
     withdrawn = 0 if granted else _withdraw(session, customer_id, "no_consent")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, tuple_, update
@@ -19,14 +19,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem, PolicyEvent
-from callwise.ops.types import utcnow
+from callwise.ops.types import in_future, utcnow
 from callwise.schema.contract import ANSWERED_DISPOSITIONS, DISPOSITIONS
 
 # Dispositions that change what the policy allows, with the policy event they record.
 POLICY_EVENTS = {"dnc_requested": "dnc", "refused": "refusal", "complaint": "complaint"}
 # After these, every call of the customer still waiting in an issued list is withdrawn.
 BLOCKING = ("dnc_requested", "complaint")
-FUTURE_SLACK = timedelta(minutes=5)  # dialer clocks drift a little
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,7 @@ def _problem(o: OutcomeIn) -> tuple[str, str] | None:
         )
     if o.ts.tzinfo is None or (o.callback_at is not None and o.callback_at.tzinfo is None):
         return "naive_time", "times must carry a UTC offset, e.g. 2026-07-01T10:15:00+08:00"
-    if o.ts > utcnow().replace(microsecond=0) + FUTURE_SLACK:
+    if in_future(o.ts):
         return "future_time", f"the call time {o.ts.isoformat()} lies in the future"
     if o.duration_s is not None and not 0 <= o.duration_s <= 86_400:
         return "bad_duration", "duration_s must be between 0 and 86400 seconds"

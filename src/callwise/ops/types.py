@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -33,5 +33,14 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How far a time sent by a dialer, CRM system or agent may lie ahead of ours: their clocks drift a little.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def in_future(ts: datetime) -> bool:
+    """True when ``ts`` (time-zone aware) lies ahead of now by more than the clock skew allowed."""
+    return ts > utcnow().replace(microsecond=0) + CLOCK_SKEW

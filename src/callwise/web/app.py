@@ -8,10 +8,10 @@ from callwise import __version__
 from callwise.web import errors
 from callwise.web.deps import Services
 from callwise.web.limits import BodyLimit
-from callwise.web.routes import audit, auth, campaigns, customers, health, metrics, models, outcomes, users
+from callwise.web.routes import audit, auth, campaigns, customers, health, lookups, metrics, models, outcomes, users
 
 API = "/api/v1"
-ROUTERS = (health, auth, users, campaigns, outcomes, customers, models, metrics, audit)
+ROUTERS = (health, auth, users, campaigns, outcomes, customers, lookups, models, metrics, audit)
 
 
 def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:

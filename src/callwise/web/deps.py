@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.lake import Lake
 from callwise.ops.customers import Pii
+from callwise.ops.lookups import LookupLimit
 from callwise.ops.users import Principal, principal_for
 from callwise.policy import Policy
 from callwise.web.errors import ApiError
@@ -32,6 +33,8 @@ class Services:
     plan_followups: Callable[[list[Any]], list[dict[str, Any]]] | None = None
     bank_timezone: str = "Asia/Shanghai"
     models_dir: Path | None = None  # models may be registered only from directories under this one
+    # Answers to look-ups by phone or ID number, per user and window (decision 0012).
+    lookups: LookupLimit = field(default_factory=LookupLimit)
     jobs: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="callwise-job"))
 
 

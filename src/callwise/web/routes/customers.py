@@ -1,18 +1,19 @@
-"""Customer look-up (masked unless the caller may read PII; every reveal audited), DNC, consent, PIPL."""
+"""Customers by id: masked unless the caller may read PII (every reveal audited), DNC, consent, PIPL."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
 
 from callwise.ops.customers import (
+    FutureConsent,
+    StaleConsent,
     customer_view,
     erase_customer,
     export_customer,
-    find_by_phone,
     set_consent,
     set_dnc,
 )
@@ -28,6 +29,7 @@ from callwise.web.deps import (
     client_ip,
 )
 from callwise.web.errors import ApiError, documented, invalid
+from callwise.web.times import UtcTime
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=documented(401, 403))
 
@@ -49,22 +51,13 @@ class CustomerOut(BaseModel):
 
 class ConsentIn(BaseModel):
     granted: bool
-    at: AwareDatetime | None = None  # when the customer gave or withdrew it; now when not given
+    at: UtcTime | None = None  # when the customer gave or withdrew it; now when not given
     source: str = "api"
 
 
 class Changed(BaseModel):
     customer_id: str
     withdrawn_calls: int
-
-
-@router.get("", summary="Find customers by phone number (however it is written)")
-def search(_: CustomersRead, svc: ServicesDep, phone: str = Query(min_length=5, max_length=32)) -> list[str]:
-    with svc.factory() as session:
-        try:
-            return find_by_phone(session, svc.pii, phone)
-        except ValueError as error:
-            raise invalid("query.phone", str(error)) from None
 
 
 @router.get(
@@ -97,7 +90,9 @@ def post_dnc(principal: DncWrite, customer_id: str, request: Request, svc: Servi
 
 
 @router.post(
-    "/{customer_id}/consent", responses=documented(404, 409), summary="Record marketing consent given or withdrawn"
+    "/{customer_id}/consent",
+    responses=documented(404, 409),
+    summary="Record marketing consent given or withdrawn; a withdrawal always takes effect at once",
 )
 def post_consent(
     principal: ConsentWrite, customer_id: str, body: ConsentIn, request: Request, svc: ServicesDep
@@ -108,7 +103,9 @@ def post_consent(
             withdrawn = set_consent(
                 session, customer_id, body.granted, at, principal.name, client_ip(request), body.source[:32]
             )
-    except ValueError as error:  # a change older than the one on record
+    except FutureConsent as error:
+        raise invalid("body.at", str(error)) from None
+    except StaleConsent as error:
         raise ApiError(409, "conflict", what=str(error)) from None
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from callwise.ops.db import transaction
@@ -22,6 +22,7 @@ from callwise.schema.contract import DISPOSITIONS
 from callwise.web.deps import OutcomesRead, OutcomesWrite, ServicesDep
 from callwise.web.errors import ApiError, documented, problems
 from callwise.web.routes._paging import AfterId, Limit, Page, page
+from callwise.web.times import UtcTime
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"], responses=documented(401, 403))
 MAX_BATCH = 1000
@@ -34,13 +35,13 @@ class OutcomeItem(BaseModel):
     idempotency_key: str = Field(min_length=1, max_length=128, description="the same key is stored only once")
     customer_id: str = Field(min_length=1, max_length=64)
     disposition: str = Field(json_schema_extra={"enum": list(DISPOSITIONS)})
-    ts: AwareDatetime
+    ts: UtcTime
     campaign_id: str | None = Field(default=None, max_length=64)
     item_id: int | None = Field(default=None, ge=1, le=2**62, description="the issued list item that was dialled")
     product_id: str | None = Field(default=None, max_length=64)
     agent_id: str | None = Field(default=None, max_length=64)
     duration_s: float | None = Field(default=None, ge=0, le=86_400)
-    callback_at: AwareDatetime | None = None
+    callback_at: UtcTime | None = None
 
 
 class OutcomeBatch(BaseModel):
