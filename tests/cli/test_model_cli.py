@@ -143,3 +143,54 @@ def test_reports_are_deterministic_and_complete(uci_full, tmp_path):
         assert "nan" not in first and first.count("<svg") == 4
     zh = (tmp_path / "a" / "model_scorecard_cv_zh.html").read_text(encoding="utf-8")
     assert "评分卡分值表" in zh and "基础分" in zh and "缺失" in zh
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_score_writes_the_input_values_back_unchanged(tmp_path, suffix):
+    """Only score, rank and reasons are added: 24 stays 24 (not 24.0), 007 keeps its zeros, blanks stay blank."""
+    n = 400
+    ages = [str(20 + i % 50) for i in range(n)]
+    train = pd.DataFrame(
+        {
+            "cust_id": [f"{i:03d}" for i in range(n)],
+            "age": ages,
+            "city": ["上海" if i % 3 else "北京" for i in range(n)],
+            "y": ["yes" if i % 4 == 0 else "no" for i in range(n)],
+        }
+    )
+    train.to_csv(tmp_path / "train.csv", index=False)
+    fit_args = ["--target", "y", "--drop", "cust_id", "--model", "scorecard", "--cv", "0"]
+    call("model", "fit", "--table", str(tmp_path / "train.csv"), *fit_args, "--out", str(tmp_path / "m"))
+    lines = [
+        "cust_id,age,account,city,note,ratio",
+        "007,24,9007199254740993,上海,NA,0.5",
+        "010,,12345678901234567890,北京,张三的备注,",
+        "123,61,1,,1.10,1.25",
+    ]
+    (tmp_path / "new.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call(
+        "model",
+        "score",
+        "--model",
+        str(tmp_path / "m"),
+        "--table",
+        str(tmp_path / "new.csv"),
+        "--out",
+        str(tmp_path / f"scored{suffix}"),
+    )
+    if suffix == ".csv":
+        text = (tmp_path / "scored.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert text[0].startswith("cust_id,age,account,city,note,ratio,score,rank,reason_1")
+        for written, original in zip(text[1:], lines[1:], strict=True):
+            assert written.startswith(original + ","), written
+        return
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(tmp_path / "scored.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][:7] == ("cust_id", "age", "account", "city", "note", "ratio", "score")
+    assert [r[:6] for r in rows[1:]] == [
+        ("007", 24, "9007199254740993", "上海", "NA", 0.5),
+        ("010", None, "12345678901234567890", "北京", "张三的备注", None),
+        ("123", 61, 1, None, "1.10", 1.25),
+    ]
+    assert isinstance(rows[1][1], int)
