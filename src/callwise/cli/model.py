@@ -143,13 +143,14 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write every input row with score, rank (1 = best) and the top 3 reasons in words."""
-        from callwise.ingest.readers import SourceError, read_frame
+        from callwise.ingest.readers import SourceError, read_cells, read_frame
         from callwise.models import ModelFileError, load_model
         from callwise.models.score import score_frame, write_table
 
         try:
             fitted = load_model(model_dir)
-            scored = score_frame(fitted, read_frame(table), lang)
+            # The model reads typed values; the file's own cells are what is written back.
+            scored = score_frame(fitted, read_frame(table), lang, cells=read_cells(table))
             path = write_table(scored, out)
         except (SourceError, ModelFileError, ValueError) as exc:
             fail(str(exc))

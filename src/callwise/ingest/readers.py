@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -28,6 +29,8 @@ DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 1 << 20
 BATCH_ROWS = 500_000
 CSV_BLOCK_BYTES = 64 << 20  # one CSV batch: large enough to be fast, small enough to stream
+NULL_VALUES = ("", "NULL", "null", "NA", "N/A")
+EXACT_INT = 2**53  # integers beyond this lose digits in Excel (and in any float)
 
 
 class SourceError(ValueError):
@@ -148,7 +151,7 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _csv_batches(source: Source, as_text: bool) -> Iterator[pa.RecordBatch]:
+def _csv_batches(source: Source, as_text: bool, null_values: tuple[str, ...] = NULL_VALUES) -> Iterator[pa.RecordBatch]:
     source.malformed.clear()
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -166,9 +169,7 @@ def _csv_batches(source: Source, as_text: bool) -> Iterator[pa.RecordBatch]:
     )
     parse = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False)
     types = {c: pa.string() for c in source.columns} if as_text else None
-    convert = pacsv.ConvertOptions(
-        column_types=types, strings_can_be_null=True, null_values=["", "NULL", "null", "NA", "N/A"]
-    )
+    convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, null_values=list(null_values))
     try:
         reader = pacsv.open_csv(source.path, read_options=read, parse_options=parse, convert_options=convert)
         yield from reader
@@ -211,3 +212,51 @@ def read_frame(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise SourceError(f"{source.path}: the file has a header but no rows")
     return frame
+
+
+def read_cells(path: str | Path) -> pd.DataFrame:
+    """A whole file with every value as the file has it, to be written back beside new columns.
+
+    :func:`read_frame` types columns for models, which changes what people wrote: one blank turns an integer
+    column into floats (``24`` → ``24.0``), ``007`` becomes 7, a long ID loses digits, ``NA`` becomes blank.
+    Here CSV cells stay text unless writing them as numbers gives back the very same text; XLSX cells keep
+    their own types; Parquet and JSON lines keep their Arrow types (an integer column with nulls stays
+    integer).
+    """
+    source = open_source(path)
+    if source.format == "xlsx":
+        return pd.read_excel(source.path, engine="calamine", dtype=object)
+    if source.format == "csv":
+        batches = list(_csv_batches(source, as_text=True, null_values=("",)))
+        table = pa.Table.from_batches(batches) if batches else None
+        if table is not None:
+            table = pa.Table.from_arrays([_as_written(c) for c in table.columns], names=table.column_names)
+    else:
+        table = pa.Table.from_batches(list(source.batches()))
+    if table is None or table.num_rows == 0:
+        raise SourceError(f"{source.path}: the file has a header but no rows")
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _as_written(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column as int64 or float64 when writing those numbers back gives exactly its text, else text."""
+    text = column.drop_null()
+    if len(text) == 0:
+        return column
+    for kind in (pa.int64(), pa.float64()):
+        try:
+            numbers = pc.cast(text, kind)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        values = numbers.to_numpy()
+        if kind == pa.int64():
+            exact = bool((values >= -EXACT_INT).all() and (values <= EXACT_INT).all())
+        else:
+            exact = bool(np.isfinite(values).all())
+        # The text a writer will produce: Arrow's for integers, NumPy's shortest repr (what pandas writes) for floats.
+        written = (
+            pc.cast(numbers, pa.string()).to_numpy(zero_copy_only=False) if kind == pa.int64() else values.astype(str)
+        )
+        if exact and (written == text.to_numpy(zero_copy_only=False)).all():
+            return pc.cast(column, kind)
+    return column

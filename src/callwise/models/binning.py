@@ -5,6 +5,11 @@ to buy". Numeric features start from quantile bins, small bins are merged into a
 bins that break the trend are pooled until the event rate is monotonic. A non-monotonic shape is kept only
 when it carries clearly more information (IV) than the monotonic one — e.g. age, where the young and the
 old both respond more than the middle.
+
+WOE is smoothed toward the overall rate (``PRIOR_ROWS`` pseudo-rows at the overall rate), so a bin with few
+rows lands near 0. A bin the data say little about — the missing bin, the pool of rare categories, an
+unseen category — never scores above the feature's worst regular bin (decision 0015): what we do not
+know about a customer must not lift them over customers we do know.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-SMOOTHING = 0.5
+PRIOR_ROWS = 20.0  # pseudo-rows at the overall rate added to every bin
+MIN_ROWS = 30  # a bin needs at least this many rows (or min_share / 5 of all) to be trusted on its own
 
 
 @dataclass
@@ -24,20 +30,25 @@ class Bins:
     kind: str  # numeric | categorical
     edges: list[float] = field(default_factory=list)  # numeric: inner cut points, bins are [e_i, e_i+1)
     groups: list[list[str]] = field(default_factory=list)  # categorical: categories per bin
-    woe: list[float] = field(default_factory=list)  # one per bin, then one for missing/unseen
+    woe: list[float] = field(default_factory=list)  # one per bin, then missing (then unseen: categorical)
     counts: list[int] = field(default_factory=list)
     events: list[int] = field(default_factory=list)
     iv: float = 0.0
 
+    def __post_init__(self) -> None:
+        if self.kind == "categorical" and len(self.woe) == len(self.groups) + 1:
+            # A model saved before unseen categories had their own bin: they keep scoring as missing.
+            self.woe, self.counts, self.events = [*self.woe, self.woe[-1]], [*self.counts, 0], [*self.events, 0]
+
     def index(self, x: pd.Series) -> np.ndarray:
-        """Bin number of each value; the last number (len(woe) - 1) is missing or unseen."""
-        missing = len(self.woe) - 1
+        """Bin number of each value; then the missing bin, then (categorical) the unseen-category bin."""
         if self.kind == "numeric":
             values = pd.to_numeric(x, errors="coerce").to_numpy(dtype=float)
             out = np.searchsorted(np.asarray(self.edges, dtype=float), values, side="right")
-            return np.where(np.isnan(values), missing, out)
+            return np.where(np.isnan(values), len(self.woe) - 1, out)
         lookup = {c: i for i, group in enumerate(self.groups) for c in group}
-        return x.astype("str").map(lookup).fillna(missing).to_numpy(dtype=int)
+        known = x.astype("str").map(lookup).to_numpy(dtype=float)
+        return np.where(x.isna(), len(self.groups), np.nan_to_num(known, nan=len(self.groups) + 1)).astype(int)
 
     def transform(self, x: pd.Series) -> np.ndarray:
         return np.asarray(self.woe)[self.index(x)]
@@ -48,7 +59,7 @@ class Bins:
             names = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in itertools.pairwise(bounds)]
         else:
             names = [", ".join(g) if len(g) <= 4 else ", ".join(g[:4]) + f" … (+{len(g) - 4})" for g in self.groups]
-        return [*names, "missing"]
+        return [*names, "missing"] if self.kind == "numeric" else [*names, "missing", "unseen"]
 
 
 def _fmt(v: float) -> str:
@@ -57,13 +68,24 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _woe(events: np.ndarray, counts: np.ndarray, total_events: int, total: int) -> tuple[np.ndarray, float]:
-    non = counts - events
-    total_non = total - total_events
-    share_e = (events + SMOOTHING) / (total_events + SMOOTHING)
-    share_n = (non + SMOOTHING) / (total_non + SMOOTHING)
-    woe = np.log(share_e / share_n)
-    return woe, float(((share_e - share_n) * woe).sum())
+def _woe(events: list[int], counts: list[int], regular: int, min_rows: float) -> tuple[list[float], float]:
+    """Smoothed WOE per bin and the feature's IV; the first ``regular`` bins are the ones binning trusts.
+
+    A bin's event rate is shrunk toward the overall rate by ``PRIOR_ROWS`` pseudo-rows, so an empty bin has
+    WOE 0 and a small one little. Any other bin with fewer than ``min_rows`` rows (missing, rare-category
+    pool, unseen) gets at most the worst regular bin's WOE: too little evidence never earns points.
+    """
+    e, n = np.asarray(events, dtype=float), np.asarray(counts, dtype=float)
+    prior = e.sum() / n.sum()
+    rate = (e + PRIOR_ROWS * prior) / (n + PRIOR_ROWS)
+    woe = np.log(rate / (1 - rate)) - np.log(prior / (1 - prior))
+    trusted = woe[:regular][n[:regular] > 0]
+    if not trusted.size:  # no regular bin has rows: compare with whatever has
+        trusted = woe[n > 0]
+    tiny = (np.arange(len(n)) >= regular) & (n < min_rows)
+    woe[tiny] = np.minimum(woe[tiny], trusted.min())
+    share_e, share_n = e / e.sum(), (n - e) / (n - e).sum()
+    return woe.tolist(), float(((share_e - share_n) * woe).sum())
 
 
 def _merge(edges: list[float], events: list[int], counts: list[int], i: int) -> None:
@@ -101,49 +123,36 @@ def _numeric_bins(x: np.ndarray, y: np.ndarray, max_bins: int, min_share: float,
 
 def fit_bins(x: pd.Series, y: np.ndarray, max_bins: int = 8, min_share: float = 0.05) -> Bins:
     """WOE bins for one feature (numeric or categorical)."""
-    total, total_events = len(y), int(y.sum())
+    total = len(y)
+    min_rows = max(MIN_ROWS, min_share / 5 * total)
     numeric = pd.api.types.is_numeric_dtype(x) and not isinstance(x.dtype, pd.CategoricalDtype)
     present = x.notna().to_numpy()
     miss_events, miss_count = int(y[~present].sum()), int((~present).sum())
-    if numeric and not present.any():  # nothing but missing values: one bin
-        woe, iv = _woe(np.array([miss_events]), np.array([miss_count]), total_events, total)
-        return Bins(x.name, "numeric", woe=woe.tolist(), counts=[miss_count], events=[miss_events], iv=iv)
+    if numeric and not present.any():  # nothing but missing values: an empty value bin and the missing bin
+        woe, iv = _woe([0, miss_events], [0, miss_count], 1, min_rows)
+        return Bins(x.name, "numeric", woe=woe, counts=[0, miss_count], events=[0, miss_events], iv=iv)
     if numeric:
         values = x.to_numpy(dtype=float)[present]
         best = None
         for monotonic in (True, False):
             edges, events, counts = _numeric_bins(values, y[present], max_bins, min_share, monotonic)
-            woe, iv = _woe(np.array([*events, miss_events]), np.array([*counts, miss_count]), total_events, total)
+            events, counts = [*events, miss_events], [*counts, miss_count]
+            woe, iv = _woe(events, counts, len(edges) + 1, min_rows)
             if best is None or iv > best.iv * 1.25:
-                best = Bins(
-                    x.name,
-                    "numeric",
-                    edges=edges,
-                    woe=woe.tolist(),
-                    counts=[*counts, miss_count],
-                    events=[*events, miss_events],
-                    iv=iv,
-                )
+                best = Bins(x.name, "numeric", edges=edges, woe=woe, counts=counts, events=events, iv=iv)
         return best
     text = x.astype("str")[present]
     frame = pd.DataFrame({"c": text.to_numpy(), "y": y[present]})
     stats = frame.groupby("c", sort=True)["y"].agg(["sum", "count"])
-    big = stats[stats["count"] >= max(30, min_share / 5 * total)]
+    big = stats[stats["count"] >= min_rows]
     groups = [[c] for c in big.index]
     small = stats.drop(big.index)
     events = big["sum"].astype(int).tolist()
     counts = big["count"].astype(int).tolist()
-    if len(small):  # rare categories pooled; unseen ones at scoring time get the missing bin's WOE
+    if len(small):  # rare categories pooled into one bin
         groups.append(sorted(small.index.tolist()))
         events.append(int(small["sum"].sum()))
         counts.append(int(small["count"].sum()))
-    woe, iv = _woe(np.array([*events, miss_events]), np.array([*counts, miss_count]), total_events, total)
-    return Bins(
-        x.name,
-        "categorical",
-        groups=groups,
-        woe=woe.tolist(),
-        counts=[*counts, miss_count],
-        events=[*events, miss_events],
-        iv=iv,
-    )
+    events, counts = [*events, miss_events, 0], [*counts, miss_count, 0]  # then missing, then unseen
+    woe, iv = _woe(events, counts, len(big), min_rows)
+    return Bins(x.name, "categorical", groups=groups, woe=woe, counts=counts, events=events, iv=iv)

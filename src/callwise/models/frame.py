@@ -25,14 +25,22 @@ def learn_categories(X: pd.DataFrame, min_count: int = 1) -> dict[str, list[str]
     return out
 
 
-def prepare(X: pd.DataFrame, columns: list[str], categories: dict[str, list[str]]) -> pd.DataFrame:
-    """``X`` with exactly ``columns``: categories as fitted, everything else as float64."""
+def prepare(
+    X: pd.DataFrame, columns: list[str], categories: dict[str, list[str]], keep_unseen: bool = False
+) -> pd.DataFrame:
+    """``X`` with exactly ``columns``: categories as fitted, everything else as float64.
+
+    ``keep_unseen`` leaves text columns as text, so a model that treats an unseen value differently from a
+    missing one (the scorecard) can still tell them apart.
+    """
     missing = [c for c in columns if c not in X.columns]
     if missing:
         raise ValueError(f"the data lacks the model's columns: {', '.join(missing[:5])}")
     out = {}
     for c in columns:
-        if c in categories:
+        if c in categories and keep_unseen:
+            out[c] = X[c].astype("str").where(X[c].notna())
+        elif c in categories:
             # Codes by hash look-up; a value unseen at fit time gets -1, i.e. missing.
             known = pd.Index(categories[c])
             codes = known.get_indexer(X[c].astype("str").where(X[c].notna()))

@@ -15,21 +15,30 @@ from callwise.models.reasons import reason_text
 REASONS = 3
 
 
-def score_frame(model: ResponseModel, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """``frame`` with score (p), rank (1 = best; ties by input order) and reason_1..3."""
+def score_frame(
+    model: ResponseModel, frame: pd.DataFrame, lang: str = "zh", cells: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``frame`` with score (p), rank (1 = best; ties by input order) and reason_1..3.
+
+    ``frame`` is what the model reads (typed as in training); ``cells``, when given, are the same rows as the
+    file has them (:func:`~callwise.ingest.readers.read_cells`), written back unchanged instead of ``frame``.
+    """
+    if cells is not None and len(cells) != len(frame):
+        raise ValueError(f"the table's cells have {len(cells)} rows but its typed read has {len(frame)}")
     features = frame[list(model.feature_names_in_)] if set(model.feature_names_in_) <= set(frame.columns) else None
     if features is None:
         missing = [c for c in model.feature_names_in_ if c not in frame.columns]
         raise ValueError(f"the table lacks the model's columns: {', '.join(missing[:5])}")
     p = model.predict_proba(features)[:, 1]
-    out = frame.copy()
+    out = (frame if cells is None else cells).copy()
     out["score"] = np.round(p, 6)
     rank = np.empty(len(p), dtype=np.int64)
     rank[np.argsort(-p, kind="stable")] = np.arange(1, len(p) + 1)
     out["rank"] = rank
     reasons = model.explain(features, top=REASONS)
     for i in range(1, REASONS + 1):
-        names = reasons[f"reason_{i}"].to_numpy()
+        # A model with fewer features than REASONS has fewer reasons; the columns are there all the same.
+        names = reasons.get(f"reason_{i}", pd.Series(None, index=reasons.index, dtype=object)).to_numpy()
         values = [
             features.iat[row, features.columns.get_loc(n)] if isinstance(n, str) else None
             for row, n in enumerate(names)

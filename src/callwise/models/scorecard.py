@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from callwise.models.base import ResponseModel
 from callwise.models.binning import Bins, fit_bins
+from callwise.models.frame import prepare
 
 
 class ScorecardModel(ResponseModel):
@@ -43,6 +44,10 @@ class ScorecardModel(ResponseModel):
         self.base_odds = base_odds
         self.pdo = pdo
         self.random_state = random_state
+
+    def _prepare(self, X: Any) -> pd.DataFrame:
+        # Text stays text: an unseen category has its own (conservative) bin, apart from missing.
+        return prepare(self._frame(X), list(self.feature_names_in_), self.categories_, keep_unseen=True)
 
     def _woe_matrix(self, X: pd.DataFrame, names: list[str]) -> np.ndarray:
         if not names:

@@ -80,7 +80,11 @@ def render_model_report(result: dict[str, Any], model: Any = None, lang: str = "
     )
     points = model.points_table() if model is not None and hasattr(model, "points_table") else None
     if points is not None:
-        words = {"(base)": tr("modelreport.base"), "missing": tr("modelreport.missing")}
+        words = {
+            "(base)": tr("modelreport.base"),
+            "missing": tr("modelreport.missing"),
+            "unseen": tr("modelreport.unseen"),
+        }
         points = points.assign(
             feature=points["feature"].map(lambda f: words.get(f) or feature_label(f, lang)),
             bin=points["bin"].map(lambda b: words.get(b, b)),
