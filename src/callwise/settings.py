@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     followup_rules: Path | None = None  # follow-up rules YAML; the built-in rules when not set
     bank_name: str = ""  # signs follow-up messages, e.g. 【示例银行】
     max_body_bytes: int = 2_000_000  # requests larger than this are refused with 413
+    # Proxies whose X-Forwarded-For is believed ("10.0.0.5,10.1.0.0/16"); empty: the peer's own address is the
+    # client's, whatever a header says, so a spoofed header neither escapes login throttling nor enters the audit log.
+    forwarded_allow_ips: str = ""
 
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"
