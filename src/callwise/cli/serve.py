@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from typing import Annotated
 
 import typer
@@ -55,7 +54,6 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         typer.echo(t("cli.serve.starting", settings.lang, host=host, port=port, workers=workers), err=True)
-        os.environ["CALLWISE_FORWARDED_ALLOW_IPS"] = ",".join(proxies)  # what the workers' settings say too
         # uvicorn alone reads X-Forwarded-For (ProxyHeadersMiddleware), and only from the proxies listed: its own
         # default would believe any process on this host, so the header is ignored unless proxies are named.
         uvicorn.run(
