@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     lookup_limit: int = Field(default=30, ge=0)
     lookup_limit_pii: int = Field(default=300, ge=0)
     lookup_window_minutes: int = Field(default=10, ge=1)
+    # Proxies whose X-Forwarded-For is believed ("10.0.0.5,10.1.0.0/16"); empty: the peer's own address is the
+    # client's, whatever a header says, so a spoofed header neither escapes login throttling nor enters the audit log.
+    forwarded_allow_ips: str = ""
 
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"

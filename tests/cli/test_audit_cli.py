@@ -1,8 +1,9 @@
 """`callwise audit verify`: intact or the first entry not as written, with the head hash to write down."""
 
+import json
 import re
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from callwise.ops import audit
 from callwise.ops.db import transaction
@@ -68,3 +69,32 @@ def test_deleting_the_newest_entries_is_found(migrated, db):
 def test_verify_refuses_an_unmigrated_database(operator):
     result = operator.run("audit", "verify")
     assert result.exit_code == 2 and "callwise db upgrade" in result.stderr
+
+
+def test_an_entry_whose_detail_is_not_json_is_a_malformed_finding_in_one_sentence(migrated, db, monkeypatch):
+    fill(db, 4)
+    with transaction(db) as s:
+        s.execute(text('UPDATE audit_log SET detail = \'{"fields": ["phone"\' WHERE entry_id = 3'))
+    data = json.loads(migrated.run("audit", "verify", "--json").stdout)
+    assert data["ok"] is False and data["code"] == "malformed" and data["first_bad_id"] == 3 and data["checked"] == 2
+    human = migrated.run("audit", "verify")
+    assert human.exit_code == 1 and "Traceback" not in human.output
+    assert human.stdout.splitlines()[0] == (
+        "audit log broken at entry 3 (2 entries intact before it): "
+        "entry 3 cannot be read: its detail is not valid JSON at character 19"
+    )
+    monkeypatch.setenv("CALLWISE_LANG", "zh")
+    zh = migrated.run("audit", "verify")
+    assert zh.exit_code == 1 and "第 3 条无法读取：its detail is not valid JSON" in zh.stdout
+
+
+def test_a_missing_head_row_is_one_sentence_and_exit_1(migrated, db, monkeypatch):
+    fill(db, 2)
+    with transaction(db) as s:
+        s.execute(delete(AuditHead))
+    result = migrated.run("audit", "verify")
+    assert result.exit_code == 1 and "Traceback" not in result.output and "sqlalchemy" not in result.output.lower()
+    assert result.stdout.splitlines()[0].startswith("the audit log has no head row (row 1 of audit_head)")
+    assert json.loads(migrated.run("audit", "verify", "--json").stdout)["code"] == "no_head"
+    monkeypatch.setenv("CALLWISE_LANG", "zh")
+    assert migrated.run("audit", "verify").stdout.startswith("审计日志缺少链头记录")

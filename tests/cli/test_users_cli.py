@@ -130,3 +130,19 @@ def test_nobody_is_asked_for_a_password_that_would_be_refused_anyway(operator):
     unknown_role = operator.run("users", "create", "root", "--role", "boss", input=f"{PASSWORD}\n" * 2)
     assert unknown_role.exit_code == 2 and "unknown role 'boss'" in unknown_role.stderr
     assert "Password" not in unknown_role.output
+
+
+def test_the_command_line_keeps_the_last_administrator_and_gives_no_machine_token_users_admin(migrated, monkeypatch):
+    migrated.run("users", "create", "root", "--role", "admin", "--password-stdin", input=PASSWORD)
+    last = migrated.run("users", "roles", "root", "--role", "analyst")
+    assert last.exit_code == 2
+    assert last.stderr.strip() == (
+        "error: root is the last administrator and keeps the role; make another user an administrator first."
+    )
+    token = migrated.run("users", "token", "ops-bot", "--scope", "users:admin", "--scope", "lists:read")
+    assert token.exit_code == 2 and "A machine token never holds users:admin" in token.stderr
+    monkeypatch.setenv("CALLWISE_LANG", "zh")
+    zh = migrated.run("users", "roles", "root", "--role", "analyst")
+    assert zh.exit_code == 2 and "root 是最后一位系统管理员" in zh.stderr
+    migrated.run("users", "create", "second", "--role", "admin", "--password-stdin", input=PASSWORD)
+    assert migrated.json("users", "roles", "root", "--role", "analyst")["roles"] == ["analyst"]

@@ -10,6 +10,7 @@ import pytest
 from callwise.i18n import catalog
 from callwise.security.rbac import (
     ALL_PERMISSIONS,
+    PEOPLE_ONLY,
     ROLE_PERMISSIONS,
     Permission,
     Role,
@@ -134,7 +135,8 @@ def test_matrix_markdown_shows_every_grant(lang):
     for row, permission in zip(rows, Permission, strict=True):
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         assert cells[0] == f"`{permission}`"
-        assert cells[2:] == ["✓" if permission in ROLE_PERMISSIONS[role] else "" for role in Role]
+        assert cells[2:-1] == ["✓" if permission in ROLE_PERMISSIONS[role] else "" for role in Role]
+        assert cells[-1] == ("" if permission in PEOPLE_ONLY else "✓"), "the last column: may a machine token hold it"
 
 
 def test_matrix_markdown_languages():

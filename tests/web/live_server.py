@@ -131,10 +131,13 @@ def machine_token(engine: Engine, scopes: str, name: str = "dialer") -> str:
 
 
 class LiveServer:
-    """``uvicorn callwise.web.server:app_from_env --factory`` on loopback, with its output in ``log``."""
+    """``uvicorn callwise.web.server:app_from_env --factory`` on loopback, with its output in ``log``; with
+    ``serve_args`` (a list, maybe empty) it is ``callwise serve`` with them instead, as an operator starts it."""
 
-    def __init__(self, env: dict[str, str], log: Path, port: int | None = None) -> None:
-        self.env, self.log, self.port = env, log, port or free_port()
+    def __init__(
+        self, env: dict[str, str], log: Path, port: int | None = None, serve_args: list[str] | None = None
+    ) -> None:
+        self.env, self.log, self.port, self.serve_args = env, log, port or free_port(), serve_args
         self.process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -144,8 +147,12 @@ class LiveServer:
 
     def start(self, timeout: float = 30.0) -> LiveServer:
         """Start and wait until the health check answers 200; a server that dies or stays silent is an error."""
-        command = [sys.executable, "-m", "uvicorn", "callwise.web.server:app_from_env", "--factory"]
-        command += ["--host", HOST, "--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        if self.serve_args is None:
+            command = [sys.executable, "-m", "uvicorn", "callwise.web.server:app_from_env", "--factory"]
+            command += ["--host", HOST, "--port", str(self.port), "--no-access-log", "--log-level", "warning"]
+        else:
+            command = [str(Path(sys.executable).with_name("callwise")), "serve", "--host", HOST]
+            command += ["--port", str(self.port), *self.serve_args]
         self._log_file = self.log.open("ab")
         self.process = subprocess.Popen(
             command, env=self._environment(), stdout=self._log_file, stderr=subprocess.STDOUT

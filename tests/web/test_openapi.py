@@ -18,9 +18,8 @@ from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.migrate import upgrade
 from callwise.ops.models import Customer
 from callwise.ops.types import utcnow
-from callwise.ops.users import issue_token
-from callwise.security.rbac import ALL_PERMISSIONS
-from callwise.security.tokens import Scopes
+from callwise.ops.users import create_user, issue_token
+from callwise.security.rbac import Role
 from callwise.web.app import create_app
 from callwise.web.deps import Services
 from tests.web.live_server import Keys
@@ -44,15 +43,15 @@ schema = schemathesis.openapi.from_asgi(
 
 @pytest.fixture
 def auth(tmp_path):
-    """Services on a migrated SQLite file with a few customers; the headers of a token holding every permission."""
+    """Services on a migrated SQLite file with a few customers; the headers of a user holding every role (a
+    person: a machine token never holds users:admin)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'ops.db'}")
     upgrade(engine)
     pii = Keys.new().pii()
     services = Services(engine=engine, factory=session_factory(engine), pii=pii, models_dir=tmp_path / "models")
     with transaction(services.factory) as session:
-        secret, _ = issue_token(
-            session, "everything", "machine", Scopes(ALL_PERMISSIONS), utcnow() + timedelta(hours=1), None
-        )
+        user = create_user(session, "root", "Correct-Horse-42", list(Role), "setup", None)
+        secret, _ = issue_token(session, "everything", "session", None, utcnow() + timedelta(hours=1), user)
         for cid, phone in {"C1": "13800138001", "C2": "13900139002"}.items():
             session.add(
                 Customer(

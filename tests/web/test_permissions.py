@@ -3,7 +3,9 @@
 Every route of the app is read from the app itself, with the permission its ``require(...)`` dependency
 declares, so a new route without a permission, or a request table that misses a route, fails here.
 Each route is called with the smallest request that gets past validation, by every role, with no token,
-and with machine tokens that hold everything but the permission, and only the permission.
+and with machine tokens that hold everything but the permission, and only the permission. The separation of
+duties the matrix cannot show (grants to oneself, the last administrator, machine tokens managing people) is
+the table ``DUTIES``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select
 
 from callwise.ops.db import transaction
+from callwise.ops.models import AuditEntry
 from callwise.ops.types import utcnow
 from callwise.ops.users import issue_token
-from callwise.security.rbac import ALL_PERMISSIONS, ROLE_PERMISSIONS
+from callwise.security.rbac import ALL_PERMISSIONS, PEOPLE_ONLY, ROLE_PERMISSIONS
 from callwise.security.tokens import Scopes
 from tests.web.conftest import PASSWORD
 
@@ -89,6 +93,10 @@ def _call(api, method: str, path: str, headers: dict[str, str]):
     return api.client.request(method, path.format(**params), headers=headers, **kwargs)
 
 
+def audit_entries(session) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.entry_id)))
+
+
 def _machine(api, scopes: set[str]) -> dict[str, str]:
     with transaction(api.services.factory) as session:
         secret, _ = issue_token(session, "probe", "machine", Scopes(scopes), utcnow() + timedelta(hours=1), None)
@@ -140,14 +148,60 @@ def test_no_token_or_a_bad_one_is_401_except_on_the_public_routes(api):
 
 
 def test_machine_tokens_get_403_without_the_scope_and_pass_with_only_that_scope(api):
+    """A people-only permission is refused to every machine token, even one issued holding it."""
     mismatches = []
     for (method, path), needed in sorted(_routes(api.client.app).items()):
         if not needed:
             continue
+        people_only = needed <= PEOPLE_ONLY
+        code = MACHINE if people_only else "forbidden"
         without = _call(api, method, path, _machine(api, set(ALL_PERMISSIONS - needed)))
         only = _call(api, method, path, _machine(api, needed))
-        if without.status_code != 403 or without.json()["error"]["code"] != "forbidden":
+        if without.status_code != 403 or without.json()["error"]["code"] != code:
             mismatches.append(f"{method} {path} without {needed}: {without.status_code}")
-        if only.status_code in (401, 403) or only.status_code >= 500:
+        if people_only and (only.status_code != 403 or only.json()["error"]["code"] != code):
+            mismatches.append(f"{method} {path} with only {needed} (people only): {only.status_code}")
+        if not people_only and (only.status_code in (401, 403) or only.status_code >= 500):
             mismatches.append(f"{method} {path} with only {needed}: {only.status_code} {only.text[:120]}")
     assert mismatches == []
+
+
+ROLES = "/users/{username}/roles"
+MACHINE = "machine_token_refused"
+# Separation of duties, in order on one database where admin1 is the only administrator at first:
+# (caller, method, path, path parameters, JSON body, expected status, expected error code).
+# "machine" is a token issued holding every permission, users:admin included (as tokens could be before).
+DUTIES: list[tuple[str, str, str, dict[str, Any], Any, int, str | None]] = [
+    ("admin", "PUT", ROLES, {"username": "admin1"}, {"roles": ["admin", "supervisor"]}, 403, "self_grant_refused"),
+    ("admin", "PUT", ROLES, {"username": "admin1"}, {"roles": ["admin", "auditor"]}, 403, "self_grant_refused"),
+    ("admin", "PUT", ROLES, {"username": "admin1"}, {"roles": []}, 403, "last_admin"),
+    ("admin", "PUT", ROLES, {"username": "admin1"}, {"roles": ["admin"]}, 200, None),  # no change is no grant
+    ("admin", "POST", "/auth/tokens", {}, {"name": "x", "scopes": ["users:admin"]}, 403, MACHINE),
+    ("machine", "GET", "/users", {}, None, 403, MACHINE),
+    ("machine", "POST", "/users", {}, {"username": "m", "password": PASSWORD, "roles": ["admin"]}, 403, MACHINE),
+    ("machine", "PUT", ROLES, {"username": "agent1"}, {"roles": ["admin"]}, 403, MACHINE),
+    ("machine", "POST", "/auth/tokens", {}, {"name": "x", "scopes": ["lists:read"]}, 403, MACHINE),
+    ("machine", "DELETE", "/auth/tokens/{token_id}", {"token_id": 1}, None, 403, MACHINE),
+    ("admin", "PUT", ROLES, {"username": "auditor1"}, {"roles": ["admin"]}, 200, None),  # a second administrator
+    ("admin", "PUT", ROLES, {"username": "admin1"}, {"roles": []}, 200, None),  # may now step down
+    ("auditor", "PUT", ROLES, {"username": "auditor1"}, {"roles": ["admin", "auditor"]}, 403, "self_grant_refused"),
+    ("auditor", "PUT", ROLES, {"username": "auditor1"}, {"roles": []}, 403, "last_admin"),
+    ("auditor", "PUT", ROLES, {"username": "agent1"}, {"roles": ["agent", "supervisor"]}, 200, None),
+]
+
+
+def test_separation_of_duties_holds_on_every_path_that_changes_users_or_tokens(api):
+    headers = {role: api.as_(role) for role in api.tokens} | {"machine": _machine(api, set(ALL_PERMISSIONS))}
+    mismatches = []
+    for caller, method, path, params, body, status, code in DUTIES:
+        kwargs = {} if body is None else {"json": body}
+        response = api.client.request(method, API + path.format(**params), headers=headers[caller], **kwargs)
+        error = response.json()["error"] if response.status_code >= 400 else {}
+        if response.status_code != status or error.get("code") != (code or error.get("code")):
+            mismatches.append(f"{caller} {method} {path} {body}: {response.status_code} {response.text[:160]}")
+        elif code is not None and not (error["message"] and error["message_zh"]):
+            mismatches.append(f"{caller} {method} {path}: the refusal is not worded in both languages: {error}")
+    assert mismatches == []
+    with api.services.factory() as session:
+        actions = [e.action for e in audit_entries(session)]
+    assert actions.count("user.roles") == 4, "only the changes allowed are made (and each is audited)"

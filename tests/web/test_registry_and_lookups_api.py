@@ -14,6 +14,31 @@ def test_a_model_directory_without_its_card_is_refused(api):
     assert api.client.get("/api/v1/models", headers=api.as_("analyst")).json() == []
 
 
+def test_no_file_of_a_model_directory_may_lead_outside_the_models_directory(api, tmp_path):
+    secret = tmp_path / "outside" / "secret.json"
+    secret.parent.mkdir()
+    secret.write_text('{"password": "hunter2-not-a-card"}', encoding="utf-8")
+    models = api.services.models_dir
+    for name, link in (("card-link", "model_card.json"), ("state-link", "state.json"), ("deep-link", "sub/x.txt")):
+        (models / name / link).parent.mkdir(parents=True)
+        if link != "model_card.json":
+            (models / name / "model_card.json").write_text('{"model": "logistic"}', encoding="utf-8")
+        (models / name / link).symlink_to(secret)
+    (models / "dir-link").symlink_to(secret.parent, target_is_directory=True)
+    for path in ("card-link", "state-link", "deep-link", "dir-link"):
+        body = {"version": path, "path": path}
+        refused = api.client.post("/api/v1/models", json=body, headers=api.as_("analyst"))
+        assert refused.status_code == 422, (path, refused.text)
+        (detail,) = refused.json()["error"]["details"]
+        assert detail["where"] == "body.path" and "outside the models directory" in detail["problem"], detail
+        assert "hunter2" not in refused.text and str(tmp_path) not in refused.text
+    (models / "fine" / "model_card.json").parent.mkdir()
+    (models / "fine" / "model_card.json").write_text('{"model": "logistic"}', encoding="utf-8")
+    (models / "fine" / "state.json").symlink_to(models / "state-link" / "model_card.json")  # a link inside: fine
+    ok = api.client.post("/api/v1/models", json={"version": "1", "path": "fine"}, headers=api.as_("analyst"))
+    assert ok.status_code == 201 and ok.json()["card"] == {"model": "logistic"}
+
+
 def test_unknown_models_jobs_and_lists_are_404s_naming_them(api):
     cases = {
         ("post", "/api/v1/models/41/promote"): "model 41",

@@ -27,10 +27,10 @@ def register(app: typer.Typer) -> None:
         with operational_db() as factory, factory() as session:
             report = audit_log.verify(session)
         language = lang()
-        if report.ok:
+        if report.ok or report.first_bad_id is None:  # intact, or a finding about the log as a whole
             verdict = report.message(language)
         else:
-            bad = report.first_bad_id if report.first_bad_id is not None else "?"
+            bad = report.first_bad_id
             verdict = t("cli.audit.broken", language, id=bad, checked=report.checked, reason=report.message(language))
         result = {
             "ok": report.ok,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 import typer
@@ -18,6 +19,13 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
         port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
         workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+        forwarded_allow_ips: Annotated[
+            str | None,
+            typer.Option(
+                help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
+                "(default CALLWISE_FORWARDED_ALLOW_IPS, else none: the connecting address is the client's)."
+            ),
+        ] = None,
     ) -> None:
         """Serve the API and its OpenAPI page (/api/v1/docs); refuses without keys or with an unmigrated database."""
         from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +37,8 @@ def register(app: typer.Typer) -> None:
         from callwise.web.server import ServiceConfigError, build_services
 
         settings = get_settings()
+        listed = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
+        proxies = trusted_proxies(listed, settings.lang)
         # Every worker builds the same services from the same settings; building them once here turns a missing
         # key or an unmigrated database into one sentence before uvicorn starts, not a traceback per worker.
         try:
@@ -44,4 +54,26 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         typer.echo(t("cli.serve.starting", settings.lang, host=host, port=port, workers=workers), err=True)
-        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
+        # uvicorn alone reads X-Forwarded-For (ProxyHeadersMiddleware), and only from the proxies listed: its own
+        # default would believe any process on this host, so the header is ignored unless proxies are named.
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+        )
+
+
+def trusted_proxies(listed: str, lang: str) -> list[str]:
+    """The proxy addresses and networks in ``listed`` (comma-separated), each checked: a typo must not
+    silently trust nobody, or everybody."""
+    proxies = [item.strip() for item in listed.split(",") if item.strip()]
+    for item in proxies:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            fail(t("cli.serve.bad_proxy", lang, value=item))
+    return proxies

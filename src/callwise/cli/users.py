@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
         from callwise.cli._ops import ACTOR, lang, operational_db
         from callwise.ops.db import transaction
         from callwise.ops.users import UserError, set_roles
+        from callwise.security.errors import DutyRefused
 
         language = lang()
         wanted = _roles(role, language)
@@ -73,6 +74,8 @@ def register(app: typer.Typer) -> None:
                     after = set_roles(session, name, wanted, ACTOR, None)
             except UserError as error:
                 fail(str(error))
+            except DutyRefused as error:
+                fail(t(f"api.{error.code}", language, **error.values))
         emit(
             {"username": name, "roles": after},
             as_json,
@@ -94,7 +97,7 @@ def register(app: typer.Typer) -> None:
         from callwise.cli._ops import ACTOR, lang, operational_db
         from callwise.ops.db import transaction
         from callwise.ops.users import Principal, UserError, create_machine_token
-        from callwise.security.errors import UnknownScopeError
+        from callwise.security.errors import DutyRefused, UnknownScopeError
         from callwise.security.rbac import ALL_PERMISSIONS
         from callwise.security.tokens import Scopes
 
@@ -113,6 +116,8 @@ def register(app: typer.Typer) -> None:
                     secret, issued = create_machine_token(session, operator, name, scopes, days, None)
             except UserError as error:
                 fail(str(error))
+            except DutyRefused as error:
+                fail(t(f"api.{error.code}", language, **error.values))
         result = {
             "token": secret,
             "token_id": issued.token_id,

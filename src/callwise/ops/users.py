@@ -3,6 +3,10 @@
 A login hands out a session token whose permissions are read from the user's roles at every request, so a
 role taken away takes effect at once. A machine token carries the scopes it was given (never more than its
 creator holds) and an expiry. Only SHA-256 digests of token secrets are stored.
+
+Separation of duties is enforced here, so the API and the command line obey it alike: nobody grants roles to
+themselves, the last active administrator keeps the role, and a machine token neither holds a people-only
+permission (``rbac.PEOPLE_ONLY``) nor creates, changes or revokes users and tokens (``DutyRefused``).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from sqlalchemy.orm import Session
 from callwise.ops import audit
 from callwise.ops.models import ApiToken, LoginAttempt, User, UserRole
 from callwise.ops.types import utcnow
+from callwise.security.errors import DutyRefused
 from callwise.security.passwords import check_password_strength, hash_password, needs_rehash, verify_password
-from callwise.security.rbac import permissions_for
+from callwise.security.rbac import PEOPLE_ONLY, Role, permissions_for
 from callwise.security.tokens import Scopes, new_token, token_digest
 
 USERNAME = re.compile(r"[A-Za-z0-9_.@\-]{1,64}")
@@ -55,7 +60,13 @@ class Principal:
     token_id: int | None = None
 
 
-def create_user(session: Session, username: str, password: str, roles: list[str], actor: str, ip: str | None) -> User:
+# Who changes users and tokens: the API's caller, or the name of an operator at the command line (who holds the
+# database itself, so is no user of it).
+Actor = Principal | str
+
+
+def create_user(session: Session, username: str, password: str, roles: list[str], actor: Actor, ip: str | None) -> User:
+    actor_name = _person(actor)
     username = username.strip()
     if not USERNAME.fullmatch(username):
         raise UserError("a user name is 1 to 64 letters, digits or . _ @ -")
@@ -67,19 +78,27 @@ def create_user(session: Session, username: str, password: str, roles: list[str]
     session.add(user)
     session.flush()
     session.add_all([UserRole(user_id=user.user_id, role=r) for r in sorted(set(roles))])
-    audit.append(session, actor, "user.create", f"user:{username}", {"roles": sorted(set(roles))}, ip)
+    audit.append(session, actor_name, "user.create", f"user:{username}", {"roles": sorted(set(roles))}, ip)
     return user
 
 
-def set_roles(session: Session, username: str, roles: list[str], actor: str, ip: str | None) -> list[str]:
-    """Replace a user's roles (a permission change: audited with the before and after)."""
+def set_roles(session: Session, username: str, roles: list[str], actor: Actor, ip: str | None) -> list[str]:
+    """Replace a user's roles (a permission change: audited with the before and after); no one adds roles to
+    their own account, and the last active administrator cannot lose the role."""
+    actor_name = _person(actor)
     permissions_for(roles)
     user = _user(session, username)
     before = roles_of(session, user.user_id)
-    session.execute(delete(UserRole).where(UserRole.user_id == user.user_id))
-    session.add_all([UserRole(user_id=user.user_id, role=r) for r in sorted(set(roles))])
     after = sorted(set(roles))
-    audit.append(session, actor, "user.roles", f"user:{username}", {"before": before, "after": after}, ip)
+    added = sorted(set(after) - set(before))
+    if added and isinstance(actor, Principal) and actor.user_id == user.user_id:
+        shown = ", ".join(added)
+        raise DutyRefused("self_grant_refused", f"nobody may grant roles to themselves ({shown})", roles=shown)
+    if Role.ADMIN in before and Role.ADMIN not in after and _active_admins(session) == [user.user_id]:
+        raise DutyRefused("last_admin", f"{username} is the last administrator and keeps the role", user=username)
+    session.execute(delete(UserRole).where(UserRole.user_id == user.user_id))
+    session.add_all([UserRole(user_id=user.user_id, role=r) for r in after])
+    audit.append(session, actor_name, "user.roles", f"user:{username}", {"before": before, "after": after}, ip)
     return after
 
 
@@ -130,7 +149,8 @@ def issue_token(
 def create_machine_token(
     session: Session, creator: Principal, name: str, scopes: Scopes, days: int, ip: str | None
 ) -> tuple[str, ApiToken]:
-    """A token for a dialer or CRM system, with no more rights than its creator."""
+    """A token for a dialer or CRM system, with no more rights than its creator and no people-only permission."""
+    _person(creator)
     if not 1 <= days <= MAX_MACHINE_TOKEN_DAYS:
         raise UserError(f"a machine token lives 1 to {MAX_MACHINE_TOKEN_DAYS} days")
     if not scopes:
@@ -138,18 +158,23 @@ def create_machine_token(
     beyond = sorted(set(scopes) - creator.permissions)
     if beyond:
         raise UserError(f"cannot grant scopes the creator does not hold: {', '.join(beyond)}")
+    people_only = sorted(set(scopes) & PEOPLE_ONLY)
+    if people_only:
+        shown = ", ".join(people_only)
+        raise DutyRefused("machine_token_refused", f"a machine token never holds {shown}", permission=shown)
     secret, token = issue_token(session, name, "machine", scopes, utcnow() + timedelta(days=days), None)
     detail = {"token_id": token.token_id, "scopes": sorted(scopes), "days": days}
     audit.append(session, creator.name, "token.create", f"token:{name}", detail, ip)
     return secret, token
 
 
-def revoke_token(session: Session, token_id: int, actor: str, ip: str | None) -> None:
+def revoke_token(session: Session, token_id: int, actor: Actor, ip: str | None) -> None:
+    actor_name = _person(actor)
     token = session.get(ApiToken, token_id)
     if token is None or token.revoked_at is not None:
         raise UserError(f"no active token {token_id}")
     token.revoked_at = utcnow()
-    audit.append(session, actor, "token.revoke", f"token:{token.name}", {"token_id": token_id}, ip)
+    audit.append(session, actor_name, "token.revoke", f"token:{token.name}", {"token_id": token_id}, ip)
 
 
 def principal_for(session: Session, secret: str) -> Principal | None:
@@ -158,12 +183,35 @@ def principal_for(session: Session, secret: str) -> Principal | None:
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     if token.kind == "machine":
-        return Principal(token.name, "machine", frozenset(token.scopes.split()), None, token.token_id)
+        # A people-only scope on a token issued before that rule grants nothing.
+        scopes = frozenset(token.scopes.split()) - PEOPLE_ONLY
+        return Principal(token.name, "machine", scopes, None, token.token_id)
     user = session.get(User, token.user_id) if token.user_id is not None else None
     if user is None or not user.active:
         return None
     granted = permissions_for(roles_of(session, user.user_id))
     return Principal(user.username, "session", granted, user.user_id, token.token_id)
+
+
+def _person(actor: Actor) -> str:
+    """The actor's name for the audit log; a machine token is refused (users and tokens are managed by people)."""
+    if isinstance(actor, str):
+        return actor
+    if actor.kind == "machine":
+        shown = ", ".join(sorted(PEOPLE_ONLY))
+        raise DutyRefused("machine_token_refused", f"a machine token never holds {shown}", permission=shown)
+    return actor.name
+
+
+def _active_admins(session: Session) -> list[int]:
+    """Ids of the active administrators, locked (PostgreSQL) so two concurrent removals cannot both pass."""
+    query = (
+        select(UserRole.user_id)
+        .join(User, User.user_id == UserRole.user_id)
+        .where(UserRole.role == Role.ADMIN, User.active.is_(True))
+        .with_for_update()
+    )
+    return sorted(session.scalars(query))
 
 
 def _user(session: Session, username: str) -> User:

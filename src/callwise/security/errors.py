@@ -30,3 +30,13 @@ class UnknownRoleError(SecurityError, ValueError):
 
 class UnknownScopeError(SecurityError, ValueError):
     """A permission (scope) name that the RBAC matrix does not define."""
+
+
+class DutyRefused(SecurityError):
+    """Refused by the separation of duties: a grant to oneself, removing the last administrator, or a machine
+    token managing people or tokens. ``code`` selects the message ``api.<code>`` (zh and en) with ``values``."""
+
+    def __init__(self, code: str, message: str, **values: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values

@@ -4,6 +4,10 @@ The matrix follows the separation of duties a bank's internal control expects: a
 masked customers; supervisors run the floor and may reveal PII; analysts build lists and models without PII;
 auditors only read the audit log and metrics; the administrator manages users and keys and handles PIPL access
 and deletion requests, but runs no campaigns. Every reveal and export is audited by the service.
+
+Separation of duties beyond the matrix (enforced in ``callwise.ops.users``): nobody grants roles to themselves,
+the last administrator keeps the role, and the permissions in ``PEOPLE_ONLY`` are never carried by a machine
+token, so a leaked dialer token can neither mint tokens nor create or change users.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from callwise.security.errors import UnknownRoleError, UnknownScopeError
 
 __all__ = [
     "ALL_PERMISSIONS",
+    "PEOPLE_ONLY",
     "ROLE_PERMISSIONS",
     "Permission",
     "Role",
@@ -100,6 +105,11 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 
 
+# Managing people and tokens is done by a person signed in, never by a machine token (refused when a token is
+# created, and not granted by a token issued before this rule).
+PEOPLE_ONLY: frozenset[str] = frozenset({P.USERS_ADMIN})
+
+
 def parse_permission(name: object) -> Permission:
     """The permission called ``name``; ``UnknownScopeError`` (with the closest names) for anything else."""
     if not isinstance(name, str):
@@ -134,15 +144,18 @@ def has_permission(granted: Iterable[str], needed: str) -> bool:
 
 
 def matrix_markdown(lang: str) -> str:
-    """The role × permission table as Markdown in ``lang`` (``zh`` or ``en``), as shown in README.md."""
+    """The role × permission table as Markdown in ``lang`` (``zh`` or ``en``), as shown in README.md; the last
+    column says whether a machine token may carry the permission."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     roles = list(Role)
     role_heads = [f"`{role}`" if lang == "en" else f"{t(f'security.role.{role}', lang)} `{role}`" for role in roles]
     heads = [t("security.matrix.permission", lang), t("security.matrix.meaning", lang), *role_heads]
-    lines = ["| " + " | ".join(heads) + " |", "|---|---|" + ":-:|" * len(roles)]
+    heads.append(t("security.matrix.machine", lang))
+    lines = ["| " + " | ".join(heads) + " |", "|---|---|" + ":-:|" * (len(roles) + 1)]
     for permission in Permission:
         meaning = t(f"security.permission.{permission.replace(':', '.')}", lang)
         marks = ["✓" if permission in ROLE_PERMISSIONS[role] else " " for role in roles]
+        marks.append(" " if permission in PEOPLE_ONLY else "✓")
         lines.append(f"| `{permission}` | {meaning} | " + " | ".join(marks) + " |")
     return "\n".join(lines) + "\n"

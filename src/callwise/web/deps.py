@@ -18,6 +18,7 @@ from callwise.ops.customers import Pii
 from callwise.ops.lookups import LookupLimit
 from callwise.ops.users import Principal, principal_for
 from callwise.policy import Policy
+from callwise.security.rbac import PEOPLE_ONLY
 from callwise.web.errors import ApiError
 
 
@@ -73,7 +74,8 @@ def require(permission: str) -> Any:
 
     def check(principal: CallerDep) -> Principal:
         if permission not in principal.permissions:
-            raise ApiError(403, "forbidden", permission=permission)
+            refused = principal.kind == "machine" and permission in PEOPLE_ONLY
+            raise ApiError(403, "machine_token_refused" if refused else "forbidden", permission=permission)
         return principal
 
     check.permission = permission  # read by the permission-matrix test and the docs

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from callwise.i18n import t
 from callwise.ops.customers import CustomerNotFound
+from callwise.security.errors import DutyRefused
 
 log = logging.getLogger("callwise.web")
 
@@ -65,7 +66,7 @@ UNREADABLE_BODY = {
 }
 _MEANINGS = {
     401: "No valid bearer token (none, unknown, expired or revoked)",
-    403: "The caller lacks the permission this needs",
+    403: "The caller lacks the permission this needs, or the separation of duties refuses it",
     404: "No such resource",
     409: "Conflicts with existing data or the service's set-up",
     413: "The request body is larger than the service accepts",
@@ -117,6 +118,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         return _response(422, "validation", problems(exc.errors()))
+
+    @app.exception_handler(DutyRefused)
+    async def _duty(_: Request, exc: DutyRefused) -> JSONResponse:
+        return _response(403, exc.code, **exc.values)
 
     @app.exception_handler(CustomerNotFound)
     async def _no_customer(_: Request, exc: CustomerNotFound) -> JSONResponse:

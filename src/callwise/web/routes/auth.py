@@ -81,6 +81,6 @@ def post_token(principal: UsersAdmin, body: MachineTokenIn, request: Request, sv
 def delete_token(principal: UsersAdmin, token_id: RowId, request: Request, svc: ServicesDep) -> None:
     try:
         with transaction(svc.factory) as session:
-            revoke_token(session, token_id, principal.name, client_ip(request))
+            revoke_token(session, token_id, principal, client_ip(request))
     except UserError:
         raise ApiError(404, "not_found", what=f"token {token_id}") from None

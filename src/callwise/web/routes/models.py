@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from callwise.models.base import CARD
+from callwise.models.paths import OutsideRoot, confined, confined_tree
 from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import ModelVersion
@@ -54,7 +55,10 @@ def list_models(_: ModelsRead, svc: ServicesDep) -> list[ModelOut]:
 def post_model(principal: ModelsWrite, body: ModelIn, request: Request, svc: ServicesDep) -> ModelOut:
     directory = _inside_models_dir(svc.models_dir, body.path)
     try:
-        card = json.loads((directory / CARD).read_text(encoding="utf-8"))
+        card_file = confined(svc.models_dir, Path(body.path) / CARD)  # checked again, as it is read
+        card = json.loads(card_file.read_text(encoding="utf-8"))
+    except OutsideRoot as error:
+        raise invalid("body.path", str(error)) from None
     except (OSError, ValueError):
         raise ApiError(
             422, "validation", details=[{"where": "body.path", "problem": f"no readable {CARD} there"}]
@@ -118,18 +122,16 @@ def _activate(session: Any, row: ModelVersion, actor: str) -> None:
 
 
 def _inside_models_dir(models_dir: Path | None, path: str) -> Path:
-    """Only directories under the configured models dir: a client must not make the service read anywhere."""
+    """Only directories under the configured models dir, whose every file stays there once symlinks are
+    followed: a client must not make the service read anywhere."""
     if models_dir is None:
         raise ApiError(409, "conflict", what="the service has no models directory configured")
-    root = models_dir.resolve()
     try:
-        directory = (root / path).resolve()
+        directory = confined_tree(models_dir, path)
+    except OutsideRoot as error:
+        raise invalid("body.path", f"must lie inside the models directory: {error}") from None
     except (ValueError, OSError):  # a NUL byte, or a name the file system cannot take
         raise invalid("body.path", "not a usable directory name") from None
-    if root != directory and root not in directory.parents:
-        raise ApiError(
-            422, "validation", details=[{"where": "body.path", "problem": "must lie inside the models directory"}]
-        )
     if not directory.is_dir():
         raise invalid("body.path", "no such model directory")
     return directory

@@ -49,7 +49,7 @@ def list_users(_: UsersAdmin, svc: ServicesDep) -> list[UserOut]:
 def post_user(principal: UsersAdmin, body: UserIn, request: Request, svc: ServicesDep) -> UserOut:
     try:
         with transaction(svc.factory) as session:
-            user = create_user(session, body.username, body.password, body.roles, principal.name, client_ip(request))
+            user = create_user(session, body.username, body.password, body.roles, principal, client_ip(request))
             return UserOut(
                 username=user.username, roles=sorted(set(body.roles)), active=True, created_at=user.created_at
             )
@@ -63,7 +63,7 @@ def post_user(principal: UsersAdmin, body: UserIn, request: Request, svc: Servic
 def put_roles(principal: UsersAdmin, username: str, body: RolesIn, request: Request, svc: ServicesDep) -> UserOut:
     try:
         with transaction(svc.factory) as session:
-            roles = set_roles(session, username, body.roles, principal.name, client_ip(request))
+            roles = set_roles(session, username, body.roles, principal, client_ip(request))
             user = session.scalars(select(User).where(User.username == username)).one()
             return UserOut(username=username, roles=roles, active=user.active, created_at=user.created_at)
     except UnknownRoleError as error:
