@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     followup_rules: Path | None = None  # follow-up rules YAML; the built-in rules when not set
     bank_name: str = ""  # signs follow-up messages, e.g. 【示例银行】
     max_body_bytes: int = 2_000_000  # requests larger than this are refused with 413
+    # List-build jobs: a worker holds a job under a lease it renews every quarter of it; a job whose lease runs
+    # out (its process died) is queued again, and failed once it was started job_max_attempts times.
+    job_lease_s: float = Field(60.0, gt=0)
+    job_max_attempts: int = Field(3, ge=1)
+    job_poll_s: float = Field(2.0, gt=0)  # how often a worker looks for queued or abandoned jobs
+    job_shutdown_s: float = Field(10.0, ge=0)  # at shutdown, how long the running build may take to finish
 
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"

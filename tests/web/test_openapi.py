@@ -65,7 +65,6 @@ def auth(tmp_path):
     before, APP.state.services = APP.state.services, services
     yield {"Authorization": f"Bearer {secret}"}
     APP.state.services = before
-    services.jobs.shutdown(wait=True)
     engine.dispose()
 
 

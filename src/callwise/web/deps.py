@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.lake import Lake
 from callwise.ops.customers import Pii
+from callwise.ops.job_queue import JobConfig
+from callwise.ops.job_worker import JobWorker
 from callwise.ops.users import Principal, principal_for
 from callwise.policy import Policy
 from callwise.web.errors import ApiError
@@ -32,7 +33,8 @@ class Services:
     plan_followups: Callable[[list[Any]], list[dict[str, Any]]] | None = None
     bank_timezone: str = "Asia/Shanghai"
     models_dir: Path | None = None  # models may be registered only from directories under this one
-    jobs: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="callwise-job"))
+    job_config: JobConfig = field(default_factory=JobConfig)
+    jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
 
 
 def services(request: Request) -> Services:

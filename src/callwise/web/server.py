@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from callwise.ops import audit
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.followups import outcome_planner
+from callwise.ops.job_queue import JobConfig
 from callwise.ops.migrate import current, head
 from callwise.ops.models import AuditEntry
 from callwise.ops.outcomes import FollowupPlanner
@@ -56,6 +58,12 @@ def build_services(settings: Settings) -> Services:
         plan_followups=outcome_planner(rules, policy, products_of(lake), settings.timezone, settings.bank_name),
         bank_timezone=settings.timezone,
         models_dir=Path(settings.data_dir / "models"),
+        job_config=JobConfig(
+            timedelta(seconds=settings.job_lease_s),
+            settings.job_max_attempts,
+            settings.job_poll_s,
+            settings.job_shutdown_s,
+        ),
     )
 
 
