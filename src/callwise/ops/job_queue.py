@@ -121,8 +121,8 @@ def release(factory: sessionmaker[Session], claim: Claim) -> bool:
     """Hand the job back to the queue (a worker shutting down); the start does not count as an attempt."""
     try:
         with transaction(factory) as session:
-            fence(session, claim, status="queued", owner=None, lease_until=None, stage="released", progress=0.0)
-            session.execute(update(Job).where(Job.job_id == claim.job_id).values(attempts=Job.attempts - 1))
+            freed = {"owner": None, "lease_until": None, "attempts": Job.attempts - 1}
+            fence(session, claim, status="queued", stage="released", progress=0.0, **freed)
     except LeaseLost:
         return False
     return True

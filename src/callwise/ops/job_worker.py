@@ -1,6 +1,6 @@
 """One job runner per process: claims jobs from the queue one at a time and keeps each one's lease alive.
 
-The service's lifespan starts it (``start`` sweeps what dead processes left first) and stops it: ``stop`` takes
+The service's lifespan starts it (its first round re-queues what dead processes left) and stops it: ``stop`` takes
 no new job, gives the running one ``shutdown_s`` to finish, and otherwise hands its lease back, so another
 process can take the job at once instead of waiting for the lease to run out.
 """
@@ -35,7 +35,7 @@ class JobWorker:
         self._running: Future[None] | None = None
 
     def start(self) -> JobWorker:
-        sweep(self.factory, self.config)  # at start-up: the jobs of processes that died are queued again
+        """Start the loop; its first round sweeps what dead processes left, then it claims."""
         self._loop = threading.Thread(target=self._serve, name="callwise-jobs", daemon=True)
         self._loop.start()
         return self
@@ -57,7 +57,7 @@ class JobWorker:
         while not self._stopping.is_set():
             claim = None
             try:
-                sweep(self.factory, self.config)
+                sweep(self.factory, self.config)  # every round, so an orphan waits at most one poll
                 claim = claim_next(self.factory, self.owner, self.config)
             except Exception:  # the database is out of reach: try again at the next poll
                 log.exception("job queue unavailable")

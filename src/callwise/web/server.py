@@ -59,10 +59,10 @@ def build_services(settings: Settings) -> Services:
         bank_timezone=settings.timezone,
         models_dir=Path(settings.data_dir / "models"),
         job_config=JobConfig(
-            timedelta(seconds=settings.job_lease_s),
-            settings.job_max_attempts,
-            settings.job_poll_s,
-            settings.job_shutdown_s,
+            lease=timedelta(seconds=settings.job_lease_s),
+            max_attempts=settings.job_max_attempts,
+            poll_s=settings.job_poll_s,
+            shutdown_s=settings.job_shutdown_s,
         ),
     )
 
