@@ -34,14 +34,15 @@ def _wait_for(condition, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def _job_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("callwise-job")]
+def _job_threads(before: set[threading.Thread]) -> list[str]:
+    """The job threads started since ``before`` that are still alive."""
+    return [t.name for t in threading.enumerate() if t not in before and t.name.startswith("callwise-job")]
 
 
 def test_heartbeats_keep_a_job_longer_than_its_lease_from_being_taken(db_engine):
     factory = session_factory(db_engine)
     job_id = _queue(factory)
-    requeued = []
+    requeued, before = [], set(threading.enumerate())
 
     def slow(claim: Claim) -> None:  # three leases long; another process sweeps all the while
         deadline = time.monotonic() + 3 * FAST.lease.total_seconds()
@@ -58,13 +59,13 @@ def test_heartbeats_keep_a_job_longer_than_its_lease_from_being_taken(db_engine)
         worker.stop()
     assert requeued and sum(requeued) == 0
     assert _job(factory, job_id).attempts == 1
-    assert _job_threads() == []  # stopped idle: every thread of the worker is gone
+    assert _job_threads(before) == []  # stopped idle: every thread of the worker is gone
 
 
 def test_stopping_releases_a_job_that_does_not_finish_in_time(db_engine):
     factory = session_factory(db_engine)
     job_id = _queue(factory)
-    started, go_on = threading.Event(), threading.Event()
+    started, go_on, before = threading.Event(), threading.Event(), set(threading.enumerate())
 
     def stuck(_: Claim) -> None:
         started.set()
@@ -78,4 +79,4 @@ def test_stopping_releases_a_job_that_does_not_finish_in_time(db_engine):
     job = _job(factory, job_id)
     assert (job.status, job.owner, job.lease_until, job.attempts) == ("queued", None, None, 0)  # another takes it
     go_on.set()
-    _wait_for(lambda: _job_threads() == [])
+    _wait_for(lambda: _job_threads(before) == [])

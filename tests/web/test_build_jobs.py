@@ -133,7 +133,7 @@ def test_the_app_runs_its_job_worker_for_its_lifespan_and_stops_it_clean(db_engi
         orphan.owner, orphan.attempts, orphan.lease_until = "gone:1:x", 1, utcnow() - timedelta(seconds=1)
         session.add(orphan)
     headers = {"Authorization": f"Bearer {machine_token(db_engine, 'lists:read')}"}
-    services = Services(engine=db_engine, factory=factory, pii=pii)
+    services, before = Services(engine=db_engine, factory=factory, pii=pii), set(threading.enumerate())
     with TestClient(create_app(services), headers=headers) as client:
         assert services.jobs is not None
         deadline = time.monotonic() + 10
@@ -141,6 +141,6 @@ def test_the_app_runs_its_job_worker_for_its_lifespan_and_stops_it_clean(db_engi
             assert time.monotonic() < deadline, state
             time.sleep(0.02)
     assert services.jobs is None
-    assert [t.name for t in threading.enumerate() if t.name.startswith("callwise-job")] == []
+    assert [t.name for t in threading.enumerate() if t not in before and t.name.startswith("callwise-job")] == []
     assert state["status"] == "failed" and state["attempts"] == 2  # run again here; it fails for its own reason
     assert state["error"].startswith("no active response model") and state["error_zh"].startswith("没有启用的响应模型")
