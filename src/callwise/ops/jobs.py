@@ -53,7 +53,10 @@ def run_build(
     bank_timezone: str,
     policy: Policy | None = None,
 ) -> None:
-    """Run one claimed build to the end; never raises (the job row records the outcome)."""
+    """Run one claimed build to the end; the job row records the outcome.
+
+    It raises only when the database cannot take the outcome; the lease then runs out and the job is run again.
+    """
     from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign as CampaignSpec
     from callwise.models import load_model
@@ -95,9 +98,11 @@ def run_build(
         log.warning("list build %s (start %d): the lease was lost, another worker has the job", job_id, claim.attempt)
     except Exception as error:  # the job records every failure; the service keeps running
         log.exception("list build %s failed", job_id)
-        detail = str(error) if isinstance(error, ValueError | KeyError) else f"{error.__class__.__name__}: {error}"
-        english = str(error) if isinstance(error, BuildError) else detail
-        chinese = error.zh if isinstance(error, BuildError) else t("ops.job.failed", "zh", detail=detail)
+        if isinstance(error, BuildError):
+            english, chinese = str(error), error.zh
+        else:
+            detail = str(error) if isinstance(error, ValueError | KeyError) else f"{type(error).__name__}: {error}"
+            english, chinese = (t("ops.job.failed", lang, detail=detail) for lang in ("en", "zh"))
         try:
             with transaction(factory) as session:
                 fence(session, claim, status="failed", error=english[:2000], error_zh=chinese[:2000], **_FREED)
