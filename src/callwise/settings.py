@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed ("10.0.0.5,10.1.0.0/16"); empty: the peer's own address is the
     # client's, whatever a header says, so a spoofed header neither escapes login throttling nor enters the audit log.
     forwarded_allow_ips: str = ""
+    # List-build jobs: a worker holds a job under a lease it renews every quarter of it; a job whose lease runs
+    # out (its process died) is queued again, and failed once it was started job_max_attempts times.
+    job_lease_s: float = Field(60.0, gt=0)
+    job_max_attempts: int = Field(3, ge=1)
+    job_poll_s: float = Field(2.0, gt=0)  # how often a worker looks for queued or abandoned jobs
+    job_shutdown_s: float = Field(10.0, ge=0)  # at shutdown, how long the running build may take to finish
 
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"

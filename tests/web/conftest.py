@@ -38,6 +38,17 @@ def pii() -> Pii:
     return Pii(PiiCipher({"k1": os.urandom(32)}), LookupHasher(os.urandom(32)))
 
 
+@pytest.fixture(scope="session")
+def saved_model(small_bank, tmp_path_factory):
+    """A response model trained on the small bank, saved as a registry directory ``response-v1``."""
+    from callwise.pipeline import train_from_lake
+
+    model, _ = train_from_lake(small_bank["lake"], "lightgbm", seed=3)
+    directory = tmp_path_factory.mktemp("models") / "response-v1"
+    model.save(directory, card={"note": "test"})
+    return directory
+
+
 @pytest.fixture
 def api(db_engine, pii, tmp_path) -> Api:
     services = Services(engine=db_engine, factory=session_factory(db_engine), pii=pii, models_dir=tmp_path / "models")
@@ -56,7 +67,6 @@ def api(db_engine, pii, tmp_path) -> Api:
                     consent_marketing=True,
                 )
             )
-    client = TestClient(create_app(services, max_body_bytes=200_000), raise_server_exceptions=False)
-    yield Api(client, services, tokens)
-    client.close()
-    services.jobs.shutdown(wait=True)
+    # Entered, so the app's lifespan runs: it starts this process's job worker and stops it at the end.
+    with TestClient(create_app(services, max_body_bytes=200_000), raise_server_exceptions=False) as client:
+        yield Api(client, services, tokens)

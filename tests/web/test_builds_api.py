@@ -9,17 +9,8 @@ import pytest
 
 from callwise.lake import Lake
 from callwise.ops.customers import sync_customers
-from callwise.pipeline import train_from_lake
 
 CAMPAIGN = {"campaign_id": "wm-api", "product_id": "P_WM01", "date": "2026-07-01", "days": 3, "seed": 5, "lang": "en"}
-
-
-@pytest.fixture(scope="module")
-def saved_model(small_bank, tmp_path_factory):
-    model, _ = train_from_lake(small_bank["lake"], "lightgbm", seed=3)
-    directory = tmp_path_factory.mktemp("models") / "response-v1"
-    model.save(directory, card={"note": "test"})
-    return directory
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.python import asgi
 
 from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.migrate import upgrade
@@ -39,6 +40,9 @@ CHECKS = {
 schema = schemathesis.openapi.from_asgi(
     "/api/v1/openapi.json", APP, config=SchemathesisConfig.from_dict({"checks": CHECKS})
 )
+# Reading the spec started the app's lifespan (and its job worker) on the placeholder services: end it now. Each
+# test's calls start it again on that test's services, and schemathesis ends it when the test ends.
+asgi.shutdown_lifespans()
 
 
 @pytest.fixture
@@ -64,7 +68,6 @@ def auth(tmp_path):
     before, APP.state.services = APP.state.services, services
     yield {"Authorization": f"Bearer {secret}"}
     APP.state.services = before
-    services.jobs.shutdown(wait=True)
     engine.dispose()
 
 

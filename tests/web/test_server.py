@@ -46,7 +46,7 @@ def test_a_configured_service_plans_follow_ups(tmp_path):
     upgrade(make_engine(f"sqlite:///{tmp_path / 'ops.db'}"))
     services = build_services(_settings(tmp_path, bank_name="示例银行"))
     assert services.plan_followups is not None and services.lake is None and services.policy is not None
-    services.jobs.shutdown()
+    services.engine.dispose()
 
 
 def test_senders_are_files_by_default_and_a_webhook_must_be_signed(tmp_path):
@@ -68,11 +68,11 @@ def test_the_policy_in_force_is_audited_when_it_changes(tmp_path):
     upgrade(make_engine(f"sqlite:///{tmp_path / 'ops.db'}"))
     settings = _settings(tmp_path)
     for _ in range(2):
-        build_services(settings).jobs.shutdown()
+        build_services(settings).engine.dispose()
     stricter = tmp_path / "policy.yaml"
     default = (files("callwise.policy") / "default.yaml").read_text(encoding="utf-8")
     stricter.write_text(default.replace("days: 180", "days: 200", 1), encoding="utf-8")
-    build_services(_settings(tmp_path, policy_file=stricter)).jobs.shutdown()
+    build_services(_settings(tmp_path, policy_file=stricter)).engine.dispose()
     engine = make_engine(f"sqlite:///{tmp_path / 'ops.db'}")
     with engine.connect() as connection:
         entries = connection.execute(select(AuditEntry.detail).where(AuditEntry.action == "policy.in_force")).all()

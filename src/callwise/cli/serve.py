@@ -48,7 +48,6 @@ def register(app: typer.Typer) -> None:
             fail(str(error))
         except SQLAlchemyError as error:
             fail(f"cannot open the operational database at {shown_url(settings.database_url())}: {first_line(error)}")
-        services.jobs.shutdown(wait=True)
         services.engine.dispose()
 
         import uvicorn

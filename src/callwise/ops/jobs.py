@@ -1,7 +1,10 @@
 """List builds as background jobs: the client gets a job id at once and polls its progress.
 
-Each stage commits its progress in its own short transaction, so a poller sees it move; a failure is
-stored with its message. The build reads the live policy state first (``overlay``), so whatever was
+The job waits in the jobs table until a worker claims it (``job_queue``, ``job_worker``). Each stage commits
+its progress in its own short transaction, fenced by the worker's lease, so a poller sees it move and a worker
+that lost its lease stops; a failure is stored with its message in English and Chinese. The list is issued and
+the job marked done in one transaction, and issuing is keyed by the job, so a build that is retried after its
+process died issues its list once. The build reads the live policy state first (``overlay``), so whatever was
 recorded up to the moment the job starts is obeyed.
 """
 
@@ -10,22 +13,29 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.i18n import t
 from callwise.lake import Lake
+from callwise.ops import audit
 from callwise.ops.db import transaction
+from callwise.ops.job_queue import Claim, LeaseLost, fence
 from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Job, ModelVersion
 from callwise.ops.overlay import export_policy_state
-from callwise.ops.types import utcnow
 from callwise.policy import Policy, default_policy
 
 log = logging.getLogger("callwise.jobs")
+_FREED = {"owner": None, "lease_until": None}  # a job that ended holds no lease
 
 
 class BuildError(RuntimeError):
-    """A list build that cannot run (no active model, unknown product…); stored as the job's error."""
+    """A list build that cannot run (no active model, no lake…); stored as the job's error in both languages."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(t(key, "en", **values))
+        self.zh = t(key, "zh", **values)
 
 
 def new_build_job(session: Session, campaign_id: str, actor: str) -> Job:
@@ -38,16 +48,20 @@ def new_build_job(session: Session, campaign_id: str, actor: str) -> Job:
 def run_build(
     engine: Engine,
     factory: sessionmaker[Session],
-    lake: Lake,
-    job_id: str,
+    lake: Lake | None,
+    claim: Claim,
     bank_timezone: str,
     policy: Policy | None = None,
 ) -> None:
-    """Run one queued build to the end; never raises (the job row records the outcome)."""
+    """Run one claimed build to the end; the job row records the outcome.
+
+    It raises only when the database cannot take the outcome; the lease then runs out and the job is run again.
+    """
     from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign as CampaignSpec
     from callwise.models import load_model
 
+    job_id = claim.job_id
     try:
         with transaction(factory) as session:
             job = session.get(Job, job_id)
@@ -59,49 +73,43 @@ def run_build(
                 )
             ).first()
             if active is None:
-                raise BuildError("no active response model: register one and promote it (POST /api/v1/models)")
+                raise BuildError("ops.job.no_model")
             model_path, model_version = active.path, f"{active.name}:{active.version}"
-        _progress(factory, job_id, "running", 0.05, "policy_state")
+        if lake is None:
+            raise BuildError("ops.job.no_lake")
+        _progress(factory, claim, 0.05, "policy_state")
         export_policy_state(engine, lake, policy or default_policy(), campaign_id)
-        _progress(factory, job_id, "running", 0.15, "model")
+        _progress(factory, claim, 0.15, "model")
         model = load_model(model_path)
-        _progress(factory, job_id, "running", 0.25, "build")
+        _progress(factory, claim, 0.25, "build")
         result = build_list(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)
-        _progress(factory, job_id, "running", 0.9, "issue")
+        _progress(factory, claim, 0.9, "issue")
         with transaction(factory) as session:
             issued = issue_list(
                 session, campaign_id, result.calls, result.summary, actor, job_id, bank_timezone, model_version
             )
-            from callwise.ops import audit
-
             audit.append(
                 session, actor, "list.build", f"campaign:{campaign_id}", {"job_id": job_id, "list_id": issued.list_id}
             )
             result_info = {"list_id": issued.list_id, "items": issued.items, "funnel": result.summary.get("funnel")}
-            session.execute(
-                update(Job)
-                .where(Job.job_id == job_id)
-                .values(status="done", progress=1.0, stage="done", result=result_info, updated_at=utcnow())
-            )
+            # Last, and in the same transaction: a worker that lost its lease meanwhile rolls its list back.
+            fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **_FREED)
+    except LeaseLost:
+        log.warning("list build %s (start %d): the lease was lost, another worker has the job", job_id, claim.attempt)
     except Exception as error:  # the job records every failure; the service keeps running
         log.exception("list build %s failed", job_id)
-        message = (
-            str(error)
-            if isinstance(error, BuildError | ValueError | KeyError)
-            else f"{error.__class__.__name__}: {error}"
-        )
-        with transaction(factory) as session:
-            session.execute(
-                update(Job)
-                .where(Job.job_id == job_id)
-                .values(status="failed", error=message[:2000], updated_at=utcnow())
-            )
+        if isinstance(error, BuildError):
+            english, chinese = str(error), error.zh
+        else:
+            detail = str(error) if isinstance(error, ValueError | KeyError) else f"{type(error).__name__}: {error}"
+            english, chinese = (t("ops.job.failed", lang, detail=detail) for lang in ("en", "zh"))
+        try:
+            with transaction(factory) as session:
+                fence(session, claim, status="failed", error=english[:2000], error_zh=chinese[:2000], **_FREED)
+        except LeaseLost:
+            log.warning("list build %s failed after its lease was lost", job_id)
 
 
-def _progress(factory: sessionmaker[Session], job_id: str, status: str, progress: float, stage: str) -> None:
+def _progress(factory: sessionmaker[Session], claim: Claim, progress: float, stage: str) -> None:
     with transaction(factory) as session:
-        session.execute(
-            update(Job)
-            .where(Job.job_id == job_id)
-            .values(status=status, progress=progress, stage=stage, updated_at=utcnow())
-        )
+        fence(session, claim, progress=progress, stage=stage)

@@ -26,7 +26,15 @@ def issue_list(
     bank_timezone: str,
     model_version: str | None = None,
 ) -> IssuedList:
-    """Store ``calls`` (from ``build_list``) as an issued list with one item per planned call."""
+    """Store ``calls`` (from ``build_list``) as an issued list with one item per planned call.
+
+    Keyed by ``job_id``: a job issues one list, so a retried build gets the list already issued (the column is
+    unique, which also stops two workers that both reach this point).
+    """
+    if job_id is not None:
+        existing = session.scalars(select(IssuedList).where(IssuedList.job_id == job_id)).first()
+        if existing is not None:
+            return existing
     issued = IssuedList(
         campaign_id=campaign_id,
         job_id=job_id,

@@ -92,9 +92,16 @@ class Job(Base):
     stage: Mapped[str | None] = mapped_column(String(64))
     result: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
+    error_zh: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The lease (see ops/jobs.py): which process runs the job, until when, and how many times it was started.
+    owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    __table_args__ = (Index("ix_jobs_status_lease", "status", "lease_until"),)
 
 
 class IssuedList(Base):
@@ -103,7 +110,7 @@ class IssuedList(Base):
     __tablename__ = "issued_lists"
     list_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.campaign_id"), index=True)
-    job_id: Mapped[str | None] = mapped_column(String(36))
+    job_id: Mapped[str | None] = mapped_column(String(36), unique=True)  # a job issues at most one list
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by: Mapped[str] = mapped_column(String(64))
     policy_sha256: Mapped[str] = mapped_column(String(64))
@@ -252,6 +259,8 @@ class AuditEntry(Base):
     """Append-only and hash-chained: each entry's hash covers its fields and the previous entry's hash."""
 
     __tablename__ = "audit_log"
+    # Per-user look-up limits count a user's recent entries of one action (decision 0012).
+    __table_args__ = (Index("ix_audit_log_actor_action_ts", "actor", "action", "ts"),)
     entry_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     ts: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(64))

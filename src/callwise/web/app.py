@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from callwise import __version__
+from callwise.ops.job_queue import Claim
+from callwise.ops.job_worker import JobWorker
+from callwise.ops.jobs import run_build
 from callwise.web import errors
 from callwise.web.deps import Services
 from callwise.web.limits import BodyLimit
@@ -23,6 +30,7 @@ def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         docs_url=f"{API}/docs",
         redoc_url=None,
+        lifespan=_run_jobs,
     )
     app.state.services = services
     errors.install(app)
@@ -32,3 +40,19 @@ def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:
     app.add_middleware(WellFormedText)  # inside the limit: it reads only bodies the limit let through
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     return app
+
+
+@asynccontextmanager
+async def _run_jobs(app: FastAPI) -> AsyncIterator[None]:
+    """This process's job worker lives as long as the app: started with it, stopped (bounded) when it stops."""
+    svc: Services = app.state.services
+
+    def run(claim: Claim) -> None:  # the services as they are when the job runs
+        run_build(svc.engine, svc.factory, svc.lake, claim, svc.bank_timezone, svc.policy)
+
+    svc.jobs = JobWorker(svc.factory, run, svc.job_config).start()
+    try:
+        yield
+    finally:
+        worker, svc.jobs = svc.jobs, None
+        await asyncio.to_thread(worker.stop)

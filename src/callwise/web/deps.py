@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.lake import Lake
 from callwise.ops.customers import Pii
+from callwise.ops.job_queue import JobConfig
+from callwise.ops.job_worker import JobWorker
 from callwise.ops.lookups import LookupLimit
 from callwise.ops.users import Principal, principal_for
 from callwise.policy import Policy
@@ -36,7 +37,8 @@ class Services:
     models_dir: Path | None = None  # models may be registered only from directories under this one
     # Answers to look-ups by phone or ID number, per user and window (decision 0012).
     lookups: LookupLimit = field(default_factory=LookupLimit)
-    jobs: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="callwise-job"))
+    job_config: JobConfig = field(default_factory=JobConfig)
+    jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
 
 
 def services(request: Request) -> Services:

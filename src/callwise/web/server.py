@@ -16,6 +16,7 @@ from callwise.ops import audit
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.followups import outcome_planner
+from callwise.ops.job_queue import JobConfig
 from callwise.ops.lookups import LookupLimit
 from callwise.ops.migrate import current, head
 from callwise.ops.models import AuditEntry
@@ -60,6 +61,12 @@ def build_services(settings: Settings) -> Services:
         models_dir=Path(settings.data_dir / "models"),
         lookups=LookupLimit(
             settings.lookup_limit, settings.lookup_limit_pii, timedelta(minutes=settings.lookup_window_minutes)
+        ),
+        job_config=JobConfig(
+            lease=timedelta(seconds=settings.job_lease_s),
+            max_attempts=settings.job_max_attempts,
+            poll_s=settings.job_poll_s,
+            shutdown_s=settings.job_shutdown_s,
         ),
     )
 

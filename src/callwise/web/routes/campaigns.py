@@ -13,7 +13,7 @@ from callwise.lists.campaign import CampaignSettings
 from callwise.ops import audit
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
-from callwise.ops.jobs import new_build_job, run_build
+from callwise.ops.jobs import new_build_job
 from callwise.ops.models import Campaign, IssuedList, Job, ListItem
 from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented
@@ -41,6 +41,8 @@ class JobOut(BaseModel):
     stage: str | None
     result: dict[str, Any] | None
     error: str | None
+    error_zh: str | None
+    attempts: int  # how many times a worker started it (a job is started again when its process died)
     created_at: datetime
     updated_at: datetime
 
@@ -118,7 +120,8 @@ def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> Job
             raise ApiError(404, "not_found", what=f"campaign {campaign_id}")
         job = new_build_job(session, campaign_id, principal.name)
         out = JobOut.model_validate(job, from_attributes=True)
-    svc.jobs.submit(run_build, svc.engine, svc.factory, svc.lake, out.job_id, svc.bank_timezone, svc.policy)
+    if svc.jobs is not None:  # queued in the database: this process's worker, or any other's, runs it
+        svc.jobs.wake()
     return out
 
 
