@@ -26,16 +26,15 @@ def register(app: typer.Typer) -> None:
         lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print read, inserted and updated as JSON.")] = False,
     ) -> None:
-        """Copy the lake's customers in, contact details encrypted; DNC and consent recorded here are kept."""
-        from callwise.cli._ops import lang, operational_db, pii_keys
+        """Copy the lake's customers in, contact details as the lake's tokens; DNC and consent set here are kept."""
+        from callwise.cli._ops import lang, operational_db
         from callwise.lake import open_lake
         from callwise.ops.customers import sync_customers
 
-        pii = pii_keys()
         store = open_lake(lake)
         with operational_db() as factory:
             try:
-                report = sync_customers(factory, store, pii)
+                report = sync_customers(factory, store)
             except FileNotFoundError as error:
                 fail(str(error))
         counts = {
