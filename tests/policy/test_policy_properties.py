@@ -312,7 +312,8 @@ def violations(calls, world, policy, eligible=None) -> list[str]:
         codes, left = eligible[call["customer_id"]]
         if codes:
             found.append(f"excluded customer {codes}")
-        if call["phone"] != person["phone"]:
+        on_call = call[PHONE_KEY] if PHONE_KEY in call else phone_key(call["phone"])  # gate output: hashed
+        if on_call != phone_key(person["phone"]):
             found.append("wrong phone")
         local = to_local(call["call_at"], zone_of(person))
         if any(quiet(((local + timedelta(minutes=m)).hour * 60 + (local + timedelta(minutes=m)).minute), policy)
