@@ -30,12 +30,13 @@ def register(app: typer.Typer) -> None:
         from callwise.cli._ops import lang, operational_db
         from callwise.lake import open_lake
         from callwise.ops.customers import sync_customers
+        from callwise.security.pii import ClearPiiError
 
         store = open_lake(lake)
         with operational_db() as factory:
             try:
                 report = sync_customers(factory, store)
-            except FileNotFoundError as error:
+            except (FileNotFoundError, ClearPiiError) as error:
                 fail(str(error))
         counts = {
             "read": report.read,
