@@ -33,7 +33,7 @@ def _run(url: str, lake: Lake, pii: Pii) -> dict:
     figures = {}
     for name in ("first", "again"):
         start = time.perf_counter()
-        report = sync_customers(factory, lake, pii)
+        report = sync_customers(factory, lake)
         seconds = time.perf_counter() - start
         figures[name] = {
             "seconds": round(seconds, 1),

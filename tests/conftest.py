@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,27 @@ def uci_full() -> Path:
     return UCI_FULL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def pii_key_settings() -> Iterator[dict[str, str]]:
+    """Throw-away PII keys for the whole run: ingest refuses to work without them (there is no default key)."""
+    from callwise.security.crypto import demo_key_ring
+
+    ring = demo_key_ring()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in ring.items():
+            patch.setenv(name, value)
+        yield ring
+
+
+@pytest.fixture
+def session_pii():
+    """The PII keys of the run (the ones ingest sealed the lakes with), as ``Pii``."""
+    from callwise.security.pii import Pii
+    from callwise.settings import Settings
+
+    return Pii.from_settings(Settings())
+
+
 @pytest.fixture(scope="session")
 def small_bank(tmp_path_factory) -> dict:
     """A 4,000-customer synthetic bank, ingested into a lake (shared by the tests that only read it)."""
@@ -34,7 +56,23 @@ def small_bank(tmp_path_factory) -> dict:
     manifest = synthesize(root / "bank", customers=4_000, seed=11)
     lake = Lake(root / "lake", threads=2)
     summary = ingest_directory(root / "bank", lake, root / "quarantine").to_dict()
-    return {"root": root, "bank": root / "bank", "lake": lake, "manifest": manifest, "ingest": summary}
+    people = clear_people(root / "bank")
+    return {
+        "root": root,
+        "bank": root / "bank",
+        "lake": lake,
+        "manifest": manifest,
+        "ingest": summary,
+        "people": people,
+    }
+
+
+def clear_people(bank: Path):
+    """The synthetic source's phone, name and ID number by customer: the lake holds them only as tokens."""
+    import pandas as pd
+
+    columns = ["customer_id", "phone", "name", "id_number"]
+    return pd.read_parquet(bank / "customers.parquet", columns=columns).set_index("customer_id")
 
 
 def _postgres_url() -> str | None:

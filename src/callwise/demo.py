@@ -1,6 +1,8 @@
 """`callwise demo`: a synthetic bank from nothing to a call list and a report, on the embedded default.
 
 Also the body of the 1M-customer benchmark (`run_pipeline` with ``evaluate=False``): the same stages, timed.
+Without PII keys in the settings the demo makes a throw-away key ring under its output folder
+(``OUT/keys/demo-keys.env``), so ``make demo`` stays one command and still stores no personal data in clear.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from typing import Any
 
 from callwise.lake import Lake
 from callwise.pipeline import StageClock, default_list_date, peak_memory_mb, train_from_lake, training_frame
+from callwise.security.crypto import demo_key_ring
+from callwise.security.files import private_dir, private_file
+from callwise.security.pii import Pii
+from callwise.settings import Settings, get_settings
+
+DEMO_KEYS = Path("keys") / "demo-keys.env"
 
 
 def run_pipeline(
@@ -22,8 +30,12 @@ def run_pipeline(
     evaluate: bool = True,
     langs: tuple[str, ...] = ("zh", "en"),
     threads: int = 2,
+    pii: Pii | None = None,
 ) -> dict[str, Any]:
-    """Run every stage into ``out``; return the summary (also written to ``out/summary.json``)."""
+    """Run every stage into ``out``; return the summary (also written to ``out/summary.json``).
+
+    ``pii``: the keys; from the settings, or a demo key ring under ``out`` (see :func:`demo_keys`) when unset.
+    """
     from callwise.ingest import ingest_directory
     from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
     from callwise.lists.build import build_list
@@ -32,6 +44,9 @@ def run_pipeline(
     from callwise.synth import synthesize
 
     out = Path(out)
+    demo_key_file = None
+    if pii is None:
+        pii, demo_key_file = demo_keys(out)
     clock = StageClock()
     bank, lake_dir = out / "bank", out / "lake"
 
@@ -40,7 +55,7 @@ def run_pipeline(
         s["rows"] = sum(manifest["rows"].values())
     lake = Lake(lake_dir, threads=threads)
     with clock.stage("ingest") as s:
-        ingest = ingest_directory(bank, lake, out / "quarantine").to_dict()
+        ingest = ingest_directory(bank, lake, out / "quarantine", pii=pii).to_dict()
         s["rows"] = ingest["read"]
 
     evaluation: dict[str, Any] = {}
@@ -93,9 +108,27 @@ def run_pipeline(
         "schedules_against_truth": schedules,
         "plan": {k: result.summary["plan"][k] for k in ("solver", "gap", "expected_calls", "capacity_calls")},
         "files": {"lake": str(lake_dir), "list": files["list_csv"], "summary": files["summary"], **reports},
+        "demo_keys": None if demo_key_file is None else str(demo_key_file),
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
+
+
+def demo_keys(out: Path, settings: Settings | None = None) -> tuple[Pii, Path | None]:
+    """The settings' keys; when none are set, a throw-away ring in ``out/keys/demo-keys.env`` (0600) and its path.
+
+    An existing demo ring there is used again, so a second demo run into the same folder can read the first.
+    """
+    settings = settings or get_settings()
+    if settings.pii_keys is not None or settings.lookup_key is not None:
+        return Pii.from_settings(settings), None  # keys set (or half set: refused there, naming the missing one)
+    path = out / DEMO_KEYS
+    if not path.exists():
+        private_dir(path.parent)
+        private_file(path)
+        path.write_text("".join(f"{k}={v}\n" for k, v in demo_key_ring().items()), encoding="utf-8")
+    ring = dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
+    return Pii.from_settings(Settings(pii_keys=ring["CALLWISE_PII_KEYS"], lookup_key=ring["CALLWISE_LOOKUP_KEY"])), path
 
 
 def _evaluate(lake: Lake, report_dir: Path, langs: tuple[str, ...], seed: int) -> tuple[dict, dict[str, str]]:

@@ -7,7 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from callwise.ingest import IngestError, ingest_directory, ingest_files, readers
+from callwise.ingest.quarantine import reveal_line
 from callwise.lake import Lake
+from callwise.security.pii import Pii
+from callwise.settings import Settings
 
 HEADER = "customer_id,phone,name,age,consent_marketing,status"
 GOOD = ["C1,13800138000,张三,35,是,正常", "C2,+86 139-0013-9000,李四,40,否,active"]
@@ -27,6 +30,13 @@ def lake_rows(tmp_path: Path, table: str = "customers") -> pd.DataFrame:
     return pq.read_table(tmp_path / "lake" / f"{table}.parquet").to_pandas()
 
 
+def opened(tmp_path: Path, field: str) -> list[str | None]:
+    """A PII column of the lake's customers, decrypted with the run's keys (the lake holds only tokens)."""
+    pii = Pii.from_settings(Settings())
+    rows = lake_rows(tmp_path)
+    return [pii.open(c, field, t) for c, t in zip(rows["customer_id"], rows[f"{field}_token"], strict=True)]
+
+
 def quarantine(tmp_path: Path, table: str = "customers") -> pd.DataFrame:
     return pd.read_csv(tmp_path / "quarantine" / f"{table}.csv", encoding="utf-8-sig", dtype=str)
 
@@ -44,14 +54,14 @@ def test_encodings_are_detected(tmp_path, encoding):
     path = write(tmp_path / "customers.csv", [HEADER, *GOOD], encoding)
     summary = ingest(tmp_path, path)
     assert_nothing_lost(summary, 2)
-    assert lake_rows(tmp_path)["name"].tolist() == ["张三", "李四"]
+    assert opened(tmp_path, "name") == ["张三", "李四"]
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_delimiters_are_sniffed(tmp_path, sep):
     path = write(tmp_path / "customers.csv", [HEADER, *GOOD], sep=sep)
     ingest(tmp_path, path)
-    assert lake_rows(tmp_path)["phone"].tolist() == ["13800138000", "13900139000"]
+    assert opened(tmp_path, "phone") == ["13800138000", "13900139000"]
 
 
 def test_utf16_is_refused_with_the_file_named(tmp_path):
@@ -122,19 +132,22 @@ def test_bad_cells_are_quarantined_with_reason_column_and_line(tmp_path):
         ["8", "malformed_row", ""],
         ["9", "malformed_row", ""],
     ]
-    assert q["raw"].tolist()[0] == "C2,12345,李四,40,是,active"
-    assert q["raw"].tolist()[-1] == "C8,13700137005,吴十,30,是,active,extra"
+    assert q["raw"].tolist()[0] == "C2,****,李**,40,是,active"  # PII cells masked, the reason still visible
+    assert q["raw"].tolist()[1] == "C3,137****7000,王**,abc,是,active"
+    assert pd.isna(q["raw"].tolist()[-1])  # a malformed line cannot be masked cell by cell: withheld
+    cipher = Pii.from_settings(Settings()).cipher
+    assert reveal_line(tmp_path / "quarantine" / "customers.csv", 3, cipher) == "C2,12345,李四,40,是,active"
+    assert reveal_line(tmp_path / "quarantine" / "customers.csv", 9, cipher) == "C8,13700137005,吴十,30,是,active,extra"
 
 
 def test_duplicate_keys_keep_the_last_row(tmp_path):
     lines = [HEADER, "C1,13800138000,旧名,35,是,active", GOOD[1], "C1,13800138001,新名,36,是,active"]
     summary = ingest(tmp_path, write(tmp_path / "customers.csv", lines))
     assert_nothing_lost(summary, 3)
-    rows = lake_rows(tmp_path).set_index("customer_id")
-    assert rows.loc["C1", "name"] == "新名"
+    assert opened(tmp_path, "name") == ["李四", "新名"]
     q = quarantine(tmp_path)
     assert q[["line", "reason"]].values.tolist() == [["2", "duplicate_key"]]
-    assert q["raw"].iloc[0] == "C1,13800138000,旧名,35,是,active"
+    assert q["raw"].iloc[0] == "C1,138****8000,旧**,35,是,active"
 
 
 def test_blank_lines_are_skipped_and_line_numbers_stay_true(tmp_path):
@@ -170,7 +183,7 @@ def test_xlsx_input(tmp_path):
     summary = ingest(tmp_path, path)
     assert_nothing_lost(summary, 2)
     rows = lake_rows(tmp_path)
-    assert rows["phone"].tolist() == ["13800138000", "13900139000"]
+    assert opened(tmp_path, "phone") == ["13800138000", "13900139000"]
     assert [str(d) for d in rows["birth_date"]] == ["1990-03-05", "1985-02-03"]
 
 

@@ -18,7 +18,7 @@ from callwise.lists.campaign import Campaign, CampaignError, load_campaign
 from callwise.lists.output import write_list
 from callwise.pipeline import train_from_lake
 from callwise.policy import assert_clean, default_policy, evaluate_customers, history_since, load_call_history
-from callwise.schema.contract import TABLES
+from callwise.schema.contract import PHONE_KEY, TABLES
 
 DAY = date(2026, 7, 1)
 
@@ -58,7 +58,7 @@ def test_nobody_on_the_list_is_excluded_by_any_rule_and_every_call_passes_the_ga
     )
     barred = set(verdicts.frame.loc[verdicts.primary.notna().to_numpy(), "customer_id"])
     assert not barred & set(built.listed["customer_id"])
-    calls = built.calls.merge(verdicts.frame[["customer_id", "phone"]], on="customer_id")
+    calls = built.calls.merge(verdicts.frame[["customer_id", PHONE_KEY]], on="customer_id")
     history = load_call_history(lake, history_since(policy, DAY))
     assert_clean(calls, verdicts, policy, history)  # raises if any call breaks a rule
 

@@ -255,7 +255,8 @@ def test_malformed_and_blank_lines_keep_every_line_number_right(tmp_path):
     rows = row(call="1") + "\n" + "only,three,fields\n" + row(call="2") + "\n\n" + row(call="3", code="XFER")
     result = read_dialer_export(export(tmp_path, rows), MAPPING)
     assert reasons(result) == [(4, "malformed_row"), (8, "unknown_code")]
-    assert result.rejected.column("raw").to_pylist()[0] == "only,three,fields"
+    assert result.rejected.column("raw").to_pylist()[0] is None  # cannot be masked cell by cell: withheld
+    assert result.rejected.column("original").to_pylist()[0] == "only,three,fields"  # sealed into the file
     assert result.outcomes.column("line").to_pylist() == [2, 5]
     assert result.read == 4  # blank lines are layout, not rows
 

@@ -1,6 +1,5 @@
 """Customers in the operational DB: encrypted at rest, found by phone, DNC and consent in force at once."""
 
-import os
 import shutil
 from datetime import UTC, date, datetime, timedelta
 
@@ -24,12 +23,11 @@ from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.ops.overlay import export_policy_state
 from callwise.ops.users import Principal
 from callwise.policy import default_policy, evaluate_customers
-from callwise.security.crypto import LookupHasher, PiiCipher
 
 
 @pytest.fixture
-def pii() -> Pii:
-    return Pii(PiiCipher({"k1": os.urandom(32)}), LookupHasher(os.urandom(32)))
+def pii(session_pii) -> Pii:
+    return session_pii  # the keys the small bank's lake was sealed with
 
 
 @pytest.fixture
@@ -42,31 +40,38 @@ def lake(small_bank, tmp_path) -> Lake:
 @pytest.fixture
 def synced(db_engine, lake, pii):
     factory = session_factory(db_engine)
-    report = sync_customers(factory, lake, pii, batch_rows=1_500)
+    report = sync_customers(factory, lake, batch_rows=1_500)
     return factory, report
 
 
-def test_sync_encrypts_every_phone_and_a_second_sync_updates_in_place(synced, lake, pii, db_engine):
+def test_sync_copies_the_lakes_tokens_and_a_second_sync_updates_in_place(synced, lake, pii, small_bank):
     factory, report = synced
     customers = lake.table("customers").to_pandas()
     assert report.read == len(customers) == report.inserted and report.updated == 0
-    again = sync_customers(factory, lake, pii)
+    again = sync_customers(factory, lake)
     assert again.inserted == 0 and again.updated == len(customers)
+    first = customers.iloc[0]
+    phone = small_bank["people"].loc[first["customer_id"], "phone"]
     with factory() as s:
-        row = s.get(Customer, customers["customer_id"].iloc[0])
-        assert customers["phone"].iloc[0].encode() not in row.phone_enc
-        assert pii.open(row.customer_id, "phone", row.phone_enc) == customers["phone"].iloc[0]
+        row = s.get(Customer, first["customer_id"])
+        assert phone.encode() not in row.phone_enc
+        assert row.phone_enc == first["phone_token"] and row.phone_lookup == first["phone_lookup"]
+        assert pii.open(row.customer_id, "phone", row.phone_enc) == phone
+        assert (
+            pii.open(row.customer_id, "id_number", row.id_number_enc)
+            == small_bank["people"].loc[first["customer_id"], "id_number"]
+        )
 
 
-def test_the_database_file_holds_no_plaintext_phone_or_name(lake, pii, tmp_path):
+def test_the_database_file_holds_no_plaintext_phone_or_name(lake, small_bank, tmp_path):
     from callwise.ops.db import make_engine
     from callwise.ops.migrate import upgrade
 
     engine = make_engine(f"sqlite:///{tmp_path / 'scan.db'}")
     upgrade(engine)
-    sync_customers(session_factory(engine), lake, pii)
+    sync_customers(session_factory(engine), lake)
     engine.dispose()
-    customers = lake.table("customers").select("phone", "name").to_pandas()
+    customers = small_bank["people"]
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("scan.db*"))
     assert len(raw) > 100_000
     assert not [p for p in customers["phone"].head(500) if p.encode() in raw]
@@ -80,9 +85,9 @@ def _find(s, pii, key: str, value: str):
     return lookup_customers(s, pii, key, value, AGENT, None, LookupLimit())
 
 
-def test_find_by_phone_or_id_number_however_it_is_written(synced, lake, pii):
+def test_find_by_phone_or_id_number_however_it_is_written(synced, pii, small_bank):
     factory, _ = synced
-    row = lake.table("customers").select("customer_id", "phone", "id_number").limit(1).to_pandas().iloc[0]
+    row = small_bank["people"].reset_index().iloc[0]
     spaced = f"+86 {row.phone[:3]} {row.phone[3:7]} {row.phone[7:]}"
     full_width = row.id_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
     with transaction(factory) as s:
@@ -91,9 +96,9 @@ def test_find_by_phone_or_id_number_however_it_is_written(synced, lake, pii):
         assert _find(s, pii, "phone", "12345").status == "invalid"
 
 
-def test_view_is_masked_unless_revealed_and_a_reveal_is_audited(synced, lake, pii):
+def test_view_is_masked_unless_revealed_and_a_reveal_is_audited(synced, pii, small_bank):
     factory, _ = synced
-    row = lake.table("customers").select("customer_id", "phone").limit(1).to_pandas().iloc[0]
+    row = small_bank["people"].reset_index().iloc[0]
     with transaction(factory) as s:
         masked = customer_view(s, pii, row.customer_id, False, "agent1", "10.0.0.2")
         assert masked["masked"] and row.phone not in str(masked) and masked["phone"].endswith(row.phone[-4:])
@@ -133,9 +138,9 @@ def test_a_consent_grant_older_than_the_change_on_record_is_refused(synced, lake
         set_consent(s, cid, True, datetime(2026, 6, 1, tzinfo=UTC), "sup1", None)
 
 
-def test_pipl_export_and_erase(synced, lake, pii):
+def test_pipl_export_and_erase(synced, lake, pii, small_bank):
     factory, _ = synced
-    row = lake.table("customers").select("customer_id", "phone").limit(1).to_pandas().iloc[0]
+    row = small_bank["people"].reset_index().iloc[0]
     with transaction(factory) as s:
         record_outcomes(s, [OutcomeIn("e1", row.customer_id, "refused", datetime.now(UTC))], "dialer")
         exported = export_customer(s, pii, row.customer_id, "admin", None)
@@ -150,7 +155,7 @@ def test_pipl_export_and_erase(synced, lake, pii):
     assert actions == ["customer.export", "customer.erase"]
     with transaction(factory) as s:
         assert _find(s, pii, "phone", row.phone).customer_ids == []
-    report = sync_customers(factory, lake, pii)  # the next load does not bring the erased customer back
+    report = sync_customers(factory, lake)  # the next load does not bring the erased customer back
     with factory() as s:
         assert s.get(Customer, row.customer_id).phone_enc is None
     assert report.read == report.inserted + report.updated + report.skipped and report.skipped == 1
@@ -164,7 +169,7 @@ def test_lake_times_are_read_on_each_customers_clock():
     frame = pd.DataFrame(
         {
             "customer_id": ["A", "B", "C"],
-            "phone": ["13800138001", " ", None],
+            "phone_token": [b"\x01token", None, None],
             "timezone": ["Asia/Shanghai", "Asia/Urumqi", None],
             "consent_updated_at": pd.to_datetime(["2026-03-01 09:00", "2026-03-01 09:00", None]),
             "dnc": pd.array([True, None, False], dtype="boolean"),
@@ -173,8 +178,8 @@ def test_lake_times_are_read_on_each_customers_clock():
     c = _columns(frame)
     assert c["consent_at"][:2] == [datetime(2026, 3, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, 3, tzinfo=UTC)]
     assert c["consent_at"][2] is None and c["timezone"][2] == "Asia/Shanghai"
-    assert c["phone"] == ["13800138001", None, None] and c["dnc"] == [True, False, False]
-    assert c["name"] == [None] * 3 and c["status"] == ["active"] * 3
+    assert c["phone_token"] == [b"\x01token", None, None] and c["dnc"] == [True, False, False]
+    assert c["name_token"] == [None] * 3 and c["status"] == ["active"] * 3
 
 
 def test_the_overlay_carries_only_what_the_policy_can_still_see(synced, lake, db_engine):

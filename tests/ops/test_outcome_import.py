@@ -79,28 +79,29 @@ def test_a_gbk_export_reads_the_same(factory, export, tmp_path):
     assert result.encoding.lower() in {"gbk", "gb18030"} and (result.stored, result.rejected.num_rows) == (7, 5)
 
 
-def test_rejects_file_names_line_reason_and_words(factory, export, tmp_path):
+def test_rejects_file_names_line_reason_and_words(factory, export, tmp_path, session_pii):
     result = import_dialer_outcomes(factory, *export)
-    path = write_rejects(result, default_rejects_path(export[0]), "en")
+    path = write_rejects(result, default_rejects_path(export[0]), session_pii.cipher, "en")
     assert path == export[0].parent / "dialer_export.rejected.csv"
     raw = path.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfline,reason,message,column,detail,raw\n")
+    assert raw.startswith(b"\xef\xbb\xbfline,reason,message,column,detail,raw,raw_token\n")
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert frame["line"].tolist() == ["6", "8", "10", "11", "12"]
     assert frame.loc[1, "message"] == "the customer is not in the operational database (or was erased)"
     assert frame.loc[4, "message"] == "result code not in the mapping" and "XFER" in frame.loc[4, "raw"]
-    zh = pd.read_csv(write_rejects(result, tmp_path / "new" / "zh.csv", "zh"), encoding="utf-8-sig", dtype=str)
+    zh_path = write_rejects(result, tmp_path / "new" / "zh.csv", session_pii.cipher, "zh")
+    zh = pd.read_csv(zh_path, encoding="utf-8-sig", dtype=str)
     assert zh.loc[1, "message"].startswith("运营数据库中没有该客户")
 
 
-def test_nothing_rejected_still_writes_the_header(factory, export, tmp_path):
+def test_nothing_rejected_still_writes_the_header(factory, export, tmp_path, session_pii):
     clean = tmp_path / "clean.csv"
     lines = export[0].read_text(encoding="utf-8").splitlines()
     clean.write_text("\n".join(lines[:5]) + "\n", encoding="utf-8")
     result = import_dialer_outcomes(factory, clean, export[1])
     assert (result.read, result.stored, result.rejected.num_rows) == (4, 4, 0)
-    path = write_rejects(result, tmp_path / "clean.rejected.csv")
-    assert path.read_text(encoding="utf-8-sig") == "line,reason,message,column,detail,raw\n"
+    path = write_rejects(result, tmp_path / "clean.rejected.csv", session_pii.cipher)
+    assert path.read_text(encoding="utf-8-sig") == "line,reason,message,column,detail,raw,raw_token\n"
 
 
 def test_an_empty_export_and_unusable_inputs(factory, export, tmp_path):
@@ -119,3 +120,22 @@ def test_an_empty_export_and_unusable_inputs(factory, export, tmp_path):
     for batch in (0, -5, True, "500"):
         with pytest.raises(ValueError, match="batch must be a positive whole number"):
             import_dialer_outcomes(factory, *export, batch=batch)
+
+
+def test_the_rejects_file_masks_the_phone_is_private_and_a_line_can_be_revealed(factory, export, session_pii):
+    import os
+
+    from callwise.ingest.quarantine import reveal_line
+
+    result = import_dialer_outcomes(factory, *export)
+    path = write_rejects(result, default_rejects_path(export[0]), session_pii.cipher, "en")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    source = export[0].read_text(encoding="utf-8").splitlines()
+    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False).set_index("line")
+    phones = {
+        cell for line in source[1:] for cell in line.split(",") if cell.replace("+", "").isdigit() and len(cell) >= 11
+    }
+    text = path.read_text(encoding="utf-8-sig")
+    assert phones and not [p for p in phones if p in text]  # no phone of the export in clear
+    assert "****" in frame.loc["12", "raw"]
+    assert reveal_line(path, 12, session_pii.cipher) == source[11]

@@ -9,6 +9,8 @@ import pyarrow as pa
 
 from callwise.lake import Lake
 from callwise.schema.contract import TABLES
+from callwise.security.pii import Pii, seal_customers
+from callwise.settings import Settings
 
 START = date(2026, 7, 1)  # a Wednesday
 PRODUCT = {"product_id": "W1", "category": "wealth", "risk_level": "R2", "min_age": 18, "max_age": 70}
@@ -51,5 +53,15 @@ def write_lake(root: Path, customers: list[dict], contacts=(), holdings=()) -> L
         if rows:
             columns = list(dict.fromkeys(k for r in rows for k in r))
             table = pa.Table.from_pylist(rows, schema=TABLES[name].arrow_schema(columns))
-            lake.write(name, table)
+            lake.write(name, seal_customers(table, run_pii()) if name == "customers" else table)
     return lake
+
+
+def run_pii() -> Pii:
+    """The run's throw-away keys (tests/conftest.py), as ingest would use them."""
+    return Pii.from_settings(Settings())
+
+
+def phone_key(phone: str) -> bytes:
+    """What the lake and the gate know a phone by: its keyed look-up hash."""
+    return run_pii().hasher.digest(phone)

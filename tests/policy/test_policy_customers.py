@@ -210,7 +210,7 @@ def test_frame_columns_and_timezone_default(make_lake):
     people = [customer("C2", timezone=""), customer("C1", timezone=None), customer("C3", timezone="Asia/Urumqi")]
     lake = make_lake(people)
     v, _ = verdict(lake)
-    assert list(v.frame.columns[:3]) == ["customer_id", "phone", "timezone"]
+    assert list(v.frame.columns[:4]) == ["customer_id", "phone_lookup", "phone_masked", "timezone"]
     assert set(CUSTOMER_CODES) | {"non_personalised", "attempts_left", "last_call_at"} <= set(v.frame.columns)
     assert list(v.frame["customer_id"]) == ["C1", "C2", "C3"]
     assert list(v.frame["timezone"]) == ["Asia/Shanghai", "Asia/Shanghai", "Asia/Urumqi"]

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from callwise.policy import PolicyViolation, assert_clean, default_policy, evaluate_customers, gate, load_policy
-from tests.policy.helpers import PRODUCT, START, contact, customer
+from callwise.schema.contract import PHONE_KEY
+from tests.policy.helpers import PRODUCT, START, contact, customer, phone_key
 
 
 def plan(*calls) -> pd.DataFrame:
@@ -34,8 +35,11 @@ def verdicts_for(make_lake, people, contacts=(), policy=None, end=None):
 
 
 def with_phones(calls: pd.DataFrame, verdicts) -> pd.DataFrame:
-    phones = verdicts.frame.set_index("customer_id")["phone"]
-    return calls.assign(phone=phones.reindex(calls["customer_id"]).fillna("13900000000").to_numpy())
+    phones = verdicts.frame.set_index("customer_id")[PHONE_KEY]
+    other = phone_key("13900000000")
+    return calls.assign(
+        **{PHONE_KEY: [p if isinstance(p, bytes) else other for p in phones.reindex(calls["customer_id"])]}
+    )
 
 
 def reasons(result) -> dict:
@@ -116,7 +120,7 @@ def test_the_phone_limit_counts_calls_already_made_that_day(make_lake):
 
 def test_a_planned_number_not_on_record_is_refused(make_lake):
     v, policy = verdicts_for(make_lake, [customer("C1")])
-    calls = plan(("C1", "2026-07-01 10:00")).assign(phone="13999999999")
+    calls = plan(("C1", "2026-07-01 10:00")).assign(**{PHONE_KEY: phone_key("13999999999")})
     assert gate(calls, v, policy).refused["reason"].tolist() == ["phone_mismatch"]
 
 

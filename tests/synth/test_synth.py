@@ -45,8 +45,9 @@ def test_csv_format_is_gbk_with_messy_phones_and_still_ingests(tmp_path):
     assert "+86 " in raw.decode("gb18030")
     summary = ingest_directory(tmp_path / "bank", Lake(tmp_path / "lake"), tmp_path / "q").to_dict()
     assert summary["quarantined"] == 0
-    phones = pd.read_parquet(tmp_path / "lake" / "customers.parquet")["phone"]
-    assert phones.str.fullmatch(r"1[3-9]\d{9}").all()
+    lake = pd.read_parquet(tmp_path / "lake" / "customers.parquet")
+    assert "phone" not in lake  # only its token, look-up hash and masked form
+    assert lake["phone_masked"].str.fullmatch(r"1[3-9]\d\*{4}\d{4}").all()
 
 
 def test_volumes_and_realism(small_bank):

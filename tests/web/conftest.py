@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +13,6 @@ from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import Customer
 from callwise.ops.types import utcnow
 from callwise.ops.users import create_user, issue_token
-from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.security.rbac import Role
 from callwise.web.app import create_app
 from callwise.web.deps import Services
@@ -34,8 +32,8 @@ class Api:
 
 
 @pytest.fixture
-def pii() -> Pii:
-    return Pii(PiiCipher({"k1": os.urandom(32)}), LookupHasher(os.urandom(32)))
+def pii(session_pii) -> Pii:
+    return session_pii  # the keys the test lakes were sealed with
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from callwise.ops.models import AuditEntry, Campaign, IssuedList, Job, ListItem,
 from callwise.ops.types import utcnow
 from callwise.web.app import create_app
 from callwise.web.deps import Services
-from tests.web.live_server import Keys, LiveDatabase, LiveServer, live_database, machine_token
+from tests.web.live_server import LiveDatabase, LiveServer, live_database, machine_token
 
 CAMPAIGN = {"campaign_id": "wm-kill", "product_id": "P_WM01", "date": "2026-07-01", "days": 3, "seed": 5, "lang": "en"}
 ENDED = ("done", "failed")
@@ -83,15 +83,16 @@ def backend(request) -> str:
     return request.param
 
 
-def test_a_build_killed_midway_runs_again_after_restart_and_issues_one_list(backend, small_bank, saved_model, tmp_path):
-    keys = Keys.new()
+def test_a_build_killed_midway_runs_again_after_restart_and_issues_one_list(
+    backend, small_bank, saved_model, tmp_path, pii_key_settings
+):
     shutil.copytree(small_bank["lake"].root, tmp_path / "lake")
     with live_database(backend, tmp_path) as db:
         factory = session_factory(db.engine)
-        sync_customers(factory, Lake(tmp_path / "lake", threads=2), keys.pii())
+        sync_customers(factory, Lake(tmp_path / "lake", threads=2))  # the lake is sealed under the run's keys
         _campaign_and_model(factory, str(saved_model))
         headers = {"Authorization": f"Bearer {machine_token(db.engine, 'lists:build lists:read')}"}
-        env = {**keys.env(), "CALLWISE_DB_URL": db.url, "CALLWISE_DATA_DIR": str(tmp_path)}
+        env = {**pii_key_settings, "CALLWISE_DB_URL": db.url, "CALLWISE_DATA_DIR": str(tmp_path)}
         env |= {"CALLWISE_JOB_LEASE_S": "2", "CALLWISE_JOB_POLL_S": "0.1"}
         server, block = LiveServer(env, tmp_path / "server.log").start(), IssueBlock(db)
         try:

@@ -18,7 +18,7 @@ def with_lake(api, small_bank, saved_model, tmp_path):
     shutil.copytree(small_bank["lake"].root, tmp_path / "lake")
     api.services.lake = Lake(tmp_path / "lake", threads=2)
     shutil.copytree(saved_model, api.services.models_dir / "response-v1")
-    sync_customers(api.services.factory, api.services.lake, api.services.pii)
+    sync_customers(api.services.factory, api.services.lake)
     return api
 
 

@@ -26,17 +26,17 @@ def register(app: typer.Typer) -> None:
         lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print read, inserted and updated as JSON.")] = False,
     ) -> None:
-        """Copy the lake's customers in, contact details encrypted; DNC and consent recorded here are kept."""
-        from callwise.cli._ops import lang, operational_db, pii_keys
+        """Copy the lake's customers in, contact details as the lake's tokens; DNC and consent set here are kept."""
+        from callwise.cli._ops import lang, operational_db
         from callwise.lake import open_lake
         from callwise.ops.customers import sync_customers
+        from callwise.security.pii import ClearPiiError
 
-        pii = pii_keys()
         store = open_lake(lake)
         with operational_db() as factory:
             try:
-                report = sync_customers(factory, store, pii)
-            except FileNotFoundError as error:
+                report = sync_customers(factory, store)
+            except (FileNotFoundError, ClearPiiError) as error:
                 fail(str(error))
         counts = {
             "read": report.read,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from callwise.cli._output import emit
+from callwise.cli._output import emit, fail
 from callwise.i18n import t
 from callwise.settings import get_settings
 
@@ -21,9 +21,19 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Synthesise a bank, ingest it, train and evaluate, build today's wealth call list, write reports."""
-        from callwise.demo import run_pipeline
+        from callwise.demo import demo_keys, run_pipeline
+        from callwise.security.errors import KeyConfigError
 
-        summary = run_pipeline(out, customers=customers, seed=seed)
+        try:
+            pii, key_file = demo_keys(out)
+        except KeyConfigError as error:
+            fail(str(error))
+        if key_file is not None:
+            typer.echo(
+                f"{t('cli.demo.keys', 'zh', path=key_file)} / {t('cli.demo.keys', 'en', path=key_file)}", err=True
+            )
+        summary = run_pipeline(out, customers=customers, seed=seed, pii=pii)
+        summary["demo_keys"] = None if key_file is None else str(key_file)
         emit(summary, as_json, human=_human(summary))
 
 

@@ -27,13 +27,14 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the counts and reasons as JSON.")] = False,
     ) -> None:
         """Store the export's outcomes once each; every row is stored, a duplicate, or rejected with its line."""
-        from callwise.cli._ops import lang, operational_db
+        from callwise.cli._ops import lang, operational_db, pii_keys
         from callwise.loop import DialerImportError, DialerMappingError
         from callwise.ops.outcome_import import default_rejects_path, import_dialer_outcomes, reason_text, write_rejects
         from callwise.settings import get_settings
         from callwise.web.server import lake_from_settings, planner_from_settings, policy_from_settings
 
         language = lang()
+        pii = pii_keys()  # the rejected lines are kept sealed: no keys, no import
         settings = get_settings()
         planner = planner_from_settings(settings, lake_from_settings(settings), policy_from_settings(settings))
         with operational_db() as factory:
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
                 fail(str(error))
         target = rejects or default_rejects_path(file)
         try:
-            written = write_rejects(result, target, language)
+            written = write_rejects(result, target, pii.cipher, language)
         except OSError as error:
             fail(f"the outcomes were stored, but the rejected rows cannot be written to {target}: {error.strerror}")
         summary = {**result.summary(), "rejects_file": str(written)}

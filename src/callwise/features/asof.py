@@ -14,16 +14,15 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from callwise.lake import Lake
-from callwise.schema.contract import PRODUCT_CATEGORIES, RISK_TOLERANCES
+from callwise.schema.contract import PII_COLUMNS, PRODUCT_CATEGORIES, RISK_TOLERANCES
 
 DAY_SECONDS = 86_400
 CATEGORICAL = ("gender", "province", "occupation", "education", "marital", "last_disposition")
 # Columns of the customers table that are identity, contact or policy state, never model inputs.
 NOT_FEATURES = {
     "customer_id",
-    "phone",
-    "name",
-    "id_number",
+    *PII_COLUMNS,  # in clear only in a lake written before 0014; sealed columns below
+    *(f"{name}_{part}" for name in PII_COLUMNS for part in ("token", "lookup", "masked")),
     "birth_date",
     "age",
     "city",

@@ -4,6 +4,10 @@ Every run ends with a summary where, for each table, read = accepted + quarantin
 headers are checked before anything is written, so a missing required column stops the run with nothing
 half-done. Tables without a key stream through in batches (a file larger than memory is fine); keyed
 tables are gathered to drop duplicate keys (the last row wins, the others are quarantined).
+
+Personal data never reaches a file in clear: the customers' phone, name and ID number are sealed
+(``callwise.security.pii.seal_customers``) before the lake is written, and quarantine files mask them
+(``callwise.ingest.quarantine``). Ingest therefore needs the PII keys: given, or built from the settings.
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from callwise.ingest.quarantine import QUARANTINE_COLUMNS, line_tokens, write_quarantine
 from callwise.ingest.readers import SUFFIXES, Source, SourceError, open_source
-from callwise.ingest.validate import canonical_columns, check_batch, check_header, duplicate_mask, raw_lines
+from callwise.ingest.validate import canonical_columns, check_batch, check_header, duplicate_mask, rejected_rows
 from callwise.lake import Lake
-from callwise.schema.contract import TABLES, Table
-
-QUARANTINE_COLUMNS = ("line", "reason", "column", "raw")
+from callwise.schema.contract import PII_TABLES, TABLES, Table
+from callwise.security.errors import KeyConfigError
+from callwise.security.pii import Pii, seal_customers
 
 
 class IngestError(ValueError):
@@ -78,19 +82,26 @@ def find_sources(directory: str | Path) -> dict[str, Path]:
     return found
 
 
-def ingest_directory(directory: str | Path, lake: Lake, quarantine_dir: str | Path) -> IngestSummary:
-    """Ingest every contract table found in ``directory``."""
+def ingest_directory(
+    directory: str | Path, lake: Lake, quarantine_dir: str | Path, pii: Pii | None = None
+) -> IngestSummary:
+    """Ingest every contract table found in ``directory`` (``pii``: the keys; from the settings when not given)."""
     found = find_sources(directory)
     skipped = sorted(
         p.name for p in Path(directory).iterdir() if p.is_file() and p not in found.values() and p.name[0] != "."
     )
-    return ingest_files(found, lake, quarantine_dir, skipped)
+    return ingest_files(found, lake, quarantine_dir, skipped, pii)
 
 
 def ingest_files(
-    files: dict[str, Path], lake: Lake, quarantine_dir: str | Path, skipped: list[str] | None = None
+    files: dict[str, Path],
+    lake: Lake,
+    quarantine_dir: str | Path,
+    skipped: list[str] | None = None,
+    pii: Pii | None = None,
 ) -> IngestSummary:
     """Ingest ``{table: file}``; every header is checked before the first table is written."""
+    pii = pii or _pii_from_settings()
     sources = {}
     for table, path in files.items():
         if table not in TABLES:
@@ -104,13 +115,22 @@ def ingest_files(
     summaries = []
     for table, source in sources.items():
         try:
-            summaries.append(_ingest_one(TABLES[table], source, lake, Path(quarantine_dir)))
+            summaries.append(_ingest_one(TABLES[table], source, lake, Path(quarantine_dir), pii))
         except SourceError as exc:
             raise IngestError(str(exc)) from exc
     return IngestSummary(summaries, skipped or [])
 
 
-def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path) -> TableSummary:
+def _pii_from_settings() -> Pii:
+    from callwise.settings import get_settings
+
+    try:
+        return Pii.from_settings(get_settings())
+    except KeyConfigError as exc:
+        raise IngestError(str(exc)) from None
+
+
+def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, pii: Pii) -> TableSummary:
     summary = TableSummary(table.name, str(source.path))
     rejected: list[pa.Table] = []
     quarantine_file = quarantine_dir / f"{table.name}.csv"
@@ -130,12 +150,14 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path) 
             yield result.accepted, originals
         malformed = [m for m in source.malformed if not m.blank]
         if malformed:
-            rejected.append(_malformed_table(malformed))
+            rejected.append(_malformed_table(malformed, table.name in PII_TABLES))
 
     schema = _lake_schema(table, source)
     if table.key:
         accepted, originals = _gather(checked(), schema)
         accepted = _drop_duplicates(table, accepted, originals, rejected, source.delimiter or ",")
+        if table.name in PII_TABLES:
+            accepted = seal_customers(accepted, pii)
         lake.write(table.name, accepted)
         summary.accepted = accepted.num_rows
     else:
@@ -152,11 +174,9 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path) 
     summary.read = summary.accepted + summary.quarantined
     summary.reasons = dict(sorted(Counter(bad.column("reason").to_pylist()).items()))
     if bad.num_rows:
-        quarantine_dir.mkdir(parents=True, exist_ok=True)
         bad = bad.sort_by("line")
-        with quarantine_file.open("wb") as f:
-            f.write(b"\xef\xbb\xbf")  # BOM: Excel opens the quarantine file in the right encoding
-            pacsv.write_csv(bad, f)
+        token = line_tokens(bad.column("line"), bad.column("original"), quarantine_file.name, pii.cipher)
+        write_quarantine(quarantine_file, bad.drop_columns(["original"]).append_column("raw_token", token))
         summary.quarantine_file = str(quarantine_file)
     return summary
 
@@ -195,30 +215,27 @@ def _drop_duplicates(
     if not duplicate.any():
         return accepted
     dup_rows = originals.filter(pa.array(duplicate))
-    lines = dup_rows.column("_line")
-    rejected.append(
-        pa.table(
-            {
-                "line": pc.cast(lines, pa.int64()),
-                "reason": pa.array(["duplicate_key"] * len(lines), pa.string()),
-                "column": pa.array([",".join(table.key)] * len(lines), pa.string()),
-                "raw": raw_lines(dup_rows.drop_columns(["_line"]), delimiter),
-            }
-        )
-    )
+    n = dup_rows.num_rows
+    lines = dup_rows.column("_line").to_numpy()
+    rows = dup_rows.drop_columns(["_line"])
+    rejected.append(rejected_rows(table, lines, ["duplicate_key"] * n, [",".join(table.key)] * n, rows, delimiter))
     return accepted.filter(pa.array(~duplicate))
 
 
-def _malformed_table(rows: list) -> pa.Table:
+def _malformed_table(rows: list, personal: bool) -> pa.Table:
+    """A line that does not split into cells cannot be masked cell by cell: in a table with PII it is withheld."""
+    texts = [m.text for m in rows]
     return pa.table(
         {
             "line": pa.array([m.line for m in rows], pa.int64()),
             "reason": pa.array(["malformed_row"] * len(rows), pa.string()),
             "column": pa.array([None] * len(rows), pa.string()),
-            "raw": pa.array([m.text for m in rows], pa.string()),
+            "raw": pa.array([None] * len(rows) if personal else texts, pa.string()),
+            "original": pa.array(texts, pa.string()),
         }
     )
 
 
 def _empty_quarantine() -> pa.Table:
-    return pa.table({c: pa.array([], pa.int64() if c == "line" else pa.string()) for c in QUARANTINE_COLUMNS})
+    names = [c for c in QUARANTINE_COLUMNS if c != "raw_token"] + ["original"]
+    return pa.table({c: pa.array([], pa.int64() if c == "line" else pa.string()) for c in names})

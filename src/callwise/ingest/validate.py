@@ -15,7 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwise.ingest.normalise import normalise
-from callwise.schema.contract import Table
+from callwise.ingest.quarantine import mask_cells
+from callwise.schema.contract import PII_TABLES, Table
 
 REASONS = (
     "missing_value",
@@ -39,7 +40,7 @@ class MissingColumnError(ValueError):
 @dataclass
 class Checked:
     accepted: pa.Table
-    rejected: pa.Table  # line, reason, column, raw
+    rejected: pa.Table  # line, reason, column, raw (PII cells masked), original (as read: sealed, never written)
 
 
 def canonical_columns(columns: list[str]) -> list[str]:
@@ -84,15 +85,28 @@ def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarra
             out[name] = pc.cast(batch.column(i), pa.string())
     typed = pa.table(out)
     ok = reason == None  # noqa: E711
-    rejected = pa.table(
+    rejected = rejected_rows(table, lines[~ok], reason[~ok], bad_column[~ok], batch.filter(pa.array(~ok)), delimiter)
+    return Checked(typed.filter(pa.array(ok)), rejected)
+
+
+def rejected_rows(
+    table: Table,
+    lines: np.ndarray,
+    reasons: np.ndarray | list,
+    columns: np.ndarray | list,
+    rows: pa.RecordBatch | pa.Table,
+    delimiter: str,
+) -> pa.Table:
+    """The quarantine rows of ``rows``: line, reason, column, the line with PII cells masked, the line as read."""
+    return pa.table(
         {
-            "line": pa.array(lines[~ok], pa.int64()),
-            "reason": pa.array(reason[~ok], pa.string()),
-            "column": pa.array(bad_column[~ok], pa.string()),
-            "raw": raw_lines(batch.filter(pa.array(~ok)), delimiter),
+            "line": pa.array(lines, pa.int64()),
+            "reason": pa.array(reasons, pa.string()),
+            "column": pa.array(columns, pa.string()),
+            "raw": raw_lines(mask_cells(rows, PII_TABLES.get(table.name, ())), delimiter),
+            "original": raw_lines(rows, delimiter),
         }
     )
-    return Checked(typed.filter(pa.array(ok)), rejected)
 
 
 def raw_lines(batch: pa.RecordBatch | pa.Table, delimiter: str = ",") -> pa.Array:

@@ -3,6 +3,7 @@
 Engine choice lives here and nowhere else: feature and list logic receive Ibis tables and never name the
 engine. A table is one Parquet file, ``<root>/<name>.parquet``; a write goes to a temporary file in the
 same directory and is renamed over the old one, so readers see the old table or the new one, never half.
+The lake's folder is 0700 and its files 0600 from the moment they are created (callwise.security.files).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from callwise.security.files import private_dir, private_file
 
 ENGINES = ("duckdb", "pyspark")
 
@@ -57,10 +60,11 @@ class Lake:
 
     def write(self, name: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> Path:
         """Write a table atomically from an Arrow table or a stream of record batches."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        private_dir(self.root)
         final = self.path(name)
         tmp = self.root / f".{name}.{uuid.uuid4().hex}.tmp"
         try:
+            private_file(tmp)  # the writers below keep the mode of the file they open
             if isinstance(data, pa.Table):
                 pq.write_table(data, tmp, compression="zstd")
             else:

@@ -48,7 +48,7 @@ from callwise.schedule.slots import (
     workforce,
 )
 from callwise.schedule.stage import CallPlan, answer_matrix, plan_calls
-from callwise.security.masking import mask_phone
+from callwise.schema.contract import PHONE_KEY
 
 # Customers no policy rule excludes who are still not called, in funnel order after the policy's rules.
 RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
@@ -211,7 +211,8 @@ def _score(
     ranked = pd.DataFrame(
         {
             "customer_id": eligible["customer_id"].to_numpy(),
-            "phone": eligible["phone"].to_numpy(),
+            PHONE_KEY: eligible[PHONE_KEY].to_numpy(),
+            "phone_masked": eligible["phone_masked"].to_numpy(),
             "timezone": eligible["timezone"].to_numpy(),
             "attempts_left": eligible["attempts_left"].to_numpy(),
             "last_call_at": eligible["last_call_at"].to_numpy(),
@@ -288,7 +289,7 @@ def _listed(
         {
             "rank": np.arange(1, len(listed) + 1),
             "customer_id": ids,
-            "phone_masked": mask_phone(listed["phone"]).to_numpy(),
+            "phone_masked": listed["phone_masked"].to_numpy(),
             "score": listed["score"].to_numpy(),
             "expected_value": listed["expected_value"].to_numpy(),
             "score_decile": listed["score_decile"].to_numpy(),
@@ -307,11 +308,10 @@ def _listed(
     local = local_calls(kept["call_at"], by_id["timezone"].reindex(kept["customer_id"]).to_numpy(), bank_timezone)
     calls = kept.assign(
         local_start=local["local_start"].to_numpy(),
-        phone_masked=mask_phone(kept["phone"]).to_numpy(),
         product_id=campaign.product_id,
         arm=arm.reindex(kept["customer_id"]).to_numpy(),
         script_hint=hint.reindex(kept["customer_id"]).to_numpy(),
-    ).drop(columns=["phone"])
+    ).drop(columns=[PHONE_KEY])
     return calls.reset_index(drop=True), listed
 
 

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from callwise.ingest.normalise import parse_phone
+from callwise.ingest.quarantine import mask_cells
 from callwise.ingest.readers import CSV_BLOCK_BYTES, CSV_SUFFIXES, MalformedRow, Source, SourceError, open_source
 from callwise.ingest.validate import raw_lines
 from callwise.loop.dialer_mapping import DialerMapping, load_dialer_mapping
@@ -63,8 +64,15 @@ OUTCOME_SCHEMA = pa.schema(
         ("line", pa.int64()),
     ]
 )
+# raw: the line with the phone cell masked; original: the line as read (sealed into the rejects file, never shown)
 REJECTED_SCHEMA = pa.schema(
-    [("line", pa.int64()), ("reason", pa.string()), ("column", pa.string()), ("raw", pa.string())]
+    [
+        ("line", pa.int64()),
+        ("reason", pa.string()),
+        ("column", pa.string()),
+        ("raw", pa.string()),
+        ("original", pa.string()),
+    ]
 )
 
 
@@ -119,7 +127,8 @@ def read_dialer_export(path: str | Path, mapping: DialerMapping | str | Path) ->
         filled |= np.asarray(pc.is_valid(column), dtype=bool)
     table, lines = table.filter(pa.array(filled)), lines[filled]  # blank lines are layout, not rows
     cells = {name: _text(table.column(i)) for name, i in positions.items()}
-    outcomes, rejected, unknown = _normalise(cells, mapping, lines, source, table)
+    pii = {positions["phone"]: "phone"} if "phone" in positions else {}
+    outcomes, rejected, unknown = _normalise(cells, mapping, lines, source, table, pii)
     malformed = [m for m in source.malformed if not m.blank]
     if malformed:
         rejected = pa.concat_tables([rejected, _malformed(malformed)])
@@ -192,7 +201,12 @@ def _text(values: pa.ChunkedArray) -> pd.Series:
 
 
 def _normalise(
-    cells: dict[str, pd.Series], mapping: DialerMapping, lines: np.ndarray, source: Source, table: pa.Table
+    cells: dict[str, pd.Series],
+    mapping: DialerMapping,
+    lines: np.ndarray,
+    source: Source,
+    table: pa.Table,
+    pii: dict[int, str],
 ) -> tuple[pa.Table, pa.Table, dict[str, int]]:
     n = len(lines)
     empty = pd.Series([None] * n, dtype="str")
@@ -245,12 +259,14 @@ def _normalise(
         {name: pa.array(values, OUTCOME_SCHEMA.field(name).type) for name, values in columns_out.items()}
     )
     bad = ~ok
+    bad_rows = table.filter(pa.array(bad))
     rejected = pa.table(
         {
             "line": pa.array(lines[bad], pa.int64()),
             "reason": pa.array(reason[bad], pa.string()),
             "column": pa.array(column[bad], pa.string()),
-            "raw": raw_lines(table.filter(pa.array(bad)), source.delimiter or ","),
+            "raw": raw_lines(mask_cells(bad_rows, pii), source.delimiter or ","),
+            "original": raw_lines(bad_rows, source.delimiter or ","),
         },
         schema=REJECTED_SCHEMA,
     )
@@ -263,7 +279,8 @@ def _malformed(rows: list[MalformedRow]) -> pa.Table:
             "line": pa.array([m.line for m in rows], pa.int64()),
             "reason": pa.array(["malformed_row"] * len(rows), pa.string()),
             "column": pa.array([None] * len(rows), pa.string()),
-            "raw": pa.array([m.text for m in rows], pa.string()),
+            "raw": pa.array([None] * len(rows), pa.string()),  # cannot be masked cell by cell: withheld
+            "original": pa.array([m.text for m in rows], pa.string()),
         },
         schema=REJECTED_SCHEMA,
     )

@@ -21,11 +21,14 @@ from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import CallOutcome, Customer, Followup, ListItem, PolicyEvent
 from callwise.ops.types import in_future, utcnow
-from callwise.security.crypto import LookupHasher, PiiCipher
+from callwise.schema.contract import PII_COLUMNS
 from callwise.security.masking import mask_id_number_value, mask_name_value, mask_phone_value
+from callwise.security.pii import Pii, check_sealed
 
-PII_FIELDS = ("phone", "name", "id_number")
-SYNC_COLUMNS = ("customer_id", *PII_FIELDS, "timezone", "status", "dnc", "consent_marketing", "consent_updated_at")
+PII_FIELDS = PII_COLUMNS
+# The lake holds the same tokens and look-up hashes as this DB (callwise.security.pii): copied, never decrypted.
+SEALED_COLUMNS = ("phone_token", "phone_lookup", "name_token", "id_number_token", "id_number_lookup")
+SYNC_COLUMNS = ("customer_id", *SEALED_COLUMNS, "timezone", "status", "dnc", "consent_marketing", "consent_updated_at")
 
 
 class CustomerNotFound(LookupError):
@@ -41,25 +44,6 @@ class FutureConsent(ValueError):
 
 
 @dataclass(frozen=True)
-class Pii:
-    """The keys that protect personal data: encryption (reversible) and look-up hashing (one-way)."""
-
-    cipher: PiiCipher
-    hasher: LookupHasher
-
-    def seal(self, customer_id: str, field: str, value: Any) -> bytes | None:
-        if value is None or (isinstance(value, float) and pd.isna(value)) or str(value) == "":
-            return None
-        return self.cipher.encrypt(str(value), f"customers.{field}:{customer_id}")
-
-    def open(self, customer_id: str, field: str, token: bytes | None) -> str | None:
-        return None if token is None else self.cipher.decrypt(token, f"customers.{field}:{customer_id}")
-
-    def lookup(self, value: str | None) -> bytes | None:
-        return None if not value else self.hasher.digest(value)
-
-
-@dataclass(frozen=True)
 class SyncReport:
     """read = inserted + updated + skipped (erased customers are never brought back)."""
 
@@ -69,24 +53,25 @@ class SyncReport:
     skipped: int
 
 
-def sync_customers(factory: sessionmaker[Session], lake: Lake, pii: Pii, batch_rows: int = 20_000) -> SyncReport:
-    """Copy the lake's customers in, encrypting contact details; state set here (DNC, consent) is kept.
+def sync_customers(factory: sessionmaker[Session], lake: Lake, batch_rows: int = 20_000) -> SyncReport:
+    """Copy the lake's customers in, contact details as the lake's tokens; state set here (DNC, consent) is kept.
 
     DNC only ever switches on; the lake's consent wins only when it was updated later than the one here.
     """
     table = lake.table("customers")
+    check_sealed(table.columns, str(lake.path("customers")))
     columns = [c for c in SYNC_COLUMNS if c in table.columns]
     data = table.select(*columns).to_pyarrow()
     inserted = updated = 0
     for start in range(0, data.num_rows, batch_rows):
         frame = data.slice(start, batch_rows).to_pandas()
         with transaction(factory) as session:
-            new, changed = _upsert(session, frame, pii)
+            new, changed = _upsert(session, frame)
         inserted, updated = inserted + new, updated + changed
     return SyncReport(data.num_rows, inserted, updated, data.num_rows - inserted - updated)
 
 
-def _upsert(session: Session, frame: pd.DataFrame, pii: Pii) -> tuple[int, int]:
+def _upsert(session: Session, frame: pd.DataFrame) -> tuple[int, int]:
     c = _columns(frame)
     query = select(Customer.customer_id, Customer.dnc, Customer.consent_updated_at, Customer.erased_at)
     existing = {
@@ -94,18 +79,19 @@ def _upsert(session: Session, frame: pd.DataFrame, pii: Pii) -> tuple[int, int]:
     }
     now = utcnow()
     rows_new, rows_changed = [], []
-    # Encryption is per value by nature; everything else was prepared column-wise in _columns.
-    for cid, phone, name, id_number, zone, status, dnc, consent, consent_at in zip(*c.values(), strict=True):
+    for cid, phone, phone_lookup, name, id_number, id_lookup, zone, status, dnc, consent, consent_at in zip(
+        *c.values(), strict=True
+    ):
         before = existing.get(cid)
         if before is not None and before.erased_at is not None:
             continue  # an erased customer is not brought back by the next sync
         row = {
             "customer_id": cid,
-            "phone_enc": pii.seal(cid, "phone", phone),
-            "phone_lookup": pii.lookup(phone),
-            "name_enc": pii.seal(cid, "name", name),
-            "id_number_enc": pii.seal(cid, "id_number", id_number),
-            "id_number_lookup": pii.lookup(id_number),
+            "phone_enc": phone,
+            "phone_lookup": phone_lookup,
+            "name_enc": name,
+            "id_number_enc": id_number,
+            "id_number_lookup": id_lookup,
             "timezone": zone,
             "status": status,
             "synced_at": now,
@@ -137,15 +123,18 @@ def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
         present = (values != "").fillna(False).astype(bool)
         return [v if ok else default for v, ok in zip(values.astype(object), present, strict=True)]
 
+    def sealed(name: str) -> list[bytes | None]:
+        if name not in frame:
+            return [None] * n
+        return [None if v is None or pd.isna(v) else bytes(v) for v in frame[name].astype(object)]
+
     def flag(name: str) -> list[bool]:
         return frame[name].fillna(False).astype(bool).tolist() if name in frame else [False] * n
 
     zones = text("timezone", "Asia/Shanghai")
     return {
         "customer_id": frame["customer_id"].astype(str).tolist(),
-        "phone": text("phone"),
-        "name": text("name"),
-        "id_number": text("id_number"),
+        **{name: sealed(name) for name in SEALED_COLUMNS},
         "timezone": zones,
         "status": text("status", "active"),
         "dnc": flag("dnc"),

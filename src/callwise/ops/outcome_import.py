@@ -20,9 +20,12 @@ import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.i18n import catalog, t
+from callwise.ingest.quarantine import line_tokens
 from callwise.loop import DialerMapping, load_dialer_mapping, read_dialer_export
 from callwise.ops.db import transaction
 from callwise.ops.outcomes import FollowupPlanner, OutcomeIn, record_outcomes
+from callwise.security.crypto import PiiCipher
+from callwise.security.files import private_dir, private_file
 
 OUTCOME_FIELDS = [
     "idempotency_key",
@@ -50,6 +53,7 @@ REJECTS_SCHEMA = pa.schema(
         ("column", pa.string()),
         ("detail", pa.string()),
         ("raw", pa.string()),
+        ("original", pa.string()),  # the line as read: sealed into the rejects file, never written in clear
     ]
 )
 
@@ -117,6 +121,7 @@ def import_dialer_outcomes(
                         "column": columns.get(field) if field else None,
                         "detail": result.message,
                         "raw": None,
+                        "original": None,
                     }
                 )
     reader_rejects = export.rejected.append_column("detail", pa.nulls(export.rejected.num_rows, pa.string()))
@@ -151,19 +156,24 @@ def default_rejects_path(source: str | Path) -> Path:
     return source.with_name(f"{source.stem}.rejected.csv")
 
 
-def write_rejects(result: OutcomeImport, path: str | Path, lang: str = "zh") -> Path:
+def write_rejects(result: OutcomeImport, path: str | Path, cipher: PiiCipher, lang: str = "zh") -> Path:
     """The rejected rows as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese), reason in words.
 
-    Written even when nothing was rejected, so the file beside an export always belongs to its last import.
+    Written even when nothing was rejected, so the file beside an export always belongs to its last import. The
+    phone cell is masked in ``raw``; the line as read is kept only as a token (``callwise quarantine reveal``),
+    and the file is 0600 like every quarantine file.
     """
     path = Path(path)
-    frame = result.rejected.to_pandas()
+    rejected = result.rejected
+    frame = rejected.drop_columns(["original"]).to_pandas()
     frame.insert(
         2, "message", frame["reason"].map({code: reason_text(code, lang) for code in frame["reason"].unique()})
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    frame["raw_token"] = line_tokens(rejected.column("line"), rejected.column("original"), path.name, cipher)
+    private_dir(path.parent)
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
+        private_file(partial)
         frame.to_csv(partial, index=False, encoding="utf-8-sig", lineterminator="\n")
         os.replace(partial, path)
     finally:

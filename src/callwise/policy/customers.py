@@ -29,7 +29,7 @@ from callwise.lake import Lake
 from callwise.policy.config import Policy
 from callwise.policy.live import all_contacts, live_customers
 from callwise.policy.rules import CODES, CUSTOMER_RULES
-from callwise.schema.contract import DEFAULT_TIMEZONE, RISK_LEVELS, RISK_TOLERANCES
+from callwise.schema.contract import DEFAULT_TIMEZONE, PHONE_KEY, RISK_LEVELS, RISK_TOLERANCES
 
 CUSTOMER_CODES: tuple[str, ...] = tuple(CODES[rule] for rule in CUSTOMER_RULES)
 UNCAPPED = 1_000_000  # attempts_left when both caps are switched off
@@ -39,7 +39,8 @@ UNCAPPED = 1_000_000  # attempts_left when both caps are switched off
 class CustomerVerdicts:
     """The customer rules' decision for one plan: one row per customer, sorted by customer_id.
 
-    ``frame`` columns: customer_id, phone, timezone, one bool per reason code in :data:`CUSTOMER_CODES`
+    ``frame`` columns: customer_id, phone_lookup (:data:`PHONE_KEY`), phone_masked, timezone, one bool per reason
+    code in :data:`CUSTOMER_CODES`
     (true = excluded), non_personalised (rank without profile models), attempts_left (calls this customer may
     still get in the plan), campaign_attempts_left, frequency_left, last_call_at (customer-local, NaT if none).
     """
@@ -92,7 +93,8 @@ def evaluate_customers(
     timezone = c.timezone.strip().nullif("").fill_null(DEFAULT_TIMEZONE) if "timezone" in c.columns else None
     expr = c.select(
         "customer_id",
-        "phone",
+        PHONE_KEY,
+        "phone_masked",
         timezone=timezone if timezone is not None else ibis.literal(DEFAULT_TIMEZONE),
         **flags,
         non_personalised=opted_out if policy.enabled("profiling_opt_out") else ibis.literal(False),
@@ -256,7 +258,7 @@ def _apply_caps(frame: pd.DataFrame, policy: Policy) -> pd.DataFrame:
         frame[CODES[rule]] = values == 0
         left = np.minimum(left, values)
     frame["attempts_left"] = left
-    order = ["customer_id", "phone", "timezone", *CUSTOMER_CODES, "non_personalised", "attempts_left"]
+    order = ["customer_id", PHONE_KEY, "phone_masked", "timezone", *CUSTOMER_CODES, "non_personalised", "attempts_left"]
     rest = [name for name in frame.columns if name not in order]
     return frame[order + rest].reset_index(drop=True)
 

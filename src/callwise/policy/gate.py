@@ -35,7 +35,7 @@ from callwise.policy.calltime import (
 from callwise.policy.config import Policy
 from callwise.policy.customers import CustomerVerdicts
 from callwise.policy.live import all_contacts
-from callwise.schema.contract import DEFAULT_TIMEZONE
+from callwise.schema.contract import DEFAULT_TIMEZONE, PHONE_KEY
 
 GATE_CODES = (
     "unknown_customer",
@@ -100,7 +100,8 @@ def gate(
     """Keep the planned calls the policy allows; refuse the rest with a reason code.
 
     ``calls``: customer_id, call_at (naive, bank clock; the call may be placed anywhere in
-    [call_at, call_at + slot_minutes)), optionally phone, attempt and priority (lower = first).
+    [call_at, call_at + slot_minutes)), optionally :data:`PHONE_KEY` (the phone's look-up hash), attempt and
+    priority (lower = first).
     ``history``: marketing calls on record, customer_id and ts (customer-local; a ``channel`` column, if
     present, keeps ``call`` only). Without it the gate knows each customer's last call only: pass it whenever
     calls may already have been made on the plan's days.
@@ -117,9 +118,9 @@ def gate(
     code = code_of_customer[row]
     excluded = np.flatnonzero((code >= 0) & out.open)
     out.refuse_at(excluded, np.asarray(code_names, dtype=object)[code[excluded]])
-    if "phone" in calls.columns:
-        on_record = pa.array(frame["phone"].astype("str")).take(pa.array(row))
-        same = pc.equal(pa.array(calls["phone"].astype("str")), on_record)
+    if PHONE_KEY in calls.columns:
+        on_record = pa.array(frame[PHONE_KEY], pa.binary()).take(pa.array(row))
+        same = pc.equal(pa.array(calls[PHONE_KEY], pa.binary()), on_record)
         out.refuse(~pc.fill_null(same, False).to_numpy(zero_copy_only=False), "phone_mismatch")
 
     zone_of_customer, zones = zone_codes(frame["timezone"])
@@ -321,7 +322,7 @@ def _phone_daily(
     alive = out.alive(calls)
     if not len(alive):
         return
-    phone_of_customer, _ = pd.factorize(frame["phone"])
+    phone_of_customer, _ = pd.factorize(frame[PHONE_KEY])
     _, first = np.unique(phone_of_customer, return_index=True)
     zone_of_phone = zone_of_customer[first]  # indexed by phone code
 

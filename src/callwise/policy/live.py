@@ -11,11 +11,13 @@ import ibis
 import ibis.expr.types as ir
 
 from callwise.lake import Lake
+from callwise.security.pii import check_sealed
 
 
 def live_customers(lake: Lake) -> ir.Table:
     """Customers with DNC switched on and consent replaced where the operational DB says so."""
     c = lake.table("customers")
+    check_sealed(c.columns, str(lake.path("customers")))
     if not lake.has("ops_customer_state"):
         return c
     s = lake.table("ops_customer_state").rename(ops_dnc="dnc", ops_consent="consent_marketing", ops_erased="erased")

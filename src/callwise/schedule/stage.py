@@ -20,6 +20,7 @@ from callwise.schedule.agents import assign_agents
 from callwise.schedule.optimise import Problem, Solution, solve, trim_to_capacity
 from callwise.schedule.plans import Plans
 from callwise.schedule.slots import DEFAULT_LANGUAGE, Slots, Workforce
+from callwise.schema.contract import PHONE_KEY
 
 HISTORIC_ATTEMPTS = 3  # how past campaigns dialled: up to 3 attempts at legal hours, no timing
 
@@ -93,7 +94,8 @@ def plan_calls(
 ) -> CallPlan:
     """Plan the calls of ``customers`` (treatment and control: control is planned, then not called).
 
-    ``customers`` columns: customer_id, phone, score, attempts_left, group ('treatment' | 'control'),
+    ``customers`` columns: customer_id, phone_lookup (:data:`PHONE_KEY`), phone_masked, score, attempts_left,
+    group ('treatment' | 'control'),
     priority (rank, 1 = best), optionally language. Capacity is raised by 1 / (1 − control share) while
     planning both groups together, so the control group is exactly the customers the plan would have called;
     the treatment calls are then trimmed to the real capacity. ``margin`` (value of an answered call) is
@@ -137,7 +139,8 @@ def _calls(customers: pd.DataFrame, schedule: Plans, slots: Slots, pool: np.ndar
     calls = pd.DataFrame(
         {
             "customer_id": customers["customer_id"].to_numpy()[row],
-            "phone": customers["phone"].to_numpy()[row],
+            PHONE_KEY: customers[PHONE_KEY].to_numpy()[row],
+            "phone_masked": customers["phone_masked"].to_numpy()[row],
             "slot": slot,
             "call_at": slots.starts[slot],
             "attempt": attempt + 1,

@@ -70,6 +70,15 @@ ANSWERED_DISPOSITIONS = (
 )
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
+# Personal data of the customers table: never stored in clear in the lake (docs/decisions/0014-pii-in-the-lake.md).
+# Each becomes ``<name>_token`` (AES-GCM, bound to column and customer) and ``<name>_masked``; phone and ID number
+# also ``<name>_lookup`` (the keyed hash the operational DB stores too).
+PII_COLUMNS = ("phone", "name", "id_number")
+LOOKUP_COLUMNS = ("phone", "id_number")
+PII_TABLES = {"customers": PII_COLUMNS}  # the tables whose quarantined cells are masked
+# The one column that says "same phone number" everywhere (the gate's one-call-per-number rule, the scheduler).
+PHONE_KEY = "phone_lookup"
+
 
 @dataclass(frozen=True)
 class Column:

@@ -13,7 +13,7 @@ import hmac
 import os
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
@@ -30,6 +30,7 @@ __all__ = [
     "KeyConfigError",
     "LookupHasher",
     "PiiCipher",
+    "demo_key_ring",
     "new_key",
     "parse_key_ring",
 ]
@@ -47,6 +48,11 @@ _MIN_TOKEN = 1 + 1 + 1 + NONCE_BYTES + TAG_BYTES
 def new_key() -> str:
     """A fresh 256-bit key, base64-encoded: what ``CALLWISE_PII_KEYS`` entries and ``CALLWISE_LOOKUP_KEY`` hold."""
     return base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
+
+
+def demo_key_ring() -> dict[str, str]:
+    """Fresh throw-away settings ``{CALLWISE_PII_KEYS: …, CALLWISE_LOOKUP_KEY: …}`` for the demo and tests only."""
+    return {PII_KEYS_SETTING: f"demo:{new_key()}", LOOKUP_KEY_SETTING: new_key()}
 
 
 def _secret_text(value: object, setting: str) -> str | None:
@@ -178,6 +184,27 @@ class PiiCipher:
         sealed = self._aead[self._current].encrypt(nonce, data, header + _context_bytes(context))
         return header + nonce + sealed
 
+    def encrypt_many(self, plaintexts: Sequence[str | None], contexts: Sequence[str]) -> list[bytes | None]:
+        """``encrypt`` over a column (``None`` stays ``None``): one key look-up and one read of random nonces.
+
+        The per-value AES-GCM call is what ``cryptography`` offers; everything around it is hoisted out of the
+        loop, so a million values take about a second.
+        """
+        if len(plaintexts) != len(contexts):
+            raise ValueError(f"{len(plaintexts)} values but {len(contexts)} contexts")
+        header = self._header(self._current)
+        seal = self._aead[self._current].encrypt
+        nonces = os.urandom(NONCE_BYTES * len(plaintexts))
+        out: list[bytes | None] = []
+        append = out.append
+        for i, (value, context) in enumerate(zip(plaintexts, contexts, strict=True)):
+            if value is None:
+                append(None)
+                continue
+            nonce = nonces[i * NONCE_BYTES : (i + 1) * NONCE_BYTES]
+            append(header + nonce + seal(nonce, _check_text(value, "plaintext"), header + _context_bytes(context)))
+        return out
+
     def decrypt(self, token: bytes, context: str) -> str:
         """The plaintext of ``token``; ``DecryptError`` when the token was altered, moved or its key is gone."""
         raw = _as_bytes(token)
@@ -292,3 +319,12 @@ class LookupHasher:
         if not data.strip():
             raise ValueError("the value is empty after normalisation; an empty value cannot be looked up")
         return hmac.digest(self._key, data, "sha256")  # the one-shot C path: the sync hashes millions
+
+    def digest_many(self, values: Sequence[str | None]) -> list[bytes | None]:
+        """``digest`` over a column; ``None`` and empty values stay ``None`` (nothing to look up)."""
+        key, normalise = self._key, self._normalise
+        out: list[bytes | None] = []
+        for value in values:
+            text = None if value is None else normalise(value)
+            out.append(hmac.digest(key, text.encode("utf-8"), "sha256") if text and text.strip() else None)
+        return out

@@ -1,0 +1,85 @@
+"""Quarantine files: every rejected row with its line and reason, its personal data masked, the line sealed.
+
+A quarantine file must let a data steward see *why* a row was refused without showing *whose* it was: the
+phone, name and ID number cells are masked, and the line as it was read is kept only as an AES-GCM token bound
+to the file's name and the line number. ``reveal_line`` (``callwise ingest reveal``) opens one line for an
+authorised operator, and that reveal is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+from collections.abc import Callable, Collection
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from callwise.security.crypto import PiiCipher
+from callwise.security.files import private_dir, private_file
+from callwise.security.masking import mask_id_number, mask_name, mask_phone
+
+QUARANTINE_COLUMNS = ("line", "reason", "column", "raw", "raw_token")
+MASKS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "phone": mask_phone,
+    "name": mask_name,
+    "id_number": mask_id_number,
+}
+
+
+class QuarantineLineNotFound(LookupError):
+    """The quarantine file has no row for the line asked for."""
+
+
+def mask_cells(batch: pa.RecordBatch | pa.Table, pii_columns: Collection[str]) -> pa.Table:
+    """``batch`` with the cells of ``pii_columns`` (``{position: kind}`` or canonical names) masked as read."""
+    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    for position, kind in _positions(table.column_names, pii_columns).items():
+        cells = pd.Series(pc.cast(table.column(position), pa.string()).to_pylist(), dtype="string")
+        masked = MASKS[kind](cells).where(cells.notna(), None)
+        table = table.set_column(position, table.field(position).name, pa.array(masked, pa.string()))
+    return table
+
+
+def _positions(names: list[str], pii_columns: Collection[str]) -> dict[int, str]:
+    if isinstance(pii_columns, dict):
+        return dict(pii_columns)
+    canonical = [n.strip().lstrip("\ufeff").lower().replace(" ", "_").replace("-", "_") for n in names]
+    return {i: name for i, name in enumerate(canonical) if name in pii_columns}
+
+
+def line_context(file_name: str, line: int) -> str:
+    """What a quarantined line's token is bound to: the quarantine file's name and the line number."""
+    return f"quarantine:{file_name}:{line}"
+
+
+def line_tokens(
+    lines: pa.Array | pa.ChunkedArray, originals: pa.Array | pa.ChunkedArray, file_name: str, cipher: PiiCipher
+) -> pa.Array:
+    """The original lines as base64 AES-GCM tokens (CSV holds text), each bound to its file and line."""
+    contexts = [line_context(file_name, int(n)) for n in lines.to_pylist()]
+    tokens = cipher.encrypt_many(originals.to_pylist(), contexts)
+    return pa.array([None if t is None else base64.b64encode(t).decode("ascii") for t in tokens], pa.string())
+
+
+def write_quarantine(path: Path, rows: pa.Table) -> None:
+    """``rows`` as CSV (UTF-8 with BOM, so Excel reads the Chinese), the file 0600 in a 0700 folder."""
+    private_dir(path.parent)
+    private_file(path)
+    with path.open("wb") as f:
+        f.write(b"\xef\xbb\xbf")
+        pacsv.write_csv(rows, f)
+
+
+def reveal_line(path: str | Path, line: int, cipher: PiiCipher) -> str:
+    """The quarantined line ``line`` of ``path`` as it was read (the caller audits the reveal)."""
+    path = Path(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("line") == str(line) and row.get("raw_token"):
+                token = base64.b64decode(row["raw_token"])
+                return cipher.decrypt(token, line_context(path.name, line))
+    raise QuarantineLineNotFound(f"{path}: no quarantined row for line {line}")

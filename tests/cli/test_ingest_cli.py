@@ -1,0 +1,34 @@
+"""`callwise ingest` needs the keys; `callwise quarantine reveal` opens one quarantined line, audited."""
+
+import os
+
+from sqlalchemy import select
+
+from callwise.ops.models import AuditEntry
+
+LINES = "customer_id,phone,name,consent_marketing\nC1,13800138000,张三丰,1\nC2,12345,李四光,1\n"
+
+
+def test_ingest_without_keys_names_the_missing_setting(operator, monkeypatch, tmp_path):
+    monkeypatch.delenv("CALLWISE_LOOKUP_KEY")
+    (tmp_path / "customers.csv").write_text(LINES, encoding="utf-8")
+    result = operator.run("ingest", str(tmp_path / "customers.csv"), "--lake", str(tmp_path / "lake"))
+    assert result.exit_code == 2 and "CALLWISE_LOOKUP_KEY is not set" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "lake").exists()
+
+
+def test_a_quarantined_line_is_masked_and_revealed_only_with_an_audit_entry(migrated, db, tmp_path):
+    (tmp_path / "customers.csv").write_text(LINES, encoding="utf-8")
+    summary = migrated.json("ingest", str(tmp_path / "customers.csv"), "--lake", str(tmp_path / "lake"))
+    quarantine = tmp_path / "quarantine" / "customers.csv"
+    assert summary["quarantined"] == 1 and summary["tables"][0]["quarantine_file"] == str(quarantine)
+    text = quarantine.read_text(encoding="utf-8-sig")
+    assert "12345" not in text and "李四光" not in text and "李**" in text
+    assert os.stat(quarantine).st_mode & 0o777 == 0o600 and os.stat(quarantine.parent).st_mode & 0o777 == 0o700
+    shown = migrated.run("quarantine", "reveal", str(quarantine), "--line", "3")
+    assert shown.exit_code == 0 and shown.stdout.strip() == "C2,12345,李四光,1"
+    missing = migrated.run("quarantine", "reveal", str(quarantine), "--line", "2")
+    assert missing.exit_code == 2 and "no quarantined row for line 2" in missing.output
+    with db() as s:
+        entries = s.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target)).all()
+    assert [tuple(e) for e in entries] == [("cli", "quarantine.reveal", "quarantine:customers.csv:3")]
