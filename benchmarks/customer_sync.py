@@ -1,8 +1,9 @@
-"""Loading a bank's customers into the operational database: encrypt, hash, upsert — SQLite and PostgreSQL.
+"""Loading a bank's customers into the operational database: copy the lake's tokens, upsert — SQLite and PostgreSQL.
 
-A 200,000-customer synthetic bank is ingested into a lake; ``callwise customers sync`` copies it into a fresh
-operational database (phone, name and ID number encrypted with AES-256-GCM, phone and ID number hashed for
-look-up), then syncs again (every customer updated in place). Writes benchmarks/results/customer_sync.json.
+A 200,000-customer synthetic bank is ingested into a lake (phone, name and ID number sealed there with AES-256-GCM,
+phone and ID number hashed for look-up); ``callwise customers sync`` copies the sealed values, never decrypting them,
+into a fresh operational database, then syncs again (every customer updated in place).
+Writes benchmarks/results/customer_sync.json.
 Usage: python benchmarks/customer_sync.py [customers]
 """
 
@@ -15,18 +16,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from _results import write_result
+from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
-from callwise.ops.customers import Pii, sync_customers
+from callwise.ops.customers import sync_customers
 from callwise.ops.db import make_engine, scratch_schema, session_factory
 from callwise.ops.migrate import upgrade
-from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.synth import synthesize
 
 
-def _run(url: str, lake: Lake, pii: Pii) -> dict:
+def _run(url: str, lake: Lake) -> dict:
     engine = make_engine(url)
     upgrade(engine)
     factory = session_factory(engine)
@@ -46,17 +46,16 @@ def _run(url: str, lake: Lake, pii: Pii) -> dict:
 
 
 def main(customers: int = 200_000, seed: int = 7) -> dict:
-    pii = Pii(PiiCipher({"k1": os.urandom(32)}), LookupHasher(os.urandom(32)))
     with tempfile.TemporaryDirectory(prefix="callwise-sync-") as tmp:
         root = Path(tmp)
         synthesize(root / "bank", customers=customers, seed=seed)
         lake = Lake(root / "lake", threads=2)
-        ingest_directory(root / "bank", lake, root / "quarantine")
-        backends = {"sqlite": _run(f"sqlite:///{root / 'ops.db'}", lake, pii)}
+        ingest_directory(root / "bank", lake, root / "quarantine", pii=throwaway_pii())
+        backends = {"sqlite": _run(f"sqlite:///{root / 'ops.db'}", lake)}
         base = os.environ.get("CALLWISE_TEST_PG_URL")
         if base:
             with scratch_schema(base, "cw_sync") as url:
-                backends["postgresql"] = _run(url, lake, pii)
+                backends["postgresql"] = _run(url, lake)
         else:
             backends["postgresql"] = {"skipped": "CALLWISE_TEST_PG_URL is not set"}
     output = {

@@ -15,7 +15,7 @@ import tempfile
 
 import lightgbm
 
-from _results import write_result
+from _bench import write_result
 from callwise import __version__
 from callwise.demo import run_pipeline
 

@@ -17,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _results import write_result
+from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
@@ -33,7 +33,7 @@ def main(customers: int = 200_000, seed: int = 7) -> dict:
         root = Path(tmp)
         manifest = synthesize(root / "bank", customers=customers, seed=seed)
         lake = Lake(root / "lake", threads=2)
-        ingest_directory(root / "bank", lake, root / "quarantine")
+        ingest_directory(root / "bank", lake, root / "quarantine", pii=throwaway_pii())
         model, _ = train_from_lake(lake, "lightgbm", seed=seed)
         campaign = Campaign(
             campaign_id="bench-wealth",

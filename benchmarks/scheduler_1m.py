@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from _results import write_result
+from _bench import write_result
 from callwise import __version__
 from callwise.policy import default_policy, legal_slot_mask, local_hour_of_week
 from callwise.schedule.slots import campaign_slots, workforce

@@ -31,7 +31,7 @@ import httpx
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from _results import write_result
+from _bench import write_result
 from callwise import __version__
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, scratch_schema, session_factory, transaction

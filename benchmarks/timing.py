@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from _results import write_result
+from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
@@ -47,7 +47,7 @@ def main(customers: int = 200_000, scale_customers: int = 1_000_000, seed: int =
         started = time.perf_counter()
         manifest = synthesize(Path(tmp) / "bank", customers=customers, seed=seed)
         lake = Lake(Path(tmp) / "lake", threads=2)
-        ingest_directory(Path(tmp) / "bank", lake, Path(tmp) / "quarantine")
+        ingest_directory(Path(tmp) / "bank", lake, Path(tmp) / "quarantine", pii=throwaway_pii())
         result["bank_seconds"] = round(time.perf_counter() - started, 1)
         truth = load_truth(manifest["truth"])
         result["holdout"] = held_out(lake, truth)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import lightgbm
 
-from _results import write_result
+from _bench import write_result
 from callwise import __version__
 from callwise.models import MODELS
 from callwise.models.evaluation import cross_validate, rolling_backtest

@@ -1,0 +1,36 @@
+"""What every benchmark shares: where it writes its figures, and throw-away keys for the lakes it builds.
+
+Figures go to ``benchmarks/results/`` unless ``CALLWISE_BENCH_RESULTS`` names another folder: the test suite runs
+every benchmark at a tiny size into a temporary folder, so a change that breaks ``make bench`` fails the day it is
+made, and the committed figures are never overwritten by a tiny run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from callwise.security.crypto import LookupHasher, PiiCipher
+from callwise.security.pii import Pii
+
+RESULTS_SETTING = "CALLWISE_BENCH_RESULTS"
+
+
+def results_dir() -> Path:
+    return Path(os.environ.get(RESULTS_SETTING) or Path(__file__).parent / "results")
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    """Write ``result`` as ``<results>/<name>.json`` (UTF-8, indented, keys in the order given)."""
+    folder = results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def throwaway_pii() -> Pii:
+    """Fresh keys for a benchmark's own synthetic lake: it never holds data anyone needs to read again."""
+    return Pii(PiiCipher({"bench": os.urandom(32)}), LookupHasher(os.urandom(32)))
