@@ -1,9 +1,9 @@
 """Check one batch of rows against a contract table: typed rows to keep, bad rows with a reason code.
 
-Reason codes (each has an ``ingest.reason.<code>`` message in zh and en):
-``missing_value`` a required cell is empty; ``bad_<kind>`` a cell could not be understood (``bad_phone``,
-``bad_date`` …); ``malformed_row`` the line does not split into the header's fields; ``duplicate_key``
-another row with the same key comes later in the file (the last one wins).
+Reason codes: ``missing_value`` a required cell is empty; ``bad_<kind>`` a cell could not be understood
+(``bad_phone``, ``bad_date`` …); ``field_too_large`` / ``bad_encoding`` a cell too long or not text (see
+``readers.unreadable_cells``); ``malformed_row`` the line does not split into the header's fields (or is not
+one JSON object); ``duplicate_key`` another row with the same key comes later in the file (the last one wins).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwise.ingest.normalise import normalise
+from callwise.ingest.readers import unreadable_cells
 from callwise.schema.contract import Table
 
 REASONS = (
@@ -27,6 +28,8 @@ REASONS = (
     "bad_datetime",
     "bad_enum",
     "bad_json",
+    "field_too_large",
+    "bad_encoding",
     "malformed_row",
     "duplicate_key",
 )
@@ -64,8 +67,8 @@ def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarra
     """Normalise every contract column, keep extra columns as text, reject rows with any bad cell."""
     names = canonical_columns(batch.schema.names)
     n = batch.num_rows
-    reason = np.full(n, None, dtype=object)
-    bad_column = np.full(n, None, dtype=object)
+    # Damage first: a cell that is not text is not also a "bad_phone".
+    reason, bad_column = unreadable_cells(batch.rename_columns(names))
     out: dict[str, pa.Array] = {}
     for spec in table.columns:
         if spec.name not in names:
