@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,7 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     malformed: list[MalformedRow] = field(default_factory=list)
+    header_line: int = 1  # blank lines before a CSV header are layout
 
     def batches(self, as_text: bool = True) -> Iterator[pa.RecordBatch]:
         """The rows in batches; CSV cells stay text (``as_text``) so normalisers see what the bank wrote."""
@@ -74,8 +76,7 @@ class Source:
             if self.format == "parquet":
                 yield from pq.ParquetFile(self.path).iter_batches(batch_size=BATCH_ROWS)
             elif self.format == "xlsx":
-                frame = _read_excel(self.path)
-                yield from pa.Table.from_pandas(frame, preserve_index=False).to_batches()
+                yield from _excel_table(self.path).to_batches(max_chunksize=BATCH_ROWS)
             else:
                 yield from _jsonl_batches(self)
         except SourceError:
@@ -88,7 +89,7 @@ class Source:
         k = np.arange(first_row, first_row + rows)
         if self.format not in ("csv", "jsonl"):
             return k + (2 if self.format == "xlsx" else 1)
-        first = 2 if self.format == "csv" else 1  # JSON lines have no header
+        first = self.header_line + 1 if self.format == "csv" else 1  # JSON lines have no header
         skipped = np.array(sorted(m.line for m in self.malformed), dtype=np.int64)
         # Valid rows fill the lines the skipped ones leave free: row k sits k + first + (skipped lines before it).
         before = skipped - np.arange(len(skipped)) - first
@@ -107,7 +108,7 @@ def open_source(path: str | Path) -> Source:
         if suffix in PARQUET_SUFFIXES:
             return Source(path, "parquet", list(pq.read_schema(path).names))
         if suffix in EXCEL_SUFFIXES:
-            return Source(path, "xlsx", [str(c) for c in _read_excel(path, nrows=0).columns])
+            return Source(path, "xlsx", _excel_table(path, rows=0).column_names)
         if suffix in JSONL_SUFFIXES:
             return Source(path, "jsonl", _jsonl_columns(path))
     except SourceError:
@@ -122,29 +123,25 @@ def open_source(path: str | Path) -> Source:
 def detect_encoding(sample: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM) or GB18030 (a superset of GBK); anything else is refused.
 
-    A file whose text is that encoding but for a few damaged bytes (≤ 1 in 20 of its non-ASCII characters) is
-    still read as that encoding: the damaged cells are quarantined (``bad_encoding``), not the whole file.
+    A file of mostly good text in one of them (twenty good non-ASCII characters or more for each damaged byte
+    sequence) is read as that encoding, and its damaged cells are quarantined (``bad_encoding``): one bad byte
+    does not refuse a file. GBK read as UTF-8 is damaged nearly everywhere, so it never passes for UTF-8.
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     head = sample[:4096]
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(0) * 4 > len(head):
         raise SourceError(f"{path}: the file looks like UTF-16; save it as UTF-8 or GBK")
-    damaged = []
     for encoding in ("utf-8", "gb18030"):
         text = codecs.getincrementaldecoder(encoding)("replace").decode(sample, final=False)
         bad = text.count(REPLACEMENT)
-        if bad == 0:
+        if bad * 20 <= len(text) - len(text.encode("ascii", "ignore")) - bad:  # no damage, or little among much text
             return encoding
-        wide = len(text) - len(text.encode("ascii", "ignore")) - bad
-        if bad * 20 <= wide:
-            damaged.append(encoding)
-    if damaged:
-        return damaged[0]
     raise SourceError(f"{path}: the text encoding is neither UTF-8 nor GBK/GB18030")
 
 
 REPLACEMENT = "\ufffd"
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class _Utf8Stream(io.RawIOBase):
@@ -186,9 +183,11 @@ def _open_csv(path: Path) -> Source:
     if b"\n" not in sample and b"\r" not in sample and path.stat().st_size > SAMPLE_BYTES:
         raise SourceError(f"{path}: line 1 (the header) is longer than {SAMPLE_BYTES >> 20} MB")
     text = sample.decode(encoding, errors="ignore")
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
+    physical = LINE_BREAK.split(text)  # the breaks the CSV parser knows, not every one str.splitlines() does
+    header_line = next((i + 1 for i, line in enumerate(physical) if line.strip()), None)
+    if header_line is None:
         raise SourceError(f"{path}: the file is empty")
+    lines = [line for line in physical[header_line - 1 :] if line.strip()]
     delimiter = _sniff_delimiter(lines[:50])
     header = next(csv.reader([lines[0]], delimiter=delimiter))
     columns = [h.strip() for h in header]
@@ -199,7 +198,7 @@ def _open_csv(path: Path) -> Source:
         raise SourceError(
             f"{path}: line 1, column {long + 1}: a column name is longer than {MAX_COLUMN_NAME_CHARS:,} characters"
         )
-    return Source(path, "csv", columns, encoding=encoding, delimiter=delimiter)
+    return Source(path, "csv", columns, encoding=encoding, delimiter=delimiter, header_line=header_line)
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
@@ -230,7 +229,9 @@ def csv_batches(
         source.malformed.append(MalformedRow(int(row.number), row.text, blank=not row.text.strip()))
         return "skip"
 
-    read = pacsv.ReadOptions(skip_rows=1, column_names=names, block_size=CSV_BLOCK_BYTES, use_threads=False)
+    read = pacsv.ReadOptions(
+        skip_rows=source.header_line, column_names=names, block_size=CSV_BLOCK_BYTES, use_threads=False
+    )
     parse = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(names, pa.string()) if as_text else None,
@@ -328,12 +329,34 @@ def _cell_text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)  # nested JSON (transcript turns) is kept as JSON text
 
 
-def _read_excel(path: Path, nrows: int | None = None) -> pd.DataFrame:
-    frame = pd.read_excel(path, engine="calamine", dtype=object, nrows=nrows)
-    if frame.columns.size == 0:
+def _excel_table(path: Path, rows: int | None = None) -> pa.Table:
+    """The first sheet as text columns, as in a CSV (the normalisers parse them the same way).
+
+    Read cell by cell with calamine, not through pandas, whose per-column cost made a 16,000-column sheet take
+    most of a minute. Whole numbers lose Excel's ``.0`` (``1001`` stays the id ``1001``).
+    """
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    table = sheet.to_python(nrows=None if rows is None else rows + 1)
+    columns = [(_excel_text(c) or "").strip() for c in table[0]] if table else []
+    if not any(columns):
         raise SourceError(f"{path}: the first sheet is empty")
-    # Cells become text, as in a CSV; the normalisers parse them the same way.
-    return frame.map(lambda v: None if pd.isna(v) else str(v))
+    if "" in columns:
+        raise SourceError(f"{path}: row 1 (the header) has an empty column name (column {columns.index('') + 1})")
+    body = table[1:]
+    return pa.table(
+        [pa.array([_excel_text(r[i]) if i < len(r) else None for r in body], pa.string()) for i in range(len(columns))],
+        names=columns,
+    )
+
+
+def _excel_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ one JSON object); ``duplicate_key`` another row with the same key comes later in
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwise.ingest.normalise import normalise
-from callwise.ingest.readers import unreadable_cells
+from callwise.ingest.readers import CELL_REASONS, unreadable_cells
 from callwise.schema.contract import Table
 
 REASONS = (
@@ -28,8 +29,7 @@ REASONS = (
     "bad_datetime",
     "bad_enum",
     "bad_json",
-    "field_too_large",
-    "bad_encoding",
+    *CELL_REASONS,
     "malformed_row",
     "duplicate_key",
 )
@@ -51,8 +51,9 @@ def canonical_columns(columns: list[str]) -> list[str]:
 
 
 def check_header(table: Table, columns: list[str], source: str) -> None:
-    present = set(canonical_columns(columns))
-    duplicated = sorted({c for c in canonical_columns(columns) if canonical_columns(columns).count(c) > 1})
+    canonical = canonical_columns(columns)
+    present = set(canonical)
+    duplicated = sorted(c for c, n in Counter(canonical).items() if n > 1)
     if duplicated:
         raise MissingColumnError(f"{source}: column {duplicated[0]!r} appears more than once in the header")
     for name in table.required:

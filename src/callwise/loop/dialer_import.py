@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 
 from callwise.ingest.normalise import parse_phone
 from callwise.ingest.readers import (
+    CELL_REASONS,
     CSV_SUFFIXES,
     MalformedRow,
     Source,
@@ -42,8 +43,7 @@ from callwise.loop.dialer_values import durations, escape_part, utc_times
 
 REASONS = (
     "malformed_row",
-    "field_too_large",
-    "bad_encoding",
+    *CELL_REASONS,
     "missing_call_id",
     "missing_customer_id",
     "missing_campaign_id",
