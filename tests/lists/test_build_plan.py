@@ -152,13 +152,13 @@ def test_unknown_product_is_refused_and_nothing_is_written(small_bank, model, tm
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("arms: {A: 0.5, B: 0.6}\n", "field 'arms'"),
-        ("control_share: 1.2\n", "field 'control_share'"),
-        ("capacity: -5\n", "field 'capacity'"),
+        ("arms: {A: 0.5, B: 0.6}\n", r"c\.yaml:4: arms"),
+        ("control_share: 1.2\n", r"c\.yaml:4: control_share"),
+        ("capacity: -5\n", r"c\.yaml:4: capacity"),
         ("first_hour: 20\nlast_hour: 9\n", "last_hour"),
-        ("policy: missing.yaml\n", "field 'policy'"),
-        ("days: 0\n", "field 'days'"),
-        ("agent_share: 0\n", "field 'agent_share'"),
+        ("policy: missing.yaml\n", r"c\.yaml:4: policy"),
+        ("days: 0\n", r"c\.yaml:4: days"),
+        ("agent_share: 0\n", r"c\.yaml:4: agent_share"),
     ],
 )
 def test_malformed_campaign_files_are_refused(tmp_path, extra, message):
