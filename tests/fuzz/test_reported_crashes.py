@@ -53,11 +53,12 @@ def test_a_10_mb_line_quarantines_that_row_only(tmp_path):
     assert (summary["accepted"], summary["reasons"]) == (2, {"field_too_large": 1})
     result = read_dialer_export(export(tmp_path, [call(), call("CL-2", agent="a" * 10_000_000)]), MAPPING)
     assert result.outcomes.num_rows == 1
-    assert result.rejected.to_pylist()[0] | {"raw": None} == {
+    assert result.rejected.to_pylist()[0] | {"raw": None, "original": None} == {
         "line": 3,
         "reason": "field_too_large",
         "column": "坐席工号",
         "raw": None,
+        "original": None,
     }
 
 
