@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from callwise.export import write_csv
 from callwise.ingest.readers import SUFFIXES, Source, SourceError, open_source
 from callwise.ingest.validate import canonical_columns, check_batch, check_header, duplicate_mask, raw_lines
 from callwise.lake import Lake
@@ -154,9 +154,7 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path) 
     if bad.num_rows:
         quarantine_dir.mkdir(parents=True, exist_ok=True)
         bad = bad.sort_by("line")
-        with quarantine_file.open("wb") as f:
-            f.write(b"\xef\xbb\xbf")  # BOM: Excel opens the quarantine file in the right encoding
-            pacsv.write_csv(bad, f)
+        write_csv(bad, quarantine_file)  # BOM (Excel reads it), no cell that starts a formula
         summary.quarantine_file = str(quarantine_file)
     return summary
 

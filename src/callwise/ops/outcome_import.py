@@ -9,8 +9,6 @@ or rejected with its line and a reason code, by the reader or by the database (e
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.export import write_csv
 from callwise.i18n import catalog, t
 from callwise.loop import DialerMapping, load_dialer_mapping, read_dialer_export
 from callwise.ops.db import transaction
@@ -161,11 +160,4 @@ def write_rejects(result: OutcomeImport, path: str | Path, lang: str = "zh") -> 
     frame.insert(
         2, "message", frame["reason"].map({code: reason_text(code, lang) for code in frame["reason"].unique()})
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        frame.to_csv(partial, index=False, encoding="utf-8-sig", lineterminator="\n")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return write_csv(frame, path)
