@@ -1,13 +1,14 @@
 """Every CSV and XLSX file callwise writes goes through here, so no cell of it can start a formula.
 
-Customer ids, agent ids, product and campaign names come from a bank's own files. A spreadsheet program runs a
-text cell that starts with ``=``, ``+``, ``-`` or ``@`` (some also after a tab, CR or LF) as a formula, and a
-formula can call out (DDE, HYPERLINK). OWASP's rule: such a cell gets a leading ``'``, so it is shown as text. We
-also quote the full-width ``＝＋－＠`` (spreadsheets in zh-CN input modes turn them into the ASCII operators).
-Text that is a plain decimal number (``-12.5``, ``+8613800138000``) cannot call anything and stays as it is, and
-number columns are never touched: a negative balance is a number, not a formula. The rule also applies to the
-header row. XLSX cells are typed (number or string), and no text cell is ever written as a formula or an error.
-Files are written atomically (a temporary file beside the target, then a rename), with an optional file mode.
+Customer ids, agent ids, product and campaign names come from a bank's own files. A spreadsheet runs a text cell
+that starts with ``=``, ``+``, ``-`` or ``@`` (some programs also after a leading tab or CR) as a formula, and a
+formula can call out (DDE, HYPERLINK). OWASP's rule: such a cell gets a leading ``'`` and is shown as text. LF and
+the full-width ``＝＋－＠`` (what a Chinese input method types) are quoted too, as a precaution. Text that is a
+plain decimal number (``-12.5``, ``+8613800138000``) cannot call anything and stays as it is, and number columns
+are never touched: a negative balance is a number, not a formula. Headers and sheet names follow the same rule.
+XLSX cells are typed (number or string); none is ever written as a formula or an error. Files are written
+atomically (a temporary file beside the target, then a rename), with an optional exact file mode.
+See docs/decisions/0013-formula-safe-exports.md.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def formula_safe(values: pa.Array | pa.ChunkedArray | pd.Series) -> Any:
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return values
     risky = pc.and_(pc.match_substring_regex(values, _LEADS), pc.invert(pc.match_substring_regex(values, _NUMBER)))
-    return pc.if_else(risky, pc.binary_join_element_wise("'", values, ""), values)
+    quote, nothing = pa.scalar("'", values.type), pa.scalar("", values.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, values, nothing), values)
 
 
 def formula_safe_text(value: str) -> str:
