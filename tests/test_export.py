@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 
 import numpy as np
@@ -50,11 +51,19 @@ def test_csv_writes_ordinary_values_byte_for_byte_as_pandas_would(tmp_path):
 
 
 def test_csv_quotes_hostile_cells_and_headers_from_pandas_and_arrow(tmp_path):
-    frame = pd.DataFrame({"=HYPERLINK(1)": HOSTILE, "n": np.arange(len(HOSTILE)) - 5})
+    frame = pd.DataFrame({"=HYPERLINK(1)": HOSTILE[:4], "n": np.arange(4) - 5})
     text = write_csv(frame, tmp_path / "p.csv").read_text(encoding="utf-8-sig")
     assert text.startswith("'=HYPERLINK(1),n\n'=cmd|' /C calc'!A0,-5\n'+1+1,-4\n")
     arrow = write_csv(pa.Table.from_pandas(frame), tmp_path / "a.csv").read_text(encoding="utf-8-sig")
     assert arrow.startswith('"\'=HYPERLINK(1)","n"\n"\'=cmd|\' /C calc\'!A0",-5\n')
+
+
+def test_a_carriage_return_inside_a_cell_cannot_start_a_row(tmp_path):
+    frame = pd.DataFrame({"name": ["张三\r=1+1", "李四"], "balance": [-12.5, 3]})
+    path = write_csv(frame, tmp_path / "a.csv")
+    assert path.read_bytes() == '\ufeff"name","balance"\n"张三\r=1+1",-12.5\n"李四",3.0\n'.encode()
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f)) == [["name", "balance"], ["张三\r=1+1", "-12.5"], ["李四", "3.0"]]
 
 
 def test_xlsx_cells_are_typed_and_never_formulas(tmp_path):
@@ -67,7 +76,7 @@ def test_xlsx_cells_are_typed_and_never_formulas(tmp_path):
     path = write_xlsx(frame, tmp_path / "a.xlsx", sheet="=x", header=["=名称", "余额"])
     sheet = load_workbook(path).worksheets[0]
     rows = [[(c.value, c.data_type) for c in row] for row in sheet.iter_rows()]
-    assert sheet.title == "'=x" and rows[0] == [("'=名称", "s"), ("余额", "s")]
+    assert sheet.title == "=x" and rows[0] == [("'=名称", "s"), ("余额", "s")]
     assert [v for (v, _), _ in rows[1:]] == ["'" + h.replace("\r", "\n") for h in HOSTILE] + [
         "张三",
         "#N/A",

@@ -5,7 +5,7 @@ that starts with ``=``, ``+``, ``-`` or ``@`` (some programs also after a leadin
 formula can call out (DDE, HYPERLINK). OWASP's rule: such a cell gets a leading ``'`` and is shown as text. LF and
 the full-width ``＝＋－＠`` (what a Chinese input method types) are quoted too, as a precaution. Text that is a
 plain decimal number (``-12.5``, ``+8613800138000``) cannot call anything and stays as it is, and number columns
-are never touched: a negative balance is a number, not a formula. Headers and sheet names follow the same rule.
+are never touched: a negative balance is a number, not a formula. Header cells follow the same rule.
 XLSX cells are typed (number or string); none is ever written as a formula or an error. Files are written
 atomically (a temporary file beside the target, then a rename), with an optional exact file mode.
 See docs/decisions/0013-formula-safe-exports.md.
@@ -13,6 +13,7 @@ See docs/decisions/0013-formula-safe-exports.md.
 
 from __future__ import annotations
 
+import csv
 import os
 import uuid
 from collections.abc import Iterator
@@ -82,7 +83,11 @@ def write_csv(data: pd.DataFrame | pa.Table, path: str | Path, *, mode: int | No
             handle.write(BOM)
             pacsv.write_csv(safe_table(data), handle)
         else:
-            safe_frame(data).to_csv(handle, index=False, encoding="utf-8-sig", lineterminator="\n")
+            safe = safe_frame(data)
+            # Python's csv module quotes a cell with LF but not one with a lone CR, which a spreadsheet reads as a
+            # new row (whose first cell could be a formula): a file with such a cell quotes every text cell.
+            quoting = csv.QUOTE_NONNUMERIC if _holds_cr(safe) else csv.QUOTE_MINIMAL
+            safe.to_csv(handle, index=False, encoding="utf-8-sig", lineterminator="\n", quoting=quoting)
     return path
 
 
@@ -102,7 +107,7 @@ def write_xlsx(
     path = Path(path)
     safe = safe_frame(frame)
     book = Workbook(write_only=True)
-    out = book.create_sheet(formula_safe_text(sheet)[:31])
+    out = book.create_sheet(sheet[:31])  # a sheet name is never evaluated
     names = [formula_safe_text(str(h)) for h in header] if header is not None else [str(c) for c in safe.columns]
     out.append([_string_cell(out, n) for n in names])
     columns = [_xlsx_column(out, safe.iloc[:, i]) for i in range(safe.shape[1])]
@@ -118,7 +123,10 @@ def _text_mask(s: pd.Series) -> np.ndarray | None:
     if isinstance(s.dtype, pd.CategoricalDtype):
         return None if _text_mask(s.cat.categories.to_series()) is None else s.notna().to_numpy()
     if s.dtype == object:
-        return s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        kind = pd.api.types.infer_dtype(s, skipna=True)
+        if kind in ("string", "empty"):
+            return s.notna().to_numpy()
+        return s.map(lambda v: isinstance(v, str)).to_numpy(bool) if kind.startswith("mixed") else None
     return s.notna().to_numpy() if pd.api.types.is_string_dtype(s.dtype) else None
 
 
@@ -134,6 +142,17 @@ def _safe_series(s: pd.Series) -> pd.Series:
     where = text.nonzero()[0][risky]
     out.iloc[where] = "'" + values.iloc[risky].to_numpy(object)
     return out
+
+
+def _holds_cr(frame: pd.DataFrame) -> bool:
+    if any("\r" in str(c) for c in frame.columns):
+        return True
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        text = _text_mask(column)
+        if text is not None and column[text].astype("str").str.contains("\r", regex=False).any():
+            return True
+    return False
 
 
 def _xlsx_column(sheet: Any, column: pd.Series) -> list[Any]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import load_workbook
 
-HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "＝1"]
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "＝1", "坐席\r=1+1"]
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 LEADS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -30,9 +30,9 @@ def live(text: str) -> bool:
 
 def hostile_bank(operator, root: Path) -> None:
     """The synthetic bank with hostile agent ids, customer ids, names, a product name and quarantined rows."""
-    assert operator.run("synth", "--out", str(root), "--customers", "500", "--seed", "3").exit_code == 0
-    agents = dict(zip([f"A{i:04d}" for i in range(1, 8)], HOSTILE, strict=True))
-    customers = dict(zip([f"C{i:08d}" for i in range(1, 8)], HOSTILE, strict=True))
+    assert operator.run("synth", "--out", str(root), "--customers", "300", "--seed", "3").exit_code == 0
+    agents = dict(zip([f"A{i:04d}" for i in range(1, 9)], HOSTILE, strict=True))
+    customers = dict(zip([f"C{i:08d}" for i in range(1, 9)], HOSTILE, strict=True))
     for path in root.glob("*.parquet"):
         table = pd.read_parquet(path)
         if "agent_id" in table:
@@ -40,8 +40,8 @@ def hostile_bank(operator, root: Path) -> None:
         if "customer_id" in table:
             table["customer_id"] = table["customer_id"].replace(customers)
         if path.stem == "customers":
-            table.loc[:6, "name"] = HOSTILE
-            bad = table.iloc[:7].assign(customer_id=[f"{h}X" for h in HOSTILE], phone=HOSTILE)
+            table.loc[: len(HOSTILE) - 1, "name"] = HOSTILE
+            bad = table.iloc[: len(HOSTILE)].assign(customer_id=[f"{h}X" for h in HOSTILE], phone=HOSTILE)
             table = pd.concat([table, bad], ignore_index=True)  # not phones: quarantined as read
         if path.stem == "products":
             table.loc[table["product_id"] == "P_WM01", "name"] = HOSTILE[2]
@@ -59,7 +59,7 @@ def test_no_file_the_commands_write_holds_a_live_formula(operator, migrated, tmp
     operator.json("train", "--lake", lake, "--out", model, "--model", "logistic", "--seed", "3")
     campaign = tmp_path / "campaign.yaml"
     campaign.write_text(
-        "campaign_id: -A1-B2\nproduct_id: P_WM01\ndate: 2026-07-01\ncapacity: 80\nseed: 3\n",
+        "campaign_id: -A1-B2\nproduct_id: P_WM01\ndate: 2026-07-01\ncapacity: 40\nseed: 3\n",
         encoding="utf-8",
     )
     listed = out / "list"
@@ -68,7 +68,8 @@ def test_no_file_the_commands_write_holds_a_live_formula(operator, migrated, tmp
 
     ids = tmp_path / "ids.csv"
     customer_ids = [*(f"{h}{i}" for i, h in enumerate(HOSTILE)), "C1", "C2"]  # the reader strips tab and CR
-    pd.DataFrame({"customer_id": customer_ids, "score": np.linspace(-1, 1, 9)}).to_csv(ids, index=False)
+    scores = np.linspace(-1, 1, len(customer_ids))
+    pd.DataFrame({"customer_id": customer_ids, "score": scores}).to_csv(ids, index=False, lineterminator="\r\n")
     operator.json("experiments", "assign", "--ids", str(ids), "--seed", "1", "--out", str(out / "assign.csv"))
 
     timing = tmp_path / "timing"
@@ -84,12 +85,17 @@ def test_no_file_the_commands_write_holds_a_live_formula(operator, migrated, tmp
             "y": rng.choice(["yes", "no"], 300),
         }
     )
-    wide.to_csv(tmp_path / "wide.csv", index=False)
+    wide.to_csv(tmp_path / "wide.csv", index=False, lineterminator="\r\n")  # CRLF: a cell with CR is quoted
     fit = ("model", "fit", "--table", str(tmp_path / "wide.csv"), "--target", "y", "--positive", "yes", "--cv", "0")
     operator.json(*fit, "--model", "scorecard", "--out", str(out / "card"))
     for name in ("scored.csv", "scored.xlsx"):
         table = str(tmp_path / "wide.csv")
         operator.json("model", "score", "--model", str(out / "card"), "--table", table, "--out", str(out / name))
+
+    scored = pd.read_csv(out / "scored.csv", encoding="utf-8-sig")
+    assert scored["balance"].tolist() == wide["balance"].tolist(), "negative numbers are written as they are"
+    ordinary = ~wide["job"].isin(HOSTILE)
+    assert scored["job"][ordinary].tolist() == wide["job"][ordinary].tolist() and ordinary.sum() > 40
 
     export = tmp_path / "dialer_export.csv"
     rows = EXAMPLES.joinpath("dialer_export.csv").read_text(encoding="utf-8").splitlines()
