@@ -30,12 +30,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
-#: The first characters that make a spreadsheet read a text cell as a formula (OWASP, plus LF and full-width).
-FORMULA_LEADS = "=+-@\t\r\n＝＋－＠"
-_LEADS = "^[=+\\-@\t\r\n＝＋－＠]"
+_LEADS = "^[=+\\-@\t\r\n＝＋－＠]"  # first characters that start a formula: OWASP's, LF and the full-width forms
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # control characters an XLSX file cannot hold
-BOM = b"\xef\xbb\xbf"
+_BOM = b"\xef\xbb\xbf"
 
 
 def formula_safe(values: pa.Array | pa.ChunkedArray | pd.Series) -> Any:
@@ -52,7 +50,7 @@ def formula_safe(values: pa.Array | pa.ChunkedArray | pd.Series) -> Any:
 
 
 def formula_safe_text(value: str) -> str:
-    """One text value (a header, a sheet name) under the same rule."""
+    """One text value (a header cell) under the same rule."""
     return formula_safe(pa.array([value])).to_pylist()[0]
 
 
@@ -80,7 +78,7 @@ def write_csv(data: pd.DataFrame | pa.Table, path: str | Path, *, mode: int | No
     path = Path(path)
     with _atomic(path, mode) as handle:
         if isinstance(data, pa.Table):
-            handle.write(BOM)
+            handle.write(_BOM)
             pacsv.write_csv(safe_table(data), handle)
         else:
             safe = safe_frame(data)
@@ -145,6 +143,7 @@ def _safe_series(s: pd.Series) -> pd.Series:
 
 
 def _holds_cr(frame: pd.DataFrame) -> bool:
+    """Whether a header or text cell holds a carriage return."""
     if any("\r" in str(c) for c in frame.columns):
         return True
     for i in range(frame.shape[1]):
