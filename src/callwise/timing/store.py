@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import callwise
+from callwise.export import write_csv
 from callwise.jsonfile import read_json, write_json
 from callwise.timing.hours import HOURS_OF_WEEK
 from callwise.timing.model import AnswerModel
@@ -147,8 +148,7 @@ def write_heatmap(
     grid = model.heatmap(segment=segment, customer=customer)  # refuses unknown names before writing
     grid.insert(1, "day", [t(f"timing.weekday.{d}", lang) for d in grid["weekday"]])
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    grid.round(6).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_csv(grid.round(6), path)
     hours = [c for c in grid.columns if c not in ("weekday", "day")]
     values = grid[hours].to_numpy()
     order = np.argsort(-values.ravel(), kind="stable")[:3]
