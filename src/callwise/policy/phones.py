@@ -46,11 +46,11 @@ class NumberCalendar:
 def number_calendar(frame: pd.DataFrame, zone_of_customer: np.ndarray, zones: np.ndarray) -> NumberCalendar:
     """The numbers of the customers in ``frame`` (the verdicts' frame: every customer, eligible or not)."""
     number, _ = pd.factorize(frame[PHONE_KEY])
-    codes, first = np.unique(number, return_index=True)
-    zone_of_number = np.zeros(int(number.max(initial=-1)) + 1, np.int64)
-    known = codes >= 0
-    zone_of_number[codes[known]] = zone_of_customer[first[known]]
-    return NumberCalendar(number.astype(np.int64), zone_of_number, zone_of_customer, zones)
+    number = number.astype(np.int64)
+    missing = np.flatnonzero(number < 0)  # no number on record: shared with nobody
+    number[missing] = number.max(initial=-1) + 1 + np.arange(len(missing))
+    _, first = np.unique(number, return_index=True)
+    return NumberCalendar(number, zone_of_customer[first], zone_of_customer, zones)
 
 
 def day_keys(number: np.ndarray, day: np.ndarray) -> np.ndarray:

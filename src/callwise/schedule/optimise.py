@@ -13,7 +13,9 @@ of capacity the LP puts on them, plans that avoid what those prices say is busy,
   LP's proportions — which also keeps alike customers from all piling onto the same slot.
 
 A vectorised repair then drops the least valuable attempts from over-full slots and a fill gives what
-capacity is left to the best waiting customers (keeping as many of their attempts as fit). The reported
+capacity is left to the best waiting customers (keeping as many of their attempts as fit). The two also keep
+one call per phone number per day for customers who share a number (:mod:`callwise.schedule.numbers`): the
+LP plans each customer alone, so the rule is kept where the plans meet, in both paths. The reported
 bound is the Lagrangian dual over every plan considered, including the ones chosen, at the better of the
 LP's prices and prices refined for individual customers; by weak duality it is at least the LP optimum over
 those plans, so ``gap = (bound − objective) / bound`` is a certificate, not an estimate.
