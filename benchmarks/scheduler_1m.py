@@ -55,6 +55,7 @@ def problem(customers: int, agents: int, seed: int = 3) -> tuple:
         {
             "customer_id": [f"C{i:08d}" for i in range(customers)],
             PHONE_KEY: [f"138{i:08d}".encode() for i in range(customers)],  # the number as the lake keys it
+            "phone_masked": "138****0000",
             "score": np.clip(rng.beta(1.2, 30, customers), 0, 1),
             "attempts_left": 3,
             "group": np.where(rng.random(customers) < 0.1, "control", "treatment"),

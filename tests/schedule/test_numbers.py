@@ -32,6 +32,7 @@ def plan_and_gate(tmp_path, people, days=2, contacts=(), attempts=1, calls_per_h
         {
             "customer_id": eligible["customer_id"],
             PHONE_KEY: eligible[PHONE_KEY],
+            "phone_masked": eligible["phone_masked"],
             "timezone": eligible["timezone"],
             "attempts_left": eligible["attempts_left"],
             "score": 0.3,
