@@ -25,6 +25,7 @@ from callwise import __version__
 from callwise.policy import default_policy, legal_slot_mask, local_hour_of_week
 from callwise.schedule.slots import campaign_slots, workforce
 from callwise.schedule.stage import plan_calls
+from callwise.schema.contract import PHONE_KEY
 from callwise.synth import behaviour as bh
 from callwise.synth.activity import agents_table
 from callwise.synth.people import SEGMENTS
@@ -53,7 +54,8 @@ def problem(customers: int, agents: int, seed: int = 3) -> tuple:
     frame = pd.DataFrame(
         {
             "customer_id": [f"C{i:08d}" for i in range(customers)],
-            "phone": [f"138{i:08d}" for i in range(customers)],
+            PHONE_KEY: [f"138{i:08d}".encode() for i in range(customers)],  # the number as the lake keys it
+            "phone_masked": "138****0000",
             "score": np.clip(rng.beta(1.2, 30, customers), 0, 1),
             "attempts_left": 3,
             "group": np.where(rng.random(customers) < 0.1, "control", "treatment"),

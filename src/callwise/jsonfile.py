@@ -1,4 +1,8 @@
-"""JSON files people and programs read back: UTF-8, sorted keys, indented; NumPy values written as plain ones."""
+"""JSON files people and programs read back: UTF-8, sorted keys, indented; NumPy values written as plain ones.
+
+``read_json`` is the one reader of such files (saved models, answer models): whatever damage a file has (cut
+short, not UTF-8, nested too deeply, not an object), the caller gets its own error with one sentence.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,21 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` to ``path`` (NumPy scalars and arrays become numbers and lists)."""
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=_plain)
     path.write_text(text + "\n", encoding="utf-8")
+
+
+def read_json(path: Path, error: type[ValueError], what: str = "JSON") -> dict[str, Any]:
+    """The JSON object in ``path``; any damage is ``error("<path>: damaged <what> file (<why>)")``."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{path}: damaged {what} file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: damaged {what} file ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError) as exc:  # e.g. a number too long to read, nesting deeper than the stack
+        raise error(f"{path}: damaged {what} file ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: damaged {what} file (not a JSON object)")
+    return data
 
 
 def _plain(value: Any) -> Any:

@@ -5,6 +5,10 @@ so the values checked and the lines reported can never disagree. Two YAML 1.1 su
 ``21:00`` is not the base-60 integer 1260 and ``2026-13-01`` is not a crash in the date parser; both stay
 text and are checked by the file's model with a readable message. A refusal reads ``<file>:<line>: <reason>``;
 each file's own checks (legal floors, cross references) live with its model.
+
+Limits, so no file can exhaust the machine: at most ``MAX_BYTES``; anchors and aliases are allowed but the
+document they expand to may hold at most ``MAX_VALUES`` values ("billion laughs" is refused before it is
+built); nesting deeper than Python's stack allows is refused as "nested too deeply".
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+
+MAX_BYTES = 1 << 20  # configuration files are a few kilobytes
+MAX_VALUES = 100_000  # keys, values and list items, counting each alias as the values it stands for
 
 
 class YamlProblem(ValueError):
@@ -59,13 +66,19 @@ def parse(raw: bytes) -> Document:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlProblem(raw[: exc.start].count(b"\n") + 1, "the file is not UTF-8 text") from None
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the reader refuses control characters (NUL …) here already
         root = loader.get_single_node()
         if root is None:
             raise YamlProblem(1, "the file is empty; a policy needs at least 'name' and 'version'")
-        _refuse_duplicate_keys(root)
+        _check_tree(root)
         data = loader.construct_document(root)
+    except RecursionError:
+        raise YamlProblem(1, "the document is nested too deeply") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlProblem(line, f"the control character #x{exc.character:04x} is not allowed in YAML") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -73,23 +86,35 @@ def parse(raw: bytes) -> Document:
     except yaml.YAMLError as exc:
         raise YamlProblem(1, f"not valid YAML ({exc.__class__.__name__})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(data, root)
 
 
-def _refuse_duplicate_keys(node: yaml.Node) -> None:
-    """A key written twice would silently keep only the last value: in a policy file that hides a rule."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    raise YamlProblem(key.start_mark.line + 1, f"key '{key.value}' is written twice")
-                seen.add(key.value)
-            _refuse_duplicate_keys(value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _refuse_duplicate_keys(item)
+def _check_tree(root: yaml.Node) -> None:
+    """Refuse keys written twice and documents that expand past ``MAX_VALUES`` values.
+
+    A key written twice would silently keep only the last value: in a policy file that hides a rule. The walk
+    follows aliases as the loaded document will, so it counts what an alias bomb would build, and stops early.
+    """
+    stack, seen_values = [root], 0
+    while stack:
+        node = stack.pop()
+        seen_values += 1
+        if seen_values > MAX_VALUES:
+            line = node.start_mark.line + 1
+            reason = f"the document expands to more than {MAX_VALUES:,} values (through anchors and aliases)"
+            raise YamlProblem(line, reason)
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in keys:
+                        raise YamlProblem(key.start_mark.line + 1, f"key '{key.value}' is written twice")
+                    keys.add(key.value)
+            children = [value for _, value in node.value]
+        stack.extend(reversed(children))  # popped in document order, so the first problem is the one reported
 
 
 def line_of(root: yaml.Node, loc: tuple[str | int, ...]) -> int:
@@ -126,11 +151,15 @@ def read_bytes(path: str | Path, what: str, error: type[ValueError]) -> bytes:
     """The file's bytes, or ``error("<file>:1: …")`` naming what kind of file was expected."""
     path = Path(path)
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise error(f"{path}:1: {what} not found") from None
     except IsADirectoryError:
         raise error(f"{path}:1: is a directory, not a {what}") from None
+    if len(raw) > MAX_BYTES:
+        raise error(f"{path}:1: larger than {MAX_BYTES >> 20} MB; a {what} is a few kilobytes")
+    return raw
 
 
 def load_model(raw: bytes, label: str, model: type[M], what: str, error: type[ValueError]) -> tuple[M, Document]:

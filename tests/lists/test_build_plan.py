@@ -152,13 +152,13 @@ def test_unknown_product_is_refused_and_nothing_is_written(small_bank, model, tm
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("arms: {A: 0.5, B: 0.6}\n", "field 'arms'"),
-        ("control_share: 1.2\n", "field 'control_share'"),
-        ("capacity: -5\n", "field 'capacity'"),
+        ("arms: {A: 0.5, B: 0.6}\n", r"c\.yaml:4: arms"),
+        ("control_share: 1.2\n", r"c\.yaml:4: control_share"),
+        ("capacity: -5\n", r"c\.yaml:4: capacity"),
         ("first_hour: 20\nlast_hour: 9\n", "last_hour"),
-        ("policy: missing.yaml\n", "field 'policy'"),
-        ("days: 0\n", "field 'days'"),
-        ("agent_share: 0\n", "field 'agent_share'"),
+        ("policy: missing.yaml\n", r"c\.yaml:4: policy"),
+        ("days: 0\n", r"c\.yaml:4: days"),
+        ("agent_share: 0\n", r"c\.yaml:4: agent_share"),
     ],
 )
 def test_malformed_campaign_files_are_refused(tmp_path, extra, message):
@@ -194,3 +194,26 @@ def test_agents_never_on_shift_in_the_campaign_are_refused(small_bank, model, tm
     campaign = Campaign(campaign_id="t", product_id="P_WM01", date=DAY, days=3)  # Wed–Fri
     with pytest.raises(ListError, match="on shift"):
         build_list(campaign, lake, model)
+
+
+def test_customers_sharing_numbers_are_planned_on_different_days_and_the_rest_have_the_reason(
+    small_bank, model, tmp_path
+):
+    root = tmp_path / "lake"
+    shutil.copytree(small_bank["lake"].root, root)
+    lake = Lake(root)
+    customers = lake.table("customers").to_pyarrow()
+    phones = customers[PHONE_KEY].to_numpy(zero_copy_only=False).copy()
+    phones[: len(phones) // 2] = phones[: len(phones) // 2 : 3].repeat(3)[: len(phones) // 2]  # households of 3
+    position = customers.schema.get_field_index(PHONE_KEY)
+    lake.write("customers", customers.set_column(position, PHONE_KEY, pa.array(phones, pa.binary())))
+    campaign = Campaign(campaign_id="t-shared", product_id="P_WM01", date=DAY, days=2)
+    result = build_list(campaign, lake, model)
+    assert "phone_daily_limit" not in result.summary["gate"], "the plan already keeps one call per number a day"
+    steps = {s["step"]: s["removed"] for s in result.summary["funnel"]}
+    assert steps["phone_daily_limit"] > 0, "whoever the number's days could not take is counted, not lost"
+    number = pd.Series(phones, index=customers["customer_id"].to_numpy())
+    calls = result.calls.assign(number=number.reindex(result.calls["customer_id"]).to_numpy())
+    assert not calls.assign(day=calls["call_at"].dt.date).duplicated(["number", "day"]).any()
+    limited = result.excluded.loc[result.excluded["reason"] == "phone_daily_limit", "customer_id"]
+    assert number.reindex(limited).isin(number.reindex(result.members["customer_id"])).all()

@@ -17,14 +17,18 @@ def test_valid_campaign(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: -1\n", "field 'capacity'"),
-        ("campaign_id: w\nproduct_id: W1\ndate: 2026-13-01\ncapacity: 1\n", "field 'date'"),
-        ("campaign_id: w\ndate: 2026-07-01\ncapacity: 1\n", "field 'product_id'"),
-        ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\ncapcity: 2\n", "field 'capcity'"),
-        ("campaign_id: w x\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\n", "field 'campaign_id'"),
-        ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\nmodel: nowhere\n", "field 'model'"),
+        ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: -1\n", ":4: capacity"),
+        ("campaign_id: w\nproduct_id: W1\ndate: 2026-13-01\ncapacity: 1\n", ":3: date"),
+        ("campaign_id: w\ndate: 2026-07-01\ncapacity: 1\n", ":1: 'product_id' is required"),
+        ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\ncapcity: 2\n", ":5: unknown key 'capcity'"),
+        ("campaign_id: w x\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\n", ":1: campaign_id"),
+        ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\nmodel: nowhere\n", ":5: model"),
         ("- just\n- a list\n", "must be a mapping"),
-        ("campaign_id: [unclosed\n", "not a readable YAML"),
+        ("campaign_id: [unclosed\n", ":2: not valid YAML"),
+        (
+            "campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\ncapacity: 2\n",
+            ":5: key 'capacity' is written twice",
+        ),
     ],
 )
 def test_bad_campaign_files_are_refused_with_the_field(tmp_path, text, message):
@@ -41,5 +45,5 @@ def test_missing_file(tmp_path):
 def test_gbk_file_is_refused_clearly(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_bytes("name: 理财\n".encode("gbk"))
-    with pytest.raises(CampaignError, match="not a readable YAML"):
+    with pytest.raises(CampaignError, match="not UTF-8"):
         load_campaign(path)

@@ -160,39 +160,37 @@ def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii,
             tokens[role.value], _ = issue_token(s, "t", "session", None, utcnow() + timedelta(hours=1), user)
     sync_customers(factory, lake)
     as_ = {role: {"Authorization": f"Bearer {secret}"} for role, secret in tokens.items()}
-    client = TestClient(create_app(services), raise_server_exceptions=False)
-    try:
-        made = client.post("/api/v1/models", json={"version": "v1", "path": "response-v1"}, headers=as_["analyst"])
-        client.post(f"/api/v1/models/{made.json()['model_id']}/promote", headers=as_["analyst"])
-        campaign = {"campaign_id": "scan", "product_id": "P_WM01", "date": "2026-07-01", "days": 2, "seed": 5}
-        assert client.post("/api/v1/campaigns", json=campaign, headers=as_["analyst"]).status_code == 201
-        job = client.post("/api/v1/campaigns/scan/builds", headers=as_["analyst"]).json()
-        for _ in range(600):
-            state = client.get(f"/api/v1/jobs/{job['job_id']}", headers=as_["analyst"]).json()
-            if state["status"] in ("done", "failed"):
-                break
-            time.sleep(0.2)
-        assert state["status"] == "done", state["error"]
-        list_id = state["result"]["list_id"]
-        items = client.get(f"/api/v1/lists/{list_id}/items", headers=as_["agent"]).json()["items"]
-        revealed = client.get(f"/api/v1/lists/{list_id}/items?reveal=true", headers=as_["supervisor"])
-        assert revealed.status_code == 200  # the pii:read dialer export: an answer, never a file
-        now = datetime.now(UTC)
-        outcomes = [
-            {"idempotency_key": f"o{i}", "customer_id": item["customer_id"], "item_id": item["item_id"],
-             "disposition": ("interested", "callback_requested", "refused")[i % 3], "ts": now.isoformat(),
-             "campaign_id": "scan", "product_id": "P_WM01"}
-            for i, item in enumerate(items[:12])
-        ]  # fmt: skip
-        posted = client.post("/api/v1/outcomes", json={"outcomes": outcomes}, headers=as_["agent"])
-        assert posted.status_code == 200, posted.text
-        customer = items[0]["customer_id"]
-        assert client.get(f"/api/v1/customers/{customer}?reveal=true", headers=as_["supervisor"]).status_code == 200
-        sender = FileSender(data / "outbox", "Asia/Shanghai")
-        delivered = deliver_due(factory, dict.fromkeys(FOLLOWUP_CHANNELS, sender), now=now + timedelta(days=3))
+    try:  # entered, so the app's lifespan runs its job worker (and stops it)
+        with TestClient(create_app(services), raise_server_exceptions=False) as client:
+            made = client.post("/api/v1/models", json={"version": "v1", "path": "response-v1"}, headers=as_["analyst"])
+            client.post(f"/api/v1/models/{made.json()['model_id']}/promote", headers=as_["analyst"])
+            campaign = {"campaign_id": "scan", "product_id": "P_WM01", "date": "2026-07-01", "days": 2, "seed": 5}
+            assert client.post("/api/v1/campaigns", json=campaign, headers=as_["analyst"]).status_code == 201
+            job = client.post("/api/v1/campaigns/scan/builds", headers=as_["analyst"]).json()
+            for _ in range(600):
+                state = client.get(f"/api/v1/jobs/{job['job_id']}", headers=as_["analyst"]).json()
+                if state["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.2)
+            assert state["status"] == "done", state["error"]
+            list_id = state["result"]["list_id"]
+            items = client.get(f"/api/v1/lists/{list_id}/items", headers=as_["agent"]).json()["items"]
+            revealed = client.get(f"/api/v1/lists/{list_id}/items?reveal=true", headers=as_["supervisor"])
+            assert revealed.status_code == 200  # the pii:read dialer export: an answer, never a file
+            now = datetime.now(UTC)
+            outcomes = [
+                {"idempotency_key": f"o{i}", "customer_id": item["customer_id"], "item_id": item["item_id"],
+                 "disposition": ("interested", "callback_requested", "refused")[i % 3], "ts": now.isoformat(),
+                 "campaign_id": "scan", "product_id": "P_WM01"}
+                for i, item in enumerate(items[:12])
+            ]  # fmt: skip
+            posted = client.post("/api/v1/outcomes", json={"outcomes": outcomes}, headers=as_["agent"])
+            assert posted.status_code == 200, posted.text
+            customer = items[0]["customer_id"]
+            assert client.get(f"/api/v1/customers/{customer}?reveal=true", headers=as_["supervisor"]).status_code == 200
+            sender = FileSender(data / "outbox", "Asia/Shanghai")
+            delivered = deliver_due(factory, dict.fromkeys(FOLLOWUP_CHANNELS, sender), now=now + timedelta(days=3))
     finally:
-        client.close()
-        services.jobs.shutdown(wait=True)
         engine.dispose()
     scan = scan_for(small_bank["bank"])
     scan.tree(data)

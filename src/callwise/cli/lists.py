@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
         from callwise.lists.output import funnel_text, write_list
-        from callwise.models import load_model
+        from callwise.models import ModelFileError, load_model
         from callwise.policy import PolicyError, load_policy
         from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
 
@@ -45,7 +45,15 @@ def register(app: typer.Typer) -> None:
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
             result = build_list(spec, open_lake(lake), load_model(model_dir), rules, timing)
-        except (CampaignError, ListError, PolicyError, TimingError, AnswerModelFileError, FileNotFoundError) as exc:
+        except (
+            CampaignError,
+            ListError,
+            PolicyError,
+            TimingError,
+            AnswerModelFileError,
+            ModelFileError,
+            FileNotFoundError,
+        ) as exc:
             fail(str(exc))
         files = write_list(result, out, spec.lang)
         summary = dict(result.summary, files=files)

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from callwise.experiments.design import ExperimentError
+from callwise.export import write_csv
 from callwise.ingest.readers import SourceError, open_source
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
@@ -96,13 +97,12 @@ def check_output(path: str | Path) -> Path:
 def write_assignment(assignment: pd.DataFrame, path: str | Path) -> Path:
     """CSV (UTF-8 with BOM, opens in Excel; u with full precision) or Parquet, written atomically."""
     path = check_output(path)
+    if path.suffix.lower() == ".csv":
+        return write_csv(assignment, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     try:
-        if path.suffix.lower() == ".csv":
-            assignment.to_csv(partial, index=False, encoding="utf-8-sig", lineterminator="\n")
-        else:
-            assignment.to_parquet(partial, index=False)
+        assignment.to_parquet(partial, index=False)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

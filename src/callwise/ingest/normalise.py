@@ -8,6 +8,7 @@ null, not bad: whether it may be empty is the validator's business.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,9 @@ ENUM_SYNONYMS: dict[str, str] = {
     "邮件": "email",
 }
 MOBILE = r"^1[3-9]\d{9}$"
+# Dates outside these years are placeholders (0001-01-01, Excel's zero 1899-12-30, 9999-12-31 "no end"), not
+# facts; refusing them also keeps every value inside what any downstream datetime type can hold.
+EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
 ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
@@ -80,6 +84,13 @@ def _cast_typed(values: pa.Array, column: Column) -> tuple[pa.Array, np.ndarray]
         return _normalise_as_text(values, column)
     if column.kind in (Kind.PHONE, Kind.ENUM):  # still has to be a phone or an allowed value
         return _normalise_as_text(values, column)
+    if column.kind in (Kind.DATE, Kind.DATETIME):
+        low, high = (
+            pa.scalar(d if column.kind is Kind.DATETIME else d.date()).cast(target) for d in (EARLIEST, LATEST)
+        )
+        inside = pc.and_(pc.greater_equal(cast, low), pc.less(cast, high))
+        bad = ~np.asarray(pc.fill_null(inside, True), dtype=bool)
+        return pc.if_else(pa.array(bad), pa.scalar(None, target), cast), bad
     return cast, np.zeros(len(values), dtype=bool)
 
 
@@ -128,7 +139,13 @@ def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
             break
         # Whole seconds are what the lake keeps; a dialer's milliseconds are dropped, not refused.
         out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[s]")
-    return out
+    return within_years(out)
+
+
+def within_years(moments: pd.Series) -> pd.Series:
+    """``moments`` with those before ``EARLIEST`` or from ``LATEST`` on as missing (so: unreadable)."""
+    low, high = (pd.Timestamp(d, tz=moments.dt.tz) for d in (EARLIEST, LATEST))
+    return moments.where((moments >= low) & (moments < high))
 
 
 def parse_date(text: pd.Series, column: Column | None = None) -> pd.Series:
@@ -145,7 +162,7 @@ def parse_datetime(text: pd.Series, column: Column | None = None) -> pd.Series:
     if zoned.any():
         moments = pd.to_datetime(cleaned[zoned], utc=True, errors="coerce", format="ISO8601")
         out[zoned] = moments.dt.tz_convert(bank_timezone()).dt.tz_localize(None)
-    return out
+    return within_years(out)
 
 
 def bank_timezone() -> str:
@@ -167,7 +184,7 @@ def parse_json(text: pd.Series, column: Column | None = None) -> pd.Series:
     def one(value: object) -> str | None:
         try:
             return json.dumps(json.loads(value), ensure_ascii=False)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # too deeply nested is not JSON a table keeps
             return None
 
     return text.map(one, na_action="ignore")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
+from callwise.export import write_csv
 from callwise.security.crypto import PiiCipher
-from callwise.security.files import private_dir, private_file
+from callwise.security.files import FILE_MODE, private_dir
 from callwise.security.masking import mask_id_number, mask_name, mask_phone
 
 QUARANTINE_COLUMNS = ("line", "reason", "column", "raw", "raw_token")
@@ -66,12 +66,9 @@ def line_tokens(
 
 
 def write_quarantine(path: Path, rows: pa.Table) -> None:
-    """``rows`` as CSV (UTF-8 with BOM, so Excel reads the Chinese), the file 0600 in a 0700 folder."""
+    """``rows`` as formula-safe CSV (UTF-8 with BOM, so Excel reads the Chinese), the file 0600 in a 0700 folder."""
     private_dir(path.parent)
-    private_file(path)
-    with path.open("wb") as f:
-        f.write(b"\xef\xbb\xbf")
-        pacsv.write_csv(rows, f)
+    write_csv(rows, path, mode=FILE_MODE)
 
 
 def reveal_line(path: str | Path, line: int, cipher: PiiCipher) -> str:

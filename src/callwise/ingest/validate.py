@@ -1,13 +1,14 @@
 """Check one batch of rows against a contract table: typed rows to keep, bad rows with a reason code.
 
-Reason codes (each has an ``ingest.reason.<code>`` message in zh and en):
-``missing_value`` a required cell is empty; ``bad_<kind>`` a cell could not be understood (``bad_phone``,
-``bad_date`` …); ``malformed_row`` the line does not split into the header's fields; ``duplicate_key``
-another row with the same key comes later in the file (the last one wins).
+Reason codes: ``missing_value`` a required cell is empty; ``bad_<kind>`` a cell could not be understood
+(``bad_phone``, ``bad_date`` …); ``field_too_large`` / ``bad_encoding`` a cell too long or not text (see
+``readers.unreadable_cells``); ``malformed_row`` the line does not split into the header's fields (or is not
+one JSON object); ``duplicate_key`` another row with the same key comes later in the file (the last one wins).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,7 @@ import pyarrow.compute as pc
 
 from callwise.ingest.normalise import normalise
 from callwise.ingest.quarantine import mask_cells
+from callwise.ingest.readers import CELL_REASONS, unreadable_cells
 from callwise.schema.contract import PII_TABLES, Table
 
 REASONS = (
@@ -28,6 +30,7 @@ REASONS = (
     "bad_datetime",
     "bad_enum",
     "bad_json",
+    *CELL_REASONS,
     "malformed_row",
     "duplicate_key",
 )
@@ -49,8 +52,9 @@ def canonical_columns(columns: list[str]) -> list[str]:
 
 
 def check_header(table: Table, columns: list[str], source: str) -> None:
-    present = set(canonical_columns(columns))
-    duplicated = sorted({c for c in canonical_columns(columns) if canonical_columns(columns).count(c) > 1})
+    canonical = canonical_columns(columns)
+    present = set(canonical)
+    duplicated = sorted(c for c, n in Counter(canonical).items() if n > 1)
     if duplicated:
         raise MissingColumnError(f"{source}: column {duplicated[0]!r} appears more than once in the header")
     for name in table.required:
@@ -65,8 +69,8 @@ def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarra
     """Normalise every contract column, keep extra columns as text, reject rows with any bad cell."""
     names = canonical_columns(batch.schema.names)
     n = batch.num_rows
-    reason = np.full(n, None, dtype=object)
-    bad_column = np.full(n, None, dtype=object)
+    # Damage first: a cell that is not text is not also a "bad_phone".
+    reason, bad_column = unreadable_cells(batch.rename_columns(names))
     out: dict[str, pa.Array] = {}
     for spec in table.columns:
         if spec.name not in names:

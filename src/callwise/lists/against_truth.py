@@ -95,6 +95,7 @@ def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> d
             campaign.control_share,
             campaign.seed,
             margin=margin,
+            numbers=inputs.numbers,
         )
 
     plans = {

@@ -34,9 +34,11 @@ from callwise.policy import (
     gate,
     history_since,
     load_call_history,
+    number_days,
 )
 from callwise.policy import load_policy as read_policy
 from callwise.policy.calltime import local_calls
+from callwise.policy.phones import NumberDays
 from callwise.schedule.slots import (
     DEFAULT_LANGUAGE,
     WEEKDAYS,
@@ -71,6 +73,7 @@ class PlanInputs:
     campaign: Campaign
     bank_timezone: str
     plan: CallPlan
+    numbers: NumberDays | None  # the phone rule as the plan kept it
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ def build_list(
     force, plan_input, p_answer = _plan_inputs(
         lake, campaign, policy, product, slots, worth, answer_model, bank_timezone
     )
+    history = load_call_history(lake, history_since(policy, slots.days[0]))
+    numbers = number_days(verdicts, policy, plan_input["customer_id"], slots.starts, slots.day, history, bank_timezone)
     clock.lap("answer")
     plan = plan_calls(
         plan_input,
@@ -143,10 +148,10 @@ def build_list(
         campaign.capacity,
         campaign.control_share,
         campaign.seed,
+        numbers=numbers,
     )
     clock.lap("schedule")
 
-    history = load_call_history(lake, history_since(policy, slots.days[0]))
     checked = gate(plan.calls, verdicts, policy, history, bank_timezone)
     clock.lap("gate")
 
@@ -163,7 +168,7 @@ def build_list(
         ranked=ranked,
         summary=summary,
         seconds=clock.laps,
-        planning=PlanInputs(plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan),
+        planning=PlanInputs(plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan, numbers),
     )
 
 
@@ -384,6 +389,9 @@ def _excluded(
     # Not planned, or planned but trimmed back to the real capacity once the control group is held out.
     reason[in_worth & ~(planned & (called | control))] = "below_capacity"
     reason[in_worth & planned & control] = "control_group"
+    # Worth calling, but every day left to their number is taken (by a customer sharing it, or calls on record).
+    limited = per_customer["number_limited"].reindex(reason.index, fill_value=False).to_numpy(bool)
+    reason[in_worth & ~planned & limited] = "phone_daily_limit"
     first_refusal = refused.sort_values(["customer_id", "call_at"], kind="stable").drop_duplicates("customer_id")
     gated = in_worth & called & ~reason.index.isin(listed["customer_id"])
     reason[gated] = first_refusal.set_index("customer_id")["reason"].reindex(reason.index[gated]).to_numpy()

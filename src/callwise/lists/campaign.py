@@ -1,4 +1,8 @@
-"""The campaign file: what one call list is for (product, days, hours, capacity, costs, experiment, models)."""
+"""The campaign file: what one call list is for (product, days, hours, capacity, costs, experiment, models).
+
+Read by the shared YAML loader (``callwise.yamlfile``) like every other configuration file: a key written
+twice, a misspelt key or a bad value is refused as ``<file>:<line>: <reason>``.
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,14 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from callwise.experiments import check_arms, check_control_share
-
-
-class _TextDatesLoader(yaml.SafeLoader):
-    """YAML loader that leaves dates as text, so a bad date is reported by field name, not as a crash."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+from callwise.yamlfile import parse_mapping, read_bytes, validate
 
 
 class CampaignError(ValueError):
-    """A campaign file that cannot be used; the message names the file and the field."""
+    """A campaign file that cannot be used; the message is ``<file>:<line>: <reason>``."""
 
 
 class CampaignSettings(BaseModel):
@@ -93,22 +87,11 @@ class Campaign(CampaignSettings):
 
 
 def load_campaign(path: str | Path) -> Campaign:
-    """Read and validate a campaign YAML file; any problem is one sentence naming file and field."""
+    """Read and validate a campaign YAML file; any problem is ``CampaignError("<file>:<line>: <reason>")``."""
     path = Path(path)
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)
-    except FileNotFoundError:
-        raise CampaignError(f"{path}: campaign file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CampaignError(f"{path}: not a readable YAML file ({exc.__class__.__name__})") from None
-    if not isinstance(raw, dict):
-        raise CampaignError(f"{path}: a campaign file must be a mapping of fields, e.g. 'product_id: P01'")
-    for key in ("model", "answer_model", "policy"):
-        if isinstance(raw.get(key), str):
-            raw[key] = (path.parent / raw[key]).resolve()
-    try:
-        return Campaign.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(file)"
-        raise CampaignError(f"{path}: field '{field}': {first['msg']}") from None
+    raw = read_bytes(path, "campaign file", CampaignError)
+    doc = parse_mapping(raw, str(path), "campaign file", CampaignError)
+    for key in ("model", "answer_model", "policy"):  # relative paths are relative to the campaign file
+        if isinstance(doc.data.get(key), str):
+            doc.data[key] = (path.parent / doc.data[key]).resolve()
+    return validate(doc, str(path), Campaign, CampaignError)

@@ -2,7 +2,8 @@
 
 CSV files are UTF-8 with BOM (they open in Excel) and, like the Parquet files and the summary, byte-identical
 for the same inputs. XLSX files carry the same cells with headers in the campaign's language (Excel stamps
-its own save time into the file). Phones are masked everywhere.
+its own save time into the file). Phones are masked everywhere. Every CSV and XLSX cell goes through
+``callwise.export``: text that would start a formula gets a leading ``'`` (a lake value is data, never a formula).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from openpyxl import Workbook
 
+from callwise.export import write_csv, write_xlsx
 from callwise.i18n import t
 from callwise.lists.build import ListResult
 
@@ -79,21 +80,21 @@ def write_list(result: ListResult, out_dir: str | Path, lang: str = "zh") -> dic
         expected_value=result.listed["expected_value"].round(2),
         p_answered=result.listed["p_answered"].round(4),
     )
-    _csv(listed, files["list_csv"])
+    write_csv(listed, files["list_csv"])
     _parquet(listed, files["list_parquet"])
     _parquet(result.calls, files["calls"])
     members = result.members.assign(score=result.members["score"].round(6))
     _parquet(members, files["members"])
-    _csv(members, files["members_csv"])
+    write_csv(members, files["members_csv"])
     excluded = result.excluded.assign(expected_value=result.excluded["expected_value"].round(2))
     _parquet(excluded, files["exclusions"])
-    _csv(excluded, files["exclusions_csv"])
+    write_csv(excluded, files["exclusions_csv"])
 
     rows = dialer_rows(result.calls)
     per_day = {}
     for day, part in rows.groupby("date", sort=True):
         base = out / "dialer" / f"calls_{day}"
-        _csv(part, base.with_suffix(".csv"))
+        write_csv(part, base.with_suffix(".csv"))
         _xlsx(part, base.with_suffix(".xlsx"), lang)
         files[f"dialer_{day}"] = base.with_suffix(".csv")
         files[f"dialer_{day}_xlsx"] = base.with_suffix(".xlsx")
@@ -107,21 +108,12 @@ def write_list(result: ListResult, out_dir: str | Path, lang: str = "zh") -> dic
     return {k: str(v) for k, v in files.items()}
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-
-
 def _parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
 
 
 def _xlsx(frame: pd.DataFrame, path: Path, lang: str) -> None:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(t("dialer.sheet", lang))
-    sheet.append([t(f"dialer.{c}", lang) for c in frame.columns])
-    for row in frame.itertuples(index=False):  # one day's calls: what a dialler loads, not the customer base
-        sheet.append(list(row))
-    book.save(path)
+    write_xlsx(frame, path, sheet=t("dialer.sheet", lang), header=[t(f"dialer.{c}", lang) for c in frame.columns])
 
 
 def funnel_text(summary: dict[str, Any], lang: str = "zh") -> str:

@@ -7,7 +7,8 @@ on the export's clock and stored in UTC. Each row ends up either in ``outcomes``
 line and one reason code, so read = accepted + rejected. A call id seen twice keeps its last row (a dialer
 re-exports a call when its wrap-up changes), like ingest's duplicate keys.
 
-Reason codes: ``malformed_row``, ``missing_call_id``, ``missing_customer_id``, ``missing_campaign_id``,
+Reason codes: ``malformed_row``, ``field_too_large``, ``bad_encoding`` (see ``readers.unreadable_cells``),
+``missing_call_id``, ``missing_customer_id``, ``missing_campaign_id``,
 ``missing_code``, ``unknown_code``, ``missing_time``, ``bad_time``, ``bad_callback_time``, ``bad_duration``,
 ``bad_phone``, ``duplicate_call_id``.
 """
@@ -24,17 +25,26 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from callwise.ingest.normalise import parse_phone
 from callwise.ingest.quarantine import mask_cells
-from callwise.ingest.readers import CSV_BLOCK_BYTES, CSV_SUFFIXES, MalformedRow, Source, SourceError, open_source
+from callwise.ingest.readers import (
+    CELL_REASONS,
+    CSV_SUFFIXES,
+    MalformedRow,
+    Source,
+    SourceError,
+    csv_batches,
+    open_source,
+    unreadable_cells,
+)
 from callwise.ingest.validate import raw_lines
 from callwise.loop.dialer_mapping import DialerMapping, load_dialer_mapping
 from callwise.loop.dialer_values import durations, escape_part, utc_times
 
 REASONS = (
     "malformed_row",
+    *CELL_REASONS,
     "missing_call_id",
     "missing_customer_id",
     "missing_campaign_id",
@@ -164,32 +174,12 @@ def _find_columns(source: Source, mapping: DialerMapping) -> dict[str, int]:
 
 def _read_text(source: Source) -> tuple[pa.Table, np.ndarray]:
     """Every cell as text, only empty cells null; rows that do not split into the header's fields are noted."""
-    source.malformed.clear()
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        source.malformed.append(MalformedRow(int(row.number), row.text, blank=not row.text.strip()))
-        return "skip"
-
     names = [f"c{i}" for i in range(len(source.columns))]
-    read = pacsv.ReadOptions(
-        encoding="utf8" if source.encoding == "utf-8" else source.encoding,
-        skip_rows=1,
-        column_names=names,
-        block_size=CSV_BLOCK_BYTES,
-        use_threads=False,
-    )
-    parse = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False)
-    convert = pacsv.ConvertOptions(
-        column_types=dict.fromkeys(names, pa.string()),
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
-        null_values=[""],
-    )
     try:
-        table = pacsv.read_csv(source.path, read_options=read, parse_options=parse, convert_options=convert)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DialerImportError(f"{source.path}: cannot read it as {source.encoding} CSV: {first}") from None
+        batches = list(csv_batches(source, names, null_values=("",)))
+    except SourceError as exc:
+        raise DialerImportError(str(exc)) from None
+    table = pa.Table.from_batches(batches, schema=pa.schema([(n, pa.string()) for n in names]))
     return table, source.lines(0, table.num_rows)
 
 
@@ -234,6 +224,9 @@ def _normalise(
     masks = [np.asarray(mask, dtype=bool) for _, _, mask in checks]
     reason = np.select(masks, [r for r, _, _ in checks], default="").astype(object)
     column = np.select(masks, [columns.get(f, f) for _, f, _ in checks], default="").astype(object)
+    damage, damaged_column = unreadable_cells(table.rename_columns(source.columns))  # before any other reason
+    damaged = damage != None  # noqa: E711 - elementwise on an object array
+    reason[damaged], column[damaged] = damage[damaged], damaged_column[damaged]
     ok = reason == ""
     keys = pd.DataFrame({"campaign": campaign, "call": cells["call_id"]})
     duplicate = np.zeros(n, dtype=bool)

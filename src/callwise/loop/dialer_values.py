@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from callwise.ingest.normalise import ZONE_SUFFIX, parse_datetime, parse_number
+from callwise.ingest.normalise import ZONE_SUFFIX, parse_datetime, parse_number, within_years
 from callwise.policy.calltime import to_utc
 
 _DATE_ONLY = r"\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}[日号]?|\d{8}"
@@ -27,6 +27,7 @@ def utc_times(text: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarray]:
         out[zoned.to_numpy()] = pd.to_datetime(text[zoned], utc=True, errors="coerce", format="ISO8601").to_numpy()
     date_only = text.str.fullmatch(_DATE_ONLY).fillna(False).astype(bool).to_numpy()
     out[date_only] = pd.NaT
+    out = within_years(out)  # also for times given with a zone: year 1 is no call time
     bad = text.notna().to_numpy() & out.isna().to_numpy()
     return out, bad
 

@@ -25,9 +25,12 @@ def load_model(directory: str | Path) -> ResponseModel:
     """A saved model (any kind) from its directory."""
     state = _read_json(Path(directory) / STATE)
     name = state.get("model")
-    if name not in MODELS:
+    if not isinstance(name, str) or name not in MODELS:
         raise ModelFileError(f"{directory}: unknown model kind {name!r}")
-    return MODELS[name].load(directory)
+    try:
+        return MODELS[name].load(directory)
+    except (KeyError, TypeError, IndexError) as exc:  # a model file with a key missing or of the wrong kind
+        raise ModelFileError(f"{directory}: damaged model file ({type(exc).__name__}: {exc})") from None
 
 
 __all__ = ["CARD", "MODELS", "ModelFileError", "ResponseModel", "load_model", "make_model", "reason_text"]

@@ -7,7 +7,6 @@ never pickle, plus ``model_card.json``. ``load_model(dir)`` reads any of them ba
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,7 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import callwise
-from callwise.jsonfile import write_json
+from callwise.jsonfile import read_json, write_json
 from callwise.models.frame import learn_categories, prepare
 
 CARD = "model_card.json"
@@ -174,7 +173,4 @@ def _as_frame(X: Any) -> pd.DataFrame:
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ModelFileError(f"{path.parent}: not a saved model (no {path.name})")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{path}: damaged model file ({exc.msg} at line {exc.lineno})") from exc
+    return read_json(path, ModelFileError, "model")

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from callwise.export import write_csv, write_xlsx
 from callwise.models.base import ResponseModel
 from callwise.models.reasons import reason_text
 
@@ -57,9 +58,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     if suffix == ".parquet":
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd")
     elif suffix == ".xlsx":
-        frame.to_excel(path, index=False)
+        write_xlsx(frame, path)
     elif suffix in (".csv", ".txt"):
-        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        write_csv(frame, path)
     else:
         raise ValueError(f"{path}: write .csv, .parquet or .xlsx")
     return path

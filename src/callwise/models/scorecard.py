@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
+from callwise.export import write_csv
 from callwise.models.base import ResponseModel
 from callwise.models.binning import Bins, fit_bins
 from callwise.models.frame import prepare
@@ -125,7 +126,7 @@ class ScorecardModel(ResponseModel):
         return iv.sort_values(ascending=False, kind="stable")
 
     def _state(self, directory: Path) -> dict[str, Any]:
-        self.points_table().to_csv(directory / "points_table.csv", index=False, encoding="utf-8-sig")
+        write_csv(self.points_table(), directory / "points_table.csv")
         return {
             "bins": {c: asdict(b) for c, b in self.bins_.items()},
             "selected": self.selected_,

@@ -9,8 +9,6 @@ or rejected with its line and a reason code, by the reader or by the database (e
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +17,14 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.export import write_csv
 from callwise.i18n import catalog, t
 from callwise.ingest.quarantine import line_tokens
 from callwise.loop import DialerMapping, load_dialer_mapping, read_dialer_export
 from callwise.ops.db import transaction
 from callwise.ops.outcomes import FollowupPlanner, OutcomeIn, record_outcomes
 from callwise.security.crypto import PiiCipher
-from callwise.security.files import private_dir, private_file
+from callwise.security.files import FILE_MODE, private_dir
 
 OUTCOME_FIELDS = [
     "idempotency_key",
@@ -171,11 +170,4 @@ def write_rejects(result: OutcomeImport, path: str | Path, cipher: PiiCipher, la
     )
     frame["raw_token"] = line_tokens(rejected.column("line"), rejected.column("original"), path.name, cipher)
     private_dir(path.parent)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        private_file(partial)
-        frame.to_csv(partial, index=False, encoding="utf-8-sig", lineterminator="\n")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return write_csv(frame, path, mode=FILE_MODE)

@@ -16,6 +16,7 @@ from callwise.policy.gate import (
     gate,
     history_since,
     load_call_history,
+    number_days,
 )
 from callwise.policy.rules import CALL_RULES, CODES, CUSTOMER_RULES, FLOORS, RULE_NAMES
 
@@ -45,4 +46,5 @@ __all__ = [
     "load_call_history",
     "load_policy",
     "local_hour_of_week",
+    "number_days",
 ]

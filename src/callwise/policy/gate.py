@@ -35,6 +35,7 @@ from callwise.policy.calltime import (
 from callwise.policy.config import Policy
 from callwise.policy.customers import CustomerVerdicts
 from callwise.policy.live import all_contacts
+from callwise.policy.phones import NumberCalendar, NumberDays, count_in, number_calendar, plan_number_days
 from callwise.schema.contract import DEFAULT_TIMEZONE, PHONE_KEY
 
 GATE_CODES = (
@@ -143,7 +144,8 @@ def gate(
         cap = policy.rules.frequency_cap
         _rolling_frequency(out, planned_calls, hist, cap.calls, cap.days)
     if policy.enabled("phone_daily_limit"):
-        _phone_daily(out, planned_calls, frame, hist, zone_of_customer, zones, policy.rules.phone_daily_limit.max)
+        numbers = number_calendar(frame, zone_of_customer, zones)
+        _phone_daily(out, planned_calls, hist, numbers, policy.rules.phone_daily_limit.max)
 
     ok = out.open
     refused = calls[~ok].copy()
@@ -306,45 +308,51 @@ def _rolling_frequency(out: _Refusals, calls: _Calls, hist: _History, most: int,
         out.refuse_at(calls.pos[alive[_first_hit_per_group(over, rows)]], "frequency_cap")
 
 
-def _phone_daily(
-    out: _Refusals,
-    calls: _Calls,
-    frame: pd.DataFrame,
-    hist: _History,
-    zone_of_customer: np.ndarray,
-    zones: np.ndarray,
-    limit: int,
-) -> None:
+def _phone_daily(out: _Refusals, calls: _Calls, hist: _History, numbers: NumberCalendar, limit: int) -> None:
     """At most ``limit`` calls per phone number per local day, across every customer sharing the number.
 
-    All calls to one number are put on one calendar: the zone of the number's first customer (by id).
+    All calls to one number are put on one calendar (see :mod:`callwise.policy.phones`).
     """
     alive = out.alive(calls)
     if not len(alive):
         return
-    phone_of_customer, _ = pd.factorize(frame[PHONE_KEY])
-    _, first = np.unique(phone_of_customer, return_index=True)
-    zone_of_phone = zone_of_customer[first]  # indexed by phone code
-
-    def day_on_phone_clock(rows: np.ndarray, utc: np.ndarray, own_day: np.ndarray) -> np.ndarray:
-        zone = zone_of_phone[phone_of_customer[rows]]
-        other = np.flatnonzero(zone != zone_of_customer[rows])
-        day = own_day.copy()
-        if len(other):
-            local, _ = local_from_utc(utc[other], zone[other], zones)
-            day[other] = np.floor_divide(local, US_PER_DAY)
-        return day
-
     rows = calls.row[alive]
-    phone = phone_of_customer[rows].astype(np.int64)
-    day = day_on_phone_clock(rows, calls.utc[alive], calls.day[alive])
-    keys = phone * _GROUP + (day + 2**30)
-    used = np.zeros(len(alive), dtype=np.int64)
-    if len(hist.row):
-        h_day = day_on_phone_clock(hist.row, hist.utc, hist.day)
-        h_keys = np.sort(phone_of_customer[hist.row].astype(np.int64) * _GROUP + (h_day + 2**30))
-        used = np.searchsorted(h_keys, keys, "right") - np.searchsorted(h_keys, keys, "left")
+    keys = numbers.keys(rows, numbers.days(rows, calls.utc[alive], calls.day[alive]))
+    used = count_in(_record_keys(hist, numbers), keys)
     # by number and day; within a day the highest priority first, then the earliest
     order = np.lexsort((alive, calls.utc[alive], calls.priority[alive], keys))
     over = _nth_in_group(keys[order]) + used[order] >= limit
     out.refuse_at(calls.pos[alive[order[over]]], "phone_daily_limit")
+
+
+def _record_keys(hist: _History, numbers: NumberCalendar) -> np.ndarray:
+    """(number, day) key of every call on record, sorted."""
+    return np.sort(numbers.keys(hist.row, numbers.days(hist.row, hist.utc, hist.day)))
+
+
+def number_days(
+    verdicts: CustomerVerdicts,
+    policy: Policy,
+    customer_ids: pd.Series,
+    slot_starts: np.ndarray,
+    slot_day: np.ndarray,
+    history: pd.DataFrame | None = None,
+    bank_timezone: str = DEFAULT_TIMEZONE,
+) -> NumberDays | None:
+    """What the scheduler needs to keep the phone rule as the gate counts it (None when the rule is off).
+
+    ``customer_ids`` are the customers to plan (all in the verdicts), ``slot_starts`` the slots' starts on the
+    bank clock with their campaign day ``slot_day``; ``history`` as for :func:`gate`.
+    """
+    if not policy.enabled("phone_daily_limit"):
+        return None
+    frame = verdicts.frame
+    zone_of_customer, zones = zone_codes(frame["timezone"])
+    numbers = number_calendar(frame, zone_of_customer, zones)
+    rows = _positions(pd.Series(customer_ids), frame["customer_id"])
+    if (rows < 0).any():
+        raise ValueError("every customer to plan must be in the verdicts")
+    hist = _history(history, frame, zone_of_customer, zones)
+    utc = bank_utc(slot_starts, bank_timezone)
+    record = _record_keys(hist, numbers)
+    return plan_number_days(numbers, rows, utc, np.asarray(slot_day), record, policy.rules.phone_daily_limit.max)

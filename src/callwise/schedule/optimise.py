@@ -13,7 +13,9 @@ of capacity the LP puts on them, plans that avoid what those prices say is busy,
   LP's proportions — which also keeps alike customers from all piling onto the same slot.
 
 A vectorised repair then drops the least valuable attempts from over-full slots and a fill gives what
-capacity is left to the best waiting customers (keeping as many of their attempts as fit). The reported
+capacity is left to the best waiting customers (keeping as many of their attempts as fit). The two also keep
+one call per phone number per day for customers who share a number (:mod:`callwise.schedule.numbers`): the
+LP plans each customer alone, so the rule is kept where the plans meet, in both paths. The reported
 bound is the Lagrangian dual over every plan considered, including the ones chosen, at the better of the
 LP's prices and prices refined for individual customers; by weak duality it is at least the LP optimum over
 those plans, so ``gap = (bound − objective) / bound`` is a certificate, not an estimate.
@@ -27,6 +29,8 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 
+from callwise.policy.phones import NumberDays
+from callwise.schedule.numbers import free_slots, over_limit
 from callwise.schedule.plans import Plans, candidate_plans, valued_plans
 from callwise.schedule.slots import Slots
 
@@ -46,6 +50,7 @@ class Problem:
     cost: float
     max_customers: float | None = None  # campaign limit on customers called
     k: int = 4  # candidate plans per customer and pricing round
+    numbers: NumberDays | None = None  # the phone rule: customers sharing a number, calls on record
 
     @property
     def n_rows(self) -> int:
@@ -66,6 +71,7 @@ class Solution:
     solver: str
     lp_rows: int  # customers (or classes of customers) in the LP
     rounds: int
+    number_limited: np.ndarray  # (n,) bool: chosen, then left out because their number had no call left
 
     @property
     def called(self) -> np.ndarray:
@@ -89,10 +95,10 @@ def solve(problem: Problem, max_classes: int = 3_000, rounds: int = 30, seed: in
     prices, plans, x, done = _lp_prices(class_problem, supply, rounds, seed)
     schedule = _disaggregate(problem, classes, plans, x, supply)
     fresh = _plans_at(problem, np.arange(n), prices, seed)
-    schedule = _fill(problem, _repair(problem, schedule, prices), fresh, prices)
+    schedule, limited = _fill(problem, _repair(problem, schedule, prices), fresh, prices)
     objective = float(np.maximum(schedule.value[:, 0], 0).sum())
     bound = _tightened_bound(problem, Plans.join(fresh, schedule), prices, seed)
-    return Solution(schedule, objective, bound, prices, solver, len(supply), done)
+    return Solution(schedule, objective, bound, prices, solver, len(supply), done, limited)
 
 
 # ---- classes of similar customers ----------------------------------------------------------------------------
@@ -151,6 +157,7 @@ def _class_problem(problem: Problem, classes: np.ndarray) -> tuple[Problem, np.n
             margin=np.bincount(classes, problem.margin, n_classes) / supply,
             attempts=problem.attempts[first],
             pool=problem.pool[first],
+            numbers=None,  # the phone rule binds individuals: kept in the repair and fill
         ),
         supply,
     )
@@ -387,14 +394,24 @@ def _repair(problem: Problem, schedule: Plans, prices: np.ndarray) -> Plans:
     return schedule
 
 
-def _fill(problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, passes: int = 3) -> Plans:
+def _fill(
+    problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, passes: int = 3, extra: int = 8
+) -> tuple[Plans, np.ndarray]:
     """Give capacity left over to waiting customers, best first, keeping as many of their attempts as fit.
 
-    Each pass offers the most valuable waiting customers fresh plans that use only slots with room left.
+    Each pass offers the most valuable waiting customers fresh plans that use only slots with room left and
+    days their number still has a call on. Attempts beyond a number's daily limit are then dropped (the less
+    valuable customer's, re-attempts before first calls); a customer who lost their first call waits for the
+    next pass with that day closed to them — up to ``extra`` more passes while that happens. Returns the schedule
+    and who was left out for their number.
     """
     cap = problem.row_capacity
     best_value = np.where(np.isfinite(plans.value), plans.value, -np.inf).max(axis=1)
-    for _ in range(passes):
+    schedule, limited = _keep_phone_rule(problem, schedule, prices)
+    bumped = (limited & (schedule.slot[:, 0, 0] < 0)).any()
+    for done in range(passes + extra):
+        if done >= passes and not bumped:
+            break
         *_, row, weight = _entries(problem, schedule)
         left = cap - np.bincount(row, weight, minlength=len(cap))
         waiting = np.flatnonzero((schedule.slot[:, 0, 0] < 0) & (best_value > 0))
@@ -403,6 +420,8 @@ def _fill(problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, p
             break
         waiting = waiting[np.argsort(-best_value[waiting], kind="stable")[: int(3 * left[left > 0].sum()) + 1]]
         open_p = problem.p_answer[waiting] * room[problem.pool[waiting]]
+        if problem.numbers is not None:
+            open_p *= free_slots(problem.numbers, schedule, waiting, len(problem.slots))
         offer = candidate_plans(
             open_p,
             problem.slots,
@@ -422,8 +441,28 @@ def _fill(problem: Problem, schedule: Plans, plans: Plans, prices: np.ndarray, p
         taken = offer.slot[:, 0, 0] >= 0
         if not taken.any():
             break
-        schedule = _merge(schedule, waiting[taken], offer.take(np.flatnonzero(taken)))
-    return _repair(problem, schedule, prices)
+        schedule, hit = _keep_phone_rule(
+            problem, _merge(schedule, waiting[taken], offer.take(np.flatnonzero(taken))), prices
+        )
+        bumped = (hit & (schedule.slot[:, 0, 0] < 0)).any()
+        limited |= hit
+    schedule = _repair(problem, schedule, prices)
+    return schedule, limited & (schedule.slot[:, 0, 0] < 0)
+
+
+def _keep_phone_rule(problem: Problem, schedule: Plans, prices: np.ndarray) -> tuple[Plans, np.ndarray]:
+    """The schedule without the attempts beyond their number's daily limit; and which customers lost some."""
+    n = len(problem.pool)
+    if problem.numbers is None:
+        return schedule, np.zeros(n, bool)
+    value = np.zeros(n)
+    rows = np.flatnonzero(problem.numbers.watch & (schedule.slot[:, 0, 0] >= 0))  # shared numbers: a few
+    value[rows] = _reduced(problem, schedule.take(rows), prices, rows)[:, 0]
+    over = over_limit(problem.numbers, schedule, value)
+    hit = over.any(axis=1)
+    if hit.any():
+        schedule = _truncated(schedule, ~over, problem.margin, problem.cost)
+    return schedule, hit
 
 
 def _merge(schedule: Plans, rows: np.ndarray, part: Plans) -> Plans:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from callwise.policy import Policy, legal_slot_mask
 from callwise.policy.calltime import local_calls
+from callwise.policy.phones import NumberDays
 from callwise.schedule.agents import assign_agents
 from callwise.schedule.optimise import Problem, Solution, solve, trim_to_capacity
 from callwise.schedule.plans import Plans
@@ -91,6 +92,7 @@ def plan_calls(
     control_share: float = 0.0,
     seed: int = 0,
     margin: np.ndarray | None = None,
+    numbers: NumberDays | None = None,
 ) -> CallPlan:
     """Plan the calls of ``customers`` (treatment and control: control is planned, then not called).
 
@@ -99,9 +101,12 @@ def plan_calls(
     priority (rank, 1 = best), optionally language. Capacity is raised by 1 / (1 − control share) while
     planning both groups together, so the control group is exactly the customers the plan would have called;
     the treatment calls are then trimmed to the real capacity. ``margin`` (value of an answered call) is
-    derived from the score unless given (the oracle plan gives the true one).
+    derived from the score unless given (the oracle plan gives the true one). ``numbers`` (from
+    :func:`callwise.policy.gate.number_days`) keeps one call per phone number per day, across customers who
+    share a number and after the calls on record, the way the gate counts it.
     """
     clock = time.perf_counter()
+    p_answer, no_day_left = _without_full_days(p_answer, numbers)
     if margin is None:
         margin = answered_conversion(customers["score"].to_numpy(float), p_answer) * value_per_conversion
     language = customers["language"].fillna(DEFAULT_LANGUAGE) if "language" in customers else None
@@ -118,6 +123,7 @@ def plan_calls(
         capacity=force.capacity * inflate,
         cost=cost_per_call,
         max_customers=None if max_customers is None else max_customers * inflate,
+        numbers=numbers,
     )
     solution = solve(problem, seed=seed)
     treatment = customers["group"].to_numpy() == "treatment"
@@ -129,8 +135,24 @@ def plan_calls(
     seconds = round(time.perf_counter() - clock, 3)
     calls = _calls(customers, schedule, slots, problem.pool, force)
     per_customer = _per_customer(customers, solution.schedule, schedule, slots)
+    per_customer["number_limited"] = ~per_customer["planned"].to_numpy() & (no_day_left | solution.number_limited)
     summary = _summary(problem, solution, schedule, per_customer, force, slots)
     return CallPlan(calls=calls, customers=per_customer, summary=summary, solution=solution, seconds=seconds)
+
+
+def _without_full_days(p_answer: np.ndarray, numbers: NumberDays | None) -> tuple[np.ndarray, np.ndarray]:
+    """p(answer) with zeros on the days whose number already had its calls (on record); and who has no day left."""
+    none = np.zeros(len(p_answer), bool)
+    if numbers is None:
+        return p_answer, none
+    rows, full = numbers.full_on_record(p_answer.shape[1])
+    if not len(rows):
+        return p_answer, none
+    p_answer = p_answer.copy()
+    could = (p_answer[rows] > 0).any(axis=1)
+    p_answer[rows] *= ~full
+    none[rows] = could & ~(p_answer[rows] > 0).any(axis=1)
+    return p_answer, none
 
 
 def _calls(customers: pd.DataFrame, schedule: Plans, slots: Slots, pool: np.ndarray, force: Workforce) -> pd.DataFrame:

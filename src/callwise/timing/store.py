@@ -8,7 +8,6 @@ full precision, so a loaded model gives exactly the probabilities the saved one 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import callwise
-from callwise.jsonfile import write_json
+from callwise.export import write_csv
+from callwise.jsonfile import read_json, write_json
 from callwise.timing.hours import HOURS_OF_WEEK
 from callwise.timing.model import AnswerModel
 from callwise.timing.segments import KEY_SEP, SegmentLevels
@@ -96,10 +96,7 @@ def load_answer_model(directory: str | Path) -> AnswerModel:
     path = directory / STATE
     if not path.exists():
         raise AnswerModelFileError(f"{directory}: not a saved answer model (no {STATE})")
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AnswerModelFileError(f"{path}: damaged model file ({exc.msg} at line {exc.lineno})") from exc
+    state = read_json(path, AnswerModelFileError, "model")
     if state.get("model") != KIND or state.get("format") != FORMAT:
         raise AnswerModelFileError(f"{path}: not an answer model of format {FORMAT}")
     for name in ("segments.parquet", "profiles.parquet", "customers.parquet"):
@@ -151,8 +148,7 @@ def write_heatmap(
     grid = model.heatmap(segment=segment, customer=customer)  # refuses unknown names before writing
     grid.insert(1, "day", [t(f"timing.weekday.{d}", lang) for d in grid["weekday"]])
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    grid.round(6).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_csv(grid.round(6), path)
     hours = [c for c in grid.columns if c not in ("weekday", "day")]
     values = grid[hours].to_numpy()
     order = np.argsort(-values.ravel(), kind="stable")[:3]
