@@ -219,3 +219,25 @@ def test_new_key_is_32_random_bytes_in_base64():
     keys = {new_key() for _ in range(50)}
     assert len(keys) == 50
     assert all(len(base64.b64decode(k, validate=True)) == 32 for k in keys)
+
+
+def test_a_column_encrypts_alike_from_text_or_utf8_bytes_and_an_empty_context_is_refused(cipher):
+    values = ["13800138000", None, "张三丰"]
+    contexts = ["customers.phone:C1", "customers.phone:C2", "customers.name:C3"]
+    as_bytes = [None if v is None else v.encode() for v in values]
+    from_bytes = cipher.encrypt_many(as_bytes, [c.encode() for c in contexts])
+    for tokens in (cipher.encrypt_many(values, contexts), from_bytes):
+        assert tokens[1] is None
+        assert [cipher.decrypt(tokens[i], contexts[i]) for i in (0, 2)] == ["13800138000", "张三丰"]
+    with pytest.raises(ValueError, match="context is empty"):
+        cipher.encrypt_many([b"13800138000"], [b""])
+
+
+def test_a_column_hashes_alike_from_text_or_utf8_bytes():
+    from callwise.security.crypto import LookupHasher
+
+    hasher = LookupHasher(b"k" * 32)
+    values = ["13800138000", None, "", "110101199001011234"]
+    expected = [hasher.digest("13800138000"), None, None, hasher.digest("110101199001011234")]
+    assert hasher.digest_many(values) == expected
+    assert hasher.digest_many([None if v is None else v.encode() for v in values]) == expected

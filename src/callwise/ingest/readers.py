@@ -142,6 +142,7 @@ def detect_encoding(sample: bytes, path: Path) -> str:
 
 
 REPLACEMENT = "\ufffd"
+_REPLACEMENT_BYTES = REPLACEMENT.encode()
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
@@ -266,7 +267,7 @@ def unreadable_cells(batch: pa.RecordBatch | pa.Table) -> tuple[np.ndarray, np.n
     reason = np.full(n, None, dtype=object)
     column = np.full(n, None, dtype=object)
     for name, values in zip(batch.schema.names, batch.columns, strict=True):
-        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)) or _sound(values):
             continue
         too_large = np.asarray(pc.fill_null(pc.greater(pc.utf8_length(values), MAX_FIELD_CHARS), False))
         damaged = pc.or_(pc.match_substring(values, REPLACEMENT), pc.match_substring(values, "\x00"))
@@ -274,6 +275,21 @@ def unreadable_cells(batch: pa.RecordBatch | pa.Table) -> tuple[np.ndarray, np.n
             first = mask & (reason == None)  # noqa: E711 - elementwise on an object array
             reason[first], column[first] = code, name
     return reason, column
+
+
+def _sound(values: pa.Array | pa.ChunkedArray) -> bool:
+    """True when no cell can be too large or damaged, from the raw bytes alone: the longest cell in bytes (a
+    character is at least one) and one memchr-speed search per marker, instead of a search in every cell."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    for chunk in chunks:
+        data = chunk.buffers()[2] if len(chunk) else None
+        if data is None:
+            continue
+        longest = pc.max(pc.binary_length(chunk)).as_py() or 0
+        raw = data.to_pybytes()
+        if longest > MAX_FIELD_CHARS or _REPLACEMENT_BYTES in raw or b"\x00" in raw:
+            return False
+    return True
 
 
 def _jsonl_columns(path: Path) -> list[str]:

@@ -93,11 +93,13 @@ def seal_customers(table: pa.Table, pii: Pii) -> pa.Table:
 
 def _sealed(name: str, column: pa.ChunkedArray, ids: pa.ChunkedArray, pii: Pii) -> dict[str, pa.Array]:
     text = pc.utf8_trim_whitespace(pc.cast(column, pa.string()))
-    values = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text).to_pylist()
-    contexts = pc.binary_join_element_wise(f"customers.{name}:", ids, "").to_pylist()
+    present = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    # Arrow hands out UTF-8 bytes: the cipher and the hasher take them as they are (no encode per value).
+    values = pc.cast(present, pa.binary()).to_pylist()
+    contexts = pc.cast(pc.binary_join_element_wise(f"customers.{name}:", ids, ""), pa.binary()).to_pylist()
     out = {f"{name}_token": pa.array(pii.cipher.encrypt_many(values, contexts), pa.binary())}
     if name in LOOKUP_COLUMNS:
         out[f"{name}_lookup"] = pa.array(pii.hasher.digest_many(values), pa.binary())
-    masked = pa.array(MASKS[name](pd.Series(values, dtype="string")), pa.string())
-    out[f"{name}_masked"] = pc.if_else(pc.is_null(pa.array(values, pa.string())), pa.scalar(None, pa.string()), masked)
+    masked = pa.array(MASKS[name](pd.Series(present.to_pandas(), dtype="string")), pa.string())
+    out[f"{name}_masked"] = pc.if_else(pc.is_null(present), pa.scalar(None, pa.string()), masked)
     return out
