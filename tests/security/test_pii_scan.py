@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import sqlite3
-import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -92,11 +92,11 @@ def scan_for(bank: Path) -> Scan:
     return Scan(set(people["phone"].dropna()), set(people["id_number"].dropna()), set(people["name"].dropna()))
 
 
-def report(label: str, scan: Scan) -> None:
+def report(label: str, scan: Scan, capsys: pytest.CaptureFixture[str]) -> None:
+    """The counts, past pytest's capture like the fuzz test's figures: docs/security.md quotes them."""
     values = len(scan.phones) + len(scan.ids) + len(scan.names)
-    # Past pytest's capture, like the fuzz test's figures: the counts are quoted in docs/security.md.
-    line = f"\nPII scan ({label}): {scan.files} files scanned, {values} values searched, {len(scan.hits)} hits\n"
-    sys.__stdout__.write(line)
+    with capsys.disabled():
+        print(f"\nPII scan ({label}): {scan.files} files scanned, {values} values searched, {len(scan.hits)} hits")
 
 
 def test_the_scan_finds_personal_data_in_clear(small_bank, tmp_path):
@@ -110,7 +110,7 @@ def test_the_scan_finds_personal_data_in_clear(small_bank, tmp_path):
     assert len(scan.hits) == 3
 
 
-def test_callwise_demo_writes_no_personal_data_in_clear(tmp_path, monkeypatch):
+def test_callwise_demo_writes_no_personal_data_in_clear(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("CALLWISE_PII_KEYS")
     monkeypatch.delenv("CALLWISE_LOOKUP_KEY")
     monkeypatch.setenv("CALLWISE_DATA_DIR", str(tmp_path / "data"))
@@ -124,11 +124,11 @@ def test_callwise_demo_writes_no_personal_data_in_clear(tmp_path, monkeypatch):
     assert os.stat(lake_file).st_mode & 0o777 == 0o600 and os.stat(lake_file.parent).st_mode & 0o777 == 0o700
     scan = scan_for(out / "bank")
     scan.tree(out, skip=out / "bank")  # everything callwise wrote; the bank's source files are its input
-    report("callwise demo", scan)
+    report("callwise demo", scan, capsys)
     assert scan.files >= 10 and scan.hits == []
 
 
-def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii, tmp_path):
+def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii, tmp_path, capsys):
     from callwise.lake import Lake
     from callwise.loop import FileSender
     from callwise.loop.rules import FOLLOWUP_CHANNELS
@@ -197,5 +197,5 @@ def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii,
         engine.dispose()
     scan = scan_for(small_bank["bank"])
     scan.tree(data)
-    report(f"service run, {len(items)} calls listed, {delivered.sent} follow-ups delivered", scan)
+    report(f"service run, {len(items)} calls listed, {delivered.sent} follow-ups delivered", scan, capsys)
     assert scan.files >= 5 and scan.hits == []
