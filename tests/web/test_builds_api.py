@@ -130,3 +130,22 @@ def test_campaigns_are_checked_like_campaign_files(with_lake):
     assert api.client.post("/api/v1/campaigns", json=CAMPAIGN, headers=api.as_("analyst")).status_code == 201
     assert api.client.post("/api/v1/campaigns", json=CAMPAIGN, headers=api.as_("analyst")).status_code == 409
     assert api.client.post("/api/v1/campaigns/none/builds", headers=api.as_("analyst")).status_code == 404
+
+
+def test_a_model_file_swapped_for_a_link_outside_after_registration_fails_the_build(with_lake, tmp_path):
+    api = with_lake
+    _register_and_promote(api)
+    assert api.client.post("/api/v1/campaigns", json=CAMPAIGN, headers=api.as_("analyst")).status_code == 201
+    card = api.services.models_dir / "response-v1" / "model_card.json"
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    card.unlink()
+    card.symlink_to(outside)
+    job = api.client.post(f"/api/v1/campaigns/{CAMPAIGN['campaign_id']}/builds", headers=api.as_("analyst"))
+    for _ in range(300):
+        state = api.client.get(f"/api/v1/jobs/{job.json()['job_id']}", headers=api.as_("analyst")).json()
+        if state["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert state["status"] == "failed"
+    assert "outside the models directory" in state["error"] and "模型目录之外" in state["error_zh"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -52,14 +53,19 @@ def run_build(
     claim: Claim,
     bank_timezone: str,
     policy: Policy | None = None,
+    models_dir: Path | None = None,
 ) -> None:
     """Run one claimed build to the end; the job row records the outcome.
+
+    With ``models_dir``, the active model's directory is resolved again before it is read: a file swapped for a
+    link that leads outside the models directory after the model was registered is refused, not read.
 
     It raises only when the database cannot take the outcome; the lease then runs out and the job is run again.
     """
     from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign as CampaignSpec
     from callwise.models import load_model
+    from callwise.models.paths import OutsideRoot, confined_tree
 
     job_id = claim.job_id
     try:
@@ -80,6 +86,11 @@ def run_build(
         _progress(factory, claim, 0.05, "policy_state")
         export_policy_state(engine, lake, policy or default_policy(), campaign_id)
         _progress(factory, claim, 0.15, "model")
+        if models_dir is not None:
+            try:
+                model_path = str(confined_tree(models_dir, model_path))
+            except OutsideRoot:
+                raise BuildError("ops.job.model_outside", version=model_version) from None
         model = load_model(model_path)
         _progress(factory, claim, 0.25, "build")
         result = build_list(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)

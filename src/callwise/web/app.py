@@ -48,7 +48,7 @@ async def _run_jobs(app: FastAPI) -> AsyncIterator[None]:
     svc: Services = app.state.services
 
     def run(claim: Claim) -> None:  # the services as they are when the job runs
-        run_build(svc.engine, svc.factory, svc.lake, claim, svc.bank_timezone, svc.policy)
+        run_build(svc.engine, svc.factory, svc.lake, claim, svc.bank_timezone, svc.policy, svc.models_dir)
 
     svc.jobs = JobWorker(svc.factory, run, svc.job_config).start()
     try:
