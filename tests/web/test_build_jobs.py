@@ -90,7 +90,8 @@ def test_a_build_killed_midway_runs_again_after_restart_and_issues_one_list(
     with live_database(backend, tmp_path) as db:
         factory = session_factory(db.engine)
         sync_customers(factory, Lake(tmp_path / "lake", threads=2))  # the lake is sealed under the run's keys
-        _campaign_and_model(factory, str(saved_model))
+        shutil.copytree(saved_model, tmp_path / "models" / "response-v1")  # the service reads models only there
+        _campaign_and_model(factory, str(tmp_path / "models" / "response-v1"))
         headers = {"Authorization": f"Bearer {machine_token(db.engine, 'lists:build lists:read')}"}
         env = {**pii_key_settings, "CALLWISE_DB_URL": db.url, "CALLWISE_DATA_DIR": str(tmp_path)}
         env |= {"CALLWISE_JOB_LEASE_S": "2", "CALLWISE_JOB_POLL_S": "0.1"}
