@@ -32,3 +32,30 @@ def test_a_quarantined_line_is_masked_and_revealed_only_with_an_audit_entry(migr
     with db() as s:
         entries = s.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target)).all()
     assert [tuple(e) for e in entries] == [("cli", "quarantine.reveal", "quarantine:customers.csv:3")]
+
+
+def test_revealing_from_a_file_that_is_missing_moved_edited_or_not_a_quarantine_file_is_one_sentence(
+    migrated, tmp_path
+):
+    (tmp_path / "customers.csv").write_text(LINES, encoding="utf-8")
+    migrated.json("ingest", str(tmp_path / "customers.csv"), "--lake", str(tmp_path / "lake"))
+    quarantine = tmp_path / "quarantine" / "customers.csv"
+    renamed = quarantine.with_name("contacts.csv")  # the token is bound to the file's name
+    renamed.write_bytes(quarantine.read_bytes())
+    edited = quarantine.with_name("edited.csv")
+    text = quarantine.read_text(encoding="utf-8-sig")
+    token = text.strip().splitlines()[-1].rsplit(",", 1)[1]
+    edited.write_text(text.replace(token, "not*base64"), encoding="utf-8")
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(b"\xff\xfe\x00line,raw_token\n\x80\x81")
+    cases = {
+        tmp_path / "absent.csv": "there is no quarantine file",
+        tmp_path: "there is no quarantine file",
+        renamed: "cannot be decrypted",
+        edited: "cannot be decrypted",
+        garbage: "is not a quarantine file callwise wrote",
+    }
+    for path, sentence in cases.items():
+        result = migrated.run("quarantine", "reveal", str(path), "--line", "3")
+        assert result.exit_code == 2 and sentence in result.output, (path, result.output)
+        assert "Traceback" not in result.output and "李四光" not in result.output

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print one quarantined line in clear (it may hold a phone, name or ID number); the reveal is audited."""
         from callwise.cli._ops import ACTOR, lang, operational_db, pii_keys
-        from callwise.ingest.quarantine import QuarantineLineNotFound, reveal_line
+        from callwise.ingest.quarantine import QuarantineFileUnreadable, QuarantineLineNotFound, reveal_line
         from callwise.ops import audit
         from callwise.ops.db import transaction
         from callwise.security.errors import DecryptError
@@ -35,8 +35,10 @@ def register(app: typer.Typer) -> None:
                 with transaction(factory) as session:
                     text = reveal_line(file, line, pii.cipher)
                     audit.append(session, ACTOR, "quarantine.reveal", f"quarantine:{file.name}:{line}", {}, None)
-            except FileNotFoundError:
+            except (FileNotFoundError, IsADirectoryError):
                 fail(t("cli.quarantine.no_file", language, path=file))
+            except QuarantineFileUnreadable:
+                fail(t("cli.quarantine.unreadable", language, path=file))
             except QuarantineLineNotFound:
                 fail(t("cli.quarantine.no_line", language, path=file, line=line))
             except DecryptError:

@@ -9,6 +9,7 @@ authorised operator, and that reveal is written to the audit log.
 from __future__ import annotations
 
 import base64
+import binascii
 import csv
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 
 from callwise.export import write_csv
 from callwise.security.crypto import PiiCipher
+from callwise.security.errors import DecryptError
 from callwise.security.files import FILE_MODE, private_dir
 from callwise.security.masking import mask_id_number, mask_name, mask_phone
 
@@ -32,6 +34,10 @@ MASKS: dict[str, Callable[[pd.Series], pd.Series]] = {
 
 class QuarantineLineNotFound(LookupError):
     """The quarantine file has no row for the line asked for."""
+
+
+class QuarantineFileUnreadable(ValueError):
+    """The file is not a quarantine file callwise wrote (not UTF-8 text, not CSV)."""
 
 
 def mask_cells(batch: pa.RecordBatch | pa.Table, pii_columns: Collection[str]) -> pa.Table:
@@ -72,11 +78,22 @@ def write_quarantine(path: Path, rows: pa.Table) -> None:
 
 
 def reveal_line(path: str | Path, line: int, cipher: PiiCipher) -> str:
-    """The quarantined line ``line`` of ``path`` as it was read (the caller audits the reveal)."""
+    """The quarantined line ``line`` of ``path`` as it was read (the caller audits the reveal).
+
+    ``QuarantineLineNotFound`` when the file has no such row, ``QuarantineFileUnreadable`` when it is not text
+    callwise wrote, ``DecryptError`` when the token was edited, moved to another file or line, or sealed under
+    other keys.
+    """
     path = Path(path)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("line") == str(line) and row.get("raw_token"):
-                token = base64.b64decode(row["raw_token"])
-                return cipher.decrypt(token, line_context(path.name, line))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("line") == str(line) and row.get("raw_token"):
+                    try:
+                        token = base64.b64decode(row["raw_token"], validate=True)
+                    except binascii.Error:
+                        raise DecryptError("the sealed line is not base64: the file was edited") from None
+                    return cipher.decrypt(token, line_context(path.name, line))
+    except (UnicodeDecodeError, csv.Error):
+        raise QuarantineFileUnreadable(f"{path}: not a quarantine file callwise wrote") from None
     raise QuarantineLineNotFound(f"{path}: no quarantined row for line {line}")
