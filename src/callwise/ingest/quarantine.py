@@ -2,7 +2,7 @@
 
 A quarantine file must let a data steward see *why* a row was refused without showing *whose* it was: the
 phone, name and ID number cells are masked, and the line as it was read is kept only as an AES-GCM token bound
-to the file's name and the line number. ``reveal_line`` (``callwise ingest reveal``) opens one line for an
+to the file's name and the line number. ``reveal_line`` (``callwise quarantine reveal``) opens one line for an
 authorised operator, and that reveal is written to the audit log.
 """
 
@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
-from collections.abc import Callable, Collection
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,14 +20,9 @@ from callwise.export import write_csv
 from callwise.security.crypto import PiiCipher
 from callwise.security.errors import DecryptError
 from callwise.security.files import FILE_MODE, private_dir
-from callwise.security.masking import mask_id_number, mask_name, mask_phone
+from callwise.security.masking import mask_column
 
 QUARANTINE_COLUMNS = ("line", "reason", "column", "raw", "raw_token")
-MASKS: dict[str, Callable[[pd.Series], pd.Series]] = {
-    "phone": mask_phone,
-    "name": mask_name,
-    "id_number": mask_id_number,
-}
 
 
 class QuarantineLineNotFound(LookupError):
@@ -40,34 +33,31 @@ class QuarantineFileUnreadable(ValueError):
     """The file is not a quarantine file callwise wrote (not UTF-8 text, not CSV)."""
 
 
-def mask_cells(batch: pa.RecordBatch | pa.Table, pii_columns: Collection[str]) -> pa.Table:
-    """``batch`` with the cells of ``pii_columns`` (``{position: kind}`` or canonical names) masked as read."""
+def mask_cells(batch: pa.RecordBatch | pa.Table, pii_columns: dict[int, str]) -> pa.Table:
+    """``batch`` with the cells at the positions of ``pii_columns`` (``{position: kind}``) masked as read."""
     table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-    for position, kind in _positions(table.column_names, pii_columns).items():
-        cells = pd.Series(pc.cast(table.column(position), pa.string()).to_pylist(), dtype="string")
-        masked = MASKS[kind](cells).where(cells.notna(), None)
-        table = table.set_column(position, table.field(position).name, pa.array(masked, pa.string()))
+    for position, kind in pii_columns.items():
+        table = table.set_column(position, table.field(position).name, mask_column(kind, table.column(position)))
     return table
-
-
-def _positions(names: list[str], pii_columns: Collection[str]) -> dict[int, str]:
-    if isinstance(pii_columns, dict):
-        return dict(pii_columns)
-    canonical = [n.strip().lstrip("\ufeff").lower().replace(" ", "_").replace("-", "_") for n in names]
-    return {i: name for i, name in enumerate(canonical) if name in pii_columns}
 
 
 def line_context(file_name: str, line: int) -> str:
     """What a quarantined line's token is bound to: the quarantine file's name and the line number."""
-    return f"quarantine:{file_name}:{line}"
+    return f"{_context_prefix(file_name)}{line}"
+
+
+def _context_prefix(file_name: str) -> str:
+    return f"quarantine:{file_name}:"
 
 
 def line_tokens(
     lines: pa.Array | pa.ChunkedArray, originals: pa.Array | pa.ChunkedArray, file_name: str, cipher: PiiCipher
 ) -> pa.Array:
     """The original lines as base64 AES-GCM tokens (CSV holds text), each bound to its file and line."""
-    contexts = [line_context(file_name, int(n)) for n in lines.to_pylist()]
-    tokens = cipher.encrypt_many(originals.to_pylist(), contexts)
+    contexts = pc.binary_join_element_wise(line_context(file_name, ""), pc.cast(lines, pa.string()), "")
+    tokens = cipher.encrypt_many(
+        pc.cast(originals, pa.binary()).to_pylist(), pc.cast(contexts, pa.binary()).to_pylist()
+    )
     return pa.array([None if t is None else base64.b64encode(t).decode("ascii") for t in tokens], pa.string())
 
 

@@ -198,7 +198,8 @@ def _open_csv(path: Path) -> Source:
     long = next((i for i, c in enumerate(columns) if len(c) > MAX_COLUMN_NAME_CHARS), None)
     if long is not None:
         raise SourceError(
-            f"{path}: line 1, column {long + 1}: a column name is longer than {MAX_COLUMN_NAME_CHARS:,} characters"
+            f"{path}: line {header_line}, column {long + 1}: a column name is longer than "
+            f"{MAX_COLUMN_NAME_CHARS:,} characters"
         )
     return Source(path, "csv", columns, encoding=encoding, delimiter=delimiter, header_line=header_line)
 

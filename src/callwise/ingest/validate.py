@@ -102,13 +102,16 @@ def rejected_rows(
     delimiter: str,
 ) -> pa.Table:
     """The quarantine rows of ``rows``: line, reason, column, the line with PII cells masked, the line as read."""
+    pii = PII_TABLES.get(table.name, ())
+    positions = {i: name for i, name in enumerate(canonical_columns(rows.schema.names)) if name in pii}
+    original = raw_lines(rows, delimiter)
     return pa.table(
         {
             "line": pa.array(lines, pa.int64()),
             "reason": pa.array(reasons, pa.string()),
             "column": pa.array(columns, pa.string()),
-            "raw": raw_lines(mask_cells(rows, PII_TABLES.get(table.name, ())), delimiter),
-            "original": raw_lines(rows, delimiter),
+            "raw": raw_lines(mask_cells(rows, positions), delimiter) if positions else original,
+            "original": original,
         }
     )
 

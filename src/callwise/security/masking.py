@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
+import pyarrow as pa
 
 
 def mask_phone(phones: pd.Series) -> pd.Series:
@@ -29,6 +32,19 @@ def mask_id_number(id_numbers: pd.Series) -> pd.Series:
     s = id_numbers.astype("string")
     masked = s.str.slice(0, 4) + s.str.slice(4, -4).str.replace(r"(?s).", "*", regex=True) + s.str.slice(-4)
     return masked.where(s.str.len() >= ID_NUMBER_MIN, "********")
+
+
+MASKS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "phone": mask_phone,
+    "name": mask_name,
+    "id_number": mask_id_number,
+}
+
+
+def mask_column(kind: str, values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """An Arrow text column masked as ``kind`` (phone, name, id_number); empty cells stay empty."""
+    cells = pd.Series(values.cast(pa.string()).to_pandas(), dtype="string")
+    return pa.array(MASKS[kind](cells).where(cells.notna(), None), pa.string())
 
 
 def _text(value: object, what: str) -> str | None:

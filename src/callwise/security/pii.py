@@ -19,12 +19,10 @@ from callwise.i18n import t
 from callwise.schema.contract import LOOKUP_COLUMNS, PII_COLUMNS
 from callwise.security.crypto import LOOKUP_KEY_SETTING, PII_KEYS_SETTING, LookupHasher, PiiCipher
 from callwise.security.errors import KeyConfigError
-from callwise.security.masking import mask_id_number, mask_name, mask_phone
+from callwise.security.masking import mask_column
 
 if TYPE_CHECKING:
     from callwise.settings import Settings
-
-MASKS = {"phone": mask_phone, "name": mask_name, "id_number": mask_id_number}
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,5 @@ def _sealed(name: str, column: pa.ChunkedArray, ids: pa.ChunkedArray, pii: Pii) 
     out = {f"{name}_token": pa.array(pii.cipher.encrypt_many(values, contexts), pa.binary())}
     if name in LOOKUP_COLUMNS:
         out[f"{name}_lookup"] = pa.array(pii.hasher.digest_many(values), pa.binary())
-    masked = pa.array(MASKS[name](pd.Series(present.to_pandas(), dtype="string")), pa.string())
-    out[f"{name}_masked"] = pc.if_else(pc.is_null(present), pa.scalar(None, pa.string()), masked)
+    out[f"{name}_masked"] = mask_column(name, present)
     return out
