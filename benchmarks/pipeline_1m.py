@@ -15,14 +15,14 @@ import tempfile
 
 import lightgbm
 
-from _bench import write_result
+from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.demo import run_pipeline
 
 
 def main(customers: int = 1_000_000) -> dict:
     with tempfile.TemporaryDirectory(prefix="callwise-bench-") as tmp:
-        summary = run_pipeline(tmp, customers=customers, seed=11, evaluate=False)
+        summary = run_pipeline(tmp, customers=customers, seed=11, evaluate=False, pii=throwaway_pii())
     result = {
         "benchmark": "pipeline",
         "customers": customers,

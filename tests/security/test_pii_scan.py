@@ -120,6 +120,7 @@ def test_callwise_demo_writes_no_personal_data_in_clear(tmp_path, monkeypatch, c
     keys = out / "keys" / "demo-keys.env"
     assert "demo-keys.env" in result.output and "for the demo only" in result.output
     assert os.stat(keys).st_mode & 0o777 == 0o600 and os.stat(keys.parent).st_mode & 0o777 == 0o700
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["demo_keys"] == str(keys)
     lake_file = out / "lake" / "customers.parquet"
     assert os.stat(lake_file).st_mode & 0o777 == 0o600 and os.stat(lake_file.parent).st_mode & 0o777 == 0o700
     scan = scan_for(out / "bank")

@@ -21,19 +21,18 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Synthesise a bank, ingest it, train and evaluate, build today's wealth call list, write reports."""
-        from callwise.demo import demo_keys, run_pipeline
+        from callwise.demo import run_pipeline
         from callwise.security.errors import KeyConfigError
 
-        try:
-            pii, key_file = demo_keys(out)
+        try:  # the keys of the settings, or a throw-away demo ring it makes and names in the summary
+            summary = run_pipeline(out, customers=customers, seed=seed)
         except KeyConfigError as error:
             fail(str(error))
+        key_file = summary["demo_keys"]
         if key_file is not None:
             typer.echo(
                 f"{t('cli.demo.keys', 'zh', path=key_file)} / {t('cli.demo.keys', 'en', path=key_file)}", err=True
             )
-        summary = run_pipeline(out, customers=customers, seed=seed, pii=pii)
-        summary["demo_keys"] = None if key_file is None else str(key_file)
         emit(summary, as_json, human=_human(summary))
 
 
