@@ -134,9 +134,10 @@ def build_list(
     force, plan_input, p_answer = _plan_inputs(
         lake, campaign, policy, product, slots, worth, answer_model, bank_timezone
     )
+    clock.lap("answer")
     history = load_call_history(lake, history_since(policy, slots.days[0]))
     numbers = number_days(verdicts, policy, plan_input["customer_id"], slots.starts, slots.day, history, bank_timezone)
-    clock.lap("answer")
+    clock.lap("numbers")
     plan = plan_calls(
         plan_input,
         p_answer,

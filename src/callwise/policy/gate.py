@@ -35,7 +35,16 @@ from callwise.policy.calltime import (
 from callwise.policy.config import Policy
 from callwise.policy.customers import CustomerVerdicts
 from callwise.policy.live import all_contacts
-from callwise.policy.phones import NumberCalendar, NumberDays, count_in, number_calendar, plan_number_days
+from callwise.policy.phones import (
+    DAY0,
+    GROUP,
+    NumberCalendar,
+    NumberDays,
+    count_in,
+    nth_in_group,
+    number_calendar,
+    plan_number_days,
+)
 from callwise.schema.contract import DEFAULT_TIMEZONE, PHONE_KEY
 
 GATE_CODES = (
@@ -48,7 +57,6 @@ GATE_CODES = (
     "min_gap",
     "phone_daily_limit",
 )  # plus the customer rule codes, for calls to customers the verdicts exclude
-_GROUP = np.int64(2**32)  # key = group * 2**32 + value, for sorted look-ups per customer or per number
 
 
 class PolicyViolation(AssertionError):
@@ -205,18 +213,10 @@ def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _nth_in_group(groups: np.ndarray) -> np.ndarray:
-    """0, 1, 2 … within runs of equal values of a sorted key."""
-    index = np.arange(len(groups))
-    starts = np.ones(len(groups), dtype=bool)
-    starts[1:] = groups[1:] != groups[:-1]
-    return index - np.maximum.accumulate(np.where(starts, index, 0))
-
-
 def _first_hit_per_group(hit: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The first true of ``hit`` within each run of equal ``groups``."""
     running = np.cumsum(hit)
-    before_group = (running - hit)[np.maximum.accumulate(np.where(_nth_in_group(groups) == 0, np.arange(len(hit)), 0))]
+    before_group = (running - hit)[np.maximum.accumulate(np.where(nth_in_group(groups) == 0, np.arange(len(hit)), 0))]
     return hit & (running - before_group == 1)
 
 
@@ -224,7 +224,7 @@ def _attempts(out: _Refusals, calls: _Calls, frame: pd.DataFrame) -> None:
     """At most ``attempts_left`` calls per customer, the earliest kept."""
     alive = out.alive(calls)
     rows = calls.row[alive]
-    over = _nth_in_group(rows) >= frame["attempts_left"].to_numpy(dtype=np.int64)[rows]
+    over = nth_in_group(rows) >= frame["attempts_left"].to_numpy(dtype=np.int64)[rows]
     campaign_binds = (
         frame["campaign_attempts_left"].to_numpy(dtype=np.int64)[rows]
         <= frame["frequency_left"].to_numpy(dtype=np.int64)[rows]
@@ -270,8 +270,8 @@ def _min_gap(out: _Refusals, calls: _Calls, hist: _History, hours: float) -> Non
     if len(hist.row) and len(alive):
         base = min(hist.utc.min(), calls.utc[alive].min())
         seconds = 1_000_000
-        sorted_h = np.sort(hist.row * _GROUP + (hist.utc - base) // seconds)
-        keys = calls.row[alive] * _GROUP + (calls.utc[alive] - base) // seconds
+        sorted_h = np.sort(hist.row * GROUP + (hist.utc - base) // seconds)
+        keys = calls.row[alive] * GROUP + (calls.utc[alive] - base) // seconds
         # a call on record strictly less than the gap before or after the planned one
         w = width // seconds
         too_close = np.searchsorted(sorted_h, keys + w, "left") > np.searchsorted(sorted_h, keys - w, "right")
@@ -294,13 +294,13 @@ def _rolling_frequency(out: _Refusals, calls: _Calls, hist: _History, most: int,
     Checked at every planned call's day D against the window D-days+1 … D; history dated later than D counts
     too (nothing on record is ignored).
     """
-    hist_keys = np.sort(hist.row * _GROUP + (hist.day + 2**30))
+    hist_keys = np.sort(hist.row * GROUP + (hist.day + DAY0))
     while True:
         alive = out.alive(calls)
         rows, day = calls.row[alive], calls.day[alive]
-        since = rows * _GROUP + (day - days + 1 + 2**30)
-        in_history = np.searchsorted(hist_keys, (rows + 1) * _GROUP, "left") - np.searchsorted(hist_keys, since)
-        keys = rows * _GROUP + (day + 2**30)
+        since = rows * GROUP + (day - days + 1 + DAY0)
+        in_history = np.searchsorted(hist_keys, (rows + 1) * GROUP, "left") - np.searchsorted(hist_keys, since)
+        keys = rows * GROUP + (day + DAY0)
         planned = np.arange(len(alive)) - np.searchsorted(keys, since) + 1  # kept calls in the window, this one too
         over = in_history + planned > most
         if not over.any():
@@ -321,7 +321,7 @@ def _phone_daily(out: _Refusals, calls: _Calls, hist: _History, numbers: NumberC
     used = count_in(_record_keys(hist, numbers), keys)
     # by number and day; within a day the highest priority first, then the earliest
     order = np.lexsort((alive, calls.utc[alive], calls.priority[alive], keys))
-    over = _nth_in_group(keys[order]) + used[order] >= limit
+    over = nth_in_group(keys[order]) + used[order] >= limit
     out.refuse_at(calls.pos[alive[order[over]]], "phone_daily_limit")
 
 

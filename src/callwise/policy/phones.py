@@ -15,8 +15,8 @@ import pandas as pd
 from callwise.policy.calltime import US_PER_DAY, local_from_utc
 from callwise.schema.contract import PHONE_KEY
 
-_GROUP = np.int64(2**32)  # key = number * 2**32 + day, sorted look-ups per number and day
-_DAY0 = 2**30  # days since 1970 shifted to stay positive inside a key
+GROUP = np.int64(2**32)  # key = group * 2**32 + value: sorted look-ups per customer or number and day
+DAY0 = 2**30  # days since 1970 shifted to stay positive inside a key
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def number_calendar(frame: pd.DataFrame, zone_of_customer: np.ndarray, zones: np
 
 
 def day_keys(number: np.ndarray, day: np.ndarray) -> np.ndarray:
-    return np.asarray(number, np.int64) * _GROUP + (np.asarray(day, np.int64) + _DAY0)
+    return np.asarray(number, np.int64) * GROUP + (np.asarray(day, np.int64) + DAY0)
 
 
 def count_in(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -116,10 +116,10 @@ def plan_number_days(
     for k, zone in enumerate(used):  # the zones of the plan's numbers: a handful
         local, _ = local_from_utc(slot_utc, np.full(len(slot_utc), zone), calendar.zones)
         day[k] = np.floor_divide(local, US_PER_DAY)
-    on_record = np.sort(record_keys[np.isin(record_keys % _GROUP - _DAY0, day)])
+    on_record = np.sort(record_keys[np.isin(record_keys % GROUP - DAY0, day)])
     _, inverse, counts = np.unique(number, return_inverse=True, return_counts=True)
     shared = counts[inverse.ravel()] > 1
-    recorded = np.isin(number, on_record // _GROUP)
+    recorded = np.isin(number, on_record // GROUP)
     aligned = np.array([_one_to_one(slot_day, d) for d in day], dtype=bool)
     watch = shared | recorded | ~aligned[calendar_of]
     return NumberDays(number, calendar_of, day, on_record, limit, watch)
@@ -130,3 +130,10 @@ def _one_to_one(slot_day: np.ndarray, local_day: np.ndarray) -> bool:
     re-attempt on one local day)."""
     pairs = np.unique(np.stack([slot_day, local_day]), axis=1).shape[1]
     return pairs == len(np.unique(slot_day)) == len(np.unique(local_day))
+
+
+def nth_in_group(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2 … within runs of equal values of a sorted key."""
+    index = np.arange(len(keys))
+    starts = np.r_[True, keys[1:] != keys[:-1]]
+    return index - np.maximum.accumulate(np.where(starts, index, 0))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from callwise.policy.phones import NumberDays, count_in
+from callwise.policy.phones import NumberDays, count_in, nth_in_group
 from callwise.schedule.plans import Plans
 
 
@@ -29,7 +29,7 @@ def over_limit(numbers: NumberDays, schedule: Plans, value: np.ndarray) -> np.nd
     customer = rows[i]
     keys = numbers.keys(customer, slot[customer, a])
     order = np.lexsort((customer, -value[customer], a > 0, keys))
-    nth = _nth_in_group(keys[order])
+    nth = nth_in_group(keys[order])
     over = order[nth >= numbers.left(keys[order])]
     out[customer[over], a[over]] = True
     return out
@@ -51,10 +51,3 @@ def free_slots(numbers: NumberDays, schedule: Plans, rows: np.ndarray, n_slots: 
     keys = numbers.keys(rows[watched][:, None], np.arange(n_slots)[None, :])
     out[watched] = count_in(taken, keys) < numbers.left(keys)
     return out
-
-
-def _nth_in_group(keys: np.ndarray) -> np.ndarray:
-    """0, 1, 2 … within runs of equal values of a sorted key."""
-    index = np.arange(len(keys))
-    starts = np.r_[True, keys[1:] != keys[:-1]]
-    return index - np.maximum.accumulate(np.where(starts, index, 0))
