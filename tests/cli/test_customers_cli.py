@@ -68,6 +68,17 @@ def test_sync_refuses_without_a_lake_and_copies_sealed_values_without_keys(migra
     assert result.exit_code == 0, result.output
 
 
+def test_a_lake_with_personal_data_in_clear_is_refused_in_one_sentence_in_either_language(
+    migrated, monkeypatch, tmp_path
+):
+    Lake(tmp_path / "old").write("customers", CUSTOMERS)  # written before ingest sealed the contact details
+    for lang, sentence in (("en", "holds personal data in clear"), ("zh", "以明文保存个人信息")):
+        monkeypatch.setenv("CALLWISE_LANG", lang)
+        result = migrated.run("customers", "sync", "--lake", str(tmp_path / "old"))
+        assert result.exit_code == 2 and sentence in result.stderr and "phone" in result.stderr
+        assert "13800138001" not in result.output and "Traceback" not in result.output
+
+
 def test_export_writes_a_private_new_file_and_is_audited(migrated, db, lake, tmp_path):
     migrated.run("customers", "sync")
     out = tmp_path / "exports" / "C1.json"

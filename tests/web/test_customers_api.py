@@ -48,6 +48,10 @@ def test_dnc_and_consent_changes(api):
     earlier = {"granted": True, "at": "2026-07-01T10:00:00+08:00"}
     stale = api.client.post("/api/v1/customers/C3/consent", json=earlier, headers=api.as_("supervisor"))
     assert stale.status_code == 409  # a grant older than the withdrawal on record does not undo it
+    error = stale.json()["error"]
+    assert (
+        error["code"] == "stale_consent" and "2026-07-01" in error["message"] and "同意授权早于" in error["message_zh"]
+    )
     naive = api.client.post(
         "/api/v1/customers/C3/consent",
         json={"granted": True, "at": "2026-07-03T10:00:00"},

@@ -36,7 +36,9 @@ def register(app: typer.Typer) -> None:
         with operational_db() as factory:
             try:
                 report = sync_customers(factory, store)
-            except (FileNotFoundError, ClearPiiError) as error:
+            except ClearPiiError as error:
+                fail(error.message(lang()))
+            except FileNotFoundError as error:
                 fail(str(error))
         counts = {
             "read": report.read,

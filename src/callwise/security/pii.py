@@ -59,17 +59,21 @@ def context(field: str, customer_id: str) -> str:
 
 
 class ClearPiiError(ValueError):
-    """A customers table holds personal data in clear (a lake written before 0.x): it must be ingested again."""
+    """A customers table holds personal data in clear (a lake written before sealing): it must be ingested again."""
+
+    def __init__(self, where: str, column: str) -> None:
+        self.where, self.column = where, column
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return t("security.pii.clear", lang, where=self.where, column=self.column)
 
 
 def check_sealed(columns: list[str] | tuple[str, ...], where: str) -> None:
     """Refuse a customers table with a clear PII column; the message names the file and column, not a value."""
     clear = [name for name in PII_COLUMNS if name in columns]
     if clear:
-        raise ClearPiiError(
-            f"{where}: column {clear[0]!r} holds personal data in clear; ingest the customers again "
-            "so it is stored as tokens"
-        )
+        raise ClearPiiError(where, clear[0])
 
 
 def seal_customers(table: pa.Table, pii: Pii) -> pa.Table:

@@ -105,8 +105,8 @@ def post_consent(
             )
     except FutureConsent as error:
         raise invalid("body.at", str(error)) from None
-    except StaleConsent as error:
-        raise ApiError(409, "conflict", what=str(error)) from None
+    except StaleConsent:
+        raise ApiError(409, "stale_consent", at=at.isoformat()) from None
     return Changed(customer_id=customer_id, withdrawn_calls=withdrawn)
 
 
