@@ -78,5 +78,7 @@ def test_stopping_releases_a_job_that_does_not_finish_in_time(db_engine):
     assert time.monotonic() - began < FAST.shutdown_s + 1  # bounded, however long the job would take
     job = _job(factory, job_id)
     assert (job.status, job.owner, job.lease_until, job.attempts) == ("queued", None, None, 0)  # another takes it
+    still = [t for t in threading.enumerate() if t not in before and t.name == "callwise-job"]
+    assert still and all(t.daemon for t in still)  # the handed-back build runs on, but cannot hold the exit
     go_on.set()
     _wait_for(lambda: _job_threads(before) == [])

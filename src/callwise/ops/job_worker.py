@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +20,8 @@ log = logging.getLogger("callwise.jobs")
 
 
 class JobWorker:
-    """Runs ``run(claim)`` for each job it claims, in one executor thread; a loop thread claims and heartbeats."""
+    """Runs ``run(claim)`` for each job it claims, one at a time, in a thread of its own; a loop thread claims and
+    heartbeats. Both are daemon threads: a build handed back at shutdown cannot hold the process's exit."""
 
     def __init__(
         self, factory: sessionmaker[Session], run: Callable[[Claim], None], config: JobConfig, owner: str | None = None
@@ -30,9 +30,7 @@ class JobWorker:
         self.owner = owner or worker_owner()
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="callwise-job")
         self._loop: threading.Thread | None = None
-        self._running: Future[None] | None = None
 
     def start(self) -> JobWorker:
         """Start the loop; its first round sweeps what dead processes left, then it claims."""
@@ -50,8 +48,6 @@ class JobWorker:
         self._wake.set()
         if self._loop is not None:
             self._loop.join(self.config.shutdown_s + 5)
-        idle = self._running is None or self._running.done()  # a released build runs on until its next write
-        self._executor.shutdown(wait=idle, cancel_futures=True)
 
     def _serve(self) -> None:
         while not self._stopping.is_set():
@@ -65,15 +61,23 @@ class JobWorker:
                 self._wake.wait(self.config.poll_s)
                 self._wake.clear()
                 continue
-            future = self._running = self._executor.submit(self.run, claim)
-            future.add_done_callback(lambda _: self._wake.set())
-            self._supervise(claim, future)
+            job = threading.Thread(target=self._run_one, args=(claim,), name="callwise-job", daemon=True)
+            job.start()
+            self._supervise(claim, job)
 
-    def _supervise(self, claim: Claim, future: Future[None]) -> None:
+    def _run_one(self, claim: Claim) -> None:
+        try:
+            self.run(claim)
+        except Exception:
+            log.exception("job %s raised", claim.job_id)
+        finally:
+            self._wake.set()
+
+    def _supervise(self, claim: Claim, job: threading.Thread) -> None:
         """Heartbeat until the job ends; when stopping, wait at most ``shutdown_s`` and then release it."""
         beat = self.config.heartbeat_s
         next_beat, deadline = time.monotonic() + beat, None
-        while not future.done():
+        while job.is_alive():
             if self._stopping.is_set() and deadline is None:
                 deadline = time.monotonic() + self.config.shutdown_s
             if deadline is not None and time.monotonic() >= deadline:
@@ -82,12 +86,10 @@ class JobWorker:
                 return
             self._wake.wait(max(0.0, min(next_beat, deadline or next_beat) - time.monotonic()))
             self._wake.clear()
-            if time.monotonic() >= next_beat and not future.done():
+            if time.monotonic() >= next_beat and job.is_alive():
                 next_beat += beat
                 try:
                     if not heartbeat(self.factory, claim, self.config):
                         log.warning("job %s: lease lost; its next write will stop it", claim.job_id)
                 except Exception:  # a missed heartbeat is not fatal: the lease outlasts several
                     log.exception("job %s: heartbeat failed", claim.job_id)
-        if (error := future.exception()) is not None:
-            log.error("job %s raised", claim.job_id, exc_info=error)
