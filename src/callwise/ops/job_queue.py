@@ -84,7 +84,6 @@ def claim_next(
                     status="running",
                     owner=owner,
                     lease_until=now + config.lease,
-                    heartbeat_at=now,
                     attempts=Job.attempts + 1,
                     updated_at=now,
                 )
@@ -111,7 +110,7 @@ def heartbeat(factory: sessionmaker[Session], claim: Claim, config: JobConfig) -
     now = utcnow()
     try:
         with transaction(factory) as session:
-            fence(session, claim, lease_until=now + config.lease, heartbeat_at=now)
+            fence(session, claim, lease_until=now + config.lease)
     except LeaseLost:
         return False
     return True

@@ -99,7 +99,6 @@ class Job(Base):
     # The lease (see ops/jobs.py): which process runs the job, until when, and how many times it was started.
     owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None]
-    heartbeat_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     __table_args__ = (Index("ix_jobs_status_lease", "status", "lease_until"),)
 

@@ -21,7 +21,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("error_zh", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("owner", sa.String(length=128), nullable=True))
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
         batch_op.create_index("ix_jobs_status_lease", ["status", "lease_until"], unique=False)
     with op.batch_alter_table("issued_lists", schema=None) as batch_op:
@@ -35,5 +34,5 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("uq_issued_lists_job_id"), type_="unique")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.drop_index("ix_jobs_status_lease")
-        for column in ("attempts", "heartbeat_at", "lease_until", "owner", "error_zh"):
+        for column in ("attempts", "lease_until", "owner", "error_zh"):
             batch_op.drop_column(column)
