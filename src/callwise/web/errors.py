@@ -6,6 +6,7 @@ database is a 503 the client may retry, never a 500.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -104,6 +105,14 @@ def error_body(code: str, details: Any = None, **values: Any) -> dict[str, Any]:
             "details": details,
         }
     }
+
+
+async def send_error(send: Any, status: int, code: str, details: Any = None, **values: Any) -> None:
+    """The error body straight onto an ASGI ``send``: for middleware that answers before any route runs."""
+    body = json.dumps(error_body(code, details, **values)).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _response(status: int, code: str, details: Any = None, headers: dict[str, str] | None = None, **values: Any):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from callwise.web.errors import BodyTooLarge, error_body
+from callwise.web.errors import BodyTooLarge, send_error
 
 
 class BodyLimit:
@@ -20,7 +19,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+            await send_error(send, 413, "too_large", limit=self.max_bytes)
             return
         seen = 0
         started = False
@@ -43,10 +42,4 @@ class BodyLimit:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             if not started:  # no handler answered it (a route outside the API's error handling)
-                await self._refuse(send)
-
-    async def _refuse(self, send: Any) -> None:
-        body = json.dumps(error_body("too_large", limit=self.max_bytes)).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+                await send_error(send, 413, "too_large", limit=self.max_bytes)

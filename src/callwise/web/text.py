@@ -13,7 +13,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from callwise.web.errors import error_body
+from callwise.web.errors import send_error
 
 # Where a JSON body in UTF-8 can hold a surrogate at all: an escape \uD800–\uDFFF. Without one the body is not
 # parsed here, so the usual request pays one regular-expression scan.
@@ -46,7 +46,7 @@ class WellFormedText:
         body = b"".join(chunks)
         where = where or body_problem(body)
         if where is not None:
-            await _refuse(send, where)
+            await send_error(send, 422, "validation", [{"where": where, "problem": NOT_TEXT, "type": "string_unicode"}])
             return
         replayed = False
 
@@ -101,11 +101,3 @@ def body_problem(body: bytes) -> str | None:
         elif isinstance(item, list):
             stack.extend((child, f"{where}.{i}") for i, child in enumerate(item))
     return None
-
-
-async def _refuse(send: Any, where: str) -> None:
-    details = [{"where": where, "problem": NOT_TEXT, "type": "string_unicode"}]
-    body = json.dumps(error_body("validation", details)).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 422, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
