@@ -460,8 +460,10 @@ def _keep_phone_rule(problem: Problem, schedule: Plans, prices: np.ndarray) -> t
     value[rows] = _reduced(problem, schedule.take(rows), prices, rows)[:, 0]
     over = over_limit(problem.numbers, schedule, value)
     hit = over.any(axis=1)
-    if hit.any():
-        schedule = _truncated(schedule, ~over, problem.margin, problem.cost)
+    if hit.any():  # re-valued only where an attempt was dropped: a handful of rows, not the whole bank
+        lost = np.flatnonzero(hit)
+        part = _truncated(schedule.take(lost), ~over[lost], problem.margin[lost], problem.cost)
+        schedule = _merge(schedule, lost, part)
     return schedule, hit
 
 
