@@ -76,7 +76,7 @@ def write_csv(data: pd.DataFrame | pa.Table, path: str | Path, *, mode: int | No
     ``mode`` (e.g. ``0o600``) is the file's permission from its first byte on; without it the umask decides.
     """
     path = Path(path)
-    with _atomic(path, mode) as handle:
+    with atomic_file(path, mode) as handle:
         if isinstance(data, pa.Table):
             handle.write(_BOM)
             pacsv.write_csv(safe_table(data), handle)
@@ -111,7 +111,7 @@ def write_xlsx(
     columns = [_xlsx_column(out, safe.iloc[:, i]) for i in range(safe.shape[1])]
     for row in zip(*columns, strict=True):  # openpyxl takes cells one by one; the rule above is vectorised
         out.append(list(row))
-    with _atomic(path, mode) as handle:
+    with atomic_file(path, mode) as handle:
         book.save(handle)
     return path
 
@@ -175,7 +175,7 @@ def _string_cell(sheet: Any, value: str) -> WriteOnlyCell:
 
 
 @contextmanager
-def _atomic(path: Path, mode: int | None) -> Iterator[IO[bytes]]:
+def atomic_file(path: Path, mode: int | None = None) -> Iterator[IO[bytes]]:
     """A binary handle on a temporary file beside ``path``; renamed onto ``path`` only when the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")

@@ -6,7 +6,6 @@ to a temporary file and renamed, so a reader never sees half a file.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from callwise.experiments.design import ExperimentError
-from callwise.export import write_csv
+from callwise.export import atomic_file, write_csv
 from callwise.ingest.readers import SourceError, open_source
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
@@ -99,11 +98,6 @@ def write_assignment(assignment: pd.DataFrame, path: str | Path) -> Path:
     path = check_output(path)
     if path.suffix.lower() == ".csv":
         return write_csv(assignment, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        assignment.to_parquet(partial, index=False)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_file(path) as handle:
+        assignment.to_parquet(handle, index=False)
     return path
