@@ -71,7 +71,7 @@ def parse(raw: bytes) -> Document:
         loader = _Loader(text)  # the reader refuses control characters (NUL …) here already
         root = loader.get_single_node()
         if root is None:
-            raise YamlProblem(1, "the file is empty; a policy needs at least 'name' and 'version'")
+            raise YamlProblem(1, "the file is empty")
         _check_tree(root)
         data = loader.construct_document(root)
     except RecursionError:

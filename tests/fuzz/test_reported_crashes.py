@@ -11,6 +11,8 @@ from callwise.ingest import IngestError, ingest_files
 from callwise.lake import Lake
 from callwise.lists.campaign import CampaignError, load_campaign
 from callwise.loop.dialer_import import DialerImportError, read_dialer_export
+from callwise.loop.dialer_mapping import DialerMappingError, load_dialer_mapping
+from callwise.loop.rules import FollowupRulesError, load_followup_rules
 from callwise.policy import PolicyError, load_policy
 from tests.fuzz.mutations import BOMB
 
@@ -106,3 +108,31 @@ def test_a_yaml_anchor_bomb_is_refused_before_it_is_built(tmp_path):
     path.write_text(BOMB + "name: p\nversion: 1\nbomb: *i\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=r"policy\.yaml:\d+: the document expands to more than 100,000 values"):
         load_policy(path)
+
+
+YAML_LOADERS = {  # every kind of YAML file a user writes goes through the one loader (callwise.yamlfile)
+    "policy": (load_policy, PolicyError),
+    "campaign": (load_campaign, CampaignError),
+    "rules": (load_followup_rules, FollowupRulesError),
+    "mapping": (load_dialer_mapping, DialerMappingError),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(YAML_LOADERS))
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (b"name: x\nnote: '" + b"x" * (1 << 20) + b"'\n", r":1: larger than 1 MB"),
+        (b"[" * 5_000 + b"]" * 5_000 + b"\n", r":1: the document is nested too deeply"),
+        (b"name: x\nversion: 1\nnote: a\x00b\n", r":3: the control character #x0000 is not allowed in YAML"),
+        (b"\n", r":1: the file is empty"),
+        (b"name: x\n\xff\xfe: 1\n", r":2: the file is not UTF-8 text"),
+    ],
+    ids=["too_large", "too_deep", "nul", "empty", "not_utf8"],
+)
+def test_every_yaml_file_refuses_what_it_cannot_read_in_one_sentence_with_the_line(tmp_path, kind, content, sentence):
+    load, error = YAML_LOADERS[kind]
+    path = tmp_path / f"{kind}.yaml"
+    path.write_bytes(content)
+    with pytest.raises(error, match=rf"{kind}\.yaml{sentence}"):
+        load(path)
