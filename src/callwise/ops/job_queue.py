@@ -28,6 +28,9 @@ from callwise.ops.types import utcnow
 log = logging.getLogger("callwise.jobs")
 
 
+FREED = {"owner": None, "lease_until": None}  # a job no process holds
+
+
 @dataclass(frozen=True)
 class JobConfig:
     """How long a lease lasts, how often a job may be started, how long a worker waits for work and at shutdown."""
@@ -120,7 +123,7 @@ def release(factory: sessionmaker[Session], claim: Claim) -> bool:
     """Hand the job back to the queue (a worker shutting down); the start does not count as an attempt."""
     try:
         with transaction(factory) as session:
-            freed = {"owner": None, "lease_until": None, "attempts": Job.attempts - 1}
+            freed = {**FREED, "attempts": Job.attempts - 1}
             fence(session, claim, status="queued", stage="released", progress=0.0, **freed)
     except LeaseLost:
         return False
@@ -132,7 +135,7 @@ def sweep(factory: sessionmaker[Session], config: JobConfig, now: datetime | Non
     now = now or utcnow()
     # No lease at all: a job left "running" by a version of callwise without leases.
     orphaned = (Job.status == "running") & or_(Job.lease_until < now, Job.lease_until.is_(None))
-    freed = {"owner": None, "lease_until": None, "updated_at": now}
+    freed = {**FREED, "updated_at": now}
     reason = {lang: t("ops.job.abandoned", lang, attempts=config.max_attempts) for lang in ("en", "zh")}
     with transaction(factory) as session:
         failed = session.execute(

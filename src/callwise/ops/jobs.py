@@ -21,14 +21,13 @@ from callwise.i18n import t
 from callwise.lake import Lake
 from callwise.ops import audit
 from callwise.ops.db import transaction
-from callwise.ops.job_queue import Claim, LeaseLost, fence
+from callwise.ops.job_queue import FREED, Claim, LeaseLost, fence
 from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Job, ModelVersion
 from callwise.ops.overlay import export_policy_state
 from callwise.policy import Policy, default_policy
 
 log = logging.getLogger("callwise.jobs")
-_FREED = {"owner": None, "lease_until": None}  # a job that ended holds no lease
 
 
 class BuildError(RuntimeError):
@@ -104,7 +103,7 @@ def run_build(
             )
             result_info = {"list_id": issued.list_id, "items": issued.items, "funnel": result.summary.get("funnel")}
             # Last, and in the same transaction: a worker that lost its lease meanwhile rolls its list back.
-            fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **_FREED)
+            fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **FREED)
     except LeaseLost:
         log.warning("list build %s (start %d): the lease was lost, another worker has the job", job_id, claim.attempt)
     except Exception as error:  # the job records every failure; the service keeps running
@@ -116,7 +115,7 @@ def run_build(
             english, chinese = (t("ops.job.failed", lang, detail=detail) for lang in ("en", "zh"))
         try:
             with transaction(factory) as session:
-                fence(session, claim, status="failed", error=english[:2000], error_zh=chinese[:2000], **_FREED)
+                fence(session, claim, status="failed", error=english[:2000], error_zh=chinese[:2000], **FREED)
         except LeaseLost:
             log.warning("list build %s failed after its lease was lost", job_id)
 

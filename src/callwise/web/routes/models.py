@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from callwise.models.base import CARD
-from callwise.models.paths import OutsideRoot, confined, confined_tree
+from callwise.models.paths import OutsideRoot, confined_tree
 from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import ModelVersion
@@ -54,11 +54,8 @@ def list_models(_: ModelsRead, svc: ServicesDep) -> list[ModelOut]:
 )
 def post_model(principal: ModelsWrite, body: ModelIn, request: Request, svc: ServicesDep) -> ModelOut:
     directory = _inside_models_dir(svc.models_dir, body.path)
-    try:
-        card_file = confined(svc.models_dir, Path(body.path) / CARD)  # checked again, as it is read
-        card = json.loads(card_file.read_text(encoding="utf-8"))
-    except OutsideRoot as error:
-        raise invalid("body.path", str(error)) from None
+    try:  # every file under it, the card too, was resolved inside the models directory just now
+        card = json.loads((directory / CARD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         raise ApiError(
             422, "validation", details=[{"where": "body.path", "problem": f"no readable {CARD} there"}]
