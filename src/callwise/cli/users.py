@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
             except UserError as error:
                 fail(str(error))
             except DutyRefused as error:
-                fail(t(f"api.{error.code}", language, **error.values))
+                fail(error.message(language))
         emit(
             {"username": name, "roles": after},
             as_json,
@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
             except UserError as error:
                 fail(str(error))
             except DutyRefused as error:
-                fail(t(f"api.{error.code}", language, **error.values))
+                fail(error.message(language))
         result = {
             "token": secret,
             "token_id": issued.token_id,

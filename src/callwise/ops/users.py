@@ -93,9 +93,9 @@ def set_roles(session: Session, username: str, roles: list[str], actor: Actor, i
     added = sorted(set(after) - set(before))
     if added and isinstance(actor, Principal) and actor.user_id == user.user_id:
         shown = ", ".join(added)
-        raise DutyRefused("self_grant_refused", f"nobody may grant roles to themselves ({shown})", roles=shown)
+        raise DutyRefused("self_grant_refused", roles=shown)
     if Role.ADMIN in before and Role.ADMIN not in after and _active_admins(session) == [user.user_id]:
-        raise DutyRefused("last_admin", f"{username} is the last administrator and keeps the role", user=username)
+        raise DutyRefused("last_admin", user=username)
     session.execute(delete(UserRole).where(UserRole.user_id == user.user_id))
     session.add_all([UserRole(user_id=user.user_id, role=r) for r in after])
     audit.append(session, actor_name, "user.roles", f"user:{username}", {"before": before, "after": after}, ip)
@@ -161,7 +161,7 @@ def create_machine_token(
     people_only = sorted(set(scopes) & PEOPLE_ONLY)
     if people_only:
         shown = ", ".join(people_only)
-        raise DutyRefused("machine_token_refused", f"a machine token never holds {shown}", permission=shown)
+        raise DutyRefused("machine_token_refused", permission=shown)
     secret, token = issue_token(session, name, "machine", scopes, utcnow() + timedelta(days=days), None)
     detail = {"token_id": token.token_id, "scopes": sorted(scopes), "days": days}
     audit.append(session, creator.name, "token.create", f"token:{name}", detail, ip)
@@ -199,7 +199,7 @@ def _person(actor: Actor) -> str:
         return actor
     if actor.kind == "machine":
         shown = ", ".join(sorted(PEOPLE_ONLY))
-        raise DutyRefused("machine_token_refused", f"a machine token never holds {shown}", permission=shown)
+        raise DutyRefused("machine_token_refused", permission=shown)
     return actor.name
 
 

@@ -36,7 +36,12 @@ class DutyRefused(SecurityError):
     """Refused by the separation of duties: a grant to oneself, removing the last administrator, or a machine
     token managing people or tokens. ``code`` selects the message ``api.<code>`` (zh and en) with ``values``."""
 
-    def __init__(self, code: str, message: str, **values: object) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, **values: object) -> None:
         self.code = code
         self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        from callwise.i18n import t
+
+        return t(f"api.{self.code}", lang, **self.values)
