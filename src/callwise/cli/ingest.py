@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
                 name = table or source.name.split(".")[0].lower()
                 summary = ingest_files({name: source}, store, quarantine_dir)
         except IngestError as exc:
-            fail(str(exc))
+            fail(exc)
         result = summary.to_dict()
         lang = get_settings().lang
         lines = [
