@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +24,16 @@ def _drop(values: list[str] | None) -> list[str]:
     return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
 
+def _fail_on(table: Path, error: ValueError) -> NoReturn:
+    """Stop with ``error`` said of ``table``, in the language of ``CALLWISE_LANG``."""
+    from callwise.i18n import t
+    from callwise.i18n.errors import message
+    from callwise.settings import get_settings
+
+    lang = get_settings().lang
+    fail(t("models.on_table", lang, path=table, problem=message(error, lang)))
+
+
 def _load(table: Path, target: str, positive: str | None, drop: list[str] | None):
     from callwise.ingest.readers import SourceError
     from callwise.models.widetable import WideTableError, load_wide_table
@@ -31,7 +41,7 @@ def _load(table: Path, target: str, positive: str | None, drop: list[str] | None
     try:
         return load_wide_table(table, target, positive, _drop(drop))
     except (SourceError, WideTableError) as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: str, seed: int, as_json: bool) -> None:
@@ -73,7 +83,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = cross_validate(model_name, wide.X, wide.y, folds=cv, seed=seed)
         except ValueError as exc:
-            fail(f"{table}: {exc}")
+            _fail_on(table, exc)
         _finish(result, wide, report, model_name, seed, as_json)
 
     @model.command("backtest")
@@ -99,7 +109,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = rolling_backtest(model_name, wide.X, wide.y, window, step, test_last, seed=seed)
         except ValueError as exc:
-            fail(f"{table}: {exc}")
+            _fail_on(table, exc)
         _finish(result, wide, report, model_name, seed, as_json)
 
     @model.command("fit")
@@ -130,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 card["metrics"] = {k: metrics[k] for k in HEADLINE} | {"protocol": f"{cv}-fold cv"}
             fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y)
         except ValueError as exc:
-            fail(f"{table}: {exc}")
+            _fail_on(table, exc)
         fitted.save(out, card=card)
         emit(dict(card, model=model_name, out=str(out)), as_json)
 
@@ -153,7 +163,7 @@ def register(app: typer.Typer) -> None:
             scored = score_frame(fitted, read_frame(table), lang, cells=read_cells(table))
             path = write_table(scored, out)
         except (SourceError, ModelFileError, ValueError) as exc:
-            fail(str(exc))
+            fail(exc)
         summary = {
             "rows": len(scored),
             "out": str(path),

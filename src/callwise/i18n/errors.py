@@ -7,9 +7,26 @@ what a person reads. A stage's error class mixes this in before its Python base,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Self
 
 from callwise.i18n import t
+
+
+@dataclass(frozen=True)
+class Term:
+    """A catalogue phrase used as the value of another sentence's placeholder, said in that sentence's language."""
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def say(self, lang: str) -> str:
+        return t(self.key, lang, **dict(self.values))
+
+
+def say(key: str, lang: str, **values: object) -> str:
+    """``t(key, lang, **values)`` with every ``Term`` value said in ``lang`` first."""
+    return t(key, lang, **{k: v.say(lang) if isinstance(v, Term) else v for k, v in values.items()})
 
 
 class Translated(Exception):
@@ -18,7 +35,7 @@ class Translated(Exception):
     def __init__(self, key: str, **values: object) -> None:
         self.key: str | None = key
         self.values = values
-        super().__init__(t(key, "en", **values))
+        super().__init__(say(key, "en", **values))
 
     @classmethod
     def of(cls, error: BaseException) -> Self:
@@ -32,7 +49,7 @@ class Translated(Exception):
 
     def message(self, lang: str) -> str:
         """The sentence in ``lang`` (``zh`` or ``en``)."""
-        return t(self.key, lang, **self.values) if self.key is not None else str(self)
+        return say(self.key, lang, **self.values) if self.key is not None else str(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exceptions are rebuilt from their args when they cross a process; rebuild from the key instead.
