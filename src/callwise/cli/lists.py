@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
 from callwise.lake import open_lake
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +43,7 @@ def register(app: typer.Typer) -> None:
             spec = load_campaign(campaign)
             model_dir = model or spec.model
             if model_dir is None:
-                fail(f"{campaign}: no model given; set 'model:' in the campaign file or pass --model")
+                fail(t("lists.no_model", get_settings().lang, path=campaign))
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
             result = build_list(spec, open_lake(lake), load_model(model_dir), rules, timing)
@@ -54,7 +56,7 @@ def register(app: typer.Typer) -> None:
             ModelFileError,
             FileNotFoundError,
         ) as exc:
-            fail(str(exc))
+            fail(exc)
         files = write_list(result, out, spec.lang)
         summary = dict(result.summary, files=files)
         if truth is not None:

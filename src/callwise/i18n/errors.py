@@ -42,10 +42,15 @@ class Translated(Exception):
         """``error``'s sentence under this class: translated when ``error`` is, else its text as it stands."""
         if isinstance(error, Translated) and error.key is not None:
             return cls(error.key, **error.values)
-        wrapped = cls.__new__(cls)
-        Exception.__init__(wrapped, str(error))
-        wrapped.key, wrapped.values = None, {}
-        return wrapped
+        return cls.plain(str(error))
+
+    @classmethod
+    def plain(cls, text: str) -> Self:
+        """An error whose sentence has no catalogue key (yet): said as it stands in every language."""
+        error = cls.__new__(cls)
+        Exception.__init__(error, text)
+        error.key, error.values = None, {}
+        return error
 
     def message(self, lang: str) -> str:
         """The sentence in ``lang`` (``zh`` or ``en``)."""
@@ -57,12 +62,7 @@ class Translated(Exception):
 
 
 def _rebuild(cls: type[Translated], key: str | None, values: dict[str, object], text: str) -> Translated:
-    if key is not None:
-        return cls(key, **values)
-    wrapped = cls.__new__(cls)
-    Exception.__init__(wrapped, text)
-    wrapped.key, wrapped.values = None, {}
-    return wrapped
+    return cls(key, **values) if key is not None else cls.plain(text)
 
 
 def message(error: BaseException, lang: str) -> str:
