@@ -14,21 +14,19 @@ from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    lists = typer.Typer(no_args_is_help=True, help="Build call lists: policy, ranking, experiment, schedule, gate.")
+    lists = typer.Typer(no_args_is_help=True, help="help.lists")
     app.add_typer(lists, name="lists")
 
-    @lists.command("build")
+    @lists.command("build", help="help.lists.build")
     def build(
-        campaign: Annotated[Path, typer.Option(help="Campaign YAML: campaign_id, product_id, date, capacity …")],
-        out: Annotated[Path, typer.Option(help="Directory for the list, exclusions and summary.")],
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        model: Annotated[Path | None, typer.Option(help="Saved model directory (overrides the campaign's).")] = None,
-        policy: Annotated[Path | None, typer.Option(help="Contact policy YAML (overrides the campaign's).")] = None,
-        answer_model: Annotated[
-            Path | None, typer.Option(help="Saved answer model (default: fitted on the lake's call history).")
-        ] = None,
-        truth: Annotated[Path | None, typer.Option(help="Synthetic bank _truth/ dir: compare with truth.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        campaign: Annotated[Path, typer.Option(help="help.lists.build.campaign")],
+        out: Annotated[Path, typer.Option(help="help.lists.build.out")],
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        model: Annotated[Path | None, typer.Option(help="help.lists.build.model")] = None,
+        policy: Annotated[Path | None, typer.Option(help="help.lists.build.policy")] = None,
+        answer_model: Annotated[Path | None, typer.Option(help="help.lists.build.answer_model")] = None,
+        truth: Annotated[Path | None, typer.Option(help="help.lists.build.truth")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
         from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth

@@ -9,14 +9,14 @@ import typer
 
 from callwise.cli._output import emit, fail
 
-TableOpt = Annotated[Path, typer.Option("--table", help="Wide table: CSV (any encoding/delimiter), XLSX or Parquet.")]
-TargetOpt = Annotated[str, typer.Option("--target", help="Target column (1/0, yes/no, 是/否 …).")]
-PositiveOpt = Annotated[str | None, typer.Option("--positive", help="The target value that means 'bought'.")]
-DropOpt = Annotated[list[str] | None, typer.Option("--drop", help="Columns to leave out (repeat, or a,b,c).")]
-ModelOpt = Annotated[str, typer.Option("--model", help="lightgbm, scorecard or logistic.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
-ReportOpt = Annotated[Path | None, typer.Option("--report", help="Directory for HTML reports (zh and en).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
+TableOpt = Annotated[Path, typer.Option("--table", help="help.model.opt.table")]
+TargetOpt = Annotated[str, typer.Option("--target", help="help.model.opt.target")]
+PositiveOpt = Annotated[str | None, typer.Option("--positive", help="help.model.opt.positive")]
+DropOpt = Annotated[list[str] | None, typer.Option("--drop", help="help.model.opt.drop")]
+ModelOpt = Annotated[str, typer.Option("--model", help="help.opt.model_kind")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="help.opt.seed")]
+ReportOpt = Annotated[Path | None, typer.Option("--report", help="help.model.opt.report")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="help.model.opt.json")]
 HEADLINE = ("auc", "pr_auc", "ks", "brier", "log_loss", "alift", "capture", "rows", "positives")
 
 
@@ -61,17 +61,17 @@ def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: 
 
 
 def register(app: typer.Typer) -> None:
-    model = typer.Typer(no_args_is_help=True, help="Models on a wide table: evaluate, backtest, fit, score.")
+    model = typer.Typer(no_args_is_help=True, help="help.model")
     app.add_typer(model, name="model")
 
-    @model.command("eval")
+    @model.command("eval", help="help.model.eval")
     def evaluate(
         table: TableOpt,
         target: TargetOpt,
         positive: PositiveOpt = None,
         drop: DropOpt = None,
         model_name: ModelOpt = "lightgbm",
-        cv: Annotated[int, typer.Option("--cv", min=2, help="Number of shuffled stratified folds.")] = 5,
+        cv: Annotated[int, typer.Option("--cv", min=2, help="help.model.eval.cv")] = 5,
         seed: SeedOpt = 0,
         report: ReportOpt = None,
         as_json: JsonOpt = False,
@@ -86,14 +86,14 @@ def register(app: typer.Typer) -> None:
             _fail_on(table, exc)
         _finish(result, wide, report, model_name, seed, as_json)
 
-    @model.command("backtest")
+    @model.command("backtest", help="help.model.backtest")
     def backtest(
         table: TableOpt,
         target: TargetOpt,
-        window: Annotated[int, typer.Option("--window", min=1, help="Training rows before each block (W).")],
-        step: Annotated[int, typer.Option("--step", min=1, help="Rows predicted per block (K).")],
+        window: Annotated[int, typer.Option("--window", min=1, help="help.model.backtest.window")],
+        step: Annotated[int, typer.Option("--step", min=1, help="help.model.backtest.step")],
         test_last: Annotated[
-            int | None, typer.Option("--test-last", min=1, help="Predict only the last T rows.")
+            int | None, typer.Option("--test-last", min=1, help="help.model.backtest.test_last")
         ] = None,
         positive: PositiveOpt = None,
         drop: DropOpt = None,
@@ -112,15 +112,15 @@ def register(app: typer.Typer) -> None:
             _fail_on(table, exc)
         _finish(result, wide, report, model_name, seed, as_json)
 
-    @model.command("fit")
+    @model.command("fit", help="help.model.fit")
     def fit(
         table: TableOpt,
         target: TargetOpt,
-        out: Annotated[Path, typer.Option("--out", help="Directory for the saved model and model card.")],
+        out: Annotated[Path, typer.Option("--out", help="help.model.fit.out")],
         positive: PositiveOpt = None,
         drop: DropOpt = None,
         model_name: ModelOpt = "lightgbm",
-        cv: Annotated[int, typer.Option("--cv", min=0, help="Folds for the card's metrics (0: none).")] = 5,
+        cv: Annotated[int, typer.Option("--cv", min=0, help="help.model.fit.cv")] = 5,
         seed: SeedOpt = 0,
         as_json: JsonOpt = False,
     ) -> None:
@@ -144,12 +144,12 @@ def register(app: typer.Typer) -> None:
         fitted.save(out, card=card)
         emit(dict(card, model=model_name, out=str(out)), as_json)
 
-    @model.command("score")
+    @model.command("score", help="help.model.score")
     def score(
-        model_dir: Annotated[Path, typer.Option("--model", help="A saved model directory.")],
+        model_dir: Annotated[Path, typer.Option("--model", help="help.model.score.model_dir")],
         table: TableOpt,
-        out: Annotated[Path, typer.Option("--out", help="Output file: .csv, .parquet or .xlsx.")],
-        lang: Annotated[str, typer.Option("--lang", help="Language of the reasons: zh or en.")] = "zh",
+        out: Annotated[Path, typer.Option("--out", help="help.model.score.out")],
+        lang: Annotated[str, typer.Option("--lang", help="help.model.score.lang")] = "zh",
         as_json: JsonOpt = False,
     ) -> None:
         """Write every input row with score, rank (1 = best) and the top 3 reasons in words."""
