@@ -150,3 +150,49 @@ def test_a_damaged_saved_model_and_too_many_folds_are_said_in_chinese(uci_full, 
     assert missing.exit_code == 2 and "不是已保存的模型" in missing.stderr
     folds = runner.invoke(app, ["model", "eval", "--table", str(uci_full), "--target", "y", "--cv", "100000"], env=zh)
     assert folds.exit_code == 2 and "不够分成 100000 折" in folds.stderr
+
+
+@pytest.fixture(scope="module")
+def small_wide(uci_additional, tmp_path_factory):
+    path = tmp_path_factory.mktemp("wide") / "bank.csv"
+    pd.read_csv(uci_additional, sep=";").sample(3000, random_state=1).to_csv(path, sep=";", index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ["3 折交叉验证", "对数损失", "按分数十分位", "累计捕获率", "各折 AUC：", "最重要的特征："]),
+        ("en", ["3-fold cross-validation", "log loss", "By score decile", "cum. capture", "AUC per fold: "]),
+    ],
+)
+def test_eval_prints_lines_and_a_decile_table_not_dicts(small_wide, lang, words):
+    args = ["model", "eval", "--table", str(small_wide), "--target", "y", "--model", "logistic", "--cv", "3"]
+    shown = runner.invoke(app, args, env={"CALLWISE_LANG": lang})
+    assert shown.exit_code == 0, shown.output
+    assert "{" not in shown.output and "'" not in shown.output and "capture=" not in shown.output
+    assert all(word in shown.output for word in words), shown.output
+    data = runner.invoke(app, [*args, "--json"], env={"CALLWISE_LANG": lang})
+    result = json.loads(data.stdout)
+    assert set(result) >= KEYS | {"deciles", "fold_auc", "importance", "protocol", "source", "target"}
+    assert f"{result['auc']:.4f}" in shown.output and len(result["deciles"]) == 10
+
+
+def test_backtest_fit_and_score_print_sentences_in_chinese(small_wide, tmp_path):
+    zh = {"CALLWISE_LANG": "zh"}
+    wide = ["--table", str(small_wide), "--target", "y", "--model", "logistic"]
+    rolled = runner.invoke(app, ["model", "backtest", *wide, "--window", "1500", "--step", "500"], env=zh)
+    assert rolled.exit_code == 0 and "滚动回测" in rolled.output and "预测块 3 个" in rolled.output
+    fitted = runner.invoke(app, ["model", "fit", *wide, "--cv", "3", "--out", str(tmp_path / "m")], env=zh)
+    assert (
+        fitted.exit_code == 0
+        and "已保存 logistic 模型" in fitted.output
+        and "模型卡指标（3 折交叉验证）" in fitted.output
+    )
+    out = tmp_path / "s.csv"
+    scored = runner.invoke(
+        app, ["model", "score", "--model", str(tmp_path / "m"), *wide[:2], "--out", str(out)], env=zh
+    )
+    assert scored.exit_code == 0 and "已用 logistic 模型为 3,000 行打分" in scored.output
+    for result in (rolled, fitted, scored):
+        assert "{" not in result.output and "'" not in result.output

@@ -8,6 +8,9 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
+from callwise.i18n.errors import message
+from callwise.settings import get_settings
 
 TableOpt = Annotated[Path, typer.Option("--table", help="help.model.opt.table")]
 TargetOpt = Annotated[str, typer.Option("--target", help="help.model.opt.target")]
@@ -24,13 +27,13 @@ def _drop(values: list[str] | None) -> list[str]:
     return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
 
+def _lang() -> str:
+    return get_settings().lang
+
+
 def _fail_on(table: Path, error: ValueError) -> NoReturn:
     """Stop with ``error`` said of ``table``, in the language of ``CALLWISE_LANG``."""
-    from callwise.i18n import t
-    from callwise.i18n.errors import message
-    from callwise.settings import get_settings
-
-    lang = get_settings().lang
+    lang = _lang()
     fail(t("models.on_table", lang, path=table, problem=message(error, lang)))
 
 
@@ -56,8 +59,9 @@ def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: 
             path = report / f"model_{model_name}_{result['protocol']}_{lang}.html"
             path.write_text(render_model_report(result, fitted, lang, source=wide.source), encoding="utf-8")
         result["report"] = str(report)
-    headline = "  ".join(f"{k}={result[k]}" for k in HEADLINE if k in result and k != "capture")
-    emit(result, as_json, human=f"{headline}\ncapture={result['capture']}")
+    from callwise.models.text import evaluation_text
+
+    emit(result, as_json, human=evaluation_text(result, _lang()))
 
 
 def register(app: typer.Typer) -> None:
@@ -142,7 +146,10 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             _fail_on(table, exc)
         fitted.save(out, card=card)
-        emit(dict(card, model=model_name, out=str(out)), as_json)
+        summary = dict(card, model=model_name, out=str(out))
+        from callwise.models.text import fit_text
+
+        emit(summary, as_json, human=fit_text(summary, _lang(), folds=cv))
 
     @model.command("score", help="help.model.score")
     def score(
@@ -170,4 +177,6 @@ def register(app: typer.Typer) -> None:
             "model": fitted.name,
             "mean_score": round(float(scored["score"].mean()), 6),
         }
-        emit(summary, as_json)
+        from callwise.models.text import score_text
+
+        emit(summary, as_json, human=score_text(summary, _lang()))
