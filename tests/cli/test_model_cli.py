@@ -196,3 +196,15 @@ def test_backtest_fit_and_score_print_sentences_in_chinese(small_wide, tmp_path)
     assert scored.exit_code == 0 and "已用 logistic 模型为 3,000 行打分" in scored.output
     for result in (rolled, fitted, scored):
         assert "{" not in result.output and "'" not in result.output
+
+
+def test_train_says_what_it_learned_from_or_why_it_cannot_in_chinese(small_bank, tmp_path):
+    zh = {"CALLWISE_LANG": "zh"}
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["train", "--lake", str(tmp_path / "empty"), "--out", str(tmp_path / "m")], env=zh)
+    assert empty.exit_code == 2 and "数据湖中没有活动表（campaigns）" in empty.stderr
+    args = ["train", "--lake", str(small_bank["lake"].root), "--out", str(tmp_path / "m"), "--model", "logistic"]
+    trained = runner.invoke(app, args, env=zh)
+    assert trained.exit_code == 0, trained.output
+    assert "已保存 logistic 模型" in trained.output and "学习自过往活动：" in trained.output
+    assert "{" not in trained.output

@@ -9,6 +9,7 @@ import typer
 
 from callwise.cli._output import emit, fail
 from callwise.lake import open_lake
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -27,5 +28,8 @@ def register(app: typer.Typer) -> None:
         try:
             _, card = train_from_lake(open_lake(lake), model, out, horizon_days, seed)
         except (FileNotFoundError, ValueError) as exc:
-            fail(str(exc))
-        emit(dict(card, model=model, out=str(out)), as_json)
+            fail(exc)
+        from callwise.models.text import fit_text
+
+        summary = dict(card, model=model, out=str(out))
+        emit(summary, as_json, human=fit_text(summary, get_settings().lang))

@@ -107,6 +107,9 @@ def fit_text(summary: dict[str, Any], lang: str, folds: int = 0) -> str:
             positives=f"{summary['positives']:,}",
         )
     ]
+    campaigns = summary.get("data_window", {}).get("campaigns")
+    if campaigns:
+        lines.append(t("models.text.campaigns", lang, campaigns=_join(campaigns, lang)))
     metrics = summary.get("metrics")
     if metrics and folds:
         shown = _join([f"{t(f'models.metric.{name}', lang)} {metrics[name]:.4f}" for name in METRICS], lang)
