@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from callwise.i18n.errors import Translated
+from callwise.i18n.errors import Term, Translated
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -262,10 +262,10 @@ def csv_batches(
         stream.close()
 
 
-def _csv_problem(exc: BaseException) -> str:
+def _csv_problem(exc: BaseException) -> Term | str:
     text = _first_line(exc)
     if "straddling" in text:  # one line longer than a block: no table has such rows
-        return f"a line is longer than {CSV_BLOCK_BYTES >> 20} MB (an unclosed quote makes the rest of a file one cell)"
+        return Term("ingest.source.line_too_long", (("mb", CSV_BLOCK_BYTES >> 20),))
     return text
 
 
