@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -42,10 +42,10 @@ def read_json(path: Path, error: type[ValueError], what: str = "JSON") -> dict[s
     return data
 
 
-def _damaged(error: type[ValueError], path: Path, what: str, why: Term | str) -> ValueError:
+def _damaged(error: type[ValueError], path: Path, what: str, why: Term | str) -> Exception:
     values: dict[str, object] = {"path": path, "what": Term(f"json.what.{what}"), "why": why}
     if issubclass(error, Translated):
-        return error("json.damaged", **values)
+        return cast("type[Translated]", error)("json.damaged", **values)
     return error(say("json.damaged", "en", **values))
 
 

@@ -39,12 +39,27 @@ def test_a_directory_that_holds_no_model_is_refused_in_chinese(campaign, tmp_pat
     assert result.exit_code == 2 and "empty：不是已保存的模型（缺少 state.json）" in result.stderr
 
 
-def test_a_lake_without_agents_is_refused_in_chinese(small_bank, campaign, tmp_path):
+@pytest.fixture(scope="module")
+def saved_model(small_bank, tmp_path_factory):
     fitted, _ = train_from_lake(small_bank["lake"], "logistic", seed=3)
-    fitted.save(tmp_path / "model", card={})
+    path = tmp_path_factory.mktemp("model")
+    fitted.save(path, card={})
+    return path
+
+
+def test_a_lake_without_agents_is_refused_in_chinese(small_bank, saved_model, campaign, tmp_path):
     lake = tmp_path / "lake"
     shutil.copytree(small_bank["lake"].root, lake, ignore=shutil.ignore_patterns("agents.parquet"))
-    args = ["--campaign", str(campaign), "--model", str(tmp_path / "model"), "--out", str(tmp_path / "out")]
+    args = ["--campaign", str(campaign), "--model", str(saved_model), "--out", str(tmp_path / "out")]
     result = build(*args, "--lake", str(lake))
     assert result.exit_code == 2 and "数据湖中没有坐席表（agents）" in result.stderr
     assert "agents table" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_the_printed_funnel_follows_callwise_lang_not_the_campaigns_list_language(
+    small_bank, saved_model, campaign, tmp_path
+):
+    args = ["--campaign", str(campaign), "--model", str(saved_model), "--lake", str(small_bank["lake"].root)]
+    result = build(*args, "--out", str(tmp_path / "out"), lang="en")  # the campaign's list language is zh
+    assert result.exit_code == 0, result.output
+    assert "already holds the product" in result.output and "已持有该产品" not in result.output

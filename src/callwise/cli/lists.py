@@ -60,4 +60,4 @@ def register(app: typer.Typer) -> None:
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
             summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)
-        emit(summary, as_json, human=funnel_text(summary, spec.lang) + f"\n→ {files['list_csv']}")
+        emit(summary, as_json, human=funnel_text(summary, get_settings().lang) + f"\n→ {files['list_csv']}")
