@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         from callwise.ops.connect import SchemaNotCurrent, require_current, shown_url
         from callwise.security.errors import KeyConfigError
         from callwise.settings import get_settings
-        from callwise.web.server import ServiceConfigError, build_services
+        from callwise.wiring import ServiceConfigError, build_services
 
         settings = get_settings()
         listed = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
