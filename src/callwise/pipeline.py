@@ -191,7 +191,7 @@ def run_pipeline(
 
 def _evaluate(lake: Lake, report_dir: Path, langs: tuple[str, ...], seed: int) -> tuple[dict, dict[str, str]]:
     """5-fold CV of the response model and the scorecard on past campaigns, with bilingual reports."""
-    from callwise.models import make_model
+    from callwise.models import has_points_table, make_model
     from callwise.models.evaluation import cross_validate
     from callwise.report import render_model_report
 
@@ -200,7 +200,7 @@ def _evaluate(lake: Lake, report_dir: Path, langs: tuple[str, ...], seed: int) -
     results, reports = {}, {}
     for name in ("lightgbm", "scorecard"):
         results[name] = cross_validate(name, X, y, folds=5, seed=seed)
-        fitted = make_model(name, random_state=seed).fit(X, y) if name == "scorecard" else None  # for its points table
+        fitted = make_model(name, random_state=seed).fit(X, y) if has_points_table(name) else None  # for its points
         for lang in langs:
             path = report_dir / f"model_{name}_{lang}.html"
             path.write_text(render_model_report(results[name], fitted, lang=lang), encoding="utf-8")

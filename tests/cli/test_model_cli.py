@@ -118,7 +118,7 @@ def test_fit_then_score_writes_every_row_with_score_rank_and_reasons(uci_additio
     [
         (["--target", "bought"], "target column 'bought' is missing"),
         (["--target", "y", "--drop", "nothing"], "cannot drop column 'nothing'"),
-        (["--target", "y", "--model", "magic"], "unknown model 'magic'"),
+        (["--target", "y", "--model", "magic"], "magic"),
     ],
 )
 def test_errors_are_one_clear_sentence(uci_full, args, message):
@@ -216,3 +216,26 @@ def test_score_with_a_model_of_fewer_features_than_reasons(tmp_path):
     )
     out = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(out.columns[-3:]) == ["reason_1", "reason_2", "reason_3"] and (out["reason_3"] == "").all()
+
+
+@pytest.mark.parametrize("command", [("model", "eval"), ("model", "backtest"), ("model", "fit"), ("train",)])
+def test_every_model_option_offers_the_kinds_of_the_registry(command, tmp_path, monkeypatch):
+    import typer.main
+
+    from callwise.model_kinds import KINDS
+
+    group = typer.main.get_command(app)
+    cmd = group
+    for name in command:
+        cmd = cmd.commands[name]
+    (option,) = [p for p in cmd.params if "--model" in p.opts]
+    assert all(f"{kind.name} ({kind.summary})" in option.help for kind in KINDS)
+    monkeypatch.setenv("CALLWISE_LANG", "en")
+    args = [*command, "--model", "magic", "--table", str(tmp_path / "absent.csv"), "--target", "y"]
+    if command == ("train",):
+        args = ["train", "--model", "magic", "--out", str(tmp_path / "m")]
+    elif command == ("model", "fit"):
+        args += ["--out", str(tmp_path / "m")]
+    result = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 2  # refused before the (absent) table or lake is opened
+    assert f"there is no model kind magic; choose one of {', '.join(k.name for k in KINDS)}" in result.output

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from callwise.cli._choices import ModelName as ModelOpt
 from callwise.cli._output import emit, fail
+from callwise.model_kinds import DEFAULT_MODEL
 
 TableOpt = Annotated[Path, typer.Option("--table", help="Wide table: CSV (any encoding/delimiter), XLSX or Parquet.")]
 TargetOpt = Annotated[str, typer.Option("--target", help="Target column (1/0, yes/no, 是/否 …).")]
 PositiveOpt = Annotated[str | None, typer.Option("--positive", help="The target value that means 'bought'.")]
 DropOpt = Annotated[list[str] | None, typer.Option("--drop", help="Columns to leave out (repeat, or a,b,c).")]
-ModelOpt = Annotated[str, typer.Option("--model", help="lightgbm, scorecard or logistic.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Directory for HTML reports (zh and en).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")]
@@ -37,11 +38,12 @@ def _load(table: Path, target: str, positive: str | None, drop: list[str] | None
 def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: str, seed: int, as_json: bool) -> None:
     result = dict(result, source=wide.source, target=wide.target, dropped_no_target=wide.dropped_no_target)
     if report is not None:
-        from callwise.models import make_model
+        from callwise.models import has_points_table, make_model
         from callwise.report import render_model_report
 
         report.mkdir(parents=True, exist_ok=True)
-        fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y) if model_name == "scorecard" else None
+        points = has_points_table(model_name)  # the report shows the points, so it needs a fitted one
+        fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y) if points else None
         for lang in ("zh", "en"):
             path = report / f"model_{model_name}_{result['protocol']}_{lang}.html"
             path.write_text(render_model_report(result, fitted, lang, source=wide.source), encoding="utf-8")
@@ -60,7 +62,7 @@ def register(app: typer.Typer) -> None:
         target: TargetOpt,
         positive: PositiveOpt = None,
         drop: DropOpt = None,
-        model_name: ModelOpt = "lightgbm",
+        model_name: ModelOpt = DEFAULT_MODEL,
         cv: Annotated[int, typer.Option("--cv", min=2, help="Number of shuffled stratified folds.")] = 5,
         seed: SeedOpt = 0,
         report: ReportOpt = None,
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         positive: PositiveOpt = None,
         drop: DropOpt = None,
-        model_name: ModelOpt = "lightgbm",
+        model_name: ModelOpt = DEFAULT_MODEL,
         seed: SeedOpt = 0,
         report: ReportOpt = None,
         as_json: JsonOpt = False,
@@ -109,7 +111,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Directory for the saved model and model card.")],
         positive: PositiveOpt = None,
         drop: DropOpt = None,
-        model_name: ModelOpt = "lightgbm",
+        model_name: ModelOpt = DEFAULT_MODEL,
         cv: Annotated[int, typer.Option("--cv", min=0, help="Folds for the card's metrics (0: none).")] = 5,
         seed: SeedOpt = 0,
         as_json: JsonOpt = False,

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from callwise.cli._choices import ModelName
 from callwise.cli._output import emit, fail
 from callwise.lake import open_lake
+from callwise.model_kinds import DEFAULT_MODEL
 
 
 def register(app: typer.Typer) -> None:
@@ -16,7 +18,7 @@ def register(app: typer.Typer) -> None:
     def train(
         out: Annotated[Path, typer.Option(help="Directory for the saved model and its model card.")],
         lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        model: Annotated[str, typer.Option(help="lightgbm, scorecard or logistic.")] = "lightgbm",
+        model: ModelName = DEFAULT_MODEL,
         horizon_days: Annotated[int, typer.Option(min=1, help="Label: converted within this many days.")] = 30,
         seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
         as_json: Annotated[bool, typer.Option("--json", help="Print the model card as JSON.")] = False,
