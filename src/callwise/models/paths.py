@@ -10,7 +10,11 @@ from pathlib import Path
 
 
 class OutsideRoot(ValueError):
-    """A path that is, or resolves to, something outside the directory it must stay in."""
+    """A path that is, or resolves to, something outside the directory it must stay in; ``path`` is as named."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(f"{path} lies outside the models directory")
 
 
 def confined(root: Path, path: str | Path) -> Path:
@@ -19,7 +23,7 @@ def confined(root: Path, path: str | Path) -> Path:
     base = root.resolve()
     resolved = (base / path).resolve()
     if resolved != base and base not in resolved.parents:
-        raise OutsideRoot(f"{path} lies outside the models directory")
+        raise OutsideRoot(path)
     return resolved
 
 
