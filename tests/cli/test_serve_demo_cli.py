@@ -70,8 +70,9 @@ def test_serve_demo_starts_a_service_a_list_can_be_built_on(demo_dir, tmp_path):
                 break
             time.sleep(0.2)
         assert state["status"] == "done", state["error"]
-        assert 0 < state["result"]["items"]
-        (issued,) = httpx.get(f"{server.url}/api/v1/campaigns/demo-api/lists", headers=auth, timeout=10).json()
+        assert state["result"]["items"] > 0
+        lists = httpx.get(f"{server.url}/api/v1/campaigns/demo-api/lists", headers=auth, timeout=10).json()
+        (issued,) = lists["items"]
         assert issued["model_version"] == "response:demo" and issued["items"] > 0
     finally:
         server.stop()

@@ -13,7 +13,7 @@ def test_a_model_directory_without_its_card_is_refused(api):
         refused = api.client.post("/api/v1/models", json={"version": "v1", "path": path}, headers=api.as_("analyst"))
         assert refused.status_code == 422, path
         assert refused.json()["error"]["details"][0]["where"] == "body.path"
-    assert api.client.get("/api/v1/models", headers=api.as_("analyst")).json() == []
+    assert api.client.get("/api/v1/models", headers=api.as_("analyst")).json() == {"items": [], "next_cursor": None}
 
 
 def test_no_file_of_a_model_directory_may_lead_outside_the_models_directory(api, tmp_path):

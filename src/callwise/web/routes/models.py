@@ -20,6 +20,7 @@ from callwise.ops.models import ModelVersion
 from callwise.ops.types import utcnow
 from callwise.web.deps import ModelsRead, ModelsWrite, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented, invalid
+from callwise.web.routes._paging import Cursor, Keyset, Limit, Page, keyset_page
 
 MODELS_DIR_SETTING = "$CALLWISE_DATA_DIR/models"  # where build_services puts the models directory
 
@@ -45,11 +46,19 @@ class ModelOut(BaseModel):
     promoted_by: str | None
 
 
-@router.get("", summary="Registered models, newest first")
-def list_models(_: ModelsRead, svc: ServicesDep) -> list[ModelOut]:
+@router.get("", summary="Registered models, newest first, page by page")
+def list_models(_: ModelsRead, svc: ServicesDep, cursor: Cursor = None, limit: Limit = 500) -> Page[ModelOut]:
+    newest_first = Keyset([ModelVersion.model_id], descending=True)
     with svc.factory() as session:
-        rows = session.scalars(select(ModelVersion).order_by(ModelVersion.model_id.desc())).all()
-        return [ModelOut.model_validate(r, from_attributes=True) for r in rows]
+        found = keyset_page(
+            session,
+            select(ModelVersion),
+            newest_first,
+            cursor,
+            limit,
+            lambda r: ModelOut.model_validate(r, from_attributes=True),
+        )
+    return Page[ModelOut](**found)
 
 
 @router.post(
