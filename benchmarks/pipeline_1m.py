@@ -17,7 +17,7 @@ import lightgbm
 
 from _bench import throwaway_pii, write_result
 from callwise import __version__
-from callwise.demo import run_pipeline
+from callwise.pipeline import run_pipeline
 
 
 def main(customers: int = 1_000_000) -> dict:

@@ -21,11 +21,11 @@ from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.ingest import ingest_directory
 from callwise.lake import Lake
-from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
 from callwise.lists.build import build_list
 from callwise.lists.campaign import Campaign
 from callwise.pipeline import default_list_date, train_from_lake
 from callwise.synth import synthesize
+from callwise.synth.against_truth import compare_schedules_with_truth, compare_with_truth
 
 
 def main(customers: int = 200_000, seed: int = 7) -> dict:

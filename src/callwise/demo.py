@@ -1,117 +1,50 @@
-"""`callwise demo`: a synthetic bank from nothing to a call list and a report, on the embedded default.
+"""The demo's own pieces: its throw-away key ring, and the service over a demo's output (`callwise serve --demo`).
 
-Also the body of the 1M-customer benchmark (`run_pipeline` with ``evaluate=False``): the same stages, timed.
-Without PII keys in the settings the demo makes a throw-away key ring under its output folder
-(``OUT/keys/demo-keys.env``), so ``make demo`` stays one command and still stores no personal data in clear.
+Without PII keys in the settings the demo makes a key ring under its output folder (``OUT/keys/demo-keys.env``),
+so ``make demo`` stays one command and still stores no personal data in clear. `callwise serve --demo OUT` then
+turns that folder into a working service in one step: a migrated SQLite file in it, the demo's customers synced,
+its model registered and promoted, and a demo administrator with a fresh password shown once.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import date
+import secrets
+import string
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from callwise.lake import Lake
-from callwise.pipeline import StageClock, default_list_date, peak_memory_mb, train_from_lake, training_frame
-from callwise.security.crypto import demo_key_ring
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from callwise.i18n import t
+from callwise.models.base import CARD as CARD_FILE
+from callwise.ops import audit
+from callwise.ops.customers import SyncReport
+from callwise.security.crypto import LOOKUP_KEY_SETTING, PII_KEYS_SETTING, demo_key_ring
 from callwise.security.files import private_dir, private_file
 from callwise.security.pii import Pii
 from callwise.settings import Settings, get_settings
 
 DEMO_KEYS = Path("keys") / "demo-keys.env"
+DEMO_MODEL = Path("models") / "lightgbm"  # where `callwise demo` saves its response model
+DEMO_ADMIN = "demo-admin"
+DEMO_ADMIN_ROLES = ["admin", "analyst"]  # manage users, and build lists: what a first look needs
+DEMO_MODEL_NAME, DEMO_MODEL_VERSION = "response", "demo"
+ACTOR = "cli"
 
 
-def run_pipeline(
-    out: str | Path,
-    customers: int = 50_000,
-    seed: int = 7,
-    capacity_share: float = 0.02,
-    evaluate: bool = True,
-    langs: tuple[str, ...] = ("zh", "en"),
-    threads: int = 2,
-    pii: Pii | None = None,
-) -> dict[str, Any]:
-    """Run every stage into ``out``; return the summary (also written to ``out/summary.json``).
+class DemoOutputError(ValueError):
+    """The folder is not the output of `callwise demo`; the message names it and the command that makes it."""
 
-    ``pii``: the keys; from the settings, or a demo key ring under ``out`` (see :func:`demo_keys`) when unset.
-    """
-    from callwise.ingest import ingest_directory
-    from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
-    from callwise.lists.build import build_list
-    from callwise.lists.campaign import Campaign
-    from callwise.lists.output import write_list
-    from callwise.synth import synthesize
 
-    out = Path(out)
-    demo_key_file = None
-    if pii is None:
-        pii, demo_key_file = demo_keys(out)
-    clock = StageClock()
-    bank, lake_dir = out / "bank", out / "lake"
+@dataclass(frozen=True)
+class DemoService:
+    """What `callwise serve --demo` prepared; ``password`` is shown once and kept nowhere."""
 
-    with clock.stage("synth") as s:
-        manifest = synthesize(bank, customers=customers, seed=seed, fmt="parquet")
-        s["rows"] = sum(manifest["rows"].values())
-    lake = Lake(lake_dir, threads=threads)
-    with clock.stage("ingest") as s:
-        ingest = ingest_directory(bank, lake, out / "quarantine", pii=pii).to_dict()
-        s["rows"] = ingest["read"]
-
-    evaluation: dict[str, Any] = {}
-    reports: dict[str, str] = {}
-    if evaluate:
-        with clock.stage("evaluate") as s:
-            evaluation, reports = _evaluate(lake, out / "report", langs, seed)
-            s["rows"] = evaluation["lightgbm"]["rows"]
-    with clock.stage("train") as s:
-        model, card = train_from_lake(lake, "lightgbm", out / "models" / "lightgbm", seed=seed)
-        s["rows"] = card["rows"]
-
-    product = _wealth_product(manifest)
-    campaign = Campaign(
-        campaign_id=f"demo-{product}",
-        name="稳健理财外呼 / wealth outreach",
-        product_id=product,
-        date=default_list_date(date.fromisoformat(str(manifest["end"]))),
-        capacity=max(1, int(customers * capacity_share)),
-        cost_per_call=5.0,
-        seed=seed,
-    )
-    with clock.stage("list") as s:
-        result = build_list(campaign, lake, model)
-        s["rows"] = result.summary["customers"]
-        s["steps"] = result.seconds
-        s["scored"] = len(result.ranked)
-        s["score_rows_per_s"] = round(len(result.ranked) / max(result.seconds["score"], 1e-9))
-    files = write_list(result, out / "lists" / campaign.campaign_id)
-    truth = compare_with_truth(result, bank / "_truth", seed=seed)
-    schedules = compare_schedules_with_truth(result, bank / "_truth") if evaluate else None
-    if evaluate:
-        from callwise.report import render_list_report
-
-        for lang in langs:
-            path = out / "report" / f"call_list_{lang}.html"
-            path.write_text(render_list_report(result.summary, result.listed, truth, lang), encoding="utf-8")
-            reports[f"call_list_{lang}"] = str(path)
-
-    summary = {
-        "customers": customers,
-        "seed": seed,
-        "stages": clock.stages,
-        "total_seconds": clock.total_seconds(),
-        "peak_memory_mb": peak_memory_mb(),
-        "ingest": {k: ingest[k] for k in ("read", "accepted", "quarantined")},
-        "evaluation": {name: _headline(m) for name, m in evaluation.items()},
-        "list": {k: result.summary[k] for k in ("campaign_id", "product_id", "date", "capacity", "listed", "eligible")},
-        "against_truth": truth,
-        "schedules_against_truth": schedules,
-        "plan": {k: result.summary["plan"][k] for k in ("solver", "gap", "expected_calls", "capacity_calls")},
-        "files": {"lake": str(lake_dir), "list": files["list_csv"], "summary": files["summary"], **reports},
-        "demo_keys": None if demo_key_file is None else str(demo_key_file),
-    }
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
-    return summary
+    admin: str
+    password: str
+    model_version: str
+    synced: SyncReport
 
 
 def demo_keys(out: Path, settings: Settings | None = None) -> tuple[Pii, Path | None]:
@@ -127,36 +60,99 @@ def demo_keys(out: Path, settings: Settings | None = None) -> tuple[Pii, Path | 
         private_dir(path.parent)
         private_file(path)
         path.write_text("".join(f"{k}={v}\n" for k, v in demo_key_ring().items()), encoding="utf-8")
-    ring = dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
-    return Pii.from_settings(Settings(pii_keys=ring["CALLWISE_PII_KEYS"], lookup_key=ring["CALLWISE_LOOKUP_KEY"])), path
+    ring = _read_ring(path)
+    return Pii.from_settings(Settings(pii_keys=ring[PII_KEYS_SETTING], lookup_key=ring[LOOKUP_KEY_SETTING])), path
 
 
-def _evaluate(lake: Lake, report_dir: Path, langs: tuple[str, ...], seed: int) -> tuple[dict, dict[str, str]]:
-    """5-fold CV of the response model and the scorecard on past campaigns, with bilingual reports."""
-    from callwise.models import make_model
-    from callwise.models.evaluation import cross_validate
-    from callwise.report import render_model_report
-
-    X, y, _ = training_frame(lake)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    results, reports = {}, {}
-    for name in ("lightgbm", "scorecard"):
-        results[name] = cross_validate(name, X, y, folds=5, seed=seed)
-        fitted = make_model(name, random_state=seed).fit(X, y) if name == "scorecard" else None  # for its points table
-        for lang in langs:
-            path = report_dir / f"model_{name}_{lang}.html"
-            path.write_text(render_model_report(results[name], fitted, lang=lang), encoding="utf-8")
-            reports[f"model_{name}_{lang}"] = str(path)
-    return results, reports
+def _read_ring(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line)
 
 
-def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: metrics[k] for k in ("auc", "pr_auc", "ks", "alift", "capture", "rows", "positives") if k in metrics}
+def demo_service_env(out: Path, settings: Settings) -> dict[str, str]:
+    """The CALLWISE_* settings of a service over the demo in ``out``: its folder as the data directory, a SQLite
+    file in it, and the keys the demo sealed its data with (the settings' own, else its demo ring)."""
+    missing = [name for name in ("summary.json", "lake", str(DEMO_MODEL / CARD_FILE)) if not (out / name).exists()]
+    if missing:
+        raise DemoOutputError(t("cli.serve.not_demo", settings.lang, path=out, missing=missing[0]))
+    out = out.resolve()
+    env = {"CALLWISE_DATA_DIR": str(out), "CALLWISE_DB_URL": f"sqlite:///{out / 'callwise.db'}"}
+    if settings.pii_keys is None and settings.lookup_key is None and (out / DEMO_KEYS).is_file():
+        ring = _read_ring(out / DEMO_KEYS)
+        env.update({key: ring[key] for key in (PII_KEYS_SETTING, LOOKUP_KEY_SETTING)})
+    return env
 
 
-def _wealth_product(manifest: dict[str, Any]) -> str:
-    products = manifest["products"]
-    wealth = [p["product_id"] for p in products if p["category"] == "wealth"]
-    if not wealth:
-        raise ValueError("the synthetic bank has no wealth product")
-    return sorted(wealth)[0]
+def prepare_demo_service(settings: Settings) -> DemoService:
+    """Migrate the database, sync the demo's customers, register and promote its model, (re)make the demo
+    administrator with a new password; ``settings`` are those of :func:`demo_service_env`. Safe to repeat."""
+    from callwise.lake import Lake
+    from callwise.ops.customers import sync_customers
+    from callwise.ops.db import make_engine, session_factory, transaction
+    from callwise.ops.migrate import upgrade
+
+    Pii.from_settings(settings)  # the keys first: a demo sealed with other keys is refused before any write
+    engine = make_engine(settings.database_url())
+    try:
+        upgrade(engine)
+        factory = session_factory(engine)
+        synced = sync_customers(factory, Lake(settings.data_dir / "lake", threads=settings.threads))
+        with transaction(factory) as session:
+            version = _promote_demo_model(session, settings.data_dir / DEMO_MODEL)
+            password = _demo_admin(session)
+    finally:
+        engine.dispose()
+    return DemoService(DEMO_ADMIN, password, version, synced)
+
+
+def _promote_demo_model(session: Session, directory: Path) -> str:
+    """The demo's model registered as ``response``/``demo`` and made the active one, both audited as the API does."""
+    import json
+
+    from callwise.ops.models import ModelVersion
+    from callwise.ops.types import utcnow
+
+    row = session.scalars(
+        select(ModelVersion).where(ModelVersion.name == DEMO_MODEL_NAME, ModelVersion.version == DEMO_MODEL_VERSION)
+    ).first()
+    if row is None:
+        card = json.loads((directory / CARD_FILE).read_text(encoding="utf-8"))
+        row = ModelVersion(
+            name=DEMO_MODEL_NAME, version=DEMO_MODEL_VERSION, path=str(directory.resolve()), card=card, active=False
+        )
+        session.add(row)
+        session.flush()
+        audit.append(session, ACTOR, "model.register", f"model:{DEMO_MODEL_NAME}:{DEMO_MODEL_VERSION}", {})
+    if not row.active:
+        before = session.scalar(
+            select(ModelVersion.version).where(ModelVersion.name == DEMO_MODEL_NAME, ModelVersion.active.is_(True))
+        )
+        session.execute(update(ModelVersion).where(ModelVersion.name == DEMO_MODEL_NAME).values(active=False))
+        row.active, row.promoted_at, row.promoted_by = True, utcnow(), ACTOR
+        detail = {"before": before, "after": DEMO_MODEL_VERSION}
+        audit.append(session, ACTOR, "model.promote", f"model:{DEMO_MODEL_NAME}", detail)
+    return row.version
+
+
+def _demo_admin(session: Session) -> str:
+    """The demo administrator with a new random password (made, or its password replaced); returns the password."""
+    from callwise.ops.models import User
+    from callwise.ops.users import create_user
+    from callwise.security.passwords import hash_password
+
+    password = new_password()
+    user = session.scalars(select(User).where(User.username == DEMO_ADMIN)).first()
+    if user is None:
+        create_user(session, DEMO_ADMIN, password, DEMO_ADMIN_ROLES, ACTOR, None)
+    else:
+        user.password_hash = hash_password(password)
+        audit.append(session, ACTOR, "user.password_reset", f"user:{DEMO_ADMIN}", {})
+    return password
+
+
+def new_password(length: int = 16) -> str:
+    """A random password of letters and digits that always holds both kinds (the password policy)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password

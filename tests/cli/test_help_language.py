@@ -7,8 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from callwise.cli import app
-from callwise.cli.help import help_key, tree
-from callwise.i18n import t
+from callwise.cli.help import help_key, help_text, tree
 
 runner = CliRunner()
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -45,7 +44,7 @@ def test_every_help_text_comes_from_the_catalogue_in_both_languages(monkeypatch)
             key = help_key(item)
             name = getattr(item, "name", item)
             assert key is not None, f"{name}: help {getattr(item, 'help', None)!r} is not a catalogue key"
-            assert item.help == t(key, lang)
+            assert item.help == help_text(key, lang)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "callwise")

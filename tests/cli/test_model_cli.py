@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callwise.cli import app
+from callwise.i18n import t
 
 runner = CliRunner()
 KEYS = {"auc", "pr_auc", "ks", "brier", "log_loss", "alift", "capture", "rows", "positives"}
@@ -208,3 +209,112 @@ def test_train_says_what_it_learned_from_or_why_it_cannot_in_chinese(small_bank,
     assert trained.exit_code == 0, trained.output
     assert "已保存 logistic 模型" in trained.output and "学习自过往活动：" in trained.output
     assert "{" not in trained.output
+
+
+def test_reports_are_deterministic_and_complete(uci_full, tmp_path):
+    args = scorecard_eval(uci_full)
+    call(*args, "--report", str(tmp_path / "a"))
+    call(*args, "--report", str(tmp_path / "b"))
+    for name in ("model_scorecard_cv_zh.html", "model_scorecard_cv_en.html"):
+        first = (tmp_path / "a" / name).read_text(encoding="utf-8")
+        assert first == (tmp_path / "b" / name).read_text(encoding="utf-8")
+        assert "nan" not in first and first.count("<svg") == 4
+    zh = (tmp_path / "a" / "model_scorecard_cv_zh.html").read_text(encoding="utf-8")
+    assert "评分卡分值表" in zh and "基础分" in zh and "缺失" in zh
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_score_writes_the_input_values_back_unchanged(tmp_path, suffix):
+    """Only score, rank and reasons are added: 24 stays 24 (not 24.0), 007 keeps its zeros, blanks stay blank."""
+    n = 400
+    ages = [str(20 + i % 50) for i in range(n)]
+    train = pd.DataFrame(
+        {
+            "cust_id": [f"{i:03d}" for i in range(n)],
+            "age": ages,
+            "city": ["上海" if i % 3 else "北京" for i in range(n)],
+            "calls": [i % 7 for i in range(n)],
+            "y": ["yes" if i % 4 == 0 else "no" for i in range(n)],
+        }
+    )
+    train.to_csv(tmp_path / "train.csv", index=False)
+    fit_args = ["--target", "y", "--drop", "cust_id", "--model", "scorecard", "--cv", "0"]
+    call("model", "fit", "--table", str(tmp_path / "train.csv"), *fit_args, "--out", str(tmp_path / "m"))
+    lines = [
+        "cust_id,age,account,city,calls,note,ratio",
+        "007,24,9007199254740993,上海,3,NA,0.5",
+        "010,,12345678901234567890,北京,,张三的备注,",
+        "123,61,1,,0,1.10,1.25",
+    ]
+    (tmp_path / "new.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call(
+        "model",
+        "score",
+        "--model",
+        str(tmp_path / "m"),
+        "--table",
+        str(tmp_path / "new.csv"),
+        "--out",
+        str(tmp_path / f"scored{suffix}"),
+    )
+    if suffix == ".csv":
+        text = (tmp_path / "scored.csv").read_text(encoding="utf-8-sig").splitlines()
+        assert text[0].startswith("cust_id,age,account,city,calls,note,ratio,score,rank,reason_1")
+        for written, original in zip(text[1:], lines[1:], strict=True):
+            assert written.startswith(original + ","), written
+        return
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(tmp_path / "scored.xlsx").active.iter_rows(values_only=True))
+    assert rows[0][:8] == ("cust_id", "age", "account", "city", "calls", "note", "ratio", "score")
+    assert [r[:7] for r in rows[1:]] == [
+        ("007", 24, "9007199254740993", "上海", 3, "NA", 0.5),
+        ("010", None, "12345678901234567890", "北京", None, "张三的备注", None),
+        ("123", 61, "1", None, 0, "1.10", 1.25),  # one long ID keeps the column text
+    ]
+    assert isinstance(rows[1][1], int)
+
+
+def test_score_with_a_model_of_fewer_features_than_reasons(tmp_path):
+    """Three reason columns even when the model has one feature (it used to stop with KeyError 'reason_3')."""
+    pd.DataFrame({"age": [20 + i % 50 for i in range(200)], "y": [i % 3 == 0 for i in range(200)]}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    args = ["--target", "y", "--model", "scorecard", "--cv", "0", "--out", str(tmp_path / "m")]
+    call("model", "fit", "--table", str(tmp_path / "t.csv"), *args)
+    call(
+        "model",
+        "score",
+        "--model",
+        str(tmp_path / "m"),
+        "--table",
+        str(tmp_path / "t.csv"),
+        "--out",
+        str(tmp_path / "s.csv"),
+    )
+    out = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert list(out.columns[-3:]) == ["reason_1", "reason_2", "reason_3"] and (out["reason_3"] == "").all()
+
+
+@pytest.mark.parametrize("command", [("model", "eval"), ("model", "backtest"), ("model", "fit"), ("train",)])
+def test_every_model_option_offers_the_kinds_of_the_registry(command, tmp_path, monkeypatch):
+    import typer.main
+
+    from callwise.model_kinds import KINDS
+
+    group = typer.main.get_command(app)
+    cmd = group
+    for name in command:
+        cmd = cmd.commands[name]
+    (option,) = [p for p in cmd.params if "--model" in p.opts]
+    assert all(f"{kind.name} (" in option.help for kind in KINDS)
+    assert any(t("help.model_kind.scorecard", lang) in option.help for lang in ("zh", "en"))
+    monkeypatch.setenv("CALLWISE_LANG", "en")
+    args = [*command, "--model", "magic", "--table", str(tmp_path / "absent.csv"), "--target", "y"]
+    if command == ("train",):
+        args = ["train", "--model", "magic", "--out", str(tmp_path / "m")]
+    elif command == ("model", "fit"):
+        args += ["--out", str(tmp_path / "m")]
+    result = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 2  # refused before the (absent) table or lake is opened
+    assert f"unknown model 'magic'; choose one of {', '.join(k.name for k in KINDS)}" in result.stderr

@@ -88,7 +88,7 @@ def test_calls_stay_within_agent_capacity_hours_and_attempts(built):
 
 
 def test_schedules_against_the_truth_keep_capacity_and_the_oracle_earns_most(built, small_bank):
-    from callwise.lists.against_truth import compare_schedules_with_truth
+    from callwise.synth.against_truth import compare_schedules_with_truth
 
     out = compare_schedules_with_truth(built, small_bank["bank"] / "_truth")
     plans = out["plans"]

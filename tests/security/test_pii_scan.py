@@ -145,7 +145,7 @@ def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii,
     from callwise.settings import Settings
     from callwise.web.app import create_app
     from callwise.web.deps import Services
-    from callwise.web.server import planner_from_settings
+    from callwise.wiring import planner_from_settings
 
     data = tmp_path / "data"
     shutil.copytree(small_bank["lake"].root, data / "lake")

@@ -109,7 +109,8 @@ def test_model_registry_promote_and_roll_back(with_lake):
     api = with_lake
     v1 = _register_and_promote(api, "v1")
     v2 = _register_and_promote(api, "v2")
-    models = {m["version"]: m["active"] for m in api.client.get("/api/v1/models", headers=api.as_("analyst")).json()}
+    listed = api.client.get("/api/v1/models", headers=api.as_("analyst")).json()["items"]
+    models = {m["version"]: m["active"] for m in listed}
     assert models == {"v1": False, "v2": True}
     back = api.client.post("/api/v1/models/by-name/response/rollback", headers=api.as_("analyst"))
     assert back.status_code == 200 and back.json()["version"] == "v1" and back.json()["model_id"] == v1["model_id"]

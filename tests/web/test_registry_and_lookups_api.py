@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_a_model_directory_without_its_card_is_refused(api):
     (api.services.models_dir / "no-card").mkdir(parents=True)
@@ -11,7 +13,7 @@ def test_a_model_directory_without_its_card_is_refused(api):
         refused = api.client.post("/api/v1/models", json={"version": "v1", "path": path}, headers=api.as_("analyst"))
         assert refused.status_code == 422, path
         assert refused.json()["error"]["details"][0]["where"] == "body.path"
-    assert api.client.get("/api/v1/models", headers=api.as_("analyst")).json() == []
+    assert api.client.get("/api/v1/models", headers=api.as_("analyst")).json() == {"items": [], "next_cursor": None}
 
 
 def test_no_file_of_a_model_directory_may_lead_outside_the_models_directory(api, tmp_path):
@@ -56,3 +58,14 @@ def test_unknown_models_jobs_and_lists_are_404s_naming_them(api):
         else:
             assert answer.status_code == 404, url
             assert what in answer.json()["error"]["message"] and answer.json()["error"]["message_zh"]
+
+
+@pytest.mark.parametrize(("path", "says"), [("../elsewhere", "lies outside"), ("not-saved-yet", "no directory")])
+def test_a_refused_model_path_names_the_directory_models_must_be_in_in_both_languages(api, tmp_path, path, says):
+    (tmp_path / "elsewhere").mkdir(exist_ok=True)
+    refused = api.client.post("/api/v1/models", json={"version": "1", "path": path}, headers=api.as_("analyst"))
+    assert refused.status_code == 422, refused.text
+    (detail,) = refused.json()["error"]["details"]
+    assert detail["where"] == "body.path" and says in detail["problem"] and path in detail["problem"]
+    assert "$CALLWISE_DATA_DIR/models" in detail["problem"] and "$CALLWISE_DATA_DIR/models" in detail["problem_zh"]
+    assert "模型目录" in detail["problem_zh"] and str(api.services.models_dir) not in refused.text

@@ -12,7 +12,7 @@ from callwise.ops.db import make_engine
 from callwise.ops.migrate import upgrade
 from callwise.security.errors import KeyConfigError
 from callwise.settings import Settings
-from callwise.web.server import ServiceConfigError, build_services, senders_from_settings
+from callwise.wiring import ServiceConfigError, build_services, senders_from_settings
 
 
 def _key() -> str:

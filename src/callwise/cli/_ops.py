@@ -55,7 +55,7 @@ def operational_db(url: str | None = None) -> Iterator[sessionmaker[Session]]:
 
 def pii_keys() -> Pii:
     """The PII cipher and look-up hasher from the settings; refused, naming the setting, when they are missing."""
-    from callwise.web.server import pii_from_settings
+    from callwise.wiring import pii_from_settings
 
     try:
         keys = pii_from_settings(get_settings())

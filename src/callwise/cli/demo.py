@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Synthesise a bank, ingest it, train and evaluate, build today's wealth call list, write reports."""
-        from callwise.demo import run_pipeline
+        from callwise.pipeline import run_pipeline
         from callwise.security.errors import KeyConfigError
 
         try:  # the keys of the settings, or a throw-away demo ring it makes and names in the summary

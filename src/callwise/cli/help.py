@@ -36,11 +36,20 @@ def localise(command: Any, lang: str) -> None:
         key = getattr(item, _KEY, None) or _key(getattr(item, "help", None))
         if key is not None:
             setattr(item, _KEY, key)
-            item.help = t(key, lang)
+            item.help = help_text(key, lang)
         if hasattr(item, "get_help_option"):
             option = item.get_help_option(typer.Context(item))
             if option is not None:
                 option.help = t(HELP_OPTION, lang)
+
+
+def help_text(key: str, lang: str) -> str:
+    """The help text ``key`` in ``lang``; the ``--model`` one lists the registry's kinds, so a new kind is helped."""
+    if key == "help.opt.model_kind":
+        from callwise.model_kinds import model_help
+
+        return t(key, lang, kinds=model_help(lang))
+    return t(key, lang)
 
 
 def help_key(item: Any) -> str | None:

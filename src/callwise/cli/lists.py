@@ -29,12 +29,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
-        from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
         from callwise.lists.output import funnel_text, write_list
         from callwise.models import ModelFileError, load_model
         from callwise.policy import PolicyError, load_policy
+        from callwise.synth.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
 
         try:

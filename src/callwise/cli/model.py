@@ -7,16 +7,17 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from callwise.cli._choices import ModelName as ModelOpt
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 from callwise.i18n.errors import message
+from callwise.model_kinds import DEFAULT_MODEL
 from callwise.settings import get_settings
 
 TableOpt = Annotated[Path, typer.Option("--table", help="help.model.opt.table")]
 TargetOpt = Annotated[str, typer.Option("--target", help="help.model.opt.target")]
 PositiveOpt = Annotated[str | None, typer.Option("--positive", help="help.model.opt.positive")]
 DropOpt = Annotated[list[str] | None, typer.Option("--drop", help="help.model.opt.drop")]
-ModelOpt = Annotated[str, typer.Option("--model", help="help.opt.model_kind")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="help.opt.seed")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="help.model.opt.report")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="help.model.opt.json")]
@@ -50,11 +51,12 @@ def _load(table: Path, target: str, positive: str | None, drop: list[str] | None
 def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: str, seed: int, as_json: bool) -> None:
     result = dict(result, source=wide.source, target=wide.target, dropped_no_target=wide.dropped_no_target)
     if report is not None:
-        from callwise.models import make_model
+        from callwise.models import has_points_table, make_model
         from callwise.report import render_model_report
 
         report.mkdir(parents=True, exist_ok=True)
-        fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y) if model_name == "scorecard" else None
+        points = has_points_table(model_name)  # the report shows the points, so it needs a fitted one
+        fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y) if points else None
         for lang in ("zh", "en"):
             path = report / f"model_{model_name}_{result['protocol']}_{lang}.html"
             path.write_text(render_model_report(result, fitted, lang, source=wide.source), encoding="utf-8")
@@ -74,7 +76,7 @@ def register(app: typer.Typer) -> None:
         target: TargetOpt,
         positive: PositiveOpt = None,
         drop: DropOpt = None,
-        model_name: ModelOpt = "lightgbm",
+        model_name: ModelOpt = DEFAULT_MODEL,
         cv: Annotated[int, typer.Option("--cv", min=2, help="help.model.eval.cv")] = 5,
         seed: SeedOpt = 0,
         report: ReportOpt = None,
@@ -101,7 +103,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         positive: PositiveOpt = None,
         drop: DropOpt = None,
-        model_name: ModelOpt = "lightgbm",
+        model_name: ModelOpt = DEFAULT_MODEL,
         seed: SeedOpt = 0,
         report: ReportOpt = None,
         as_json: JsonOpt = False,
@@ -123,7 +125,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="help.model.fit.out")],
         positive: PositiveOpt = None,
         drop: DropOpt = None,
-        model_name: ModelOpt = "lightgbm",
+        model_name: ModelOpt = DEFAULT_MODEL,
         cv: Annotated[int, typer.Option("--cv", min=0, help="help.model.fit.cv")] = 5,
         seed: SeedOpt = 0,
         as_json: JsonOpt = False,

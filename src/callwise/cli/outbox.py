@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         from callwise.cli._ops import lang, operational_db
         from callwise.ops.followups import deliver_due
         from callwise.settings import get_settings
-        from callwise.web.server import ServiceConfigError, senders_from_settings
+        from callwise.wiring import ServiceConfigError, senders_from_settings
 
         try:
             senders = senders_from_settings(get_settings())

@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         from callwise.loop import DialerImportError, DialerMappingError
         from callwise.ops.outcome_import import default_rejects_path, import_dialer_outcomes, reason_text, write_rejects
         from callwise.settings import get_settings
-        from callwise.web.server import lake_from_settings, planner_from_settings, policy_from_settings
+        from callwise.wiring import lake_from_settings, planner_from_settings, policy_from_settings
 
         language = lang()
         pii = pii_keys()  # the rejected lines are kept sealed: no keys, no import

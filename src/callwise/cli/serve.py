@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -23,6 +25,10 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="help.serve.forwarded_allow_ips"),
         ] = None,
+        demo: Annotated[
+            Path | None,
+            typer.Option(help="help.serve.demo"),
+        ] = None,
     ) -> None:
         """Serve the API and its OpenAPI page (/api/v1/docs); refuses without keys or with an unmigrated database."""
         from sqlalchemy.exc import SQLAlchemyError
@@ -31,8 +37,10 @@ def register(app: typer.Typer) -> None:
         from callwise.ops.connect import SchemaNotCurrent, require_current, shown_url
         from callwise.security.errors import KeyConfigError
         from callwise.settings import get_settings
-        from callwise.web.server import ServiceConfigError, build_services
+        from callwise.wiring import ServiceConfigError, build_services
 
+        if demo is not None:
+            _prepare_demo(demo)
         settings = get_settings()
         listed = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
         proxies = trusted_proxies(listed, settings.lang)
@@ -61,6 +69,26 @@ def register(app: typer.Typer) -> None:
             proxy_headers=bool(proxies),
             forwarded_allow_ips=proxies or None,
         )
+
+
+def _prepare_demo(out: Path) -> None:
+    """Point this process (and uvicorn's workers, which inherit it) at the demo in ``out``, make it ready to serve,
+    and print the demo administrator's password: on standard output, once, never to a log."""
+    from callwise.demo import DemoOutputError, demo_service_env, prepare_demo_service
+    from callwise.security.errors import KeyConfigError
+    from callwise.security.pii import ClearPiiError
+    from callwise.settings import get_settings
+
+    settings = get_settings()
+    try:
+        os.environ.update(demo_service_env(out, settings))
+        ready = prepare_demo_service(get_settings())
+    except (DemoOutputError, KeyConfigError) as error:
+        fail(str(error))
+    except ClearPiiError as error:
+        fail(error.message(settings.lang))
+    values = {"customers": f"{ready.synced.read:,}", "model": ready.model_version, "user": ready.admin}
+    typer.echo(t("cli.serve.demo_ready", settings.lang, **values, password=ready.password))
 
 
 def trusted_proxies(listed: str, lang: str) -> list[str]:

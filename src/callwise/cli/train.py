@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
+from callwise.cli._choices import ModelName
 from callwise.cli._output import emit, fail
 from callwise.lake import open_lake
+from callwise.model_kinds import DEFAULT_MODEL
 from callwise.settings import get_settings
 
 
@@ -17,7 +19,7 @@ def register(app: typer.Typer) -> None:
     def train(
         out: Annotated[Path, typer.Option(help="help.train.out")],
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
-        model: Annotated[str, typer.Option(help="help.opt.model_kind")] = "lightgbm",
+        model: ModelName = DEFAULT_MODEL,
         horizon_days: Annotated[int, typer.Option(min=1, help="help.train.horizon_days")] = 30,
         seed: Annotated[int, typer.Option(help="help.opt.seed")] = 0,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_card")] = False,

@@ -12,7 +12,11 @@ from callwise.i18n.errors import Translated
 
 
 class OutsideRoot(Translated, ValueError):
-    """A path that is, or resolves to, something outside the directory it must stay in."""
+    """A path that is, or resolves to, something outside the directory it must stay in; ``path`` is as named."""
+
+    @property
+    def path(self) -> str:
+        return str(self.values.get("path", ""))
 
 
 def confined(root: Path, path: str | Path) -> Path:

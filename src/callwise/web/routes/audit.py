@@ -13,7 +13,7 @@ from callwise.ops import audit as audit_log
 from callwise.ops.models import AuditEntry
 from callwise.web.deps import AuditRead, ServicesDep
 from callwise.web.errors import documented
-from callwise.web.routes._paging import AfterId, Limit, Page, page
+from callwise.web.routes._paging import AfterId, Cursor, IdPage, Keyset, Limit, keyset_page, start_after
 
 router = APIRouter(prefix="/audit", tags=["audit"], responses=documented(401, 403))
 
@@ -40,15 +40,27 @@ class VerifyOut(BaseModel):
 
 @router.get("", summary="Audit entries, page by page")
 def entries(
-    _: AuditRead, svc: ServicesDep, after_id: AfterId = 0, limit: Limit = 500, action: str | None = None
-) -> Page[EntryOut]:
-    query = select(AuditEntry).where(AuditEntry.entry_id > after_id)
+    _: AuditRead,
+    svc: ServicesDep,
+    after_id: AfterId = 0,
+    cursor: Cursor = None,
+    limit: Limit = 500,
+    action: str | None = None,
+) -> IdPage[EntryOut]:
+    query = select(AuditEntry)
     if action is not None:
         query = query.where(AuditEntry.action == action)
+    start = start_after(cursor, after_id)
     with svc.factory() as session:
-        rows = session.scalars(query.order_by(AuditEntry.entry_id).limit(limit + 1)).all()
-        items = [EntryOut.model_validate(r, from_attributes=True).model_dump() for r in rows]
-    return Page[EntryOut](**page(items, limit, "entry_id"))
+        found = keyset_page(
+            session,
+            query,
+            Keyset([AuditEntry.entry_id]),
+            start,
+            limit,
+            lambda r: EntryOut.model_validate(r, from_attributes=True),
+        )
+    return IdPage[EntryOut](**found)
 
 
 @router.get("/verify", summary="Re-hash the whole chain and report the first broken entry")

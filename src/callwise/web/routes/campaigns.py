@@ -17,7 +17,7 @@ from callwise.ops.jobs import new_build_job
 from callwise.ops.models import Campaign, IssuedList, Job, ListItem
 from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented
-from callwise.web.routes._paging import AfterId, Limit, Page, page
+from callwise.web.routes._paging import AfterId, Cursor, IdPage, Keyset, Limit, Page, keyset_page, start_after
 
 router = APIRouter(tags=["campaigns"], responses=documented(401, 403))
 
@@ -90,11 +90,16 @@ def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Re
         return CampaignOut.model_validate(row, from_attributes=True)
 
 
-@router.get("/campaigns", summary="All campaigns, newest first")
-def list_campaigns(_: CampaignsRead, svc: ServicesDep) -> list[CampaignOut]:
+@router.get("/campaigns", summary="All campaigns, newest first, page by page")
+def list_campaigns(_: CampaignsRead, svc: ServicesDep, cursor: Cursor = None, limit: Limit = 500) -> Page[CampaignOut]:
+    newest_first = Keyset([Campaign.created_at, Campaign.campaign_id], descending=True)
     with svc.factory() as session:
-        rows = session.scalars(select(Campaign).order_by(Campaign.created_at.desc()).limit(1000)).all()
-        return [CampaignOut.model_validate(r, from_attributes=True) for r in rows]
+        found = keyset_page(session, select(Campaign), newest_first, cursor, limit, _campaign_out)
+    return Page[CampaignOut](**found)
+
+
+def _campaign_out(row: Campaign) -> CampaignOut:
+    return CampaignOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/campaigns/{campaign_id}", responses=documented(404), summary="One campaign")
@@ -134,13 +139,18 @@ def get_job(_: ListsRead, job_id: str, svc: ServicesDep) -> JobOut:
         return JobOut.model_validate(job, from_attributes=True)
 
 
-@router.get("/campaigns/{campaign_id}/lists", summary="The lists issued for a campaign")
-def list_lists(_: ListsRead, campaign_id: str, svc: ServicesDep) -> list[IssuedListOut]:
+@router.get("/campaigns/{campaign_id}/lists", summary="The lists issued for a campaign, page by page")
+def list_lists(
+    _: ListsRead, campaign_id: str, svc: ServicesDep, cursor: Cursor = None, limit: Limit = 500
+) -> Page[IssuedListOut]:
+    query = select(IssuedList).where(IssuedList.campaign_id == campaign_id)
     with svc.factory() as session:
-        rows = session.scalars(
-            select(IssuedList).where(IssuedList.campaign_id == campaign_id).order_by(IssuedList.list_id)
-        )
-        return [IssuedListOut.model_validate(r, from_attributes=True) for r in rows]
+        found = keyset_page(session, query, Keyset([IssuedList.list_id]), cursor, limit, _issued_out)
+    return Page[IssuedListOut](**found)
+
+
+def _issued_out(row: IssuedList) -> IssuedListOut:
+    return IssuedListOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/lists/{list_id}/items", responses=documented(404), summary="An issued list's calls, page by page")
@@ -150,24 +160,26 @@ def list_items(
     request: Request,
     svc: ServicesDep,
     after_id: AfterId = 0,
+    cursor: Cursor = None,
     limit: Limit = 500,
     status: str | None = None,
     reveal: bool = False,
-) -> Page[ItemOut]:
+) -> IdPage[ItemOut]:
     if reveal and "pii:read" not in principal.permissions:
         raise ApiError(403, "forbidden", permission="pii:read")
-    query = select(ListItem).where(ListItem.list_id == list_id, ListItem.item_id > after_id)
+    query = select(ListItem).where(ListItem.list_id == list_id)
     if status is not None:
         query = query.where(ListItem.status == status)
+    start = start_after(cursor, after_id)
     with transaction(svc.factory) as session:
         if session.get(IssuedList, list_id) is None:
             raise ApiError(404, "not_found", what=f"list {list_id}")
-        rows = session.scalars(query.order_by(ListItem.item_id).limit(limit + 1)).all()
-        items = [_item(r, reveal, svc.pii) for r in rows]
-        if reveal and rows:
-            detail = {"list_id": list_id, "items": min(len(rows), limit), "after_id": after_id}
+        keyset = Keyset([ListItem.item_id])
+        found = keyset_page(session, query, keyset, start, limit, lambda r: _item(r, reveal, svc.pii))
+        if reveal and found["items"]:
+            detail = {"list_id": list_id, "items": len(found["items"]), "after_id": after_id, "cursor": cursor}
             audit.append(session, principal.name, "list.export_pii", f"list:{list_id}", detail, client_ip(request))
-    return Page[ItemOut](**page(items, limit, "item_id"))
+    return IdPage[ItemOut](**found)
 
 
 def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:

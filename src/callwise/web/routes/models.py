@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
+from callwise.i18n import t
 from callwise.models.base import CARD
 from callwise.models.paths import OutsideRoot, confined_tree
 from callwise.ops import audit
@@ -19,6 +20,9 @@ from callwise.ops.models import ModelVersion
 from callwise.ops.types import utcnow
 from callwise.web.deps import ModelsRead, ModelsWrite, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented, invalid
+from callwise.web.routes._paging import Cursor, Keyset, Limit, Page, keyset_page
+
+MODELS_DIR_SETTING = "$CALLWISE_DATA_DIR/models"  # where build_services puts the models directory
 
 router = APIRouter(prefix="/models", tags=["models"], responses=documented(401, 403))
 
@@ -42,11 +46,19 @@ class ModelOut(BaseModel):
     promoted_by: str | None
 
 
-@router.get("", summary="Registered models, newest first")
-def list_models(_: ModelsRead, svc: ServicesDep) -> list[ModelOut]:
+@router.get("", summary="Registered models, newest first, page by page")
+def list_models(_: ModelsRead, svc: ServicesDep, cursor: Cursor = None, limit: Limit = 500) -> Page[ModelOut]:
+    newest_first = Keyset([ModelVersion.model_id], descending=True)
     with svc.factory() as session:
-        rows = session.scalars(select(ModelVersion).order_by(ModelVersion.model_id.desc())).all()
-        return [ModelOut.model_validate(r, from_attributes=True) for r in rows]
+        found = keyset_page(
+            session,
+            select(ModelVersion),
+            newest_first,
+            cursor,
+            limit,
+            lambda r: ModelOut.model_validate(r, from_attributes=True),
+        )
+    return Page[ModelOut](**found)
 
 
 @router.post(
@@ -126,9 +138,17 @@ def _inside_models_dir(models_dir: Path | None, path: str) -> Path:
     try:
         directory = confined_tree(models_dir, path)
     except OutsideRoot as error:
-        raise invalid("body.path", f"must lie inside the models directory: {error}") from None
+        raise _path_refused("service.model_path.outside", path=error.path) from None
     except (ValueError, OSError):  # a NUL byte, or a name the file system cannot take
         raise invalid("body.path", "not a usable directory name") from None
     if not directory.is_dir():
-        raise invalid("body.path", "no such model directory")
+        raise _path_refused("service.model_path.missing", path=path)
     return directory
+
+
+def _path_refused(key: str, **values: str) -> ApiError:
+    """A 422 on ``body.path`` in both languages, naming the directory models must be in as the operator sets it
+    (``CALLWISE_DATA_DIR/models``), never as a path on the server's disk."""
+    values = {**values, "models_dir": MODELS_DIR_SETTING}
+    problem = {"where": "body.path", "problem": t(key, "en", **values), "problem_zh": t(key, "zh", **values)}
+    return ApiError(422, "validation", details=[problem])

@@ -21,7 +21,7 @@ from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.schema.contract import DISPOSITIONS
 from callwise.web.deps import OutcomesRead, OutcomesWrite, ServicesDep
 from callwise.web.errors import ApiError, documented, problems
-from callwise.web.routes._paging import AfterId, Limit, Page, page
+from callwise.web.routes._paging import AfterId, Cursor, IdPage, Keyset, Limit, keyset_page, start_after
 from callwise.web.times import UtcTime
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"], responses=documented(401, 403))
@@ -145,16 +145,23 @@ def list_outcomes(
     _: OutcomesRead,
     svc: ServicesDep,
     after_id: AfterId = 0,
+    cursor: Cursor = None,
     limit: Limit = 500,
     campaign_id: str | None = None,
-) -> Page[OutcomeOut]:
-    query = select(CallOutcome).where(CallOutcome.outcome_id > after_id)
+) -> IdPage[OutcomeOut]:
+    query = select(CallOutcome)
     if campaign_id is not None:
         query = query.where(CallOutcome.campaign_id == campaign_id)
     with svc.factory() as session:
-        rows = session.scalars(query.order_by(CallOutcome.outcome_id).limit(limit + 1)).all()
-        items = [OutcomeOut.model_validate(r, from_attributes=True).model_dump() for r in rows]
-    return Page[OutcomeOut](**page(items, limit, "outcome_id"))
+        found = keyset_page(
+            session,
+            query,
+            Keyset([CallOutcome.outcome_id]),
+            start_after(cursor, after_id),
+            limit,
+            lambda r: OutcomeOut.model_validate(r, from_attributes=True),
+        )
+    return IdPage[OutcomeOut](**found)
 
 
 def _to_outcome(item: OutcomeItem) -> OutcomeIn:

@@ -14,6 +14,7 @@ from callwise.ops.users import USERNAME, UserError, create_user, roles_of, set_r
 from callwise.security.errors import UnknownRoleError, WeakPasswordError
 from callwise.web.deps import ServicesDep, UsersAdmin, client_ip
 from callwise.web.errors import ApiError, documented, invalid
+from callwise.web.routes._paging import Cursor, Keyset, Limit, Page, keyset_page
 
 router = APIRouter(prefix="/users", tags=["users"], responses=documented(401, 403))
 
@@ -35,14 +36,17 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-@router.get("", summary="All users and their roles")
-def list_users(_: UsersAdmin, svc: ServicesDep) -> list[UserOut]:
+@router.get("", summary="All users and their roles, by name, page by page")
+def list_users(_: UsersAdmin, svc: ServicesDep, cursor: Cursor = None, limit: Limit = 500) -> Page[UserOut]:
     with svc.factory() as session:
-        users = session.scalars(select(User).order_by(User.username)).all()
-        return [
-            UserOut(username=u.username, roles=roles_of(session, u.user_id), active=u.active, created_at=u.created_at)
-            for u in users
-        ]
+
+        def out(u: User) -> UserOut:
+            return UserOut(
+                username=u.username, roles=roles_of(session, u.user_id), active=u.active, created_at=u.created_at
+            )
+
+        found = keyset_page(session, select(User), Keyset([User.username]), cursor, limit, out)
+    return Page[UserOut](**found)
 
 
 @router.post("", status_code=201, responses=documented(409), summary="Create a user")

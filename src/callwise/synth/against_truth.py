@@ -22,12 +22,11 @@ import pandas as pd
 from callwise.lists.build import ListResult
 from callwise.policy.calltime import local_hour_of_week
 from callwise.schedule.stage import CallPlan, plan_calls
+from callwise.synth.truth import answer_probability, conversion_probability, load_truth
 
 
 def compare_with_truth(result: ListResult, truth_dir: str | Path, seed: int = 0) -> dict[str, Any]:
     """The called customers against a random and an oracle choice of as many from the same eligible ones."""
-    from callwise.synth.truth import conversion_probability, load_truth
-
     truth = load_truth(truth_dir)
     product_id = result.summary["product_id"]
     eligible = np.sort(result.ranked["customer_id"].to_numpy())  # id order: the random list ignores the ranking
@@ -58,8 +57,6 @@ def compare_with_truth(result: ListResult, truth_dir: str | Path, seed: int = 0)
 
 def compare_schedules_with_truth(result: ListResult, truth_dir: str | Path) -> dict[str, Any]:
     """callwise's schedule against ranked-in-order and the oracle schedule, by true expected conversions."""
-    from callwise.synth.truth import answer_probability, conversion_probability, load_truth
-
     truth = load_truth(truth_dir)
     inputs = result.planning
     customers, p_model, slots = inputs.customers, inputs.p_answer, inputs.slots

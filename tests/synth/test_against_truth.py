@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from callwise.lists.against_truth import _true_outcome
+from callwise.synth.against_truth import _true_outcome
 
 
 def test_true_outcome_of_a_schedule_by_hand():
