@@ -48,6 +48,10 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("GET", "/jobs/{job_id}"): ({"job_id": "no-such-job"}, {}),
     ("GET", "/campaigns/{campaign_id}/lists"): ({"campaign_id": "CMP1"}, {}),
     ("GET", "/lists/{list_id}/items"): ({"list_id": 1}, {}),
+    ("POST", "/campaigns/{campaign_id}/lists/{list_id}/dialer-exports"): (
+        {"campaign_id": "CMP1", "list_id": 1},
+        {"json": {"format": "csv"}},
+    ),
     ("POST", "/outcomes"): ({}, {"json": {"outcomes": [OUTCOME]}}),
     ("PUT", "/outcomes/{idempotency_key}"): ({"idempotency_key": "perm-1"}, {"json": OUTCOME}),
     ("GET", "/outcomes"): ({}, {}),

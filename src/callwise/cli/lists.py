@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.cli.lists_export import register_export
 from callwise.lake import open_lake
 
 
 def register(app: typer.Typer) -> None:
     lists = typer.Typer(no_args_is_help=True, help="Build call lists: policy, ranking, experiment, schedule, gate.")
     app.add_typer(lists, name="lists")
+    register_export(lists)
 
     @lists.command("build")
     def build(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
@@ -13,9 +15,19 @@ from callwise.lists.campaign import CampaignSettings
 from callwise.ops import audit
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
+from callwise.ops.dialer_export import ListNotFound, export_for_dialer
 from callwise.ops.jobs import new_build_job
 from callwise.ops.models import Campaign, IssuedList, Job, ListItem
-from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, RowId, ServicesDep, client_ip
+from callwise.web.deps import (
+    CampaignsRead,
+    CampaignsWrite,
+    ListsBuild,
+    ListsRead,
+    PiiRead,
+    RowId,
+    ServicesDep,
+    client_ip,
+)
 from callwise.web.errors import ApiError, documented
 from callwise.web.routes._paging import AfterId, Limit, Page, page
 
@@ -187,3 +199,63 @@ def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:
         "status": row.status,
         "status_reason": row.status_reason,
     }
+
+
+class DialerExportIn(BaseModel):
+    """Which file: ``csv`` and ``xlsx`` (callwise's columns), ``vicidial`` (VICIdial's standard list-loader layout)."""
+
+    format: Literal["csv", "xlsx", "vicidial"] = "csv"
+
+
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "vicidial": "text/csv; charset=utf-8",
+}
+_FILE_RESPONSE = {
+    200: {
+        "description": "The file; X-Callwise-Rows says how many calls it holds",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in set(_MEDIA.values())},
+    }
+}
+
+
+@router.post(
+    "/campaigns/{campaign_id}/lists/{list_id}/dialer-exports",
+    response_class=Response,
+    responses={**_FILE_RESPONSE, **documented(404)},
+    summary="A dialer file of an issued list's pending calls, with real numbers (pii:read; audited)",
+)
+def post_dialer_export(
+    principal: PiiRead,
+    campaign_id: str,
+    list_id: RowId,
+    body: DialerExportIn,
+    request: Request,
+    svc: ServicesDep,
+) -> Response:
+    suffix = "xlsx" if body.format == "xlsx" else "csv"
+    name = f"list-{list_id}-{body.format}.{suffix}"
+    with tempfile.TemporaryDirectory(prefix="callwise-export-") as scratch:  # 0700, removed with the file
+        path = Path(scratch) / name
+        try:
+            with transaction(svc.factory) as session:
+                done = export_for_dialer(
+                    session,
+                    svc.pii,
+                    principal,
+                    list_id,
+                    body.format,
+                    path,
+                    campaign_id=campaign_id,
+                    ip=client_ip(request),
+                )
+        except ListNotFound:
+            raise ApiError(404, "not_found", what=f"list {list_id} of campaign {campaign_id}") from None
+        content = path.read_bytes()
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+        "X-Callwise-Rows": str(done.rows),
+    }
+    return Response(content, media_type=_MEDIA[body.format], headers=headers)
