@@ -10,14 +10,17 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from callwise.lists.campaign import CampaignSettings
+from callwise.lists.times import local_instant
 from callwise.ops import audit
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
 from callwise.ops.dialer_export import ListNotFound, export_for_dialer
 from callwise.ops.jobs import new_build_job
-from callwise.ops.models import Campaign, IssuedList, Job, ListItem
+from callwise.ops.models import Campaign, Customer, IssuedList, Job, ListItem
+from callwise.policy.calltime import zone
 from callwise.web.deps import (
     CampaignsRead,
     CampaignsWrite,
@@ -73,7 +76,9 @@ class ItemOut(BaseModel):
     item_id: int
     customer_id: str
     product_id: str
-    slot_start: datetime
+    slot_start: datetime  # UTC, written with Z
+    slot_start_local: datetime  # the same instant on the customer's clock, with its offset
+    timezone: str  # the customer's IANA zone (slot_start_local's)
     agent_id: str | None
     attempt: int
     arm: str | None
@@ -175,14 +180,24 @@ def list_items(
         if session.get(IssuedList, list_id) is None:
             raise ApiError(404, "not_found", what=f"list {list_id}")
         rows = session.scalars(query.order_by(ListItem.item_id).limit(limit + 1)).all()
-        items = [_item(r, reveal, svc.pii) for r in rows]
+        zones = _zones(session, {r.customer_id for r in rows})
+        items = [_item(r, reveal, svc.pii, zones.get(r.customer_id, svc.bank_timezone)) for r in rows]
         if reveal and rows:
             detail = {"list_id": list_id, "items": min(len(rows), limit), "after_id": after_id}
             audit.append(session, principal.name, "list.export_pii", f"list:{list_id}", detail, client_ip(request))
     return Page[ItemOut](**page(items, limit, "item_id"))
 
 
-def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:
+def _zones(session: Session, customer_ids: set[str]) -> dict[str, str]:
+    """Each customer's time zone (a page holds at most a few hundred customers)."""
+    if not customer_ids:
+        return {}
+    query = select(Customer.customer_id, Customer.timezone).where(Customer.customer_id.in_(sorted(customer_ids)))
+    return {str(customer_id): str(zone) for customer_id, zone in session.execute(query)}
+
+
+def _item(row: ListItem, reveal: bool, pii: Pii, timezone: str) -> dict[str, Any]:
+    shown_zone = timezone if zone(timezone) is not None else "UTC"  # an unreadable zone: the instant in UTC
     phone = row.phone_masked
     if reveal and row.phone_enc is not None:
         phone = pii.open(row.customer_id, "phone", row.phone_enc) or row.phone_masked
@@ -191,6 +206,8 @@ def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:
         "customer_id": row.customer_id,
         "product_id": row.product_id,
         "slot_start": row.slot_start,
+        "slot_start_local": local_instant(row.slot_start, shown_zone),
+        "timezone": shown_zone,
         "agent_id": row.agent_id,
         "attempt": row.attempt,
         "arm": row.arm,
