@@ -229,7 +229,7 @@ _MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "vicidial": "text/csv; charset=utf-8",
 }
-_FILE_RESPONSE = {
+_FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The file; X-Callwise-Rows says how many calls it holds",
         "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in set(_MEDIA.values())},
