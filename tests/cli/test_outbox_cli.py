@@ -14,7 +14,8 @@ from callwise.policy import default_policy
 
 def test_due_follow_ups_are_delivered_once_to_files(migrated, db):
     call = datetime.now(UTC) - timedelta(days=2)
-    planner = outcome_planner(load_followup_rules(), default_policy(), {"P": {"category": "deposit"}}, "Asia/Shanghai")
+    products = {"P": {"category": "deposit"}}
+    planner = outcome_planner(load_followup_rules(), default_policy(), products, "Asia/Shanghai", "示例银行")
     with transaction(db) as s:
         s.add(Customer(customer_id="C1", consent_marketing=True))
         s.flush()
