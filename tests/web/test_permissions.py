@@ -45,6 +45,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("GET", "/campaigns"): ({}, {}),
     ("GET", "/campaigns/{campaign_id}"): ({"campaign_id": "CMP1"}, {}),
     ("POST", "/campaigns/{campaign_id}/builds"): ({"campaign_id": "CMP1"}, {}),
+    ("POST", "/campaigns/{campaign_id}/close"): ({"campaign_id": "CMP-none"}, {}),
     ("GET", "/jobs/{job_id}"): ({"job_id": "no-such-job"}, {}),
     ("GET", "/campaigns/{campaign_id}/lists"): ({"campaign_id": "CMP1"}, {}),
     ("GET", "/lists/{list_id}/items"): ({"list_id": 1}, {}),

@@ -6,6 +6,7 @@ import typer
 
 from callwise.cli import (
     audit,
+    campaigns,
     customers,
     db,
     demo,
@@ -42,6 +43,7 @@ for module in (
     quarantine,
     experiments,
     lists,
+    campaigns,
     demo,
     db,
     serve,

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from callwise.lists.campaign import CampaignSettings
 from callwise.lists.times import local_instant
 from callwise.ops import audit
+from callwise.ops.campaign_state import CampaignNotFound, IllegalTransition
+from callwise.ops.campaign_state import close as close_campaign
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
 from callwise.ops.dialer_export import ListNotFound, export_for_dialer
@@ -130,16 +132,37 @@ def get_campaign(_: CampaignsRead, campaign_id: str, svc: ServicesDep) -> Campai
     summary="Build and issue a list (a background job)",
 )
 def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> JobOut:
-    if svc.lake is None:
-        raise ApiError(409, "conflict", what="the service has no lake to build lists from")
     with transaction(svc.factory) as session:
-        if session.get(Campaign, campaign_id) is None:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
             raise ApiError(404, "not_found", what=f"campaign {campaign_id}")
+        if campaign.status == "closed":
+            raise ApiError(409, "campaign_state", campaign_id=campaign_id, current="closed", wanted="built")
+        if svc.lake is None:
+            raise ApiError(409, "conflict", what="the service has no lake to build lists from")
         job = new_build_job(session, campaign_id, principal.name)
         out = JobOut.model_validate(job, from_attributes=True)
     if svc.jobs is not None:  # queued in the database: this process's worker, or any other's, runs it
         svc.jobs.wake()
     return out
+
+
+@router.post(
+    "/campaigns/{campaign_id}/close",
+    responses=documented(404, 409),
+    summary="Close a campaign (draft → built → issued → running → closed; audited)",
+)
+def post_close(principal: CampaignsWrite, campaign_id: str, request: Request, svc: ServicesDep) -> CampaignOut:
+    with transaction(svc.factory) as session:
+        try:
+            row = close_campaign(session, campaign_id, principal.name, client_ip(request))
+        except CampaignNotFound:
+            raise ApiError(404, "not_found", what=f"campaign {campaign_id}") from None
+        except IllegalTransition as refused:
+            raise ApiError(
+                409, "campaign_state", campaign_id=campaign_id, current=refused.current, wanted=refused.wanted
+            ) from None
+        return CampaignOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/jobs/{job_id}", responses=documented(404), summary="A job's status and progress")
