@@ -69,11 +69,20 @@ def safe_table(table: pa.Table) -> pa.Table:
     return pa.table([formula_safe(c) for c in table.columns], names=names)
 
 
-def write_csv(data: pd.DataFrame | pa.Table, path: str | Path, *, mode: int | None = None) -> Path:
+def write_csv(
+    data: pd.DataFrame | pa.Table,
+    path: str | Path,
+    *,
+    mode: int | None = None,
+    header: bool = True,
+    bom: bool = True,
+) -> Path:
     """CSV in UTF-8 with BOM (Excel reads the Chinese), ``\\n`` line ends, no index; written atomically.
 
     A pandas frame is written by pandas (numbers print as pandas prints them), an Arrow table by Arrow.
     ``mode`` (e.g. ``0o600``) is the file's permission from its first byte on; without it the umask decides.
+    ``header=False`` and ``bom=False`` (pandas frames) are for loaders that read columns by position from the
+    first byte on, such as a dialer's list loader.
     """
     path = Path(path)
     with atomic_file(path, mode) as handle:
@@ -85,7 +94,8 @@ def write_csv(data: pd.DataFrame | pa.Table, path: str | Path, *, mode: int | No
             # Python's csv module quotes a cell with LF but not one with a lone CR, which a spreadsheet reads as a
             # new row (whose first cell could be a formula): a file with such a cell quotes every text cell.
             quoting = csv.QUOTE_NONNUMERIC if _holds_cr(safe) else csv.QUOTE_MINIMAL
-            safe.to_csv(handle, index=False, encoding="utf-8-sig", lineterminator="\n", quoting=quoting)
+            encoding = "utf-8-sig" if bom else "utf-8"
+            safe.to_csv(handle, index=False, header=header, encoding=encoding, lineterminator="\n", quoting=quoting)
     return path
 
 

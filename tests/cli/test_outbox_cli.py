@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from callwise.loop import load_followup_rules
 from callwise.ops.db import transaction
@@ -13,8 +13,11 @@ from callwise.policy import default_policy
 
 
 def test_due_follow_ups_are_delivered_once_to_files(migrated, db):
-    call = datetime.now(UTC) - timedelta(days=2)
-    planner = outcome_planner(load_followup_rules(), default_policy(), {"P": {"category": "deposit"}}, "Asia/Shanghai")
+    # 10:00 in Beijing two days ago, planned a minute later: due in legal hours, whatever time the test runs at.
+    call = datetime.combine((datetime.now(UTC) - timedelta(days=2)).date(), time(2, 0), UTC)
+    products = {"P": {"category": "deposit"}}
+    rules, policy = load_followup_rules(), default_policy()
+    planner = outcome_planner(rules, policy, products, "Asia/Shanghai", "示例银行", lambda: call + timedelta(minutes=1))
     with transaction(db) as s:
         s.add(Customer(customer_id="C1", consent_marketing=True))
         s.flush()

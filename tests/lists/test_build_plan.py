@@ -113,6 +113,8 @@ def test_files_are_written_per_day_and_byte_identical_on_a_rebuild(built, small_
     assert len(rows) == len(built.calls)
     assert rows["phone_masked"].str.fullmatch(r"1\d\d\*{4}\d{4}").all()
     assert set(rows["condition"]) <= {"always", "if_no_answer"}
+    assert set(rows["slot_tz"]) == {"Asia/Shanghai"} and rows["local_tz"].notna().all()
+    assert rows["slot_start_local"].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:00:00[+-]\d\d:\d\d").all()
     sheet = load_workbook(day_files[0].with_suffix(".xlsx"), read_only=True).active
     assert next(sheet.iter_rows(values_only=True))[0] == "date"
     summary = json.loads((tmp_path / "a" / "summary.json").read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from callwise.loop import DeliveryResult, DeliveryStatus, FileSender, load_followup_rules
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.followups import deliver_due, outcome_planner
-from callwise.ops.models import Customer, Followup
+from callwise.ops.models import Customer, Followup, ListItem
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.policy import default_policy
 
@@ -126,3 +126,76 @@ def test_no_callback_is_planned_for_a_customer_at_the_30_day_call_cap(factory):
         s.get(Customer, "C2").consent_marketing = True
     _record(factory, old, OutcomeIn("k3", "C2", "interested", CALL, product_id="P_WM01"))
     assert sorted(r.channel for r in _outbox(factory) if r.customer_id == "C2") == ["call", "sms"]
+
+
+def test_the_thank_you_after_a_conversion_has_its_text_and_the_list_items_product(factory):
+    import pandas as pd
+
+    from callwise.ops.lists import issue_list
+    from callwise.ops.models import Campaign
+
+    calls = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "product_id": ["P_WM01"],
+            "call_at": pd.to_datetime(["2026-07-01 10:00"]),
+            "agent_id": ["A1"],
+            "attempt": [1],
+            "phone_masked": ["138****8001"],
+        }
+    )
+    with transaction(factory) as s:
+        s.add(Campaign(campaign_id="K", name="k", product_id="P_WM01", spec={}, created_by="t"))
+        s.flush()
+        list_id = issue_list(s, "K", calls, {}, "t", None, "Asia/Shanghai").list_id
+        (item,) = s.scalars(select(ListItem.item_id).where(ListItem.list_id == list_id))
+    # The dialer reports the conversion with the item it dialled, but without a product.
+    _record(factory, OutcomeIn("k9", "C1", "converted", CALL, item_id=item))
+    (thanks,) = _outbox(factory)
+    assert thanks.template == "thank_you" and thanks.payload["product_id"] == "P_WM01"
+    assert thanks.payload["text"]["zh"].startswith("【示例银行】") and "季季盈" in thanks.payload["text"]["zh"]
+
+
+def test_no_sms_is_planned_without_a_bank_name_and_nothing_without_a_product(factory):
+    planner = outcome_planner(load_followup_rules(), default_policy(), PRODUCTS, "Asia/Shanghai", "")
+    with transaction(factory) as s:
+        record_outcomes(
+            s,
+            [
+                OutcomeIn("k1", "C1", "interested", CALL, product_id="P_WM01"),
+                OutcomeIn("k2", "C1", "converted", CALL + timedelta(minutes=5)),
+            ],
+            "dialer",
+            plan_followups=planner,
+        )
+    rows = _outbox(factory)
+    assert [(r.channel, r.template) for r in rows] == [("call", "callback_interested")]
+    assert all(r.payload["text"] is not None for r in rows)
+
+
+def test_an_sms_planned_without_text_or_signed_with_empty_brackets_is_dead_lettered_never_sent(factory):
+    due = CALL - timedelta(minutes=1)
+    payloads = {
+        "no-text": {"rule_id": "converted-thanks", "product_id": None, "text": None},
+        "unsigned": {"rule_id": "converted-thanks", "text": {"zh": "【】感谢您选择季季盈", "en": "[] Thank you"}},
+        "fine": {"rule_id": "converted-thanks", "text": {"zh": "【示例银行】感谢您", "en": "[示例银行] Thank you"}},
+    }
+    with transaction(factory) as s:
+        for key, payload in payloads.items():
+            s.add(
+                Followup(
+                    dedupe_key=key,
+                    customer_id="C1",
+                    channel="sms",
+                    template="thank_you",
+                    payload=payload,
+                    due_at=due,
+                    next_attempt_at=due,
+                )
+            )
+    sender = Flaky(0)
+    report = deliver_due(factory, {"sms": sender}, now=CALL)
+    assert (report.sent, report.dead) == (1, 2) and sender.sent == ["fine"]
+    errors = {r.dedupe_key: (r.status, r.last_error) for r in _outbox(factory)}
+    assert errors["no-text"][0] == "dead" and errors["no-text"][1].startswith("no_text")
+    assert errors["unsigned"][0] == "dead" and errors["unsigned"][1].startswith("no_bank_name")

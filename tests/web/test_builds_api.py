@@ -93,6 +93,37 @@ def test_dialers_with_pii_read_get_numbers_and_the_export_is_audited(with_lake):
     assert sum(e["detail"]["items"] for e in audit) == len(revealed)
 
 
+def test_the_campaign_status_follows_the_build_the_issue_and_the_first_outcome(with_lake):
+    api = with_lake
+    _register_and_promote(api)
+    api.client.post("/api/v1/campaigns", json=CAMPAIGN, headers=api.as_("analyst"))
+
+    def status() -> dict:
+        return api.client.get(f"/api/v1/campaigns/{CAMPAIGN['campaign_id']}", headers=api.as_("agent")).json()
+
+    assert status()["status"] == "draft"
+    built = _build(api)
+    assert status()["status"] == "issued"
+    item = _items(api, built["list_id"], api.as_("agent"))[0]
+    outcome = {
+        "idempotency_key": "life-1",
+        "customer_id": item["customer_id"],
+        "item_id": item["item_id"],
+        "disposition": "no_answer",
+        "ts": "2026-07-01T02:00:00Z",
+    }
+    assert (
+        api.client.post("/api/v1/outcomes", json={"outcomes": [outcome]}, headers=api.as_("agent")).status_code == 200
+    )
+    assert status()["status"] == "running"
+    moves = api.client.get("/api/v1/audit?action=campaign.status", headers=api.as_("auditor")).json()["items"]
+    assert [(m["detail"]["from"], m["detail"]["to"]) for m in moves] == [
+        ("draft", "built"),
+        ("built", "issued"),
+        ("issued", "running"),
+    ]
+
+
 def test_a_build_without_an_active_model_fails_with_a_clear_message(with_lake):
     api = with_lake
     api.client.post("/api/v1/campaigns", json=CAMPAIGN, headers=api.as_("analyst"))

@@ -100,8 +100,9 @@ def test_an_interested_outcome_plans_its_follow_ups_and_metrics_count_them(api):
     from callwise.ops.followups import outcome_planner
     from callwise.policy import default_policy
 
-    products = {"P_WM01": {"category": "wealth", "name": "季季盈"}}
-    api.services.plan_followups = outcome_planner(load_followup_rules(), default_policy(), products, "Asia/Shanghai")
+    products = {"P_WM01": {"category": "wealth", "name": "季季盈", "link": "https://bank.example/wm01"}}
+    rules, policy = load_followup_rules(), default_policy()
+    api.services.plan_followups = outcome_planner(rules, policy, products, "Asia/Shanghai", "示例银行")
     batch = {
         "outcomes": [
             _item("f1", "C1", "interested", product_id="P_WM01", campaign_id="K"),

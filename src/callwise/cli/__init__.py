@@ -6,6 +6,7 @@ import typer
 
 from callwise.cli import (
     audit,
+    campaigns,
     customers,
     db,
     demo,
@@ -44,6 +45,7 @@ for module in (
     quarantine,
     experiments,
     lists,
+    campaigns,
     demo,
     db,
     serve,

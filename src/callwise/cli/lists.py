@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.cli.lists_export import register_export
 from callwise.i18n import t
 from callwise.lake import open_lake
 from callwise.settings import get_settings
@@ -16,6 +17,7 @@ from callwise.settings import get_settings
 def register(app: typer.Typer) -> None:
     lists = typer.Typer(no_args_is_help=True, help="help.lists")
     app.add_typer(lists, name="lists")
+    register_export(lists)
 
     @lists.command("build", help="help.lists.build")
     def build(

@@ -20,11 +20,16 @@ import pyarrow.parquet as pq
 from callwise.export import write_csv, write_xlsx
 from callwise.i18n import t
 from callwise.lists.build import ListResult
+from callwise.lists.times import local_iso
+from callwise.policy.calltime import zone
 
 DIALER_COLUMNS = (
     "date",
     "slot",
+    "slot_tz",
     "local_time",
+    "local_tz",
+    "slot_start_local",
     "agent_id",
     "customer_id",
     "phone_masked",
@@ -38,14 +43,32 @@ DIALER_COLUMNS = (
 )
 
 
-def dialer_rows(calls: pd.DataFrame) -> pd.DataFrame:
-    """The calls in the dialer's format, in the order they are to be dialled."""
+def dialer_rows(
+    calls: pd.DataFrame, zones: pd.Series | None = None, bank_timezone: str = "Asia/Shanghai"
+) -> pd.DataFrame:
+    """The calls in the dialer's format, in the order they are to be dialled.
+
+    Each time says its zone: ``date`` and ``slot`` are on the call centre's clock (``slot_tz``), ``local_time`` on
+    the customer's (``local_tz``, from ``zones``: customer id → IANA zone), and ``slot_start_local`` is the slot's
+    start as ISO 8601 with the customer's offset, an instant no reader can mistake.
+    """
     calls = calls.sort_values(["call_at", "priority", "attempt"], kind="stable")
+    customer_zone = (
+        zones.reindex(calls["customer_id"]).astype("str").reset_index(drop=True)
+        if zones is not None
+        else pd.Series([""] * len(calls), dtype="str")
+    )
+    known = {name: zone(name) is not None for name in customer_zone.unique()}  # a handful of zones, not one per row
+    customer_zone = customer_zone.where(customer_zone.map(known).astype(bool), "")
+    starts = calls["call_at"].dt.tz_localize(bank_timezone, ambiguous="NaT", nonexistent="shift_forward")
     return pd.DataFrame(
         {
             "date": calls["call_at"].dt.strftime("%Y-%m-%d"),
             "slot": calls["call_at"].dt.strftime("%H:%M"),
+            "slot_tz": bank_timezone,
             "local_time": calls["local_start"].dt.strftime("%H:%M"),
+            "local_tz": customer_zone.to_numpy(),
+            "slot_start_local": local_iso(starts.reset_index(drop=True), customer_zone).to_numpy(),
             "agent_id": calls["agent_id"],
             "customer_id": calls["customer_id"],
             "phone_masked": calls["phone_masked"],
@@ -90,7 +113,8 @@ def write_list(result: ListResult, out_dir: str | Path, lang: str = "zh") -> dic
     _parquet(excluded, files["exclusions"])
     write_csv(excluded, files["exclusions_csv"])
 
-    rows = dialer_rows(result.calls)
+    zones = result.ranked.drop_duplicates("customer_id").set_index("customer_id")["timezone"]
+    rows = dialer_rows(result.calls, zones, result.planning.bank_timezone)
     per_day = {}
     for day, part in rows.groupby("date", sort=True):
         base = out / "dialer" / f"calls_{day}"

@@ -10,7 +10,8 @@ stops is returned with a reason code by :func:`plan_with_reasons`, never dropped
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,15 @@ __all__ = [
 
 # Minutes of legal time a contact needs on the customer's clock; email is read when the customer chooses.
 LEGAL_MINUTES = {"call": 60, "sms": 15, "wechat": 15}
-SUPPRESSION_REASONS = ("dnc", "no_consent", "unknown_timezone", "no_legal_time")
+SUPPRESSION_REASONS = (
+    "dnc",
+    "no_consent",
+    "unknown_timezone",
+    "no_legal_time",
+    "no_product",
+    "no_bank_name",
+    "no_text",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +119,7 @@ class FollowupAction:
     rule_id: str
     product_id: str | None = None
     moved: bool = False  # the rule's time fell outside the legal hours and was moved to the next legal moment
+    text: Mapping[str, str] | None = None  # the message in zh and en, when planned with its values
 
 
 @dataclass(frozen=True)
@@ -136,16 +146,32 @@ def dedupe_key(outcome: OutcomeFacts, rule_id: str) -> str:
 
 
 def plan_followups(
-    rules: FollowupRules, outcome: OutcomeFacts, policy: Policy, now: datetime, bank_timezone: str = DEFAULT_TIMEZONE
+    rules: FollowupRules,
+    outcome: OutcomeFacts,
+    policy: Policy,
+    now: datetime,
+    bank_timezone: str = DEFAULT_TIMEZONE,
+    values: Mapping[str, object] | None = None,
 ) -> list[FollowupAction]:
     """The follow-ups to send for ``outcome``, gated by ``policy``, none due before ``now``."""
-    return plan_with_reasons(rules, outcome, policy, now, bank_timezone).actions
+    return plan_with_reasons(rules, outcome, policy, now, bank_timezone, values).actions
 
 
 def plan_with_reasons(
-    rules: FollowupRules, outcome: OutcomeFacts, policy: Policy, now: datetime, bank_timezone: str = DEFAULT_TIMEZONE
+    rules: FollowupRules,
+    outcome: OutcomeFacts,
+    policy: Policy,
+    now: datetime,
+    bank_timezone: str = DEFAULT_TIMEZONE,
+    values: Mapping[str, object] | None = None,
 ) -> FollowupPlan:
-    """:func:`plan_followups` plus the follow-ups the policy stopped, each with its reason code."""
+    """:func:`plan_followups` plus the follow-ups stopped, each with its reason code.
+
+    With ``values`` (the templates' placeholders: ``bank_name``, ``product_name``, …) every action carries its
+    text, and a follow-up that cannot say what it must is stopped too: ``no_product`` (it speaks of a product and
+    the outcome names none), ``no_bank_name`` (an SMS goes out signed 【bank】 or not at all) and ``no_text`` (a
+    placeholder without a value). An empty value counts as none.
+    """
     now = _utc(now, "now")
     bank_zone = zone(bank_timezone)
     if bank_zone is None:
@@ -156,6 +182,8 @@ def plan_with_reasons(
         if not rule.when.holds(outcome.product_id, outcome.product_category):
             continue
         action_or_reason = _plan_one(rule, outcome, policy, now, customer_zone, bank_zone)
+        if values is not None and not isinstance(action_or_reason, str):
+            action_or_reason = _with_text(action_or_reason, rule, rules, values)
         if isinstance(action_or_reason, str):
             plan.suppressed.append(SuppressedFollowup(rule.id, rule.channel, action_or_reason))
         else:
@@ -197,6 +225,22 @@ def _plan_one(
         product_id=outcome.product_id,
         moved=legal != due,
     )
+
+
+def _with_text(
+    action: FollowupAction, rule: FollowupRule, rules: FollowupRules, values: Mapping[str, object]
+) -> FollowupAction | str:
+    """The action with its text in both languages, or the reason code it cannot be sent."""
+    if rules.needs_product(rule) and not action.product_id:
+        return "no_product"
+    given = {name: value for name, value in values.items() if value is not None and str(value).strip()}
+    if rule.channel == "sms" and "bank_name" not in given:
+        return "no_bank_name"
+    try:
+        text = {lang: rules.text(rule.template, lang, **given) for lang in ("zh", "en")}
+    except (KeyError, ValueError):
+        return "no_text"
+    return replace(action, text=text)
 
 
 def _utc(moment: object, name: str) -> datetime:

@@ -31,6 +31,8 @@ Disposition = Literal[DISPOSITIONS]  # type: ignore[valid-type]
 Category = Literal[PRODUCT_CATEGORIES]  # type: ignore[valid-type]
 Channel = Literal[FOLLOWUP_CHANNELS]  # type: ignore[valid-type]
 _NAME = r"^[A-Za-z0-9_\-]+$"
+# Placeholders that speak of the product: a follow-up whose template has one needs a product to speak of.
+PRODUCT_PLACEHOLDERS = frozenset({"product_name", "product_link"})
 
 
 class FollowupRulesError(ValueError):
@@ -116,6 +118,12 @@ class FollowupRules(_Strict):
 
     def for_disposition(self, disposition: str) -> list[FollowupRule]:
         return [r for r in self.rules if r.disposition == disposition]
+
+    def needs_product(self, rule: FollowupRule) -> bool:
+        """Whether ``rule`` speaks of a product: its template names one, or it applies only to some products."""
+        template = self.templates.get(rule.template)
+        named = template is not None and bool(template.placeholders("en") & PRODUCT_PLACEHOLDERS)
+        return named or rule.when.category is not None or rule.when.product_id is not None
 
     def text(self, template: str, lang: str = "zh", **values: object) -> str:
         """The template's text in ``lang`` with its placeholders filled from ``values``."""

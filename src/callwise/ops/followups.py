@@ -9,6 +9,7 @@ so receivers that honour the key (the file sender does, a webhook receiver shoul
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,16 +18,18 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from callwise.loop import FollowupRules, OutcomeFacts, plan_followups
-from callwise.loop.outbox import DeliveryStatus, OutboxMessage, Sender
+from callwise.loop import FollowupRules, OutcomeFacts
+from callwise.loop.followups import plan_with_reasons
+from callwise.loop.outbox import DeliveryResult, DeliveryStatus, OutboxMessage, Sender
 from callwise.loop.retry import next_attempt_at
 from callwise.ops.db import transaction
-from callwise.ops.models import CallOutcome, Followup
-from callwise.ops.outcomes import FollowupPlanner, StoredOutcome
+from callwise.ops.models import CallOutcome, Campaign, Followup, ListItem
+from callwise.ops.outcomes import FollowupPlanner, OutcomeIn, StoredOutcome
 from callwise.ops.types import utcnow
 from callwise.policy import Policy
 
 LEASE = timedelta(minutes=5)
+log = logging.getLogger("callwise.followups")
 
 
 def outcome_planner(
@@ -40,7 +43,9 @@ def outcome_planner(
     """A planner for ``record_outcomes``: follow-up rows for the stored outcomes that have rules.
 
     ``products`` maps product id → {category, name, link}; the message text is rendered now, in zh and en,
-    so what is delivered is exactly what was planned (and auditable as such).
+    so what is delivered is exactly what was planned (and auditable as such). An outcome that names no product
+    takes its list item's (or else its campaign's). A follow-up that cannot say what it must (no product, no
+    bank name to sign an SMS, a placeholder without a value) is not planned; its reason code is logged.
     """
     with_rules = {rule.disposition for rule in rules.rules}
     with_calls = {rule.disposition for rule in rules.rules if rule.channel == "call"}
@@ -50,12 +55,14 @@ def outcome_planner(
         now = clock()  # nothing is planned in the past: a late-reported outcome's follow-ups are due now
         rows: list[dict[str, Any]] = []
         callers = {s.outcome.customer_id for s in stored if s.outcome.disposition in with_calls}
+        products_of = _products_of_outcomes(session, [s.outcome for s in stored if s.outcome.disposition in with_rules])
         calls = _recent_calls(session, callers, now - timedelta(days=cap.days)) if cap.enabled and callers else {}
         for s in stored:  # only the few dispositions with rules reach the per-outcome planning
             o = s.outcome
             if o.disposition not in with_rules:
                 continue
-            product = products.get(o.product_id or "", {})
+            product_id = o.product_id or products_of.get(o.idempotency_key)
+            product = products.get(product_id or "", {})
             facts = OutcomeFacts(
                 customer_id=o.customer_id,
                 timezone=s.timezone,
@@ -63,23 +70,28 @@ def outcome_planner(
                 ts=o.ts,
                 dnc=s.dnc,
                 consent=s.consent,
-                product_id=o.product_id,
+                product_id=product_id,
                 product_category=product.get("category"),
                 callback_at=o.callback_at,
                 outcome_id=o.idempotency_key,
             )
             values = {
                 "bank_name": bank_name,
-                "product_name": product.get("name") or o.product_id or "",
+                "product_name": product.get("name") or product_id or "",
                 "product_link": product.get("link") or "",
             }
-            for action in plan_followups(rules, facts, policy, now, bank_timezone):
+            planned = plan_with_reasons(rules, facts, policy, now, bank_timezone, values)
+            for stopped in planned.suppressed:
+                log.info(
+                    "follow-up %s of outcome %s not planned: %s", stopped.rule_id, o.idempotency_key, stopped.reason
+                )
+            for action in planned.actions:
                 if action.channel == "call" and calls.get(o.customer_id, 0) >= cap.calls:
                     continue  # the cap on marketing calls per 30 days holds for the callbacks the bank plans too
                 payload = {
                     "rule_id": action.rule_id,
-                    "product_id": o.product_id,
-                    "text": _texts(rules, action.template, values),
+                    "product_id": action.product_id,
+                    "text": dict(action.text) if action.text is not None else None,
                 }
                 rows.append(
                     {
@@ -107,11 +119,25 @@ def _recent_calls(session: Session, customers: set[str], since: datetime) -> dic
     return {customer: int(n) for customer, n in session.execute(query)}
 
 
-def _texts(rules: FollowupRules, template: str, values: Mapping[str, str]) -> dict[str, str] | None:
-    try:
-        return {lang: rules.text(template, lang, **values) for lang in ("zh", "en")}
-    except (KeyError, ValueError):  # a custom template with other placeholders: the receiver renders it
-        return None
+def _products_of_outcomes(session: Session, outcomes: list[OutcomeIn]) -> dict[str, str]:
+    """Idempotency key → the product of the outcome's list item, else of its campaign, for outcomes naming none."""
+    bare = [o for o in outcomes if not o.product_id]
+    item_ids = sorted({o.item_id for o in bare if o.item_id is not None})
+    campaign_ids = sorted({o.campaign_id for o in bare if o.campaign_id})
+    by_item: dict[int, str] = {}
+    by_campaign: dict[str, str] = {}
+    if item_ids:
+        items = select(ListItem.item_id, ListItem.product_id).where(ListItem.item_id.in_(item_ids))
+        by_item = {int(i): str(p) for i, p in session.execute(items)}
+    if campaign_ids:
+        campaigns = select(Campaign.campaign_id, Campaign.product_id).where(Campaign.campaign_id.in_(campaign_ids))
+        by_campaign = {str(c): str(p) for c, p in session.execute(campaigns)}
+    found: dict[str, str] = {}
+    for o in bare:
+        product = (by_item.get(o.item_id) if o.item_id is not None else None) or by_campaign.get(o.campaign_id or "")
+        if product:
+            found[o.idempotency_key] = product
+    return found
 
 
 @dataclass
@@ -144,7 +170,8 @@ def deliver_due(
             payload=dict(row.payload or {}),
             attempt=row.attempts + 1,
         )
-        result = senders[row.channel].send(message)
+        unsendable = _unsendable(row)
+        result = senders[row.channel].send(message) if unsendable is None else DeliveryResult.permanent(unsendable)
         values: dict[str, Any] = {"attempts": row.attempts + 1, "lease_until": None}
         if result.status == DeliveryStatus.OK:
             values |= {"status": "sent", "sent_at": utcnow(), "last_error": None}
@@ -166,6 +193,19 @@ def deliver_due(
                 .values(**values)
             )
     return report
+
+
+def _unsendable(row: Followup) -> str | None:
+    """Why a message must not go out even though it was planned (by an older version): an SMS with no text, or
+    one signed with empty brackets. Such a message is dead-lettered with the reason, never sent."""
+    if row.channel != "sms":
+        return None
+    text = (row.payload or {}).get("text")
+    if not isinstance(text, dict) or not text or not all(isinstance(v, str) and v.strip() for v in text.values()):
+        return "no_text: the SMS has no text, so it is not sent"
+    if any(v.lstrip().startswith(("【】", "[]")) for v in text.values()):
+        return "no_bank_name: the SMS is signed with no bank name, so it is not sent"
+    return None
 
 
 def _claim(

@@ -3,9 +3,9 @@
 The job waits in the jobs table until a worker claims it (``job_queue``, ``job_worker``). Each stage commits
 its progress in its own short transaction, fenced by the worker's lease, so a poller sees it move and a worker
 that lost its lease stops; a failure is stored with its message in English and Chinese. The list is issued and
-the job marked done in one transaction, and issuing is keyed by the job, so a build that is retried after its
-process died issues its list once. The build reads the live policy state first (``overlay``), so whatever was
-recorded up to the moment the job starts is obeyed.
+the job marked done in one transaction (the campaign moving to ``built`` and ``issued`` with it), and issuing
+is keyed by the job, so a build that is retried after its process died issues its list once. The build reads
+the live policy state first (``overlay``), so whatever was recorded up to the moment the job starts is obeyed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from callwise.i18n import t
 from callwise.i18n.errors import message
 from callwise.lake import Lake
 from callwise.ops import audit
+from callwise.ops.campaign_state import IllegalTransition, reach
 from callwise.ops.db import transaction
 from callwise.ops.job_queue import FREED, Claim, LeaseLost, fence
 from callwise.ops.lists import issue_list
@@ -73,6 +74,8 @@ def run_build(
             job = session.get(Job, job_id)
             campaign = session.get(Campaign, job.campaign_id)
             spec, actor, campaign_id = dict(campaign.spec), job.created_by, campaign.campaign_id
+            if campaign.status == "closed":
+                raise BuildError("campaign.state.closed", campaign_id=campaign_id, wanted="built")
             active = session.scalars(
                 select(ModelVersion).where(
                     ModelVersion.name == spec.pop("model_name", "response"), ModelVersion.active.is_(True)
@@ -96,9 +99,11 @@ def run_build(
         result = build_list(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)
         _progress(factory, claim, 0.9, "issue")
         with transaction(factory) as session:
+            _reach(session, campaign_id, "built", actor, "list_built")
             issued = issue_list(
                 session, campaign_id, result.calls, result.summary, actor, job_id, bank_timezone, model_version
             )
+            _reach(session, campaign_id, "issued", actor, "list_issued")
             audit.append(
                 session, actor, "list.build", f"campaign:{campaign_id}", {"job_id": job_id, "list_id": issued.list_id}
             )
@@ -125,6 +130,14 @@ def _detail(error: Exception, lang: str) -> str:
     if isinstance(error, ValueError | KeyError):
         return message(error, lang)
     return f"{type(error).__name__}: {error}"
+
+
+def _reach(session: Session, campaign_id: str, state: str, actor: str, event: str) -> None:
+    """Step the campaign to ``state`` (audited); a campaign closed while the list was built gets no list."""
+    try:
+        reach(session, campaign_id, state, actor, event)
+    except IllegalTransition as refused:
+        raise BuildError("campaign.state.closed", campaign_id=campaign_id, wanted=refused.wanted) from None
 
 
 def _progress(factory: sessionmaker[Session], claim: Claim, progress: float, stage: str) -> None:

@@ -2,8 +2,9 @@
 
 An outcome is not just a row. ``dnc_requested`` blocks the customer at once and withdraws every call of
 theirs still waiting in an issued list; ``refused`` starts the cool-down; ``complaint`` is on file for the
-policy; ``converted`` records the conversion; a customer reached on one attempt needs no more attempts.
-All of it commits with the outcome or not at all, so a crash or a retry can neither lose nor double it.
+policy; ``converted`` records the conversion; a customer reached on one attempt needs no more attempts; an
+issued campaign whose call has an outcome is running. All of it commits with the outcome or not at all, so a
+crash or a retry can neither lose nor double it.
 Follow-up actions are planned by a caller-given function and land in the outbox in the same transaction.
 """
 
@@ -18,6 +19,7 @@ from sqlalchemy import Select, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from callwise.ops.campaign_state import mark_running
 from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem, PolicyEvent
 from callwise.ops.types import in_future, utcnow
 from callwise.schema.contract import ANSWERED_DISPOSITIONS, DISPOSITIONS
@@ -108,6 +110,9 @@ def record_outcomes(
         else:
             results[i] = ItemResult(i, key, "duplicate", earlier.get(key))
     _apply_effects(session, stored, actor)
+    if stored:  # the first outcome of an issued campaign's calls: it is running now
+        campaigns = [s.outcome.campaign_id for s in stored if s.outcome.campaign_id]
+        mark_running(session, campaigns, [s.outcome.item_id for s in stored if s.outcome.item_id is not None], actor)
     if plan_followups is not None and stored:
         _enqueue(session, plan_followups(session, stored))
     for i, first in repeats.items():  # a repeat within the batch fares as its first occurrence did

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from callwise.lists.campaign import CampaignSettings
+from callwise.lists.times import local_instant
 from callwise.ops import audit
+from callwise.ops.campaign_state import CampaignNotFound, IllegalTransition
+from callwise.ops.campaign_state import close as close_campaign
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
+from callwise.ops.dialer_export import ListNotFound, export_for_dialer
 from callwise.ops.jobs import new_build_job
-from callwise.ops.models import Campaign, IssuedList, Job, ListItem
-from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, RowId, ServicesDep, client_ip
+from callwise.ops.models import Campaign, Customer, IssuedList, Job, ListItem
+from callwise.policy.calltime import zone
+from callwise.web.deps import (
+    CampaignsRead,
+    CampaignsWrite,
+    ListsBuild,
+    ListsRead,
+    PiiRead,
+    RowId,
+    ServicesDep,
+    client_ip,
+)
 from callwise.web.errors import ApiError, documented
 from callwise.web.routes._paging import AfterId, Cursor, IdPage, Keyset, Limit, Page, keyset_page, start_after
 
@@ -61,7 +78,9 @@ class ItemOut(BaseModel):
     item_id: int
     customer_id: str
     product_id: str
-    slot_start: datetime
+    slot_start: datetime  # UTC, written with Z
+    slot_start_local: datetime  # the same instant on the customer's clock, with its offset
+    timezone: str  # the customer's IANA zone (slot_start_local's)
     agent_id: str | None
     attempt: int
     arm: str | None
@@ -118,16 +137,37 @@ def get_campaign(_: CampaignsRead, campaign_id: str, svc: ServicesDep) -> Campai
     summary="Build and issue a list (a background job)",
 )
 def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> JobOut:
-    if svc.lake is None:
-        raise ApiError(409, "conflict", what="the service has no lake to build lists from")
     with transaction(svc.factory) as session:
-        if session.get(Campaign, campaign_id) is None:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
             raise ApiError(404, "not_found", what=f"campaign {campaign_id}")
+        if campaign.status == "closed":
+            raise ApiError(409, "campaign_state", campaign_id=campaign_id, current="closed", wanted="built")
+        if svc.lake is None:
+            raise ApiError(409, "conflict", what="the service has no lake to build lists from")
         job = new_build_job(session, campaign_id, principal.name)
         out = JobOut.model_validate(job, from_attributes=True)
     if svc.jobs is not None:  # queued in the database: this process's worker, or any other's, runs it
         svc.jobs.wake()
     return out
+
+
+@router.post(
+    "/campaigns/{campaign_id}/close",
+    responses=documented(404, 409),
+    summary="Close a campaign (draft → built → issued → running → closed; audited)",
+)
+def post_close(principal: CampaignsWrite, campaign_id: str, request: Request, svc: ServicesDep) -> CampaignOut:
+    with transaction(svc.factory) as session:
+        try:
+            row = close_campaign(session, campaign_id, principal.name, client_ip(request))
+        except CampaignNotFound:
+            raise ApiError(404, "not_found", what=f"campaign {campaign_id}") from None
+        except IllegalTransition as refused:
+            raise ApiError(
+                409, "campaign_state", campaign_id=campaign_id, current=refused.current, wanted=refused.wanted
+            ) from None
+        return CampaignOut.model_validate(row, from_attributes=True)
 
 
 @router.get("/jobs/{job_id}", responses=documented(404), summary="A job's status and progress")
@@ -175,14 +215,26 @@ def list_items(
         if session.get(IssuedList, list_id) is None:
             raise ApiError(404, "not_found", what=f"list {list_id}")
         keyset = Keyset([ListItem.item_id])
-        found = keyset_page(session, query, keyset, start, limit, lambda r: _item(r, reveal, svc.pii))
-        if reveal and found["items"]:
-            detail = {"list_id": list_id, "items": len(found["items"]), "after_id": after_id, "cursor": cursor}
+        found = keyset_page(session, query, keyset, start, limit, lambda r: r)
+        rows = found["items"]
+        zones = _zones(session, {r.customer_id for r in rows})
+        found["items"] = [_item(r, reveal, svc.pii, zones.get(r.customer_id, svc.bank_timezone)) for r in rows]
+        if reveal and rows:
+            detail = {"list_id": list_id, "items": len(rows), "after_id": after_id, "cursor": cursor}
             audit.append(session, principal.name, "list.export_pii", f"list:{list_id}", detail, client_ip(request))
     return IdPage[ItemOut](**found)
 
 
-def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:
+def _zones(session: Session, customer_ids: set[str]) -> dict[str, str]:
+    """Each customer's time zone (a page holds at most a few hundred customers)."""
+    if not customer_ids:
+        return {}
+    query = select(Customer.customer_id, Customer.timezone).where(Customer.customer_id.in_(sorted(customer_ids)))
+    return {str(customer_id): str(zone) for customer_id, zone in session.execute(query)}
+
+
+def _item(row: ListItem, reveal: bool, pii: Pii, timezone: str) -> dict[str, Any]:
+    shown_zone = timezone if zone(timezone) is not None else "UTC"  # an unreadable zone: the instant in UTC
     phone = row.phone_masked
     if reveal and row.phone_enc is not None:
         phone = pii.open(row.customer_id, "phone", row.phone_enc) or row.phone_masked
@@ -191,6 +243,8 @@ def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:
         "customer_id": row.customer_id,
         "product_id": row.product_id,
         "slot_start": row.slot_start,
+        "slot_start_local": local_instant(row.slot_start, shown_zone),
+        "timezone": shown_zone,
         "agent_id": row.agent_id,
         "attempt": row.attempt,
         "arm": row.arm,
@@ -199,3 +253,63 @@ def _item(row: ListItem, reveal: bool, pii: Pii) -> dict[str, Any]:
         "status": row.status,
         "status_reason": row.status_reason,
     }
+
+
+class DialerExportIn(BaseModel):
+    """Which file: ``csv`` and ``xlsx`` (callwise's columns), ``vicidial`` (VICIdial's standard list-loader layout)."""
+
+    format: Literal["csv", "xlsx", "vicidial"] = "csv"
+
+
+_MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "vicidial": "text/csv; charset=utf-8",
+}
+_FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file; X-Callwise-Rows says how many calls it holds",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in set(_MEDIA.values())},
+    }
+}
+
+
+@router.post(
+    "/campaigns/{campaign_id}/lists/{list_id}/dialer-exports",
+    response_class=Response,
+    responses={**_FILE_RESPONSE, **documented(404)},
+    summary="A dialer file of an issued list's pending calls, with real numbers (pii:read; audited)",
+)
+def post_dialer_export(
+    principal: PiiRead,
+    campaign_id: str,
+    list_id: RowId,
+    body: DialerExportIn,
+    request: Request,
+    svc: ServicesDep,
+) -> Response:
+    suffix = "xlsx" if body.format == "xlsx" else "csv"
+    name = f"list-{list_id}-{body.format}.{suffix}"
+    with tempfile.TemporaryDirectory(prefix="callwise-export-") as scratch:  # 0700, removed with the file
+        path = Path(scratch) / name
+        try:
+            with transaction(svc.factory) as session:
+                done = export_for_dialer(
+                    session,
+                    svc.pii,
+                    principal,
+                    list_id,
+                    body.format,
+                    path,
+                    campaign_id=campaign_id,
+                    ip=client_ip(request),
+                )
+        except ListNotFound:
+            raise ApiError(404, "not_found", what=f"list {list_id} of campaign {campaign_id}") from None
+        content = path.read_bytes()
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+        "X-Callwise-Rows": str(done.rows),
+    }
+    return Response(content, media_type=_MEDIA[body.format], headers=headers)
