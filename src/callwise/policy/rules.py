@@ -7,11 +7,14 @@ and their floor values (age 18, quiet hours 21:00–09:00, frozen and deceased a
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from callwise.configdate import ConfigDate
+from callwise.configfile import Invalid
+from callwise.i18n.message import msg
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -33,7 +36,7 @@ class Floor(Rule):
     @classmethod
     def _stays_on(cls, value: bool) -> bool:
         if not value:
-            raise ValueError("this rule is a legal floor and cannot be disabled")
+            raise Invalid(msg("policy.config.floor_off"))
         return value
 
 
@@ -45,7 +48,7 @@ class InactiveStatus(Floor):
     def _keeps_floor(cls, value: list[str]) -> list[str]:
         missing = [s for s in ("frozen", "deceased") if s not in value]
         if missing:
-            raise ValueError(f"must include {' and '.join(missing)} (legal floor); statuses may only be added")
+            raise Invalid(msg("policy.config.statuses_floor", missing=" & ".join(missing)))
         return value
 
 
@@ -167,19 +170,10 @@ def _quiet_minutes(start: int, end: int) -> tuple[bool, ...]:
     return tuple(_in_window(m, start, end) for m in range(MINUTES_PER_DAY))
 
 
-def _iso_date(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
-
-
 class ClosedDays(Rule):
     """Days without marketing calls, by date and by weekday, in the customer's local calendar."""
 
-    dates: list[Annotated[date, BeforeValidator(_iso_date)]] = Field(default_factory=list)
+    dates: list[ConfigDate] = Field(default_factory=list)
     weekdays: list[Weekday] = Field(default_factory=list)
 
     @field_validator("weekdays")
