@@ -46,10 +46,11 @@ BOUNDS = {"greater_than_equal": "ge", "less_than_equal": "le", "greater_than": "
 
 
 class ConfigError(Localised):
-    """A configuration file that cannot be used, at ``file:line`` (and ``column`` when known)."""
+    """A configuration file that cannot be used, at ``file:line`` (and ``column`` when known; no line when the
+    file itself cannot be read)."""
 
-    def __init__(self, file: str, line: int, reason: Msg, column: int | None = None) -> None:
-        where = f"{file}:{line}:{column}" if column else f"{file}:{line}"
+    def __init__(self, file: str, line: int | None, reason: Msg, column: int | None = None) -> None:
+        where = f"{file}:{line}:{column}" if line and column else (f"{file}:{line}" if line else file)
         super().__init__(msg("config.at", where=where, reason=reason))
         self.file, self.line, self.column, self.reason = file, line, column, reason
 
@@ -85,11 +86,11 @@ def read_config(path: str | Path, kind: str, error: type[E]) -> bytes:
         with path.open("rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise error(label, 1, msg("config.not_found", kind=_kind(kind), hint=_missing_hint(path))) from None
+        raise error(label, None, msg("config.not_found", kind=_kind(kind), hint=_missing_hint(path))) from None
     except IsADirectoryError:
-        raise error(label, 1, msg("config.is_directory", kind=_kind(kind))) from None
+        raise error(label, None, msg("config.is_directory", kind=_kind(kind))) from None
     except PermissionError:
-        raise error(label, 1, msg("config.no_permission", kind=_kind(kind))) from None
+        raise error(label, None, msg("config.no_permission", kind=_kind(kind))) from None
     if len(raw) > MAX_BYTES:
         raise error(label, 1, msg("config.too_large", kind=_kind(kind), megabytes=MAX_BYTES >> 20))
     return raw

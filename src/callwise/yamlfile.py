@@ -100,6 +100,7 @@ _SYNTAX = (
     ("unknown escape character", "config.yaml.escape"),
     ("could not determine a constructor", "config.yaml.tag"),
     ("but found another document", "config.yaml.two_documents"),
+    ("found unhashable key", "config.yaml.complex_key"),
 )
 _UNCLOSED = ("end of stream", "<stream end>")
 _OPENERS = (("flow sequence", "["), ("flow mapping", "{"), ("double-quoted", '"'), ("quoted", "'"))
