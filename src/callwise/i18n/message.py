@@ -42,3 +42,12 @@ class Localised(ValueError):
 def message_of(error: BaseException, lang: str) -> str:
     """The error's sentence in ``lang`` when it carries one, else its own text."""
     return error.message(lang) if isinstance(error, Localised) else str(error)
+
+
+def clipped(names: list[str], limit: int = 10) -> Msg | str:
+    """``a, b, c`` — or the first ``limit`` names and how many more, so a long list stays one readable line."""
+    if not names:
+        return Msg("message.none")
+    if len(names) <= limit:
+        return ", ".join(names)
+    return msg("message.clipped", shown=", ".join(names[:limit]), more=len(names) - limit)

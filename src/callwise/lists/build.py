@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from callwise.configfile import suggest
 from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
 from callwise.features import customer_features, materialize
+from callwise.i18n.message import Localised, clipped, msg
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
 from callwise.models import reason_text
@@ -61,6 +63,10 @@ class ListError(ValueError):
     """A list that cannot be built as asked (unknown product, model missing features, no agents …)."""
 
 
+class ListRefused(Localised, ListError):
+    """A ``ListError`` worded from the catalogue (zh and en), saying what to fix."""
+
+
 @dataclass(frozen=True)
 class PlanInputs:
     """What the schedule was planned from; the truth comparisons plan other schedules from the same."""
@@ -92,8 +98,37 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
     products = lake.table("products")
     rows = products.filter(products.product_id == product_id).to_pandas()
     if rows.empty:
-        raise ListError(f"product {product_id!r} is not in the products table")
+        known = sorted(products.select("product_id").distinct().to_pandas()["product_id"].astype(str))
+        raise ListRefused(
+            msg(
+                "lists.refused.unknown_product",
+                product=product_id,
+                hint=suggest(product_id, known),
+                known=clipped(known),
+            )
+        )
     return rows.iloc[0].to_dict()
+
+
+def check_teams(agents: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """The agents of the campaign's teams; a team no agent belongs to is refused, naming the teams there are."""
+    if campaign.teams is None:
+        return agents
+    if "team" not in agents.columns:
+        raise ListRefused(msg("lists.refused.no_team_column", campaign=campaign.campaign_id))
+    known = sorted(agents["team"].dropna().astype(str).unique())
+    unknown = [team for team in campaign.teams if team not in known]
+    if unknown:
+        name = unknown[0]
+        reason = msg(
+            "lists.refused.unknown_team",
+            campaign=campaign.campaign_id,
+            team=name,
+            hint=suggest(name, known),
+            known=clipped(known),
+        )
+        raise ListRefused(reason)
+    return agents[agents["team"].isin(campaign.teams)]
 
 
 def campaign_policy(campaign: Campaign) -> Policy:
@@ -255,9 +290,7 @@ def _plan_inputs(
 ) -> tuple[Any, pd.DataFrame, np.ndarray]:
     if not lake.has("agents"):
         raise ListError("the lake has no agents table: nobody to place the calls (ingest agents.csv)")
-    agents = lake.table("agents").to_pandas()
-    if campaign.teams is not None and "team" in agents.columns:
-        agents = agents[agents["team"].isin(campaign.teams)]
+    agents = check_teams(lake.table("agents").to_pandas(), campaign)
     plan_input = worth.copy()
     customers = lake.table("customers")
     if "language" in customers.columns:
