@@ -29,19 +29,24 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
+        from callwise.i18n import t
+        from callwise.i18n.message import message_of
         from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
         from callwise.lists.output import funnel_text, write_list
         from callwise.models import ModelFileError, load_model
         from callwise.policy import PolicyError, load_policy
+        from callwise.settings import get_settings
         from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
+
+        language = get_settings().lang
 
         try:
             spec = load_campaign(campaign)
             model_dir = model or spec.model
             if model_dir is None:
-                fail(f"{campaign}: no model given; set 'model:' in the campaign file or pass --model")
+                fail(t("cli.lists.no_model", language, campaign=campaign))
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
             result = build_list(spec, open_lake(lake), load_model(model_dir), rules, timing)
@@ -54,7 +59,7 @@ def register(app: typer.Typer) -> None:
             ModelFileError,
             FileNotFoundError,
         ) as exc:
-            fail(str(exc))
+            fail(message_of(exc, language))
         files = write_list(result, out, spec.lang)
         summary = dict(result.summary, files=files)
         if truth is not None:

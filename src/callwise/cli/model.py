@@ -143,17 +143,21 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Write every input row with score, rank (1 = best) and the top 3 reasons in words."""
+        from callwise.i18n.message import message_of
         from callwise.ingest.readers import SourceError, read_cells, read_frame
         from callwise.models import ModelFileError, load_model
         from callwise.models.score import score_frame, write_table
+        from callwise.settings import get_settings
 
         try:
             fitted = load_model(model_dir)
             # The model reads typed values; the file's own cells are what is written back.
-            scored = score_frame(fitted, read_frame(table), lang, cells=read_cells(table))
+            frame, cells = read_frame(table), read_cells(table)
+            label = f"{fitted.name} ({model_dir})"
+            scored = score_frame(fitted, frame, lang, cells=cells, table=str(table), model_label=label)
             path = write_table(scored, out)
         except (SourceError, ModelFileError, ValueError) as exc:
-            fail(str(exc))
+            fail(message_of(exc, get_settings().lang))
         summary = {
             "rows": len(scored),
             "out": str(path),

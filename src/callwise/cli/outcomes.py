@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Store the export's outcomes once each; every row is stored, a duplicate, or rejected with its line."""
         from callwise.cli._ops import lang, operational_db, pii_keys
+        from callwise.i18n.message import message_of
         from callwise.loop import DialerImportError, DialerMappingError
         from callwise.ops.outcome_import import default_rejects_path, import_dialer_outcomes, reason_text, write_rejects
         from callwise.settings import get_settings
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
             try:
                 result = import_dialer_outcomes(factory, file, mapping, batch=batch, plan_followups=planner)
             except (DialerImportError, DialerMappingError) as error:
-                fail(str(error))
+                fail(message_of(error, language))
         target = rejects or default_rejects_path(file)
         try:
             written = write_rejects(result, target, pii.cipher, language)

@@ -20,12 +20,13 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the policy and its SHA-256 as JSON.")] = False,
     ) -> None:
         """Validate a policy file (refused with the line and the reason) and print every rule in words."""
+        from callwise.i18n.message import message_of
         from callwise.policy import PolicyError, default_policy, describe_policy, load_policy
         from callwise.settings import get_settings
 
         try:
             loaded = load_policy(file) if file is not None else default_policy()
         except PolicyError as exc:
-            fail(str(exc))
+            fail(message_of(exc, get_settings().lang))
         result = {**loaded.audit(), "rules": loaded.model_dump(mode="json")["rules"]}
         emit(result, as_json, human="\n".join(describe_policy(loaded, get_settings().lang)))
