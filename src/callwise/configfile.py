@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from callwise.i18n import catalog
 from callwise.i18n.message import Localised, Msg, msg
 from callwise.yamlfile import MAX_BYTES, Document, YamlProblem, line_of, parse
 
@@ -58,11 +59,12 @@ class ConfigError(Localised):
 class Invalid(Localised):
     """Raised by a model's validator: pydantic places it at its key's line, and the loader words it in kind.
 
-    The message may use ``{where}`` (the dotted key) and ``{parent}`` (the key above it): both are filled in.
+    The sentence is shown after its dotted key (``capacity: …``), unless it names ``{parent}`` (the key above
+    it, e.g. the rule of ``rules.dnc.enabled``) to place itself.
     """
 
     def __init__(self, message: Msg) -> None:
-        super().__init__(Msg(message.key, {"where": "-", "parent": "-", **message.values}))
+        super().__init__(Msg(message.key, {"parent": "-", **message.values}))
         self.msg = message
 
 
@@ -164,8 +166,12 @@ def reason_for(error: Any, model: type[BaseModel]) -> Msg:
         return msg("config.too_long", where=where, limit=error["ctx"].get("max_length", "?"))
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, Localised):
+        if where == "-":  # the file as a whole (a check across keys): the sentence names its keys itself
+            return cause.msg
+        if "{parent}" not in catalog()[cause.msg.key]["en"]:
+            return msg("config.invalid", where=where, detail=cause.msg)
         parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "-")
-        return Msg(cause.msg.key, {**cause.msg.values, "where": where, "parent": parent})
+        return Msg(cause.msg.key, {**cause.msg.values, "parent": parent})
     if kind == "value_error":
         return msg("config.invalid", where=where, detail=str(cause))
     return msg("config.invalid", where=where, detail=error["msg"])

@@ -128,7 +128,7 @@ def _syntax(exc: yaml.MarkedYAMLError) -> YamlProblem:
 
 
 def _line_of_key(node: yaml.MappingNode, name: str) -> int:
-    return next(k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == name)
+    return int(next(k.start_mark.line for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == name)) + 1
 
 
 def _check_tree(root: yaml.Node) -> None:

@@ -133,3 +133,32 @@ def test_a_missing_folder_is_named(tmp_path):
     with pytest.raises(PolicyError) as info:
         load_policy(tmp_path / "conf" / "policy.yaml")
     assert str(info.value).endswith(f"policy file not found (the folder {tmp_path / 'conf'} does not exist)")
+
+
+def test_a_legal_floor_of_the_policy_is_refused_in_both_languages(tmp_path):
+    error = refusal(tmp_path, "policy", "name: a\nversion: 1\nrules:\n  quiet_hours:\n    start: '22:00'\n")
+    assert str(error).endswith(
+        ":4: rules.quiet_hours: quiet hours 22:00–09:00 must cover at least 21:00–09:00 "
+        "(legal floor); they may be widened, not narrowed"
+    )
+    assert error.message("zh").endswith(
+        "：rules.quiet_hours：禁呼时段 22:00–09:00 必须至少覆盖 21:00–09:00（法定底线）；只能放宽，不能缩小"
+    )
+
+
+def test_a_follow_up_delay_is_refused_at_its_key_in_both_languages(tmp_path):
+    rule = "rules:\n  - id: r1\n    disposition: interested\n    channel: sms\n    template: t1\n    delay: P1M\n"
+    text = "name: a\nversion: 1\n" + rule + "templates:\n  t1: {zh: 您好, en: hello}\n"
+    error = refusal(tmp_path, "followups", text)
+    assert str(error).endswith(
+        ":8: rules.delay: 'P1M' counts months or years, which have no fixed length; write days (P30D)"
+    )
+    assert error.message("zh").endswith("：rules.delay：'P1M' 以月或年计，长度不固定；请用天数（P30D）")
+
+
+def test_a_validator_used_outside_a_file_reads_without_a_key():
+    from callwise.loop.delays import parse_delay
+
+    with pytest.raises(ValueError) as info:
+        parse_delay("3 days")
+    assert str(info.value).startswith("'3 days' is not a delay; write an ISO-8601 duration")

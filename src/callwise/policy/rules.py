@@ -79,7 +79,7 @@ class UnderAge(Floor):
     @classmethod
     def _adult(cls, value: int) -> int:
         if value < 18:
-            raise ValueError(f"cannot go below 18 (legal floor), not {value}")
+            raise Invalid(msg("policy.config.adult_floor", value=value))
         return value
 
 
@@ -115,7 +115,7 @@ class FrequencyCap(Rule):
 def _minutes(value: str) -> int:
     match = _TIME.match(value)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"'{value}' is not a time of day; write HH:MM between 00:00 and 23:59")
+        raise Invalid(msg("policy.config.time_of_day", value=value))
     return int(match[1]) * 60 + int(match[2])
 
 
@@ -139,17 +139,14 @@ class QuietHours(Floor):
     def _leaves_time_and_covers_floor(self) -> QuietHours:
         start, end = self.start_minute, self.end_minute
         if start == end:
-            raise ValueError(f"quiet hours {self.start}–{self.end} close the whole day; no call could be made")
+            raise Invalid(msg("policy.config.quiet_whole_day", start=self.start, end=self.end))
         legal = (start - end) % MINUTES_PER_DAY
         if legal < 60:
-            raise ValueError(f"quiet hours {self.start}–{self.end} leave less than one hour a day to call")
+            raise Invalid(msg("policy.config.quiet_no_hour", start=self.start, end=self.end))
         floor_start, floor_end = FLOOR_QUIET
         floor_minutes = [m % MINUTES_PER_DAY for m in range(floor_start, floor_end + MINUTES_PER_DAY)]
         if not all(_in_window(m, start, end) for m in floor_minutes):
-            raise ValueError(
-                f"quiet hours {self.start}–{self.end} must cover at least 21:00–09:00 (legal floor); "
-                "they may be widened, not narrowed"
-            )
+            raise Invalid(msg("policy.config.quiet_floor", start=self.start, end=self.end))
         return self
 
     @property
@@ -180,7 +177,7 @@ class ClosedDays(Rule):
     @classmethod
     def _not_every_day(cls, value: list[str]) -> list[str]:
         if set(value) >= set(WEEKDAYS):
-            raise ValueError("closing all seven weekdays leaves no day to call")
+            raise Invalid(msg("policy.config.all_weekdays"))
         return value
 
 
