@@ -110,8 +110,15 @@ def parse_config(raw: bytes, label: str, kind: str, error: type[E]) -> Document:
     return doc
 
 
-def validate_config(doc: Document, label: str, model: type[M], error: type[ConfigError]) -> M:
-    """``model`` from the document's data; the first error (by line) is raised at its line."""
+def validate_config(doc: Document, label: str, model: type[M], kind: str, error: type[ConfigError]) -> M:
+    """``model`` from the document's data; the first error (by line) is raised at its line.
+
+    A file without any key ``kind`` requires, most of whose keys are unknown, is another kind of file (a policy
+    given as the campaign): said as such, rather than as an unknown first key.
+    """
+    if _other_kind(set(map(str, doc.data)), model):
+        known = ", ".join(model.model_fields)
+        raise error(label, doc.root.start_mark.line + 1, msg("config.other_kind", kind=_kind(kind), known=known))
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
@@ -123,10 +130,17 @@ def validate_config(doc: Document, label: str, model: type[M], error: type[Confi
         raise error(label, line, reason_for(first, model)) from None
 
 
+def _other_kind(keys: set[str], model: type[BaseModel]) -> bool:
+    fields = model.model_fields
+    required = {name for name, field in fields.items() if field.is_required()}
+    unknown = keys - set(fields)
+    return bool(required) and not keys & required and 2 * len(unknown) > len(keys)
+
+
 def load_config(raw: bytes, label: str, model: type[M], kind: str, error: type[E]) -> tuple[M, Document]:
     """Parse and validate; any problem is ``error`` at its line."""
     doc = parse_config(raw, label, kind, error)
-    return validate_config(doc, label, model, error), doc
+    return validate_config(doc, label, model, kind, error), doc
 
 
 def problem(error: type[E], label: str, doc: Document, loc: tuple[str | int, ...], reason: Msg) -> E:
@@ -228,9 +242,10 @@ def _missing_hint(path: Path) -> Msg | str:
         names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
     except OSError:
         return ""
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    stems = {Path(name).stem: name for name in names}  # "nope" is not near "c" for sharing ".yaml"
+    close = difflib.get_close_matches(path.stem, list(stems), n=1, cutoff=0.7)
     if close:
-        return msg("config.did_you_mean", name=close[0])
+        return msg("config.did_you_mean", name=stems[close[0]])
     if names:
         shown = ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
         return msg("config.yaml_files_there", names=shown)

@@ -162,3 +162,24 @@ def test_a_validator_used_outside_a_file_reads_without_a_key():
     with pytest.raises(ValueError) as info:
         parse_delay("3 days")
     assert str(info.value).startswith("'3 days' is not a delay; write an ISO-8601 duration")
+
+
+def test_a_file_of_another_kind_is_named_as_such(tmp_path):
+    policy = write(tmp_path, "name: bank\nversion: 1\nrules:\n  dnc: {}\n", "policy.yaml")
+    with pytest.raises(CampaignError) as info:
+        load_campaign(policy)
+    assert str(info.value) == (
+        f"{policy}:1: this is not a campaign file: it has none of the keys a campaign file requires and mostly keys of "
+        "something else (a campaign file has: "
+        "campaign_id, name, product_id, date, days, first_hour, last_hour, capacity, max_attempts, cost_per_call, "
+        "min_expected_value, control_share, arms, teams, agent_share, seed, lang, model, answer_model, policy); "
+        "is it the wrong file?"
+    )
+    assert info.value.message("zh").startswith(f"{policy}:1：这不像活动文件")
+
+
+def test_a_missing_file_far_from_every_name_lists_the_yaml_files_there(tmp_path):
+    write(tmp_path, CAMPAIGN, "c.yaml")
+    with pytest.raises(PolicyError) as info:
+        load_policy(tmp_path / "nope.yaml")
+    assert str(info.value).endswith("policy file not found (YAML files in that folder: c.yaml)")

@@ -95,4 +95,4 @@ def load_campaign(path: str | Path) -> Campaign:
     for key in ("model", "answer_model", "policy"):  # relative paths are relative to the campaign file
         if isinstance(doc.data.get(key), str):
             doc.data[key] = (path.parent / doc.data[key]).resolve()
-    return validate_config(doc, str(path), Campaign, CampaignError)
+    return validate_config(doc, str(path), Campaign, "campaign", CampaignError)

@@ -86,7 +86,7 @@ def load_dialer_mapping(path: str | Path) -> DialerMapping:
     label = str(path)
     doc = parse_config(raw, label, "dialer_mapping", DialerMappingError)
     _codes_as_written(doc, label)
-    mapping = validate_config(doc, label, DialerMapping, DialerMappingError)
+    mapping = validate_config(doc, label, DialerMapping, "dialer_mapping", DialerMappingError)
     _check(mapping, doc, label)
     mapping._sha256 = hashlib.sha256(raw).hexdigest()
     return mapping
