@@ -183,3 +183,9 @@ def test_a_missing_file_far_from_every_name_lists_the_yaml_files_there(tmp_path)
     with pytest.raises(PolicyError) as info:
         load_policy(tmp_path / "nope.yaml")
     assert str(info.value).endswith("policy file not found (YAML files in that folder: c.yaml)")
+
+
+def test_an_experiment_design_in_a_campaign_is_refused_in_both_languages(tmp_path):
+    error = refusal(tmp_path, "campaign", CAMPAIGN + "arms: {A: 0.5, B: 0.6}\n")
+    assert str(error).endswith(":4: arms: arm shares must sum to 1, they sum to 1.1")
+    assert error.message("zh").endswith(":4：arms：各分支比例之和必须为 1，现在是 1.1")
