@@ -58,3 +58,16 @@ def test_teams_without_a_team_column_are_refused(small_bank):
     with pytest.raises(ListError, match="the agents table has no team column"):
         check_teams(agents, campaign)
     assert check_teams(agents, campaign.model_copy(update={"teams": None})) is agents
+
+
+def test_nobody_on_shift_names_the_product_the_teams_and_the_hours(small_bank, model, tmp_path):
+    campaign = Campaign(
+        campaign_id="t", product_id="P_WM01", date=DAY, days=2, first_hour=6, last_hour=8, teams=["信用卡组"]
+    )
+    with pytest.raises(ListError) as info:
+        build_list(campaign, small_bank["lake"], model)
+    assert str(info.value).startswith(
+        "no agent of 信用卡组 who sells wealth products (P_WM01) is on shift from 2026-07-01 to 2026-07-02 "
+        "between 06:00 and 08:00"
+    )
+    assert info.value.message("zh").startswith("信用卡组 中没有销售 wealth 类产品（P_WM01）的坐席")

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         from callwise.experiments.design import ExperimentError
         from callwise.experiments.power import detectable_lift, required_size
         from callwise.experiments.text import power_text
+        from callwise.i18n.message import message_of
         from callwise.settings import get_settings
 
         try:
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
                 None if lift is None else required_size(lift, control_share, base_rate, alpha, power, not one_sided)
             )
         except ExperimentError as exc:
-            fail(str(exc))
+            fail(message_of(exc, get_settings().lang))
         if required is not None:
             result["required"] = required
         emit(result, as_json, human=power_text(result, get_settings().lang, required))
@@ -67,6 +68,7 @@ def register(app: typer.Typer) -> None:
         from callwise.experiments.files import check_output, read_scored_customers, write_assignment
         from callwise.experiments.text import balance_text
         from callwise.i18n import t
+        from callwise.i18n.message import message_of
         from callwise.settings import get_settings
 
         lang = get_settings().lang
@@ -81,7 +83,7 @@ def register(app: typer.Typer) -> None:
                 )
             report = balance_report(assignment, covariates)
         except ExperimentError as exc:
-            fail(str(exc))
+            fail(message_of(exc, get_settings().lang))
         written = write_assignment(assignment, out)
         report = dict(report, out=str(written), seed=seed)
         emit(

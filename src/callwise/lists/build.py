@@ -302,7 +302,18 @@ def _plan_inputs(
     except ScheduleInputError as exc:
         raise ListError(str(exc)) from None
     if force.capacity.sum() <= 0:
-        raise ListError("no agent who sells this product is on shift during the campaign's days and hours")
+        teams = ", ".join(campaign.teams) if campaign.teams else msg("lists.refused.all_teams")
+        reason = msg(
+            "lists.refused.nobody_on_shift",
+            product=campaign.product_id,
+            category=str(product.get("category")),
+            teams=teams,
+            first=slots.days[0].isoformat() if len(slots.days) else "-",
+            last=slots.days[-1].isoformat() if len(slots.days) else "-",
+            start=f"{campaign.first_hour:02d}:00",
+            end=f"{campaign.last_hour:02d}:00",
+        )
+        raise ListRefused(reason)
     p_answer = answer_matrix(plan_input, answer_model, policy, slots, bank_timezone)
     return force, plan_input, p_answer
 
