@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from callwise.i18n import catalog
-from callwise.i18n.message import Localised, Msg, msg
+from callwise.i18n.errors import Term
+from callwise.i18n.message import Localised, msg
 from callwise.yamlfile import MAX_BYTES, Document, YamlProblem, line_of, parse
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,7 +51,7 @@ class ConfigError(Localised):
     """A configuration file that cannot be used, at ``file:line`` (and ``column`` when known; no line when the
     file itself cannot be read)."""
 
-    def __init__(self, file: str, line: int | None, reason: Msg, column: int | None = None) -> None:
+    def __init__(self, file: str, line: int | None, reason: Term, column: int | None = None) -> None:
         where = f"{file}:{line}:{column}" if line and column else (f"{file}:{line}" if line else file)
         super().__init__(msg("config.at", where=where, reason=reason))
         self.file, self.line, self.column, self.reason = file, line, column, reason
@@ -63,8 +64,8 @@ class Invalid(Localised):
     it, e.g. the rule of ``rules.dnc.enabled``) to place itself.
     """
 
-    def __init__(self, message: Msg) -> None:
-        super().__init__(Msg(message.key, {"parent": "-", **message.values}))
+    def __init__(self, message: Term) -> None:
+        super().__init__(Term(message.key, (("parent", "-"), *message.values)))
         self.msg = message
 
 
@@ -74,7 +75,7 @@ class ConfigModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
-    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Msg | None:
+    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Term | None:
         """A file's own words for the pydantic error ``kind`` at ``loc`` (``known``: the keys allowed there);
         None: the generic sentence. Only the file's root model is asked."""
         return None
@@ -143,12 +144,12 @@ def load_config(raw: bytes, label: str, model: type[M], kind: str, error: type[E
     return validate_config(doc, label, model, kind, error), doc
 
 
-def problem(error: type[E], label: str, doc: Document, loc: tuple[str | int, ...], reason: Msg) -> E:
+def problem(error: type[E], label: str, doc: Document, loc: tuple[str | int, ...], reason: Term) -> E:
     """An error for a check done after validation, at the line of ``loc``."""
     return error(label, line_of(doc.root, loc), reason)
 
 
-def reason_for(error: Any, model: type[BaseModel]) -> Msg:
+def reason_for(error: Any, model: type[BaseModel]) -> Term:
     """One sentence for a pydantic error, in the terms of the file (key names, not Python types)."""
     loc = tuple(error["loc"])
     where = ".".join(str(p) for p in loc if isinstance(p, str)) or "-"
@@ -185,7 +186,7 @@ def reason_for(error: Any, model: type[BaseModel]) -> Msg:
         if "{parent}" not in catalog()[cause.msg.key]["en"]:
             return msg("config.invalid", where=where, detail=cause.msg)
         parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "-")
-        return Msg(cause.msg.key, {**cause.msg.values, "parent": parent})
+        return msg(cause.msg.key, **{**dict(cause.msg.values), "parent": parent})
     if kind == "value_error":
         return msg("config.invalid", where=where, detail=str(cause))
     return msg("config.invalid", where=where, detail=error["msg"])
@@ -206,7 +207,7 @@ def known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(current.model_fields) if _is_model(current) else []
 
 
-def suggest(name: str, known: list[str] | tuple[str, ...]) -> Msg | str:
+def suggest(name: str, known: list[str] | tuple[str, ...]) -> Term | str:
     """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return msg("config.did_you_mean", name=close[0]) if close else ""
@@ -224,7 +225,7 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
-def _kind(kind: str) -> Msg:
+def _kind(kind: str) -> Term:
     return msg(f"config.kind.{kind}")
 
 
@@ -233,7 +234,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _missing_hint(path: Path) -> Msg | str:
+def _missing_hint(path: Path) -> Term | str:
     """What a first-time user needs when the file is not there: a missing folder, a near name, the YAML files."""
     folder = path.parent
     if not folder.is_dir():

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from callwise.i18n.message import Msg, msg
+from callwise.i18n.errors import Term
+from callwise.i18n.message import msg
 
 MAX_BYTES = 1 << 20  # configuration files are a few kilobytes
 MAX_VALUES = 100_000  # keys, values and list items, counting each alias as the values it stands for
@@ -28,8 +29,8 @@ MAX_VALUES = 100_000  # keys, values and list items, counting each alias as the 
 class YamlProblem(ValueError):
     """A document that is not usable YAML; ``line`` (and ``column``, when known) are 1-based."""
 
-    def __init__(self, line: int, reason: Msg, column: int | None = None) -> None:
-        super().__init__(reason.render("en"))
+    def __init__(self, line: int, reason: Term, column: int | None = None) -> None:
+        super().__init__(reason.say("en"))
         self.line = line
         self.column = column
         self.reason = reason

@@ -19,7 +19,7 @@ def test_a_wrong_campaign_path_points_at_the_file_that_is_there(monkeypatch, tmp
     monkeypatch.setenv("CALLWISE_LANG", "zh")
     zh = runner.invoke(app, args)
     assert zh.exit_code == 2
-    assert zh.output.strip() == f"error: {wrong}：找不到活动文件（是否想写 'campaign.yaml'？）"
+    assert zh.output.strip() == f"错误：{wrong}：找不到活动文件（是否想写 'campaign.yaml'？）"
     assert not (tmp_path / "out").exists()
 
 

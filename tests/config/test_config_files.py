@@ -189,3 +189,16 @@ def test_an_experiment_design_in_a_campaign_is_refused_in_both_languages(tmp_pat
     error = refusal(tmp_path, "campaign", CAMPAIGN + "arms: {A: 0.5, B: 0.6}\n")
     assert str(error).endswith(":4: arms: arm shares must sum to 1, they sum to 1.1")
     assert error.message("zh").endswith(":4：arms：各分支比例之和必须为 1，现在是 1.1")
+
+
+def test_a_refusal_keeps_its_words_through_pickling_and_wrapping(tmp_path):
+    """A build job stores the error of a worker process: the Chinese sentence must survive the trip."""
+    import pickle
+
+    from callwise.lists.build import ListError
+
+    error = refusal(tmp_path, "campaign", CAMPAIGN + "capcity: 5\n")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is CampaignError and again.message("zh") == error.message("zh") and str(again) == str(error)
+    assert (again.file, again.line) == (error.file, 4)
+    assert ListError.of(error).message("zh") == error.message("zh")

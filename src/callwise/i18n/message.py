@@ -1,53 +1,45 @@
-"""A message kept as its catalogue key and values, so one error can be shown in zh or in English.
+"""Sentences built in parts from catalogue phrases, for errors that name a file, a key and a hint.
 
-Library code raises errors that carry a :class:`Msg`; ``str(error)`` is the English sentence (logs, tests,
-other languages' callers) and :func:`message_of` gives the sentence in the language a person reads.
+A :class:`~callwise.i18n.errors.Term` may hold other terms as values (a reason inside ``<file>:<line>: …``,
+a "did you mean" inside the reason); each is said in the language of the sentence around it.
+:class:`Localised` is a :class:`~callwise.i18n.errors.Translated` error raised with one such term.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Any
+
+from callwise.i18n.errors import Term, Translated
 
 
-@dataclass(frozen=True)
-class Msg:
-    """The catalogue entry ``key`` with its ``values``; a value that is itself a ``Msg`` is shown in kind."""
-
-    key: str
-    values: Mapping[str, object] = field(default_factory=dict)
-
-    def render(self, lang: str) -> str:
-        from callwise.i18n import t
-
-        shown = {name: v.render(lang) if isinstance(v, Msg) else v for name, v in self.values.items()}
-        return t(self.key, lang, **shown)
+def msg(key: str, /, **values: object) -> Term:
+    """The catalogue phrase ``key`` with its placeholders' values (terms among them are said in kind)."""
+    return Term(key, tuple(values.items()))
 
 
-def msg(key: str, /, **values: object) -> Msg:
-    return Msg(key, values)
+class Localised(Translated, ValueError):
+    """A refusal worded from one catalogue term; ``str()`` is its English sentence, ``msg`` the term."""
+
+    def __init__(self, term: Term) -> None:
+        super().__init__(term.key, **dict(term.values))
+        self.msg = term
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments than (key, **values): rebuild from the state, not the constructor.
+        return (_restore, (type(self), self.__dict__.copy(), self.args))
 
 
-class Localised(ValueError):
-    """A refusal worded from the catalogue; ``str()`` is its English sentence."""
-
-    def __init__(self, message: Msg) -> None:
-        super().__init__(message.render("en"))
-        self.msg = message
-
-    def message(self, lang: str) -> str:
-        return self.msg.render(lang)
+def _restore(cls: type[Localised], state: dict[str, Any], args: tuple[Any, ...]) -> Localised:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
-def message_of(error: BaseException, lang: str) -> str:
-    """The error's sentence in ``lang`` when it carries one, else its own text."""
-    return error.message(lang) if isinstance(error, Localised) else str(error)
-
-
-def clipped(names: list[str], limit: int = 10) -> Msg | str:
+def clipped(names: list[str], limit: int = 10) -> Term | str:
     """``a, b, c`` — or the first ``limit`` names and how many more, so a long list stays one readable line."""
     if not names:
-        return Msg("message.none")
+        return msg("message.none")
     if len(names) <= limit:
         return ", ".join(names)
     return msg("message.clipped", shown=", ".join(names[:limit]), more=len(names) - limit)

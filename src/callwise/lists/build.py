@@ -23,7 +23,8 @@ import pandas as pd
 from callwise.configfile import suggest
 from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
 from callwise.features import customer_features, materialize
-from callwise.i18n.message import Localised, clipped, msg
+from callwise.i18n.errors import Translated
+from callwise.i18n.message import clipped, msg
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
 from callwise.models import reason_text
@@ -59,12 +60,8 @@ RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
 REASONS_ON_LIST = 3
 
 
-class ListError(ValueError):
+class ListError(Translated, ValueError):
     """A list that cannot be built as asked (unknown product, model missing features, no agents …)."""
-
-
-class ListRefused(Localised, ListError):
-    """A ``ListError`` worded from the catalogue (zh and en), saying what to fix."""
 
 
 @dataclass(frozen=True)
@@ -99,14 +96,8 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
     rows = products.filter(products.product_id == product_id).to_pandas()
     if rows.empty:
         known = sorted(products.select("product_id").distinct().to_pandas()["product_id"].astype(str))
-        raise ListRefused(
-            msg(
-                "lists.refused.unknown_product",
-                product=product_id,
-                hint=suggest(product_id, known),
-                known=clipped(known),
-            )
-        )
+        hint = suggest(product_id, known)
+        raise ListError("lists.refused.unknown_product", product=product_id, hint=hint, known=clipped(known))
     return rows.iloc[0].to_dict()
 
 
@@ -115,19 +106,18 @@ def check_teams(agents: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
     if campaign.teams is None:
         return agents
     if "team" not in agents.columns:
-        raise ListRefused(msg("lists.refused.no_team_column", campaign=campaign.campaign_id))
+        raise ListError("lists.refused.no_team_column", campaign=campaign.campaign_id)
     known = sorted(agents["team"].dropna().astype(str).unique())
     unknown = [team for team in campaign.teams if team not in known]
     if unknown:
         name = unknown[0]
-        reason = msg(
+        raise ListError(
             "lists.refused.unknown_team",
             campaign=campaign.campaign_id,
             team=name,
             hint=suggest(name, known),
             known=clipped(known),
         )
-        raise ListRefused(reason)
     return agents[agents["team"].isin(campaign.teams)]
 
 
@@ -228,7 +218,7 @@ def _slots(campaign: Campaign, policy: Policy) -> Slots:
         days = day_range(campaign.date, campaign.days, closed, weekdays)
         return campaign_slots(days, campaign.first_hour, campaign.last_hour)
     except ScheduleInputError as exc:
-        raise ListError(str(exc)) from None
+        raise ListError.of(exc) from None
 
 
 def _score(
@@ -241,7 +231,7 @@ def _score(
     wanted = list(model.feature_names_in_)
     missing = [c for c in wanted if c not in features.columns]
     if missing:
-        raise ListError(f"the model needs features the lake cannot provide: {', '.join(missing[:5])}")
+        raise ListError("lists.missing_features", features=", ".join(missing[:5]))
     X = features[wanted]
     personal = ~eligible["non_personalised"].to_numpy(bool)
     score = np.zeros(len(X))
@@ -289,7 +279,7 @@ def _plan_inputs(
     bank_timezone: str,
 ) -> tuple[Any, pd.DataFrame, np.ndarray]:
     if not lake.has("agents"):
-        raise ListError("the lake has no agents table: nobody to place the calls (ingest agents.csv)")
+        raise ListError("lists.no_agents_table")
     agents = check_teams(lake.table("agents").to_pandas(), campaign)
     plan_input = worth.copy()
     customers = lake.table("customers")
@@ -300,10 +290,10 @@ def _plan_inputs(
     try:
         force = workforce(agents, slots, product.get("category"), needed, campaign.agent_share)
     except ScheduleInputError as exc:
-        raise ListError(str(exc)) from None
+        raise ListError.of(exc) from None
     if force.capacity.sum() <= 0:
         teams = ", ".join(campaign.teams) if campaign.teams else msg("lists.refused.all_teams")
-        reason = msg(
+        raise ListError(
             "lists.refused.nobody_on_shift",
             product=campaign.product_id,
             category=str(product.get("category")),
@@ -313,7 +303,6 @@ def _plan_inputs(
             start=f"{campaign.first_hour:02d}:00",
             end=f"{campaign.last_hour:02d}:00",
         )
-        raise ListRefused(reason)
     p_answer = answer_matrix(plan_input, answer_model, policy, slots, bank_timezone)
     return force, plan_input, p_answer
 

@@ -10,15 +10,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from callwise.export import write_csv, write_xlsx
-from callwise.i18n.message import Localised, clipped, msg
+from callwise.i18n.message import clipped
 from callwise.models.base import ResponseModel
+from callwise.models.errors import ModelInputError
 from callwise.models.reasons import reason_text
 
 REASONS = 3
-
-
-class MissingColumns(Localised):
-    """The table to score lacks columns the model was fitted on; names the table, the model and the columns."""
 
 
 def score_frame(
@@ -36,12 +33,12 @@ def score_frame(
     ``table`` and ``model_label`` (the file and the model directory) name them when a column is missing.
     """
     if cells is not None and len(cells) != len(frame):
-        raise ValueError(f"the table's cells have {len(cells)} rows but its typed read has {len(frame)}")
+        raise ModelInputError("models.score.cell_rows", cells=len(cells), rows=len(frame))
     features = frame[list(model.feature_names_in_)] if set(model.feature_names_in_) <= set(frame.columns) else None
     if features is None:
         missing = [c for c in model.feature_names_in_ if c not in frame.columns]
         label = model_label or getattr(model, "name", type(model).__name__)
-        raise MissingColumns(msg("models.refused.missing_columns", table=table, model=label, columns=clipped(missing)))
+        raise ModelInputError("models.refused.missing_columns", table=table, model=label, columns=clipped(missing))
     p = model.predict_proba(features)[:, 1]
     out = (frame if cells is None else cells).copy()
     out["score"] = np.round(p, 6)
@@ -74,5 +71,5 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     elif suffix in (".csv", ".txt"):
         write_csv(frame, path)
     else:
-        raise ValueError(f"{path}: write .csv, .parquet or .xlsx")
+        raise ModelInputError("models.score.out_suffix", path=path)
     return path

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
 from callwise.configfile import ConfigError, ConfigModel, load_config, read_config, suggest
-from callwise.i18n.message import Msg, msg
+from callwise.i18n.errors import Term
+from callwise.i18n.message import msg
 from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
 
 
@@ -50,7 +51,7 @@ class Policy(ConfigModel):
         return self._source
 
     @classmethod
-    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Msg | None:
+    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Term | None:
         """A misspelt rule or rule parameter, or a rule that is not a mapping, is named as such."""
         if kind == "model_type" and len(loc) == 2 and loc[0] == "rules":
             return msg("policy.config.rule_not_mapping", rule=loc[1])
