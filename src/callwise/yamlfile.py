@@ -172,4 +172,4 @@ def line_of(root: yaml.Node, loc: tuple[str | int, ...]) -> int:
             line = node.start_mark.line + 1
         else:
             break
-    return line
+    return int(line)
