@@ -246,7 +246,7 @@ def _config(load: Callable[[Path], object], error: type[Exception]) -> Callable[
         except error as exc:
             message = str(exc)
             _one_sentence(message, case.path)
-            if not re.match(rf"{re.escape(str(case.path))}:\d+: ", message):
+            if not re.match(rf"{re.escape(str(case.path))}:\d+(:\d+)?: ", message):
                 raise Mismatch(f"refusal does not start with <file>:<line>: {message[:200]!r}") from None
 
     return check

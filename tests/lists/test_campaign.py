@@ -24,7 +24,7 @@ def test_valid_campaign(tmp_path):
         ("campaign_id: w x\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\n", ":1: campaign_id"),
         ("campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\nmodel: nowhere\n", ":5: model"),
         ("- just\n- a list\n", "must be a mapping"),
-        ("campaign_id: [unclosed\n", ":2: not valid YAML"),
+        ("campaign_id: [unclosed\n", r":1:14: not valid YAML: the \[ opened here is never closed"),
         (
             "campaign_id: w\nproduct_id: W1\ndate: 2026-07-01\ncapacity: 1\ncapacity: 2\n",
             ":5: key 'capacity' is written twice",

@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
                 None if lift is None else required_size(lift, control_share, base_rate, alpha, power, not one_sided)
             )
         except ExperimentError as exc:
-            fail(str(exc))
+            fail(exc)
         if required is not None:
             result["required"] = required
         emit(result, as_json, human=power_text(result, get_settings().lang, required))
@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 )
             report = balance_report(assignment, covariates)
         except ExperimentError as exc:
-            fail(str(exc))
+            fail(exc)
         written = write_assignment(assignment, out)
         report = dict(report, out=str(written), seed=seed)
         emit(

@@ -169,7 +169,9 @@ def register(app: typer.Typer) -> None:
         try:
             fitted = load_model(model_dir)
             # The model reads typed values; the file's own cells are what is written back.
-            scored = score_frame(fitted, read_frame(table), lang, cells=read_cells(table))
+            frame, cells = read_frame(table), read_cells(table)
+            label = f"{fitted.name} ({model_dir})"
+            scored = score_frame(fitted, frame, lang, cells=cells, table=str(table), model_label=label)
             path = write_table(scored, out)
         except (SourceError, ModelFileError, ValueError) as exc:
             fail(exc)

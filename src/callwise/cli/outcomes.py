@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             try:
                 result = import_dialer_outcomes(factory, file, mapping, batch=batch, plan_followups=planner)
             except (DialerImportError, DialerMappingError) as error:
-                fail(str(error))
+                fail(error)
         target = rejects or default_rejects_path(file)
         try:
             written = write_rejects(result, target, pii.cipher, language)

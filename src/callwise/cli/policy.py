@@ -26,6 +26,6 @@ def register(app: typer.Typer) -> None:
         try:
             loaded = load_policy(file) if file is not None else default_policy()
         except PolicyError as exc:
-            fail(str(exc))
+            fail(exc)
         result = {**loaded.audit(), "rules": loaded.model_dump(mode="json")["rules"]}
         emit(result, as_json, human="\n".join(describe_policy(loaded, get_settings().lang)))

@@ -9,12 +9,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from callwise.i18n.message import Localised, msg
+
 DEFAULT_ARM = "default"  # the one arm of a campaign that does not split its script
 SHARE_TOLERANCE = 1e-9
 
 
 class ExperimentError(ValueError):
     """An experiment input that cannot be used; the message names the field and the reason."""
+
+
+class DesignRefused(Localised, ExperimentError):
+    """An ``ExperimentError`` worded from the catalogue (zh and en); ``str()`` is the English sentence."""
 
 
 class NoControlWarning(UserWarning):
@@ -28,7 +34,7 @@ def _is_number(value: object) -> bool:
 def check_control_share(control_share: float) -> float:
     """A control share in [0, 1); 0 means no control group (allowed, but lift cannot be measured)."""
     if not _is_number(control_share) or not 0 <= control_share < 1:
-        raise ExperimentError(f"control_share must be a number in [0, 1), got {control_share!r}")
+        raise DesignRefused(msg("experiments.refused.control_share", value=repr(control_share)))
     return float(control_share)
 
 
@@ -37,20 +43,20 @@ def check_arms(arms: Mapping[str, float] | None) -> dict[str, float]:
     if arms is None:
         return {DEFAULT_ARM: 1.0}
     if not isinstance(arms, Mapping) or not arms:
-        raise ExperimentError("arms must map at least one arm name to its share, e.g. {'A': 0.5, 'B': 0.5}")
+        raise DesignRefused(msg("experiments.refused.no_arms", example="{'A': 0.5, 'B': 0.5}"))
     out: dict[str, float] = {}
     for name, share in arms.items():
         if not isinstance(name, str) or not name.strip():
-            raise ExperimentError(f"arm names must be non-empty text, got {name!r}")
+            raise DesignRefused(msg("experiments.refused.arm_name", value=repr(name)))
         clean = name.strip()
         if clean in out:
-            raise ExperimentError(f"arm {clean!r} is given twice")
+            raise DesignRefused(msg("experiments.refused.arm_twice", arm=repr(clean)))
         if not _is_number(share) or share <= 0:
-            raise ExperimentError(f"arm {clean!r}: share must be a positive number, got {share!r}")
+            raise DesignRefused(msg("experiments.refused.arm_share", arm=repr(clean), value=repr(share)))
         out[clean] = float(share)
     total = math.fsum(out.values())
     if abs(total - 1) > SHARE_TOLERANCE:
-        raise ExperimentError(f"arm shares must sum to 1, they sum to {total:.12g}")
+        raise DesignRefused(msg("experiments.refused.arm_sum", total=f"{total:.12g}"))
     return out
 
 

@@ -21,7 +21,7 @@ class Term:
     values: tuple[tuple[str, object], ...] = ()
 
     def say(self, lang: str) -> str:
-        return t(self.key, lang, **dict(self.values))
+        return say(self.key, lang, **dict(self.values))  # a term may hold terms (a hint inside a reason)
 
 
 def say(key: str, lang: str, **values: object) -> str:

@@ -8,7 +8,7 @@ null, not bad: whether it may be empty is the validator's business.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -152,6 +152,12 @@ def parse_date(text: pd.Series, column: Column | None = None) -> pd.Series:
     parsed = _parse_formats(_date_text(text), DATETIME_FORMATS)
     # A date column given a datetime keeps the day; a time of day other than midnight is still a date.
     return parsed.dt.date.where(parsed.notna(), None)
+
+
+def parse_one_date(text: str) -> date | None:
+    """One date written any way ingest reads dates (configuration files use this, so both accept the same)."""
+    value = parse_date(pd.Series([text], dtype="str")).iloc[0]
+    return None if pd.isna(value) else date(value.year, value.month, value.day)
 
 
 def parse_datetime(text: pd.Series, column: Column | None = None) -> pd.Series:

@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from callwise.configfile import suggest
 from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
 from callwise.features import customer_features, materialize
 from callwise.i18n.errors import Translated
+from callwise.i18n.message import clipped, msg
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
 from callwise.models import reason_text
@@ -93,8 +95,30 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
     products = lake.table("products")
     rows = products.filter(products.product_id == product_id).to_pandas()
     if rows.empty:
-        raise ListError.plain(f"product {product_id!r} is not in the products table")
+        known = sorted(products.select("product_id").distinct().to_pandas()["product_id"].astype(str))
+        hint = suggest(product_id, known)
+        raise ListError("lists.refused.unknown_product", product=product_id, hint=hint, known=clipped(known))
     return rows.iloc[0].to_dict()
+
+
+def check_teams(agents: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """The agents of the campaign's teams; a team no agent belongs to is refused, naming the teams there are."""
+    if campaign.teams is None:
+        return agents
+    if "team" not in agents.columns:
+        raise ListError("lists.refused.no_team_column", campaign=campaign.campaign_id)
+    known = sorted(agents["team"].dropna().astype(str).unique())
+    unknown = [team for team in campaign.teams if team not in known]
+    if unknown:
+        name = unknown[0]
+        raise ListError(
+            "lists.refused.unknown_team",
+            campaign=campaign.campaign_id,
+            team=name,
+            hint=suggest(name, known),
+            known=clipped(known),
+        )
+    return agents[agents["team"].isin(campaign.teams)]
 
 
 def campaign_policy(campaign: Campaign) -> Policy:
@@ -256,9 +280,7 @@ def _plan_inputs(
 ) -> tuple[Any, pd.DataFrame, np.ndarray]:
     if not lake.has("agents"):
         raise ListError("lists.no_agents_table")
-    agents = lake.table("agents").to_pandas()
-    if campaign.teams is not None and "team" in agents.columns:
-        agents = agents[agents["team"].isin(campaign.teams)]
+    agents = check_teams(lake.table("agents").to_pandas(), campaign)
     plan_input = worth.copy()
     customers = lake.table("customers")
     if "language" in customers.columns:
@@ -270,7 +292,17 @@ def _plan_inputs(
     except ScheduleInputError as exc:
         raise ListError.of(exc) from None
     if force.capacity.sum() <= 0:
-        raise ListError("lists.no_agent_on_shift")
+        teams = ", ".join(campaign.teams) if campaign.teams else msg("lists.refused.all_teams")
+        raise ListError(
+            "lists.refused.nobody_on_shift",
+            product=campaign.product_id,
+            category=str(product.get("category")),
+            teams=teams,
+            first=slots.days[0].isoformat() if len(slots.days) else "-",
+            last=slots.days[-1].isoformat() if len(slots.days) else "-",
+            start=f"{campaign.first_hour:02d}:00",
+            end=f"{campaign.last_hour:02d}:00",
+        )
     p_answer = answer_matrix(plan_input, answer_model, policy, slots, bank_timezone)
     return force, plan_input, p_answer
 

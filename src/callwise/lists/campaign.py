@@ -1,34 +1,35 @@
 """The campaign file: what one call list is for (product, days, hours, capacity, costs, experiment, models).
 
-Read by the shared YAML loader (``callwise.yamlfile``) like every other configuration file: a key written
-twice, a misspelt key or a bad value is refused as ``<file>:<line>: <reason>``.
+Read by the one configuration loader (``callwise.configfile``) like every other configuration file: a key
+written twice, a misspelt key or a bad value is refused as ``<file>:<line>: <reason>``, in zh or en. The date is
+read like ingest reads dates (``2026-7-6``, ``2026/7/6``, ``20260706``).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from callwise.configdate import ConfigDate
+from callwise.configfile import ConfigError, ConfigModel, Invalid, parse_config, read_config, validate_config
 from callwise.experiments import check_arms, check_control_share
-from callwise.yamlfile import parse_mapping, read_bytes, validate
+from callwise.i18n.message import msg
 
 
-class CampaignError(ValueError):
+class CampaignError(ConfigError):
     """A campaign file that cannot be used; the message is ``<file>:<line>: <reason>``."""
 
 
-class CampaignSettings(BaseModel):
+class CampaignSettings(ConfigModel):
     """What a campaign is, without files on this machine: the API takes exactly this."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     campaign_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     name: str = Field(default="", max_length=200)
     product_id: str = Field(min_length=1, max_length=64)
-    date: date  # the first calling day; features are computed as of its first instant
+    date: ConfigDate  # the first calling day; features are computed as of its first instant
     days: int = Field(default=10, ge=1, le=92)  # calling days from `date` (days the policy closes are skipped)
     first_hour: int = Field(default=9, ge=0, le=23)  # first hourly slot, bank clock
     last_hour: int = Field(default=20, ge=1, le=24)  # slots end here (exclusive): 9–20 gives 11 slots a day
@@ -56,7 +57,7 @@ class CampaignSettings(BaseModel):
     @model_validator(mode="after")
     def _hours(self) -> CampaignSettings:
         if self.last_hour <= self.first_hour:
-            raise ValueError(f"last_hour ({self.last_hour}) must come after first_hour ({self.first_hour})")
+            raise Invalid(msg("lists.campaign.hours", first=self.first_hour, last=self.last_hour))
         return self
 
     @property
@@ -75,23 +76,23 @@ class Campaign(CampaignSettings):
     @classmethod
     def _dir_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
-            raise ValueError(f"directory {value} does not exist")
+            raise Invalid(msg("lists.campaign.no_directory", path=str(value)))
         return value
 
     @field_validator("policy")
     @classmethod
     def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
-            raise ValueError(f"policy file {value} does not exist")
+            raise Invalid(msg("lists.campaign.no_policy_file", path=str(value)))
         return value
 
 
 def load_campaign(path: str | Path) -> Campaign:
     """Read and validate a campaign YAML file; any problem is ``CampaignError("<file>:<line>: <reason>")``."""
     path = Path(path)
-    raw = read_bytes(path, "campaign file", CampaignError)
-    doc = parse_mapping(raw, str(path), "campaign file", CampaignError)
+    raw = read_config(path, "campaign", CampaignError)
+    doc = parse_config(raw, str(path), "campaign", CampaignError)
     for key in ("model", "answer_model", "policy"):  # relative paths are relative to the campaign file
         if isinstance(doc.data.get(key), str):
             doc.data[key] = (path.parent / doc.data[key]).resolve()
-    return validate(doc, str(path), Campaign, CampaignError)
+    return validate_config(doc, str(path), Campaign, "campaign", CampaignError)

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from callwise.configfile import Invalid
+from callwise.i18n.message import msg
+
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _MORNING = re.compile(r"^next_morning@([0-9]{1,2}):([0-9]{2})$")
 MAX_DELAY = timedelta(days=365)  # a longer delay is a typo, not a follow-up
@@ -47,7 +50,7 @@ class Delay:
 def parse_delay(text: object) -> Delay:
     """The delay written as ``text``; ValueError with the accepted spellings otherwise."""
     if not isinstance(text, str):
-        raise ValueError(f"a delay is text like 'P3D', 'PT1H' or 'next_morning@09:30', not {text!r}")
+        raise Invalid(msg("loop.delay.not_text", value=repr(text)))
     value = text.strip()
     if value == "callback_at":
         return Delay(value, "callback_at")
@@ -55,18 +58,15 @@ def parse_delay(text: object) -> Delay:
     if morning:
         hour, minute = int(morning[1]), int(morning[2])
         if hour > 23 or minute > 59:
-            raise ValueError(f"'{value}' has no valid time of day; write next_morning@HH:MM between 00:00 and 23:59")
+            raise Invalid(msg("loop.delay.bad_morning", value=value))
         return Delay(value, "next_morning", minute_of_day=hour * 60 + minute)
     if value.startswith("P") and re.search(r"[YM]", value[1:].split("T")[0]):
-        raise ValueError(f"'{value}' counts months or years, which have no fixed length; write days (P30D)")
+        raise Invalid(msg("loop.delay.months", value=value))
     duration = _DURATION.match(value)
     if not duration or value in ("P", "PT"):
-        raise ValueError(
-            f"'{value}' is not a delay; write an ISO-8601 duration (P3D, PT1H, P1DT12H, PT0S), "
-            "next_morning@HH:MM or callback_at"
-        )
+        raise Invalid(msg("loop.delay.unreadable", value=value))
     weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in duration.groups())
     after = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
     if after > MAX_DELAY:
-        raise ValueError(f"'{value}' is longer than {MAX_DELAY.days} days; a follow-up that late is not a follow-up")
+        raise Invalid(msg("loop.delay.too_long", value=value, days=MAX_DELAY.days))
     return Delay(value, "after", after=after)

@@ -14,21 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
+from callwise.configfile import ConfigError, ConfigModel, Invalid, parse_config, problem, read_config, validate_config
+from callwise.i18n.message import msg
 from callwise.loop.rules import Disposition
 from callwise.policy.calltime import zone
 from callwise.schema.contract import DEFAULT_TIMEZONE
-from callwise.yamlfile import Document, parse_mapping, problem, read_bytes, validate
+from callwise.yamlfile import Document
 
 _TEXT_TAGS = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int")  # an int key keeps the text it was written as
 
 
-class DialerMappingError(ValueError):
+class DialerMappingError(ConfigError):
     """A mapping file that cannot be used; the message is ``<file>:<line>: <reason>``."""
 
 
-class _Strict(BaseModel):
+class _Strict(ConfigModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
@@ -62,7 +64,7 @@ class DialerMapping(_Strict):
     @classmethod
     def _readable_zone(cls, value: str) -> str:
         if zone(value) is None:
-            raise ValueError(f"'{value}' is not a time zone name like 'Asia/Shanghai'")
+            raise Invalid(msg("loop.mapping.timezone", value=value))
         return value
 
     @property
@@ -80,11 +82,11 @@ def normalise_code(code: str) -> str:
 
 def load_dialer_mapping(path: str | Path) -> DialerMapping:
     """Read and validate a dialer mapping file."""
-    raw = read_bytes(path, "dialer mapping file", DialerMappingError)
+    raw = read_config(path, "dialer_mapping", DialerMappingError)
     label = str(path)
-    doc = parse_mapping(raw, label, "dialer mapping file", DialerMappingError)
+    doc = parse_config(raw, label, "dialer_mapping", DialerMappingError)
     _codes_as_written(doc, label)
-    mapping = validate(doc, label, DialerMapping, DialerMappingError)
+    mapping = validate_config(doc, label, DialerMapping, "dialer_mapping", DialerMappingError)
     _check(mapping, doc, label)
     mapping._sha256 = hashlib.sha256(raw).hexdigest()
     return mapping
@@ -102,8 +104,8 @@ def _codes_as_written(doc: Document, label: str) -> None:
     for (key, _), value in zip(node.value, doc.data["dispositions"].values(), strict=True):
         if not isinstance(key, yaml.ScalarNode) or key.tag not in _TEXT_TAGS:
             shown = key.value if isinstance(key, yaml.ScalarNode) else "?"
-            reason = f"dialer code '{shown}' would not be read as text; put it in quotes ('{shown}')"
-            raise DialerMappingError(f"{label}:{key.start_mark.line + 1}: {reason}")
+            reason = msg("loop.mapping.code_not_text", code=shown)
+            raise DialerMappingError(label, key.start_mark.line + 1, reason)
         codes[key.value] = value
     doc.data["dispositions"] = codes
 
@@ -111,23 +113,22 @@ def _codes_as_written(doc: Document, label: str) -> None:
 def _check(mapping: DialerMapping, doc: Document, label: str) -> None:
     given = mapping.columns.given()
     if (mapping.campaign is None) == ("campaign_id" not in given):
-        reason = "give the campaign either as a column (columns.campaign_id) or as a fixed 'campaign', not both"
-        if mapping.campaign is None:
-            reason = "the export's campaign is unknown: map columns.campaign_id or give a fixed 'campaign'"
+        reason = msg("loop.mapping.campaign_unknown" if mapping.campaign is None else "loop.mapping.campaign_both")
         raise problem(DialerMappingError, label, doc, ("campaign",) if mapping.campaign else ("columns",), reason)
     seen: dict[str, str] = {}
     for name, column in given.items():
         key = unicodedata.normalize("NFKC", column).strip()
         if key in seen:
-            reason = f"column '{column}' is mapped twice (to {seen[key]} and to {name})"
+            reason = msg("loop.mapping.column_twice", column=column, first=seen[key], second=name)
             raise problem(DialerMappingError, label, doc, ("columns", name), reason)
         seen[key] = name
     codes: dict[str, str] = {}
     for code in mapping.dispositions:
         key = normalise_code(code)
         if not key:
-            raise problem(DialerMappingError, label, doc, ("dispositions", code), "a dialer code cannot be empty")
+            reason = msg("loop.mapping.empty_code")
+            raise problem(DialerMappingError, label, doc, ("dispositions", code), reason)
         if key in codes:
-            reason = f"dialer codes '{codes[key]}' and '{code}' are the same code (codes are matched ignoring case)"
+            reason = msg("loop.mapping.same_code", first=codes[key], second=code)
             raise problem(DialerMappingError, label, doc, ("dispositions", code), reason)
         codes[key] = code

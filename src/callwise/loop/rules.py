@@ -14,11 +14,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
+from callwise.configfile import ConfigError, ConfigModel, load_config, problem, read_config
+from callwise.i18n.message import msg
 from callwise.loop.delays import Delay, parse_delay
 from callwise.schema.contract import DISPOSITIONS, PRODUCT_CATEGORIES
-from callwise.yamlfile import load_model, problem, read_bytes
 
 FOLLOWUP_CHANNELS = ("sms", "call", "wechat", "email", "task")
 MARKETING_CHANNELS = ("sms", "call", "wechat", "email")  # `task` is internal work for the bank's staff
@@ -35,11 +36,11 @@ _NAME = r"^[A-Za-z0-9_\-]+$"
 PRODUCT_PLACEHOLDERS = frozenset({"product_name", "product_link"})
 
 
-class FollowupRulesError(ValueError):
+class FollowupRulesError(ConfigError):
     """A rules file that cannot be used; the message is ``<file>:<line>: <reason>``."""
 
 
-class _Strict(BaseModel):
+class _Strict(ConfigModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
@@ -143,30 +144,27 @@ def load_followup_rules(path: str | Path | None = None) -> FollowupRules:
     if path is None:
         raw = (files("callwise.loop") / "followups.yaml").read_bytes()
         return _from_bytes(raw, "followups.yaml", "builtin")
-    raw = read_bytes(path, "follow-up rules file", FollowupRulesError)
+    raw = read_config(path, "followup_rules", FollowupRulesError)
     return _from_bytes(raw, str(path), str(path))
 
 
 def _from_bytes(raw: bytes, label: str, source: str) -> FollowupRules:
-    rules, doc = load_model(raw, label, FollowupRules, "follow-up rules file", FollowupRulesError)
+    rules, doc = load_config(raw, label, FollowupRules, "followup_rules", FollowupRulesError)
     seen: set[str] = set()
     for i, rule in enumerate(rules.rules):
         if rule.id in seen:
-            raise problem(FollowupRulesError, label, doc, ("rules", i, "id"), f"rule id '{rule.id}' is used twice")
+            raise problem(FollowupRulesError, label, doc, ("rules", i, "id"), msg("loop.rules.id_twice", id=rule.id))
         seen.add(rule.id)
         if rule.template not in rules.templates:
-            known = ", ".join(rules.templates) or "none"
-            reason = f"template '{rule.template}' is not in 'templates' (defined: {known})"
+            known = ", ".join(rules.templates) or msg("loop.rules.none")
+            reason = msg("loop.rules.no_template", template=rule.template, known=known)
             raise problem(FollowupRulesError, label, doc, ("rules", i, "template"), reason)
         if rule.marketing and rule.disposition in NO_MARKETING_AFTER:
-            reason = (
-                f"no marketing follow-up ({rule.channel}) may follow '{rule.disposition}'; "
-                "only a 'task' for the bank's staff can"
-            )
+            reason = msg("loop.rules.no_marketing_after", channel=rule.channel, disposition=rule.disposition)
             raise problem(FollowupRulesError, label, doc, ("rules", i, "channel"), reason)
     for name, template in rules.templates.items():
         if template.placeholders("zh") != template.placeholders("en"):
-            reason = f"template '{name}' has different placeholders in zh and en"
+            reason = msg("loop.rules.placeholders_differ", template=name)
             raise problem(FollowupRulesError, label, doc, ("templates", name), reason)
     rules._sha256 = hashlib.sha256(raw).hexdigest()
     rules._source = source

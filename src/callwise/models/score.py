@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from callwise.export import write_csv, write_xlsx
+from callwise.i18n.message import clipped
 from callwise.models.base import ResponseModel
 from callwise.models.errors import ModelInputError
 from callwise.models.reasons import reason_text
@@ -18,19 +19,26 @@ REASONS = 3
 
 
 def score_frame(
-    model: ResponseModel, frame: pd.DataFrame, lang: str = "zh", cells: pd.DataFrame | None = None
+    model: ResponseModel,
+    frame: pd.DataFrame,
+    lang: str = "zh",
+    cells: pd.DataFrame | None = None,
+    table: str = "the table",
+    model_label: str | None = None,
 ) -> pd.DataFrame:
     """``frame`` with score (p), rank (1 = best; ties by input order) and reason_1..3.
 
     ``frame`` is what the model reads (typed as in training); ``cells``, when given, are the same rows as the
     file has them (:func:`~callwise.ingest.readers.read_cells`), written back unchanged instead of ``frame``.
+    ``table`` and ``model_label`` (the file and the model directory) name them when a column is missing.
     """
     if cells is not None and len(cells) != len(frame):
         raise ModelInputError("models.score.cell_rows", cells=len(cells), rows=len(frame))
     features = frame[list(model.feature_names_in_)] if set(model.feature_names_in_) <= set(frame.columns) else None
     if features is None:
         missing = [c for c in model.feature_names_in_ if c not in frame.columns]
-        raise ValueError(f"the table lacks the model's columns: {', '.join(missing[:5])}")
+        label = model_label or getattr(model, "name", type(model).__name__)
+        raise ModelInputError("models.refused.missing_columns", table=table, model=label, columns=clipped(missing))
     p = model.predict_proba(features)[:, 1]
     out = (frame if cells is None else cells).copy()
     out["score"] = np.round(p, 6)

@@ -7,23 +7,24 @@ records the SHA-256 of the file's bytes, so the exact policy behind a list can b
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
+from callwise.configfile import ConfigError, ConfigModel, load_config, read_config, suggest
+from callwise.i18n.errors import Term
+from callwise.i18n.message import msg
 from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
-from callwise.yamlfile import KINDS, YamlProblem, line_of, parse, read_bytes
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigError):
     """A policy file that cannot be used; the message is ``<file>:<line>: <reason>``."""
 
 
-class Policy(BaseModel):
+class Policy(ConfigModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     name: str = Field(min_length=1)
@@ -49,6 +50,21 @@ class Policy(BaseModel):
         """The file it was read from, or "builtin"."""
         return self._source
 
+    @classmethod
+    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Term | None:
+        """A misspelt rule or rule parameter, or a rule that is not a mapping, is named as such."""
+        if kind == "model_type" and len(loc) == 2 and loc[0] == "rules":
+            return msg("policy.config.rule_not_mapping", rule=loc[1])
+        if kind != "extra_forbidden":
+            return None
+        name = str(loc[-1])
+        if loc[0] == "rules" and len(loc) == 2:
+            return msg("policy.config.unknown_rule", name=name, hint=suggest(name, RULE_NAMES), known=", ".join(known))
+        if loc[0] == "rules" and len(loc) == 3:
+            hint = suggest(name, known)
+            return msg("policy.config.unknown_parameter", rule=loc[1], name=name, hint=hint, known=", ".join(known))
+        return None
+
     def rule(self, name: str) -> Rule:
         return getattr(self.rules, name)
 
@@ -62,7 +78,7 @@ class Policy(BaseModel):
 
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file; any problem is ``PolicyError("<file>:<line>: <reason>")``."""
-    return _from_bytes(read_bytes(path, "policy file", PolicyError), str(path), source=str(path))
+    return _from_bytes(read_config(path, "policy", PolicyError), str(path), source=str(path))
 
 
 def default_policy() -> Policy:
@@ -72,63 +88,7 @@ def default_policy() -> Policy:
 
 
 def _from_bytes(raw: bytes, label: str, source: str) -> Policy:
-    try:
-        doc = parse(raw)
-    except YamlProblem as exc:
-        raise PolicyError(f"{label}:{exc.line}: {exc.reason}") from None
-    if not isinstance(doc.data, dict):
-        line = doc.root.start_mark.line + 1
-        raise PolicyError(f"{label}:{line}: a policy file must be a mapping with name, version and rules")
-    try:
-        policy = Policy.model_validate(doc.data)
-    except ValidationError as exc:
-        errors = [(line_of(doc.root, tuple(e["loc"])), i, e) for i, e in enumerate(exc.errors())]
-        line, _, first = min(errors, key=lambda x: (x[0], x[1]))
-        raise PolicyError(f"{label}:{line}: {_reason(first)}") from None
+    policy, _ = load_config(raw, label, Policy, "policy", PolicyError)
     policy._sha256 = hashlib.sha256(raw).hexdigest()
     policy._source = source
     return policy
-
-
-_KINDS = {**KINDS, "model_type": "a mapping of parameters (e.g. 'enabled: false')", "date_type": "a date (YYYY-MM-DD)"}
-
-
-def _reason(error: dict[str, Any]) -> str:
-    """One sentence for the first validation error, in the terms of the policy file."""
-    loc = tuple(str(p) for p in error["loc"])
-    where = ".".join(loc) or "the file"
-    kind, value = error["type"], error.get("input")
-    if kind == "extra_forbidden":
-        return _unknown(loc)
-    if kind == "missing":
-        return f"'{where}' is required"
-    if kind in _KINDS:
-        return f"{where} must be {_KINDS[kind]}, not {value!r}"
-    if kind == "greater_than_equal":
-        return f"{where} must be at least {error['ctx']['ge']}, not {value!r}"
-    if kind == "literal_error":
-        return f"{where} must be one of {error['ctx']['expected']}, not {value!r}"
-    if kind == "value_error" and loc[-1] == "enabled":
-        return f"rule '{loc[-2]}' is a legal floor and cannot be disabled"
-    if kind == "value_error":
-        return f"{where}: {error['ctx']['error']}"
-    return f"{where}: {error['msg']}"
-
-
-def _unknown(loc: tuple[str, ...]) -> str:
-    name = loc[-1]
-    if len(loc) == 1:
-        known, what = tuple(Policy.model_fields), "key"
-    elif loc[0] == "rules" and len(loc) == 2:
-        known, what = RULE_NAMES, "rule"
-    elif loc[0] == "rules":
-        known = tuple(Rules.model_fields[loc[1]].annotation.model_fields)
-        return f"rule '{loc[1]}' has no parameter '{name}'{_suggest(name, known)}; it takes: {', '.join(known)}"
-    else:
-        known, what = tuple(Retention.model_fields), f"{loc[0]} entry"
-    return f"unknown {what} '{name}'{_suggest(name, known)}"
-
-
-def _suggest(name: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""

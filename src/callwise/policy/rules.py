@@ -7,11 +7,14 @@ and their floor values (age 18, quiet hours 21:00–09:00, frozen and deceased a
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from callwise.configdate import ConfigDate
+from callwise.configfile import Invalid
+from callwise.i18n.message import msg
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -33,7 +36,7 @@ class Floor(Rule):
     @classmethod
     def _stays_on(cls, value: bool) -> bool:
         if not value:
-            raise ValueError("this rule is a legal floor and cannot be disabled")
+            raise Invalid(msg("policy.config.floor_off"))
         return value
 
 
@@ -45,7 +48,7 @@ class InactiveStatus(Floor):
     def _keeps_floor(cls, value: list[str]) -> list[str]:
         missing = [s for s in ("frozen", "deceased") if s not in value]
         if missing:
-            raise ValueError(f"must include {' and '.join(missing)} (legal floor); statuses may only be added")
+            raise Invalid(msg("policy.config.statuses_floor", missing=" & ".join(missing)))
         return value
 
 
@@ -76,7 +79,7 @@ class UnderAge(Floor):
     @classmethod
     def _adult(cls, value: int) -> int:
         if value < 18:
-            raise ValueError(f"cannot go below 18 (legal floor), not {value}")
+            raise Invalid(msg("policy.config.adult_floor", value=value))
         return value
 
 
@@ -112,7 +115,7 @@ class FrequencyCap(Rule):
 def _minutes(value: str) -> int:
     match = _TIME.match(value)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"'{value}' is not a time of day; write HH:MM between 00:00 and 23:59")
+        raise Invalid(msg("policy.config.time_of_day", value=value))
     return int(match[1]) * 60 + int(match[2])
 
 
@@ -136,17 +139,14 @@ class QuietHours(Floor):
     def _leaves_time_and_covers_floor(self) -> QuietHours:
         start, end = self.start_minute, self.end_minute
         if start == end:
-            raise ValueError(f"quiet hours {self.start}–{self.end} close the whole day; no call could be made")
+            raise Invalid(msg("policy.config.quiet_whole_day", start=self.start, end=self.end))
         legal = (start - end) % MINUTES_PER_DAY
         if legal < 60:
-            raise ValueError(f"quiet hours {self.start}–{self.end} leave less than one hour a day to call")
+            raise Invalid(msg("policy.config.quiet_no_hour", start=self.start, end=self.end))
         floor_start, floor_end = FLOOR_QUIET
         floor_minutes = [m % MINUTES_PER_DAY for m in range(floor_start, floor_end + MINUTES_PER_DAY)]
         if not all(_in_window(m, start, end) for m in floor_minutes):
-            raise ValueError(
-                f"quiet hours {self.start}–{self.end} must cover at least 21:00–09:00 (legal floor); "
-                "they may be widened, not narrowed"
-            )
+            raise Invalid(msg("policy.config.quiet_floor", start=self.start, end=self.end))
         return self
 
     @property
@@ -167,26 +167,17 @@ def _quiet_minutes(start: int, end: int) -> tuple[bool, ...]:
     return tuple(_in_window(m, start, end) for m in range(MINUTES_PER_DAY))
 
 
-def _iso_date(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"'{value}' is not a date; write YYYY-MM-DD") from None
-
-
 class ClosedDays(Rule):
     """Days without marketing calls, by date and by weekday, in the customer's local calendar."""
 
-    dates: list[Annotated[date, BeforeValidator(_iso_date)]] = Field(default_factory=list)
+    dates: list[ConfigDate] = Field(default_factory=list)
     weekdays: list[Weekday] = Field(default_factory=list)
 
     @field_validator("weekdays")
     @classmethod
     def _not_every_day(cls, value: list[str]) -> list[str]:
         if set(value) >= set(WEEKDAYS):
-            raise ValueError("closing all seven weekdays leaves no day to call")
+            raise Invalid(msg("policy.config.all_weekdays"))
         return value
 
 
