@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
+from callwise.experiments import assign_groups, campaign_seed
+from callwise.experiments.measurable import measurability
 from callwise.features import customer_features, materialize
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
@@ -434,12 +435,7 @@ def _summary(
     planned = worth[members["planned"].reindex(worth["customer_id"]).to_numpy(bool)]
     control = int((planned["group"] == "control").sum())
     base_rate = float(planned["score"].mean()) if len(planned) else 0.0
-    power: dict[str, Any] | None = None
-    if control and 0 < base_rate < 1:
-        try:
-            power = detectable_lift(len(planned), control / len(planned), base_rate)
-        except ExperimentError as exc:  # too small a list to test: say so instead of a number
-            power = {"error": str(exc)}
+    measured = measurability(len(planned), control, base_rate, campaign.lift_to_detect, campaign.alpha, campaign.power)
     return {
         "campaign_id": campaign.campaign_id,
         "product_id": campaign.product_id,
@@ -464,8 +460,7 @@ def _summary(
             "arms": campaign.arms or {},
             "treatment_called": len(listed),
             "control_held_out": control,
-            "lift_measurable": control > 0,
-            "detectable_lift": power,
+            **measured,
         },
         "plan": plan.summary,
         "gate": checked.counts(),
