@@ -13,6 +13,13 @@ TableOpt = Annotated[Path, typer.Option("--table", help="Wide table: CSV (any en
 TargetOpt = Annotated[str, typer.Option("--target", help="Target column (1/0, yes/no, 是/否 …).")]
 PositiveOpt = Annotated[str | None, typer.Option("--positive", help="The target value that means 'bought'.")]
 DropOpt = Annotated[list[str] | None, typer.Option("--drop", help="Columns to leave out (repeat, or a,b,c).")]
+ContextOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--context-columns",
+        help="Columns about the market or period, not the customer: used by the model, never a reason (a,b,c).",
+    ),
+]
 ModelOpt = Annotated[str, typer.Option("--model", help="lightgbm, scorecard or logistic.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed.")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="Directory for HTML reports (zh and en).")]
@@ -24,12 +31,14 @@ def _drop(values: list[str] | None) -> list[str]:
     return [c.strip() for v in values or [] for c in v.split(",") if c.strip()]
 
 
-def _load(table: Path, target: str, positive: str | None, drop: list[str] | None):
+def _load(
+    table: Path, target: str, positive: str | None, drop: list[str] | None, context: list[str] | None = None
+) -> Any:
     from callwise.ingest.readers import SourceError
     from callwise.models.widetable import WideTableError, load_wide_table
 
     try:
-        return load_wide_table(table, target, positive, _drop(drop))
+        return load_wide_table(table, target, positive, _drop(drop), _drop(context))
     except (SourceError, WideTableError) as exc:
         fail(str(exc))
 
@@ -109,6 +118,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="Directory for the saved model and model card.")],
         positive: PositiveOpt = None,
         drop: DropOpt = None,
+        context: ContextOpt = None,
         model_name: ModelOpt = "lightgbm",
         cv: Annotated[int, typer.Option("--cv", min=0, help="Folds for the card's metrics (0: none).")] = 5,
         seed: SeedOpt = 0,
@@ -118,17 +128,18 @@ def register(app: typer.Typer) -> None:
         from callwise.models import make_model
         from callwise.models.evaluation import cross_validate
 
-        wide = _load(table, target, positive, drop)
+        wide = _load(table, target, positive, drop, context)
         card: dict[str, Any] = {
             "data_window": {"source": wide.source, "target": target, "dropped_no_target": wide.dropped_no_target},
             "rows": len(wide.y),
             "positives": int(wide.y.sum()),
+            "context_columns": list(wide.context),
         }
         try:
             if cv:
                 metrics = cross_validate(model_name, wide.X, wide.y, folds=cv, seed=seed)
                 card["metrics"] = {k: metrics[k] for k in HEADLINE} | {"protocol": f"{cv}-fold cv"}
-            fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y)
+            fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y).mark_context(wide.context)
         except ValueError as exc:
             fail(f"{table}: {exc}")
         fitted.save(out, card=card)
@@ -140,6 +151,7 @@ def register(app: typer.Typer) -> None:
         table: TableOpt,
         out: Annotated[Path, typer.Option("--out", help="Output file: .csv, .parquet or .xlsx.")],
         lang: Annotated[str, typer.Option("--lang", help="Language of the reasons: zh or en.")] = "zh",
+        context: ContextOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Write every input row with score, rank (1 = best) and the top 3 reasons in words."""
@@ -149,6 +161,10 @@ def register(app: typer.Typer) -> None:
 
         try:
             fitted = load_model(model_dir)
+            try:  # besides those saved with the model
+                fitted.mark_context(_drop(context))
+            except ValueError as exc:
+                raise ValueError(f"{model_dir}: {exc}") from None
             # The model reads typed values; the file's own cells are what is written back.
             scored = score_frame(fitted, read_frame(table), lang, cells=read_cells(table))
             path = write_table(scored, out)
@@ -158,6 +174,7 @@ def register(app: typer.Typer) -> None:
             "rows": len(scored),
             "out": str(path),
             "model": fitted.name,
+            "context_columns": list(fitted.context_columns),
             "mean_score": round(float(scored["score"].mean()), 6),
         }
         emit(summary, as_json)
