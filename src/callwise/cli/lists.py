@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
 from callwise.lake import open_lake
 
 
@@ -32,9 +33,11 @@ def register(app: typer.Typer) -> None:
         from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
+        from callwise.lists.measured_text import control_group_text
         from callwise.lists.output import funnel_text, write_list
         from callwise.models import ModelFileError, load_model
         from callwise.policy import PolicyError, load_policy
+        from callwise.report import write_list_reports
         from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
 
         try:
@@ -60,4 +63,12 @@ def register(app: typer.Typer) -> None:
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
             summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)
-        emit(summary, as_json, human=funnel_text(summary, spec.lang) + f"\n→ {files['list_csv']}")
+        reports = write_list_reports(result, out, summary.get("against_truth"))
+        files.update(reports)
+        human = [
+            funnel_text(summary, spec.lang),
+            *control_group_text(summary["experiment"], spec.lang),
+            f"→ {files['list_csv']}",
+            *(f"→ {t('listreport.files', spec.lang)}: {path}" for path in reports.values()),
+        ]
+        emit(summary, as_json, human="\n".join(human))

@@ -56,6 +56,7 @@ from callwise.schema.contract import PHONE_KEY
 # Customers no policy rule excludes who are still not called, in funnel order after the policy's rules.
 RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
 REASONS_ON_LIST = 3
+_VALUE_COLUMNS = tuple(f"value_{i}" for i in range(1, REASONS_ON_LIST + 1))
 
 
 class ListError(ValueError):
@@ -87,6 +88,8 @@ class ListResult:
     summary: dict[str, Any]
     seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
     planning: PlanInputs
+    # Per row of ``listed``: reason_1..3 as feature names (None: no reason) and value_1..3, to word them anew.
+    reason_codes: pd.DataFrame | None = None
 
 
 def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
@@ -157,7 +160,7 @@ def build_list(
     checked = gate(plan.calls, verdicts, policy, history, bank_timezone)
     clock.lap("gate")
 
-    calls, listed = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
+    calls, listed, reason_codes = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
     clock.lap("explain")
     members = _members(worth, plan, listed)
     excluded = _excluded(verdicts, ranked, worth, plan, listed, checked.refused)
@@ -171,6 +174,7 @@ def build_list(
         summary=summary,
         seconds=clock.laps,
         planning=PlanInputs(plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan, numbers),
+        reason_codes=reason_codes,
     )
 
 
@@ -283,8 +287,8 @@ def _listed(
     X: pd.DataFrame,
     campaign: Campaign,
     bank_timezone: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The calls that may leave and the called customers, with masked phones and the model's reasons."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The calls that may leave, the called customers (masked phones, reasons in words) and the reasons' codes."""
     called_ids = pd.unique(kept["customer_id"])
     listed = worth[worth["customer_id"].isin(called_ids)]
     per_customer = plan.customers.set_index("customer_id")
@@ -307,7 +311,7 @@ def _listed(
             "p_answered": per_customer["p_answered"].reindex(ids).to_numpy(),
         }
     )
-    reasons = _reasons(listed["customer_id"], model, X, campaign, worth)
+    reasons, codes = _reasons(listed["customer_id"], model, X, campaign, worth)
     listed = pd.concat([listed, reasons], axis=1)
     by_id = worth.set_index("customer_id")
     arm = by_id["arm"]
@@ -319,28 +323,37 @@ def _listed(
         arm=arm.reindex(kept["customer_id"]).to_numpy(),
         script_hint=hint.reindex(kept["customer_id"]).to_numpy(),
     ).drop(columns=[PHONE_KEY])
-    return calls.reset_index(drop=True), listed
+    return calls.reset_index(drop=True), listed, codes
 
 
-def _reasons(ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame) -> pd.DataFrame:
-    """Top reasons in words for each listed customer (empty for those ranked without profile models)."""
+def _reasons(
+    ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Top reasons for each listed customer: in words (campaign language), and as feature names and values.
+
+    The names and values let a report word the same reasons in its own language. Both are empty for the
+    customers ranked without profile models.
+    """
     columns = [f"reason_{i}" for i in range(1, REASONS_ON_LIST + 1)]
     out = pd.DataFrame("", index=range(len(ids)), columns=columns, dtype="str")
+    codes = pd.DataFrame(None, index=range(len(ids)), columns=[*columns, *_VALUE_COLUMNS], dtype=object)
     personal = ~worth.set_index("customer_id")["non_personalised"].reindex(ids.to_numpy()).to_numpy(bool)
     if not personal.any():
-        return out
+        return out, codes
     X_listed = X.loc[ids.to_numpy()[personal]].reset_index(drop=True)
     explained = model.explain(X_listed, top=REASONS_ON_LIST)
     rows = np.flatnonzero(personal)
     for i, column in enumerate(columns, start=1):
         names, contributions = explained[f"reason_{i}"].to_numpy(), explained[f"contribution_{i}"].to_numpy()
         values = [X_listed.at[r, n] if isinstance(n, str) else None for r, n in enumerate(names)]
+        codes.loc[rows, column] = names
+        codes.loc[rows, f"value_{i}"] = pd.Series(values, index=rows, dtype=object)
         # One sentence per listed customer (the list is capacity-sized, not customer-sized).
         out.loc[rows, column] = [
             reason_text(n, v, c, campaign.lang) if isinstance(n, str) else ""
             for n, v, c in zip(names, values, contributions, strict=True)
         ]
-    return out
+    return out, codes
 
 
 def _members(worth: pd.DataFrame, plan: CallPlan, listed: pd.DataFrame) -> pd.DataFrame:
