@@ -59,3 +59,13 @@ def test_revealing_from_a_file_that_is_missing_moved_edited_or_not_a_quarantine_
         result = migrated.run("quarantine", "reveal", str(path), "--line", "3")
         assert result.exit_code == 2 and sentence in result.output, (path, result.output)
         assert "Traceback" not in result.output and "李四光" not in result.output
+
+
+def test_the_human_summary_says_where_the_quarantined_rows_went(operator, tmp_path):
+    (tmp_path / "customers.csv").write_text(LINES, encoding="utf-8")
+    result = operator.run("ingest", str(tmp_path / "customers.csv"), "--lake", str(tmp_path / "lake"))
+    assert result.exit_code == 0, result.output
+    quarantine = tmp_path / "quarantine" / "customers.csv"
+    assert quarantine.exists()
+    assert f"quarantined rows of customers → {quarantine}" in result.output
+    assert f"lake → {tmp_path / 'lake'}" in result.output

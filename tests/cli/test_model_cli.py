@@ -274,3 +274,12 @@ def test_a_context_column_not_in_the_table_is_refused(uci_additional, tmp_path):
     args = ["--target", "y", "--context-columns", "euribor3m,gdp", "--out", str(tmp_path / "m")]
     result = runner.invoke(app, ["model", "fit", "--table", str(uci_additional), *args])
     assert result.exit_code == 2 and "context column 'gdp' is not in the file" in result.output
+
+
+def test_eval_with_a_report_says_where_the_reports_went(uci_full, tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLWISE_LANG", "en")
+    result = runner.invoke(app, [*scorecard_eval(uci_full), "--report", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    for lang in ("zh", "en"):
+        path = tmp_path / "r" / f"model_scorecard_cv_{lang}.html"
+        assert path.exists() and f"report → {path}" in result.output

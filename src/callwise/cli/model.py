@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
+from callwise.settings import get_settings
 
 TableOpt = Annotated[Path, typer.Option("--table", help="Wide table: CSV (any encoding/delimiter), XLSX or Parquet.")]
 TargetOpt = Annotated[str, typer.Option("--target", help="Target column (1/0, yes/no, 是/否 …).")]
@@ -51,12 +53,17 @@ def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: 
 
         report.mkdir(parents=True, exist_ok=True)
         fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y) if model_name == "scorecard" else None
+        written = {}
         for lang in ("zh", "en"):
             path = report / f"model_{model_name}_{result['protocol']}_{lang}.html"
             path.write_text(render_model_report(result, fitted, lang, source=wide.source), encoding="utf-8")
+            written[lang] = str(path)
         result["report"] = str(report)
+        result["reports"] = written
     headline = "  ".join(f"{k}={result[k]}" for k in HEADLINE if k in result and k != "capture")
-    emit(result, as_json, human=f"{headline}\ncapture={result['capture']}")
+    lang = get_settings().lang
+    where = [t("cli.model.reports", lang, path=path) for path in result.get("reports", {}).values()]
+    emit(result, as_json, human="\n".join([headline, f"capture={result['capture']}", *where]))
 
 
 def register(app: typer.Typer) -> None:
