@@ -164,12 +164,9 @@ def run_pipeline(
     truth = compare_with_truth(result, bank / "_truth", seed=seed)
     schedules = compare_schedules_with_truth(result, bank / "_truth") if evaluate else None
     if evaluate:
-        from callwise.report import render_list_report
+        from callwise.report import write_list_reports
 
-        for lang in langs:
-            path = out / "report" / f"call_list_{lang}.html"
-            path.write_text(render_list_report(result.summary, result.listed, truth, lang), encoding="utf-8")
-            reports[f"call_list_{lang}"] = str(path)
+        reports.update(write_list_reports(result, out / "report", truth, langs))
 
     summary = {
         "customers": customers,

@@ -75,3 +75,13 @@ def test_ingest_refusals_are_said_in_chinese(operator, monkeypatch, tmp_path):
         result = operator.run(*args, "--lake", str(tmp_path / "lake"))
         assert result.exit_code == 2 and result.stderr.startswith("错误："), (args, result.output)
         assert sentence in result.stderr and len(result.stderr.splitlines()) == 1, (args, result.stderr)
+
+
+def test_the_human_summary_says_where_the_quarantined_rows_went(operator, tmp_path):
+    (tmp_path / "customers.csv").write_text(LINES, encoding="utf-8")
+    result = operator.run("ingest", str(tmp_path / "customers.csv"), "--lake", str(tmp_path / "lake"))
+    assert result.exit_code == 0, result.output
+    quarantine = tmp_path / "quarantine" / "customers.csv"
+    assert quarantine.exists()
+    assert f"quarantined rows of customers → {quarantine}" in result.output
+    assert f"lake → {tmp_path / 'lake'}" in result.output

@@ -318,3 +318,69 @@ def test_every_model_option_offers_the_kinds_of_the_registry(command, tmp_path, 
     result = runner.invoke(app, args, env={"COLUMNS": "300"})
     assert result.exit_code == 2  # refused before the (absent) table or lake is opened
     assert f"unknown model 'magic'; choose one of {', '.join(k.name for k in KINDS)}" in result.stderr
+
+
+UCI_MACRO = ("emp.var.rate", "cons.price.idx", "cons.conf.idx", "euribor3m", "nr.employed")
+
+
+def test_context_columns_are_used_by_the_model_but_never_a_reason(uci_additional, tmp_path):
+    """On UCI the macro figures (one value per month for everyone) top the reasons unless marked as context."""
+    fit = call(
+        "model", "fit", "--table", str(uci_additional), "--target", "y", "--drop", "duration",
+        "--cv", "0", "--out", str(tmp_path / "model"),
+    )  # fmt: skip
+    assert fit["context_columns"] == []
+    recent = pd.read_csv(uci_additional, sep=";").tail(8000)  # the period with the most buyers
+    recent.to_csv(tmp_path / "recent.csv", index=False, sep=";")
+    scored = {}
+    for name, context in (("plain", []), ("context", ["--context-columns", ",".join(UCI_MACRO)])):
+        out = tmp_path / f"{name}.csv"
+        result = call(
+            "model", "score", "--model", str(tmp_path / "model"), "--table", str(tmp_path / "recent.csv"),
+            "--out", str(out), "--lang", "en", *context,
+        )  # fmt: skip
+        assert result["context_columns"] == (list(UCI_MACRO) if context else [])
+        scored[name] = pd.read_csv(out, encoding="utf-8-sig").sort_values("rank").head(50)
+    macro_words = tuple(t(f"feature.{c}", "en") for c in UCI_MACRO)
+    assert scored["plain"]["reason_1"].str.startswith(macro_words).mean() > 0.5  # the problem is real
+    top = scored["context"]
+    assert top["reason_1"].str.len().gt(0).all()
+    for column in ("reason_1", "reason_2", "reason_3"):
+        assert not top[column].fillna("").str.startswith(macro_words).any(), top[column].tolist()
+    assert top["score"].tolist() == scored["plain"]["score"].tolist()  # the same model, only the words differ
+
+
+def test_context_columns_are_saved_with_the_model_and_in_its_card(uci_additional, tmp_path):
+    table = pd.read_csv(uci_additional, sep=";").sample(3000, random_state=1)
+    table.to_csv(tmp_path / "sample.csv", index=False, sep=";")
+    fit = call(
+        "model", "fit", "--table", str(tmp_path / "sample.csv"), "--target", "y", "--drop", "duration",
+        "--model", "scorecard", "--cv", "0", "--out", str(tmp_path / "model"),
+        "--context-columns", "euribor3m,nr.employed", "--context-columns", "emp.var.rate",
+    )  # fmt: skip
+    card = json.loads((tmp_path / "model" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["context_columns"] == fit["context_columns"] == ["euribor3m", "nr.employed", "emp.var.rate"]
+    assert {"euribor3m", "nr.employed", "emp.var.rate"} <= set(card["features"])  # still used by the model
+    table.drop(columns=["y"]).head(300).to_csv(tmp_path / "new.csv", index=False)
+    out = tmp_path / "scored.csv"
+    scored = call("model", "score", "--model", str(tmp_path / "model"), "--table", str(tmp_path / "new.csv"),
+                  "--out", str(out), "--lang", "en")  # fmt: skip
+    assert scored["context_columns"] == ["euribor3m", "nr.employed", "emp.var.rate"]
+    words = pd.read_csv(out, encoding="utf-8-sig")[["reason_1", "reason_2", "reason_3"]].fillna("")
+    macro = tuple(t(f"feature.{c}", "en") for c in ("euribor3m", "nr.employed", "emp.var.rate"))
+    assert not words.apply(lambda c: c.str.startswith(macro)).any().any()
+
+
+def test_a_context_column_not_in_the_table_is_refused(uci_additional, tmp_path):
+    args = ["--target", "y", "--context-columns", "euribor3m,gdp", "--out", str(tmp_path / "m")]
+    result = runner.invoke(app, ["model", "fit", "--table", str(uci_additional), *args], env={"CALLWISE_LANG": "en"})
+    assert result.exit_code == 2 and "context column 'gdp' is not in the file" in result.output
+
+
+def test_eval_with_a_report_says_where_the_reports_went(uci_full, tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLWISE_LANG", "en")
+    result = runner.invoke(app, [*scorecard_eval(uci_full), "--report", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    for lang in ("zh", "en"):
+        path = tmp_path / "r" / f"model_scorecard_cv_{lang}.html"
+        assert path.exists() and f"report → {path}" in result.output

@@ -49,4 +49,10 @@ def register(app: typer.Typer) -> None:
             )
             for r in result["tables"]
         ]
-        emit(result, as_json, human="\n".join(lines) + f"\n→ {lake_dir}")
+        lines += [
+            t("cli.ingest.quarantine", lang, table=r["table"], path=r["quarantine_file"])
+            for r in result["tables"]
+            if r.get("quarantine_file")
+        ]
+        lines.append(t("cli.ingest.lake", lang, path=lake_dir))
+        emit(result, as_json, human="\n".join(lines))

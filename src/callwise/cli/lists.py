@@ -33,9 +33,11 @@ def register(app: typer.Typer) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
         from callwise.lists.build import ListError, build_list
         from callwise.lists.campaign import CampaignError, load_campaign
+        from callwise.lists.measured_text import control_group_text
         from callwise.lists.output import funnel_text, write_list
         from callwise.models import ModelFileError, load_model
         from callwise.policy import PolicyError, load_policy
+        from callwise.report import write_list_reports
         from callwise.synth.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
 
@@ -62,4 +64,13 @@ def register(app: typer.Typer) -> None:
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
             summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)
-        emit(summary, as_json, human=funnel_text(summary, get_settings().lang) + f"\n→ {files['list_csv']}")
+        reports = write_list_reports(result, out, summary.get("against_truth"))
+        files.update(reports)
+        lang = get_settings().lang
+        human = [
+            funnel_text(summary, lang),
+            *control_group_text(summary["experiment"], lang),
+            f"→ {files['list_csv']}",
+            *(f"→ {t('listreport.files', lang)}: {path}" for path in reports.values()),
+        ]
+        emit(summary, as_json, human="\n".join(human))

@@ -20,6 +20,7 @@ PositiveOpt = Annotated[str | None, typer.Option("--positive", help="help.model.
 DropOpt = Annotated[list[str] | None, typer.Option("--drop", help="help.model.opt.drop")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="help.opt.seed")]
 ReportOpt = Annotated[Path | None, typer.Option("--report", help="help.model.opt.report")]
+ContextOpt = Annotated[list[str] | None, typer.Option("--context-columns", help="help.model.opt.context_columns")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="help.model.opt.json")]
 HEADLINE = ("auc", "pr_auc", "ks", "brier", "log_loss", "alift", "capture", "rows", "positives")
 
@@ -38,12 +39,14 @@ def _fail_on(table: Path, error: ValueError) -> NoReturn:
     fail(t("models.on_table", lang, path=table, problem=message(error, lang)))
 
 
-def _load(table: Path, target: str, positive: str | None, drop: list[str] | None):
+def _load(
+    table: Path, target: str, positive: str | None, drop: list[str] | None, context: list[str] | None = None
+) -> Any:
     from callwise.ingest.readers import SourceError
     from callwise.models.widetable import WideTableError, load_wide_table
 
     try:
-        return load_wide_table(table, target, positive, _drop(drop))
+        return load_wide_table(table, target, positive, _drop(drop), _drop(context))
     except (SourceError, WideTableError) as exc:
         fail(exc)
 
@@ -57,13 +60,18 @@ def _finish(result: dict[str, Any], wide: Any, report: Path | None, model_name: 
         report.mkdir(parents=True, exist_ok=True)
         points = has_points_table(model_name)  # the report shows the points, so it needs a fitted one
         fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y) if points else None
+        written = {}
         for lang in ("zh", "en"):
             path = report / f"model_{model_name}_{result['protocol']}_{lang}.html"
             path.write_text(render_model_report(result, fitted, lang, source=wide.source), encoding="utf-8")
+            written[lang] = str(path)
         result["report"] = str(report)
+        result["reports"] = written
     from callwise.models.text import evaluation_text
 
-    emit(result, as_json, human=evaluation_text(result, _lang()))
+    lang = _lang()
+    where = [t("cli.model.reports", lang, path=path) for path in result.get("reports", {}).values()]
+    emit(result, as_json, human="\n".join([evaluation_text(result, lang), *where]))
 
 
 def register(app: typer.Typer) -> None:
@@ -125,6 +133,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="help.model.fit.out")],
         positive: PositiveOpt = None,
         drop: DropOpt = None,
+        context: ContextOpt = None,
         model_name: ModelOpt = DEFAULT_MODEL,
         cv: Annotated[int, typer.Option("--cv", min=0, help="help.model.fit.cv")] = 5,
         seed: SeedOpt = 0,
@@ -134,17 +143,18 @@ def register(app: typer.Typer) -> None:
         from callwise.models import make_model
         from callwise.models.evaluation import cross_validate
 
-        wide = _load(table, target, positive, drop)
+        wide = _load(table, target, positive, drop, context)
         card: dict[str, Any] = {
             "data_window": {"source": wide.source, "target": target, "dropped_no_target": wide.dropped_no_target},
             "rows": len(wide.y),
             "positives": int(wide.y.sum()),
+            "context_columns": list(wide.context),
         }
         try:
             if cv:
                 metrics = cross_validate(model_name, wide.X, wide.y, folds=cv, seed=seed)
                 card["metrics"] = {k: metrics[k] for k in HEADLINE} | {"protocol": f"{cv}-fold cv"}
-            fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y)
+            fitted = make_model(model_name, random_state=seed).fit(wide.X, wide.y).mark_context(wide.context)
         except ValueError as exc:
             _fail_on(table, exc)
         fitted.save(out, card=card)
@@ -159,6 +169,7 @@ def register(app: typer.Typer) -> None:
         table: TableOpt,
         out: Annotated[Path, typer.Option("--out", help="help.model.score.out")],
         lang: Annotated[str, typer.Option("--lang", help="help.model.score.lang")] = "zh",
+        context: ContextOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
         """Write every input row with score, rank (1 = best) and the top 3 reasons in words."""
@@ -168,6 +179,10 @@ def register(app: typer.Typer) -> None:
 
         try:
             fitted = load_model(model_dir)
+            try:  # besides those saved with the model
+                fitted.mark_context(_drop(context))
+            except ValueError as exc:
+                fail(t("models.on_table", _lang(), path=model_dir, problem=message(exc, _lang())))
             # The model reads typed values; the file's own cells are what is written back.
             frame, cells = read_frame(table), read_cells(table)
             label = f"{fitted.name} ({model_dir})"
@@ -179,6 +194,7 @@ def register(app: typer.Typer) -> None:
             "rows": len(scored),
             "out": str(path),
             "model": fitted.name,
+            "context_columns": list(fitted.context_columns),
             "mean_score": round(float(scored["score"].mean()), 6),
         }
         from callwise.models.text import score_text

@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from callwise.configfile import suggest
-from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
+from callwise.experiments import assign_groups, campaign_seed
+from callwise.experiments.measurable import measurability
 from callwise.features import customer_features, materialize
 from callwise.i18n.errors import Translated
 from callwise.i18n.message import clipped, msg
@@ -58,6 +59,7 @@ from callwise.schema.contract import PHONE_KEY
 # Customers no policy rule excludes who are still not called, in funnel order after the policy's rules.
 RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
 REASONS_ON_LIST = 3
+_VALUE_COLUMNS = tuple(f"value_{i}" for i in range(1, REASONS_ON_LIST + 1))
 
 
 class ListError(Translated, ValueError):
@@ -89,6 +91,8 @@ class ListResult:
     summary: dict[str, Any]
     seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
     planning: PlanInputs
+    # Per row of ``listed``: reason_1..3 as feature names (None: no reason) and value_1..3, to word them anew.
+    reason_codes: pd.DataFrame | None = None
 
 
 def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
@@ -181,7 +185,7 @@ def build_list(
     checked = gate(plan.calls, verdicts, policy, history, bank_timezone)
     clock.lap("gate")
 
-    calls, listed = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
+    calls, listed, reason_codes = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
     clock.lap("explain")
     members = _members(worth, plan, listed)
     excluded = _excluded(verdicts, ranked, worth, plan, listed, checked.refused)
@@ -195,6 +199,7 @@ def build_list(
         summary=summary,
         seconds=clock.laps,
         planning=PlanInputs(plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan, numbers),
+        reason_codes=reason_codes,
     )
 
 
@@ -315,8 +320,8 @@ def _listed(
     X: pd.DataFrame,
     campaign: Campaign,
     bank_timezone: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The calls that may leave and the called customers, with masked phones and the model's reasons."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The calls that may leave, the called customers (masked phones, reasons in words) and the reasons' codes."""
     called_ids = pd.unique(kept["customer_id"])
     listed = worth[worth["customer_id"].isin(called_ids)]
     per_customer = plan.customers.set_index("customer_id")
@@ -339,7 +344,7 @@ def _listed(
             "p_answered": per_customer["p_answered"].reindex(ids).to_numpy(),
         }
     )
-    reasons = _reasons(listed["customer_id"], model, X, campaign, worth)
+    reasons, codes = _reasons(listed["customer_id"], model, X, campaign, worth)
     listed = pd.concat([listed, reasons], axis=1)
     by_id = worth.set_index("customer_id")
     arm = by_id["arm"]
@@ -351,28 +356,37 @@ def _listed(
         arm=arm.reindex(kept["customer_id"]).to_numpy(),
         script_hint=hint.reindex(kept["customer_id"]).to_numpy(),
     ).drop(columns=[PHONE_KEY])
-    return calls.reset_index(drop=True), listed
+    return calls.reset_index(drop=True), listed, codes
 
 
-def _reasons(ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame) -> pd.DataFrame:
-    """Top reasons in words for each listed customer (empty for those ranked without profile models)."""
+def _reasons(
+    ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Top reasons for each listed customer: in words (campaign language), and as feature names and values.
+
+    The names and values let a report word the same reasons in its own language. Both are empty for the
+    customers ranked without profile models.
+    """
     columns = [f"reason_{i}" for i in range(1, REASONS_ON_LIST + 1)]
     out = pd.DataFrame("", index=range(len(ids)), columns=columns, dtype="str")
+    codes = pd.DataFrame(None, index=range(len(ids)), columns=[*columns, *_VALUE_COLUMNS], dtype=object)
     personal = ~worth.set_index("customer_id")["non_personalised"].reindex(ids.to_numpy()).to_numpy(bool)
     if not personal.any():
-        return out
+        return out, codes
     X_listed = X.loc[ids.to_numpy()[personal]].reset_index(drop=True)
     explained = model.explain(X_listed, top=REASONS_ON_LIST)
     rows = np.flatnonzero(personal)
     for i, column in enumerate(columns, start=1):
         names, contributions = explained[f"reason_{i}"].to_numpy(), explained[f"contribution_{i}"].to_numpy()
         values = [X_listed.at[r, n] if isinstance(n, str) else None for r, n in enumerate(names)]
+        codes.loc[rows, column] = names
+        codes.loc[rows, f"value_{i}"] = pd.Series(values, index=rows, dtype=object)
         # One sentence per listed customer (the list is capacity-sized, not customer-sized).
         out.loc[rows, column] = [
             reason_text(n, v, c, campaign.lang) if isinstance(n, str) else ""
             for n, v, c in zip(names, values, contributions, strict=True)
         ]
-    return out
+    return out, codes
 
 
 def _members(worth: pd.DataFrame, plan: CallPlan, listed: pd.DataFrame) -> pd.DataFrame:
@@ -467,12 +481,7 @@ def _summary(
     planned = worth[members["planned"].reindex(worth["customer_id"]).to_numpy(bool)]
     control = int((planned["group"] == "control").sum())
     base_rate = float(planned["score"].mean()) if len(planned) else 0.0
-    power: dict[str, Any] | None = None
-    if control and 0 < base_rate < 1:
-        try:
-            power = detectable_lift(len(planned), control / len(planned), base_rate)
-        except ExperimentError as exc:  # too small a list to test: say so instead of a number
-            power = {"error": str(exc)}
+    measured = measurability(len(planned), control, base_rate, campaign.lift_to_detect, campaign.alpha, campaign.power)
     return {
         "campaign_id": campaign.campaign_id,
         "product_id": campaign.product_id,
@@ -497,8 +506,7 @@ def _summary(
             "arms": campaign.arms or {},
             "treatment_called": len(listed),
             "control_held_out": control,
-            "lift_measurable": control > 0,
-            "detectable_lift": power,
+            **measured,
         },
         "plan": plan.summary,
         "gate": checked.counts(),

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from callwise.configdate import ConfigDate
 from callwise.configfile import ConfigError, ConfigModel, Invalid, parse_config, read_config, validate_config
 from callwise.experiments import check_arms, check_control_share
+from callwise.experiments.measurable import DEFAULT_LIFT_TO_DETECT
 from callwise.i18n.message import msg
 
 
@@ -38,6 +39,10 @@ class CampaignSettings(ConfigModel):
     cost_per_call: float = Field(default=5.0, ge=0, le=10_000)  # CNY per attempt, agent time and telephony
     min_expected_value: float = Field(default=0.0, ge=-1e9, le=1e9)  # at or below this, customers are left off
     control_share: float = 0.1  # randomised hold-out, not called, stratified by score decile
+    # The control group is "measurable" when it can detect this relative lift at this α and power.
+    lift_to_detect: float = Field(default=DEFAULT_LIFT_TO_DETECT, gt=0, le=10)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    power: float = Field(default=0.8, gt=0, lt=1)
     arms: dict[str, float] | None = None  # script arms of the called group and their shares, e.g. {A: 0.5, B: 0.5}
     teams: list[str] | None = None  # only agents of these teams work the campaign
     agent_share: float = Field(default=1.0, gt=0, le=1)  # share of the agents' time given to this campaign
@@ -58,6 +63,8 @@ class CampaignSettings(ConfigModel):
     def _hours(self) -> CampaignSettings:
         if self.last_hour <= self.first_hour:
             raise Invalid(msg("lists.campaign.hours", first=self.first_hour, last=self.last_hour))
+        if self.power <= self.alpha:
+            raise Invalid(msg("lists.campaign.power", power=self.power, alpha=self.alpha))
         return self
 
     @property

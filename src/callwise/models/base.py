@@ -103,10 +103,17 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
         return self.classes_[bought.astype(int)]
 
     def explain(self, X: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-        """``reason_i`` (feature name, or None) and ``contribution_i`` for the ``top`` strongest push-ups."""
+        """``reason_i`` (feature name, or None) and ``contribution_i`` for the ``top`` strongest push-ups.
+
+        Context columns (:meth:`mark_context`) still move the score but are never a reason: a macro figure
+        every customer shares tells an agent nothing about the customer.
+        """
         check_is_fitted(self, "feature_names_in_")
         frame = self._frame(X)
         contributions = self._contributions(self._prepare(frame))
+        context = np.isin(self.feature_names_in_, list(self.context_columns))
+        if context.any():
+            contributions = np.where(context[None, :], 0.0, contributions)
         order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
         values = np.take_along_axis(contributions, order, axis=1)
         names = np.asarray(self.feature_names_in_, dtype=object)[order]
@@ -115,6 +122,22 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             out[f"reason_{i + 1}"] = np.where(values[:, i] > 0, names[:, i], None)
             out[f"contribution_{i + 1}"] = np.round(values[:, i], 6)
         return pd.DataFrame(out, index=frame.index)
+
+    @property
+    def context_columns(self) -> tuple[str, ...]:
+        """Features that describe the market or the period, not the customer (kept out of reasons)."""
+        return tuple(getattr(self, "context_columns_", ()))
+
+    def mark_context(self, columns: list[str] | tuple[str, ...]) -> ResponseModel:
+        """Mark fitted features as context columns (saved with the model); an unknown name is refused."""
+        check_is_fitted(self, "feature_names_in_")
+        unknown = [c for c in columns if c not in set(self.feature_names_in_)]
+        if unknown:
+            from callwise.models.errors import ModelInputError
+
+            raise ModelInputError("models.context_unknown", column=repr(unknown[0]))
+        self.context_columns_ = tuple(dict.fromkeys([*self.context_columns, *columns]))
+        return self
 
     def importance(self) -> pd.Series:
         """How much each feature matters overall (model-specific scale), largest first."""
@@ -130,6 +153,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             "features": list(self.feature_names_in_),
             "classes": self.classes_.tolist(),
             "categories": self.categories_,
+            "context_columns": list(self.context_columns),
             "state": self._state(directory),
         }
         write_json(directory / STATE, state)
@@ -139,6 +163,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             "params": self.get_params(),
             "features": list(self.feature_names_in_),
             "n_features": int(self.n_features_in_),
+            "context_columns": list(self.context_columns),
             "top_features": self.importance().head(15).round(6).to_dict(),
             **(card or {}),
         }
@@ -155,6 +180,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
         model.categories_ = state["categories"]
         model.classes_ = np.array(state["classes"])
         model.name_ = cls.name
+        model.context_columns_ = tuple(state.get("context_columns", ()))  # models saved before have none
         model._restore(state["state"], directory)
         return model
 

@@ -3,6 +3,9 @@
 Every column but the target and the dropped ones is a feature; rows keep their file order (the
 backtest's time order). The target is told by ``positive`` or recognised (yes/no, 是/否, 1/0, true/false).
 A row without a target is not silently lost: it is counted in ``dropped_no_target``.
+
+``context`` names columns that describe the market or the period rather than the customer (UCI's
+``emp.var.rate``, ``euribor3m`` …): the model still uses them, but they are never given as a reason.
 """
 
 from __future__ import annotations
@@ -31,10 +34,15 @@ class WideTable:
     source: str
     target: str
     dropped_no_target: int
+    context: tuple[str, ...] = ()  # feature columns that are context (market, period), never a reason
 
 
 def load_wide_table(
-    path: str | Path, target: str, positive: str | None = None, drop: list[str] | tuple[str, ...] = ()
+    path: str | Path,
+    target: str,
+    positive: str | None = None,
+    drop: list[str] | tuple[str, ...] = (),
+    context: list[str] | tuple[str, ...] = (),
 ) -> WideTable:
     frame = read_frame(path)
     columns = [str(c) for c in frame.columns]
@@ -46,6 +54,11 @@ def load_wide_table(
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
         raise WideTableError("models.wide.drop_unknown", path=path, column=repr(unknown[0]))
+    for column in context:
+        if column not in frame.columns:
+            raise WideTableError("models.wide.context_missing", path=path, column=repr(column))
+        if column == target or column in drop:
+            raise WideTableError("models.wide.context_not_feature", path=path, column=repr(column))
     labels = frame.pop(target)
     frame = frame.drop(columns=list(drop))
     present = labels.notna().to_numpy()
@@ -63,4 +76,5 @@ def load_wide_table(
     if frame.shape[1] == 0:
         raise WideTableError("models.wide.no_features", path=path)
     X = frame[present].reset_index(drop=True)
-    return WideTable(X, y[present].astype(np.int64), str(path), target, int((~present).sum()))
+    n_missing = int((~present).sum())
+    return WideTable(X, y[present].astype(np.int64), str(path), target, n_missing, tuple(dict.fromkeys(context)))

@@ -6,11 +6,15 @@ byte-identical reports.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from html import escape
 
 WIDTH, HEIGHT = 480, 300
 PAD = {"left": 56, "right": 16, "top": 16, "bottom": 44}
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")  # spaces, one CJK character, or a word
 COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c")
 
 
@@ -103,20 +107,61 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], x_label: str, y_la
     return _frame(x_label, y_label, "".join(bars + names), "", _ticks(0, hi, "y", fmt))
 
 
+def text_width(text: str, size: float = 11) -> float:
+    """Rough rendered width in px: a CJK or full-width character is one em, anything else about 0.6 em."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.6 for ch in text)
+
+
+def wrap_label(text: str, width: float, size: float = 11) -> list[str]:
+    """Lines of ``text`` each at most ``width`` px wide: broken at spaces, between CJK characters, or (for a
+    word longer than a line) inside the word. Joined, the lines hold every character of the label."""
+    lines: list[str] = []
+    line = ""
+    for token in _pieces(text, width, size):
+        candidate = line + token
+        if line.strip() and text_width(candidate.rstrip(), size) > width:
+            lines.append(line.rstrip())
+            line = token.lstrip()
+        else:
+            line = candidate
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _pieces(text: str, width: float, size: float) -> list[str]:
+    pieces: list[str] = []
+    for token in _TOKENS.findall(text):
+        while text_width(token, size) > width:  # a word longer than the line: cut it where it no longer fits
+            cut = next(i for i in range(1, len(token) + 1) if text_width(token[:i], size) > width) - 1
+            pieces.append(token[: max(cut, 1)])
+            token = token[max(cut, 1) :]
+        pieces.append(token)
+    return pieces
+
+
 def hbar_chart(labels: Sequence[str], values: Sequence[float], fmt: str = "{:.1%}") -> str:
-    """Horizontal bars (importance, funnels): long labels stay readable."""
-    row, label_w = 20, 230
-    height = row * len(values) + 10
+    """Horizontal bars (importance, funnels): long labels wrap onto more lines, never cut."""
+    line_h, label_w = 13, 230
     hi = max([*values, 0.0]) or 1.0
-    parts = []
-    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
-        y = 5 + i * row
+    parts, y = [], 5
+    for label, v in zip(labels, values, strict=True):
+        lines = wrap_label(str(label), label_w - 10)
+        row = max(20, line_h * len(lines) + 7)
         w = round(v / hi * (WIDTH - label_w - 70), 2)
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(str(label)[:38])}</text>'
-            f'<rect x="{label_w}" y="{y + 2}" width="{w}" height="{row - 6}" fill="{COLOURS[0]}"/>'
-            f'<text x="{label_w + w + 4}" y="{y + 13}">{escape(fmt.format(v))}</text>'
+        first = y + row / 2 + 4 - line_h * (len(lines) - 1) / 2
+        spans = "".join(
+            f'<tspan x="{label_w - 6}" y="{round(first + line_h * i, 2)}">{escape(text)}</tspan>'
+            for i, text in enumerate(lines)
         )
+        parts.append(
+            f'<text text-anchor="end">{spans}</text>'
+            f'<rect x="{label_w}" y="{round(y + row / 2 - 7, 2)}" width="{w}" height="14" fill="{COLOURS[0]}">'
+            f"<title>{escape(str(label))}: {escape(fmt.format(v))}</title></rect>"
+            f'<text x="{label_w + w + 4}" y="{round(y + row / 2 + 4, 2)}">{escape(fmt.format(v))}</text>'
+        )
+        y += row
+    height = y + 5
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" role="img" '
         'font-size="11" '
