@@ -59,8 +59,8 @@ GATE_CODES = (
 )  # plus the customer rule codes, for calls to customers the verdicts exclude
 
 
-class PolicyViolation(AssertionError):
-    """Planned calls that the policy does not allow."""
+class PolicyViolation(RuntimeError):
+    """Planned calls that the policy does not allow: a refused plan, not a failed internal check."""
 
 
 @dataclass(frozen=True)
