@@ -429,7 +429,8 @@ def _summary(
         removed = int(counts.get(step, 0))
         remaining -= removed
         funnel.append({"step": step, "removed": removed, "remaining": remaining})
-    assert remaining == len(listed), "funnel does not add up: every customer is listed or has a reason"
+    if remaining != len(listed):  # every customer is listed or has a reason: anything else is a bug, not input
+        raise RuntimeError(f"the list's funnel does not add up: {remaining} remain but {len(listed)} are listed")
     members = plan.customers.set_index("customer_id")
     planned = worth[members["planned"].reindex(worth["customer_id"]).to_numpy(bool)]
     control = int((planned["group"] == "control").sum())
