@@ -16,11 +16,12 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.lake import Lake
 from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import CallOutcome, Customer, Followup, ListItem, PolicyEvent
-from callwise.ops.types import in_future, utcnow
+from callwise.ops.types import in_future
 from callwise.schema.contract import PII_COLUMNS
 from callwise.security.masking import mask_id_number_value, mask_name_value, mask_phone_value
 from callwise.security.pii import Pii, check_sealed

@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.loop import FollowupRules, OutcomeFacts, plan_followups
 from callwise.loop.outbox import DeliveryStatus, OutboxMessage, Sender
 from callwise.loop.retry import next_attempt_at
 from callwise.ops.db import transaction
 from callwise.ops.models import CallOutcome, Followup
 from callwise.ops.outcomes import FollowupPlanner, StoredOutcome
-from callwise.ops.types import utcnow
 from callwise.policy import Policy
 
 LEASE = timedelta(minutes=5)

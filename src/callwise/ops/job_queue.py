@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.i18n import t
 from callwise.ops.db import transaction
 from callwise.ops.models import Job
-from callwise.ops.types import utcnow
 
 log = logging.getLogger("callwise.jobs")
 

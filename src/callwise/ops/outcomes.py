@@ -18,8 +18,9 @@ from sqlalchemy import Select, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from callwise.clock import utcnow
 from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem, PolicyEvent
-from callwise.ops.types import in_future, utcnow
+from callwise.ops.types import in_future
 from callwise.schema.contract import ANSWERED_DISPOSITIONS, DISPOSITIONS
 
 # Dispositions that change what the policy allows, with the policy event they record.

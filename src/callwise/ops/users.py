@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from callwise.clock import utcnow
 from callwise.ops import audit
 from callwise.ops.models import ApiToken, LoginAttempt, User, UserRole
-from callwise.ops.types import utcnow
 from callwise.security.errors import DutyRefused
 from callwise.security.passwords import check_password_strength, hash_password, needs_rehash, verify_password
 from callwise.security.rbac import PEOPLE_ONLY, Role, permissions_for

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
+from callwise.clock import utcnow
 from callwise.models.base import CARD
 from callwise.models.paths import OutsideRoot, confined_tree
 from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import ModelVersion
-from callwise.ops.types import utcnow
 from callwise.web.deps import ModelsRead, ModelsWrite, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented, invalid
 
