@@ -39,6 +39,7 @@ from callwise.policy import (
 from callwise.policy import load_policy as read_policy
 from callwise.policy.calltime import local_calls
 from callwise.policy.phones import NumberDays
+from callwise.protocols import AnswerScorer, ResponseScorer
 from callwise.schedule.slots import (
     DEFAULT_LANGUAGE,
     WEEKDAYS,
@@ -93,7 +94,8 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
     rows = products.filter(products.product_id == product_id).to_pandas()
     if rows.empty:
         raise ListError(f"product {product_id!r} is not in the products table")
-    return rows.iloc[0].to_dict()
+    product: dict[str, Any] = rows.iloc[0].to_dict()
+    return product
 
 
 def campaign_policy(campaign: Campaign) -> Policy:
@@ -103,9 +105,9 @@ def campaign_policy(campaign: Campaign) -> Policy:
 def build_list(
     campaign: Campaign,
     lake: Lake,
-    model: Any,
+    model: ResponseScorer,
     policy: Policy | None = None,
-    answer_model: Any = None,
+    answer_model: AnswerScorer | None = None,
     bank_timezone: str = "Asia/Shanghai",
 ) -> ListResult:
     """Decide the list for one campaign; nothing is written (see :func:`callwise.lists.output.write_list`)."""
@@ -197,7 +199,7 @@ def _slots(campaign: Campaign, policy: Policy) -> Slots:
 
 
 def _score(
-    lake: Lake, campaign: Campaign, model: Any, product: dict, verdicts: CustomerVerdicts
+    lake: Lake, campaign: Campaign, model: ResponseScorer, product: dict[str, Any], verdicts: CustomerVerdicts
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Eligible customers with score and expected value, best first; and their model inputs by customer."""
     eligible = verdicts.eligible
@@ -234,7 +236,7 @@ def _score(
     return ranked, X
 
 
-def _answer_model(lake: Lake, campaign: Campaign) -> Any:
+def _answer_model(lake: Lake, campaign: Campaign) -> AnswerScorer:
     """The campaign's saved answer model, or one fitted on the lake's call history before the campaign."""
     from callwise.timing import fit_from_lake, load_answer_model
 
@@ -247,12 +249,12 @@ def _plan_inputs(
     lake: Lake,
     campaign: Campaign,
     policy: Policy,
-    product: dict,
+    product: dict[str, Any],
     slots: Slots,
     worth: pd.DataFrame,
-    answer_model: Any,
+    answer_model: AnswerScorer,
     bank_timezone: str,
-) -> tuple[Any, pd.DataFrame, np.ndarray]:
+) -> tuple[Workforce, pd.DataFrame, np.ndarray]:
     if not lake.has("agents"):
         raise ListError("the lake has no agents table: nobody to place the calls (ingest agents.csv)")
     agents = lake.table("agents").to_pandas()
@@ -278,7 +280,7 @@ def _listed(
     kept: pd.DataFrame,
     worth: pd.DataFrame,
     plan: CallPlan,
-    model: Any,
+    model: ResponseScorer,
     X: pd.DataFrame,
     campaign: Campaign,
     bank_timezone: str,
@@ -321,7 +323,9 @@ def _listed(
     return calls.reset_index(drop=True), listed
 
 
-def _reasons(ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame) -> pd.DataFrame:
+def _reasons(
+    ids: pd.Series, model: ResponseScorer, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
+) -> pd.DataFrame:
     """Top reasons in words for each listed customer (empty for those ranked without profile models)."""
     columns = [f"reason_{i}" for i in range(1, REASONS_ON_LIST + 1)]
     out = pd.DataFrame("", index=range(len(ids)), columns=columns, dtype="str")
@@ -419,7 +423,7 @@ def _summary(
     listed: pd.DataFrame,
     excluded: pd.DataFrame,
     checked: GateResult,
-    model: Any,
+    model: ResponseScorer,
 ) -> dict[str, Any]:
     funnel = verdicts.funnel()
     remaining = funnel[-1]["remaining"]

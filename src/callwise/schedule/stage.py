@@ -17,6 +17,7 @@ import pandas as pd
 from callwise.policy import Policy, legal_slot_mask
 from callwise.policy.calltime import local_calls
 from callwise.policy.phones import NumberDays
+from callwise.protocols import AnswerScorer
 from callwise.schedule.agents import assign_agents
 from callwise.schedule.optimise import Problem, Solution, solve, trim_to_capacity
 from callwise.schedule.plans import Plans
@@ -36,7 +37,7 @@ class CallPlan:
 
 
 def answer_matrix(
-    customers: pd.DataFrame, answer_model: Any, policy: Policy, slots: Slots, bank_timezone: str
+    customers: pd.DataFrame, answer_model: AnswerScorer, policy: Policy, slots: Slots, bank_timezone: str
 ) -> np.ndarray:
     """p(answer) per customer and slot in the customer's local time; zero where a call is not allowed.
 
@@ -77,7 +78,7 @@ def answered_conversion(score: np.ndarray, p_answer: np.ndarray) -> np.ndarray:
     allowed = p_answer > 0
     mean = np.where(allowed.any(axis=1), p_answer.sum(axis=1) / np.maximum(allowed.sum(axis=1), 1), 0.0)
     reached_before = 1 - (1 - mean) ** HISTORIC_ATTEMPTS
-    return np.clip(score / np.maximum(reached_before, 1e-3), 0.0, 1.0)
+    return np.asarray(np.clip(score / np.maximum(reached_before, 1e-3), 0.0, 1.0))
 
 
 def plan_calls(
@@ -109,7 +110,7 @@ def plan_calls(
     p_answer, no_day_left = _without_full_days(p_answer, numbers)
     if margin is None:
         margin = answered_conversion(customers["score"].to_numpy(float), p_answer) * value_per_conversion
-    language = customers["language"].fillna(DEFAULT_LANGUAGE) if "language" in customers else None
+    language = pd.Index(customers["language"].fillna(DEFAULT_LANGUAGE)) if "language" in customers else None
     pool = pd.Index(force.pools).get_indexer(language) if language is not None else np.zeros(len(customers), np.int64)
     attempts = np.minimum(customers["attempts_left"].to_numpy(np.int64), max_attempts)
     attempts = np.where(pool >= 0, attempts, 0)  # nobody speaks their language: cannot be planned
