@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
 from callwise.yamlfile import KINDS, YamlProblem, line_of, parse, read_bytes
@@ -50,7 +51,8 @@ class Policy(BaseModel):
         return self._source
 
     def rule(self, name: str) -> Rule:
-        return getattr(self.rules, name)
+        rule: Rule = getattr(self.rules, name)
+        return rule
 
     def enabled(self, name: str) -> bool:
         return self.rule(name).enabled
@@ -93,7 +95,7 @@ def _from_bytes(raw: bytes, label: str, source: str) -> Policy:
 _KINDS = {**KINDS, "model_type": "a mapping of parameters (e.g. 'enabled: false')", "date_type": "a date (YYYY-MM-DD)"}
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: ErrorDetails) -> str:
     """One sentence for the first validation error, in the terms of the policy file."""
     loc = tuple(str(p) for p in error["loc"])
     where = ".".join(loc) or "the file"
@@ -122,7 +124,8 @@ def _unknown(loc: tuple[str, ...]) -> str:
     elif loc[0] == "rules" and len(loc) == 2:
         known, what = RULE_NAMES, "rule"
     elif loc[0] == "rules":
-        known = tuple(Rules.model_fields[loc[1]].annotation.model_fields)
+        rule = Rules.model_fields[loc[1]].annotation
+        known = tuple(rule.model_fields) if isinstance(rule, type) and issubclass(rule, BaseModel) else ()
         return f"rule '{loc[1]}' has no parameter '{name}'{_suggest(name, known)}; it takes: {', '.join(known)}"
     else:
         known, what = tuple(Retention.model_fields), f"{loc[0]} entry"
