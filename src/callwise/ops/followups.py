@@ -23,7 +23,7 @@ from callwise.loop.outbox import DeliveryStatus, OutboxMessage, Sender
 from callwise.loop.retry import next_attempt_at
 from callwise.ops.db import transaction
 from callwise.ops.models import CallOutcome, Followup
-from callwise.ops.outcomes import FollowupPlanner, StoredOutcome
+from callwise.ops.outcomes import FollowupPlanner, PlannedFollowup, StoredOutcome
 from callwise.policy import Policy
 
 LEASE = timedelta(minutes=5)
@@ -46,9 +46,9 @@ def outcome_planner(
     with_calls = {rule.disposition for rule in rules.rules if rule.channel == "call"}
     cap = policy.rules.frequency_cap
 
-    def plan(session: Session, stored: list[StoredOutcome]) -> list[dict[str, Any]]:
+    def plan(session: Session, stored: list[StoredOutcome]) -> list[PlannedFollowup]:
         now = clock()  # nothing is planned in the past: a late-reported outcome's follow-ups are due now
-        rows: list[dict[str, Any]] = []
+        rows: list[PlannedFollowup] = []
         callers = {s.outcome.customer_id for s in stored if s.outcome.disposition in with_calls}
         calls = _recent_calls(session, callers, now - timedelta(days=cap.days)) if cap.enabled and callers else {}
         for s in stored:  # only the few dispositions with rules reach the per-outcome planning

@@ -6,13 +6,14 @@ holding ``pii:read`` gets the number in clear, and that export is audited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwise.ops import audit
+from callwise.ops.db import table_of
 from callwise.ops.models import Customer, IssuedList, ListItem
 
 
@@ -67,7 +68,7 @@ def issue_list(
             }
         ).astype(object)
         rows = rows.where(rows.notna(), None)
-        session.execute(ListItem.__table__.insert(), rows.to_dict("records"))
+        session.execute(table_of(ListItem).insert(), cast(list[dict[str, Any]], rows.to_dict("records")))
     audit.append(
         session, actor, "list.issue", f"campaign:{campaign_id}", {"list_id": issued.list_id, "items": len(calls)}
     )

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from callwise.clock import utcnow
@@ -221,7 +221,7 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def _failures(session: Session, who: object, since: datetime) -> int:
+def _failures(session: Session, who: ColumnElement[bool], since: datetime) -> int:
     failed = (who, LoginAttempt.ok.is_(False), LoginAttempt.ts >= since)
     query = select(func.count()).select_from(LoginAttempt).where(*failed)
     return int(session.scalar(query) or 0)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from callwise.lists.campaign import CampaignSettings
 from callwise.ops import audit
-from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
 from callwise.ops.jobs import new_build_job
 from callwise.ops.models import Campaign, IssuedList, Job, ListItem
+from callwise.security.pii import Pii
 from callwise.web.deps import CampaignsRead, CampaignsWrite, ListsBuild, ListsRead, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented
 from callwise.web.routes._paging import AfterId, Limit, Page, page
