@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -23,15 +23,26 @@ from callwise.lake import Lake
 META_COLUMNS = ("customer_id", "campaign_id", "product_id", "group", "cutoff", "converted")
 
 
+class StageRecord(TypedDict, total=False):
+    """One stage's entry in the timings: what the stage sets (rows, steps) and what the clock adds."""
+
+    rows: int
+    steps: dict[str, float]  # the list build's own steps, in seconds
+    scored: int  # the list build: customers scored, and how fast
+    score_rows_per_s: float
+    seconds: float
+    rows_per_s: float
+
+
 @dataclass
 class StageClock:
     """Wall time, rows and rows/s for each stage, in the order they ran."""
 
-    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    stages: dict[str, StageRecord] = field(default_factory=dict)
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[dict[str, float]]:
-        record: dict[str, float] = {}
+    def stage(self, name: str) -> Iterator[StageRecord]:
+        record: StageRecord = {}
         start = time.perf_counter()
         yield record
         seconds = time.perf_counter() - start

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 MAX_BYTES = 1 << 20  # configuration files are a few kilobytes
 MAX_VALUES = 100_000  # keys, values and list items, counting each alias as the values it stands for
@@ -195,7 +196,7 @@ def validate(doc: Document, label: str, model: type[M], error: type[ValueError])
         raise error(f"{label}:{line}: {reason_for(first, model)}") from None
 
 
-def reason_for(error: dict[str, Any], model: type[BaseModel]) -> str:
+def reason_for(error: ErrorDetails, model: type[BaseModel]) -> str:
     """One sentence for a pydantic error, in the terms of the file (key names, not Python types)."""
     loc = tuple(error["loc"])
     where = ".".join(str(p) for p in loc if isinstance(p, str)) or "the file"

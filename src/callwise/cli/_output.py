@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -16,7 +16,7 @@ def emit(result: dict[str, Any], as_json: bool, human: str | None = None) -> Non
         typer.echo(human if human is not None else json.dumps(result, ensure_ascii=False, indent=2, default=str))
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Stop with one clear sentence on stderr."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)

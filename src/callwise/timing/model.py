@@ -208,7 +208,7 @@ class AnswerModel:
         slots = self.legal_slots
         p = self.probabilities(ids, slots, customers=customers)
         top = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        out = {"customer_id": pd.array(ids, dtype="str")}
+        out: dict[str, Any] = {"customer_id": pd.array(ids, dtype="str")}
         for i in range(top.shape[1]):
             out[f"slot_{i + 1}"] = slots[top[:, i]]
             out[f"p_{i + 1}"] = np.take_along_axis(p, top[:, i : i + 1], axis=1)[:, 0]
@@ -226,7 +226,7 @@ class AnswerModel:
                 raise TimingError(f"the model has no segment {segment!r} (e.g. {known})")
             p = self.profiles[int(match[0])]
         else:
-            if self.customer_ids.get_indexer([customer])[0] < 0:
+            if self.customer_ids.get_indexer(pd.Index([customer]))[0] < 0:
                 raise TimingError(f"the model has no customer {customer!r}")
             p = self.probabilities([customer], np.arange(HOURS_OF_WEEK))[0].astype(float)
         hours = sorted({int(h) for h in self.legal_slots % 24})

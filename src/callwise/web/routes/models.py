@@ -103,7 +103,9 @@ def rollback(principal: ModelsWrite, name: str, request: Request, svc: ServicesD
             .order_by(ModelVersion.promoted_at.desc())
         ).all()
         active = next((v for v in versions if v.active), None)
-        earlier = [v for v in versions if not v.active and (active is None or v.promoted_at < active.promoted_at)]
+        promoted = [(v, v.promoted_at) for v in versions if v.promoted_at is not None]  # all are, by the query
+        latest = active.promoted_at if active is not None else None
+        earlier = [v for v, at in promoted if not v.active and (latest is None or at < latest)]
         if active is None or not earlier:
             raise ApiError(409, "conflict", what=f"model {name} has no earlier promoted version to roll back to")
         _activate(session, earlier[0], principal.name)
