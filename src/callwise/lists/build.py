@@ -24,6 +24,7 @@ from callwise.experiments import ExperimentError, assign_groups, campaign_seed, 
 from callwise.features import customer_features, materialize
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
+from callwise.lists.summary import ListSummary
 from callwise.models import reason_text
 from callwise.policy import (
     CustomerVerdicts,
@@ -84,7 +85,7 @@ class ListResult:
     members: pd.DataFrame  # campaign members: called (treatment) and held out (control), with arm
     excluded: pd.DataFrame  # everyone not called, with a reason code
     ranked: pd.DataFrame  # every eligible customer with score and expected value, best first
-    summary: dict[str, Any]
+    summary: ListSummary
     seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
     planning: PlanInputs
 
@@ -424,7 +425,7 @@ def _summary(
     excluded: pd.DataFrame,
     checked: GateResult,
     model: ResponseScorer,
-) -> dict[str, Any]:
+) -> ListSummary:
     funnel = verdicts.funnel()
     remaining = funnel[-1]["remaining"]
     counts = excluded["reason"].value_counts()

@@ -6,7 +6,7 @@ holding ``pii:read`` gets the number in clear, and that export is audited.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from sqlalchemy import select
@@ -16,12 +16,15 @@ from callwise.ops import audit
 from callwise.ops.db import table_of
 from callwise.ops.models import Customer, IssuedList, ListItem
 
+if TYPE_CHECKING:  # the list stage itself is imported only by the job that builds one
+    from callwise.lists.summary import ListSummary
+
 
 def issue_list(
     session: Session,
     campaign_id: str,
     calls: pd.DataFrame,
-    summary: dict[str, Any],
+    summary: ListSummary,
     actor: str,
     job_id: str | None,
     bank_timezone: str,

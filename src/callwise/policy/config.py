@@ -11,7 +11,7 @@ import difflib
 import hashlib
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_core import ErrorDetails
@@ -22,6 +22,15 @@ from callwise.yamlfile import KINDS, YamlProblem, line_of, parse, read_bytes
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message is ``<file>:<line>: <reason>``."""
+
+
+class PolicyAudit(TypedDict):
+    """What a list records about the policy that produced it."""
+
+    name: str
+    version: str
+    sha256: str
+    source: str  # the file it was read from, or "builtin"
 
 
 class Policy(BaseModel):
@@ -57,7 +66,7 @@ class Policy(BaseModel):
     def enabled(self, name: str) -> bool:
         return self.rule(name).enabled
 
-    def audit(self) -> dict[str, Any]:
+    def audit(self) -> PolicyAudit:
         """What a list records about the policy that produced it."""
         return {"name": self.name, "version": self.version, "sha256": self.sha256, "source": self.source}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -11,6 +11,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from callwise.i18n import t
 from callwise.models.reasons import feature_label
 from callwise.report.svg import bar_chart, hbar_chart, line_chart
+
+if TYPE_CHECKING:
+    from callwise.lists.summary import ListSummary
 
 TOP_FEATURES = 15
 LIST_ROWS = 50
@@ -95,7 +98,7 @@ def render_model_report(result: dict[str, Any], model: Any = None, lang: str = "
 
 
 def render_list_report(
-    summary: dict[str, Any], listed: pd.DataFrame, truth: dict[str, Any] | None, lang: str = "zh"
+    summary: ListSummary, listed: pd.DataFrame, truth: dict[str, Any] | None, lang: str = "zh"
 ) -> str:
     tr = _translator(lang)
     funnel = [s for s in summary["funnel"][1:] if s["removed"]]

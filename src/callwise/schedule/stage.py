@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -27,11 +27,39 @@ from callwise.schema.contract import PHONE_KEY
 HISTORIC_ATTEMPTS = 3  # how past campaigns dialled: up to 3 attempts at legal hours, no timing
 
 
+class PlanDay(TypedDict):
+    date: str  # ISO date
+    expected_calls: float
+    capacity: float
+
+
+class PlanSummary(TypedDict):
+    """What the scheduler reports about its plan; the list's summary carries it as ``plan``."""
+
+    solver: str
+    lp_rows: int
+    pricing_rounds: int
+    objective: float
+    lp_bound: float
+    gap: float
+    planned_customers: int
+    called_customers: int
+    planned_calls: int
+    expected_calls: float
+    expected_answered: float
+    expected_value: float
+    capacity_calls: float
+    utilisation: float
+    days: list[PlanDay]
+    agents: int
+    pools: list[str]
+
+
 @dataclass(frozen=True)
 class CallPlan:
     calls: pd.DataFrame  # one row per planned attempt (treatment only), best first within each slot
     customers: pd.DataFrame  # one row per planned customer: called?, first call, p(answered), expected value
-    summary: dict[str, Any]  # no clocks in it: written summaries stay byte-identical
+    summary: PlanSummary  # no clocks in it: written summaries stay byte-identical
     solution: Solution
     seconds: float
 
@@ -202,7 +230,7 @@ def _summary(
     per_customer: pd.DataFrame,
     force: Workforce,
     slots: Slots,
-) -> dict[str, Any]:
+) -> PlanSummary:
     on = schedule.slot[:, 0] >= 0
     expected_calls = float(np.where(on, schedule.reach[:, 0], 0).sum())
     p_any = 1 - np.prod(1 - np.where(on, schedule.p_answer[:, 0], 0).astype(np.float64), axis=1)
