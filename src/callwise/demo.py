@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from callwise.lake import Lake
-from callwise.pipeline import StageClock, default_list_date, peak_memory_mb, train_from_lake, training_frame
+from callwise.pipeline import (
+    PipelineSummary,
+    StageClock,
+    default_list_date,
+    peak_memory_mb,
+    train_from_lake,
+    training_frame,
+)
 from callwise.security.crypto import demo_key_ring
 from callwise.security.files import private_dir, private_file
 from callwise.security.pii import Pii
@@ -31,7 +38,7 @@ def run_pipeline(
     langs: tuple[str, ...] = ("zh", "en"),
     threads: int = 2,
     pii: Pii | None = None,
-) -> dict[str, Any]:
+) -> PipelineSummary:
     """Run every stage into ``out``; return the summary (also written to ``out/summary.json``).
 
     ``pii``: the keys; from the settings, or a demo key ring under ``out`` (see :func:`demo_keys`) when unset.
@@ -95,7 +102,7 @@ def run_pipeline(
             path.write_text(render_list_report(result.summary, result.listed, truth, lang), encoding="utf-8")
             reports[f"call_list_{lang}"] = str(path)
 
-    summary = {
+    summary: PipelineSummary = {
         "customers": customers,
         "seed": seed,
         "stages": clock.stages,

@@ -34,6 +34,24 @@ class StageRecord(TypedDict, total=False):
     rows_per_s: float
 
 
+class PipelineSummary(TypedDict):
+    """What ``callwise demo`` writes to ``summary.json`` and prints with ``--json``."""
+
+    customers: int
+    seed: int
+    stages: dict[str, StageRecord]
+    total_seconds: float
+    peak_memory_mb: float
+    ingest: dict[str, int]  # read, accepted, quarantined
+    evaluation: dict[str, dict[str, Any]]  # per model: the headline cross-validation metrics
+    list: dict[str, Any]  # the list summary's campaign_id, product_id, date, capacity, listed, eligible
+    against_truth: dict[str, Any]
+    schedules_against_truth: dict[str, Any] | None
+    plan: dict[str, Any]  # the plan summary's solver, gap, expected_calls, capacity_calls
+    files: dict[str, str]
+    demo_keys: str | None  # the throw-away key ring the run made, if it made one
+
+
 @dataclass
 class StageClock:
     """Wall time, rows and rows/s for each stage, in the order they ran."""
