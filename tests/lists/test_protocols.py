@@ -1,18 +1,23 @@
-"""The list takes any model with the methods the stages use (callwise.protocols), not only callwise's own."""
+"""The list takes any model with the methods the stages use (callwise.protocols); its summary is typed."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import get_type_hints
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from callwise.lists.build import build_list
+from callwise.lists.build import ListResult, build_list
 from callwise.lists.campaign import Campaign
+from callwise.lists.summary import ExperimentSummary, ListSummary
 from callwise.models.base import ResponseModel
 from callwise.pipeline import train_from_lake
+from callwise.policy.config import PolicyAudit
+from callwise.policy.customers import FunnelStep
 from callwise.protocols import AnswerScorer, ResponseScorer
+from callwise.schedule.stage import PlanSummary
 from callwise.timing import AnswerModel, fit_from_lake
 
 DAY = date(2026, 7, 1)
@@ -55,11 +60,25 @@ def test_callwise_models_are_what_the_stages_take(small_bank, campaign):
     assert isinstance(answers, AnswerModel) and isinstance(answers, AnswerScorer)
 
 
-def test_a_list_from_models_callwise_did_not_make(small_bank, campaign):
+@pytest.fixture(scope="module")
+def own_list(small_bank, campaign) -> ListResult:
     scorer, answers = BalanceScorer(), FlatAnswers()
     assert isinstance(scorer, ResponseScorer) and isinstance(answers, AnswerScorer)
-    result = build_list(campaign, small_bank["lake"], scorer, answer_model=answers)
-    assert result.summary["model"] == "BalanceScorer"
-    assert len(result.listed) > 0
-    p = result.planning.p_answer
+    return build_list(campaign, small_bank["lake"], scorer, answer_model=answers)
+
+
+def test_a_list_from_models_callwise_did_not_make(own_list):
+    assert own_list.summary["model"] == "BalanceScorer"
+    assert len(own_list.listed) > 0
+    p = own_list.planning.p_answer
     assert set(np.unique(p[p > 0])) == {np.float32(0.4)}, "the plan used the answer model it was given"
+
+
+def test_the_summary_has_exactly_the_keys_its_type_declares(own_list):
+    """summary.json is written from the summary as it is: its type must name every key, in the file's order."""
+    summary = own_list.summary
+    assert list(summary) == list(get_type_hints(ListSummary))
+    assert list(summary["plan"]) == list(get_type_hints(PlanSummary))
+    assert list(summary["experiment"]) == list(get_type_hints(ExperimentSummary))
+    assert list(summary["policy"]) == list(get_type_hints(PolicyAudit))
+    assert all(list(step) == list(get_type_hints(FunnelStep)) for step in summary["funnel"])
