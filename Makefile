@@ -27,13 +27,14 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/customer_sync.py
 	$(BIN)/python benchmarks/service_load.py
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 fix: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache

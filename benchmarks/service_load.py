@@ -33,11 +33,11 @@ from sqlalchemy import Engine, func, select
 
 from _bench import write_result
 from callwise import __version__
+from callwise.clock import utcnow
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, scratch_schema, session_factory, transaction
 from callwise.ops.migrate import upgrade
 from callwise.ops.models import CallOutcome, Customer
-from callwise.ops.types import utcnow
 from callwise.ops.users import issue_token
 from callwise.schema.contract import DISPOSITIONS
 from callwise.security.crypto import LookupHasher, PiiCipher

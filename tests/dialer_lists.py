@@ -9,11 +9,11 @@ import pandas as pd
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
 from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Customer, ListItem
-from callwise.ops.types import utcnow
 from callwise.ops.users import create_user, issue_token
 
 PASSWORD = "Correct-Horse-42"

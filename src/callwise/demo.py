@@ -108,8 +108,8 @@ def _promote_demo_model(session: Session, directory: Path) -> str:
     """The demo's model registered as ``response``/``demo`` and made the active one, both audited as the API does."""
     import json
 
+    from callwise.clock import utcnow
     from callwise.ops.models import ModelVersion
-    from callwise.ops.types import utcnow
 
     row = session.scalars(
         select(ModelVersion).where(ModelVersion.name == DEMO_MODEL_NAME, ModelVersion.version == DEMO_MODEL_VERSION)

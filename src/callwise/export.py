@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with its text columns and its header under the rule."""
     out = frame.copy(deep=False)
     for i in range(out.shape[1]):
-        out.isetitem(i, _safe_series(out.iloc[:, i]))
+        out.isetitem(i, _safe_series(out.iloc[:, i]))  # type: ignore[arg-type]  # pandas takes a Series; its stubs not
     out.columns = [formula_safe_text(c) if isinstance(c, str) else c for c in out.columns]
     return out
 
@@ -93,7 +93,7 @@ def write_csv(
             safe = safe_frame(data)
             # Python's csv module quotes a cell with LF but not one with a lone CR, which a spreadsheet reads as a
             # new row (whose first cell could be a formula): a file with such a cell quotes every text cell.
-            quoting = csv.QUOTE_NONNUMERIC if _holds_cr(safe) else csv.QUOTE_MINIMAL
+            quoting: Literal[0, 2] = csv.QUOTE_NONNUMERIC if _holds_cr(safe) else csv.QUOTE_MINIMAL
             encoding = "utf-8-sig" if bom else "utf-8"
             safe.to_csv(handle, index=False, header=header, encoding=encoding, lineterminator="\n", quoting=quoting)
     return path

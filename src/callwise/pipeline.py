@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pandas as pd
 
@@ -25,15 +25,44 @@ from callwise.security.pii import Pii
 META_COLUMNS = ("customer_id", "campaign_id", "product_id", "group", "cutoff", "converted")
 
 
+class StageRecord(TypedDict, total=False):
+    """One stage's entry in the timings: what the stage sets (rows, steps) and what the clock adds."""
+
+    rows: int
+    steps: dict[str, float]  # the list build's own steps, in seconds
+    scored: int  # the list build: customers scored, and how fast
+    score_rows_per_s: float
+    seconds: float
+    rows_per_s: float
+
+
+class PipelineSummary(TypedDict):
+    """What ``callwise demo`` writes to ``summary.json`` and prints with ``--json``."""
+
+    customers: int
+    seed: int
+    stages: dict[str, StageRecord]
+    total_seconds: float
+    peak_memory_mb: float
+    ingest: dict[str, int]  # read, accepted, quarantined
+    evaluation: dict[str, dict[str, Any]]  # per model: the headline cross-validation metrics
+    list: dict[str, Any]  # the list summary's campaign_id, product_id, date, capacity, listed, eligible
+    against_truth: dict[str, Any]
+    schedules_against_truth: dict[str, Any] | None
+    plan: dict[str, Any]  # the plan summary's solver, gap, expected_calls, capacity_calls
+    files: dict[str, str]
+    demo_keys: str | None  # the throw-away key ring the run made, if it made one
+
+
 @dataclass
 class StageClock:
     """Wall time, rows and rows/s for each stage, in the order they ran."""
 
-    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    stages: dict[str, StageRecord] = field(default_factory=dict)
 
     @contextmanager
-    def stage(self, name: str) -> Iterator[dict[str, float]]:
-        record: dict[str, float] = {}
+    def stage(self, name: str) -> Iterator[StageRecord]:
+        record: StageRecord = {}
         start = time.perf_counter()
         yield record
         seconds = time.perf_counter() - start
@@ -106,7 +135,7 @@ def run_pipeline(
     langs: tuple[str, ...] = ("zh", "en"),
     threads: int = 2,
     pii: Pii | None = None,
-) -> dict[str, Any]:
+) -> PipelineSummary:
     """Run every stage into ``out``; return the summary (also written to ``out/summary.json``).
 
     ``pii``: the keys; from the settings, or a demo key ring under ``out`` (see :func:`demo_keys`) when unset.
@@ -168,7 +197,7 @@ def run_pipeline(
 
         reports.update(write_list_reports(result, out / "report", truth, langs))
 
-    summary = {
+    summary: PipelineSummary = {
         "customers": customers,
         "seed": seed,
         "stages": clock.stages,

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from callwise.lake import Lake
 from callwise.loop import FollowupRules, load_followup_rules
 from callwise.ops import audit
-from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.followups import outcome_planner
 from callwise.ops.job_queue import JobConfig
@@ -26,6 +25,7 @@ from callwise.ops.models import AuditEntry
 from callwise.ops.outcomes import FollowupPlanner
 from callwise.policy import Policy, default_policy, load_policy
 from callwise.security.crypto import LookupHasher, PiiCipher
+from callwise.security.pii import Pii
 from callwise.settings import Settings
 from callwise.web.deps import Services
 

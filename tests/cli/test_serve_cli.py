@@ -8,9 +8,9 @@ import httpx
 from sqlalchemy import Engine, select
 from tests.web.live_server import HOST, Keys, LiveServer, live_database
 
+from callwise.clock import utcnow
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import AuditEntry, LoginAttempt
-from callwise.ops.types import utcnow
 from callwise.ops.users import FAILED_LOGINS_PER_ADDRESS
 
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from callwise.clock import utcnow
 from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.job_queue import JobConfig, LeaseLost, claim_next, fence, heartbeat, release, sweep
 from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, IssuedList, Job
-from callwise.ops.types import utcnow
 
 CONFIG = JobConfig(lease=timedelta(seconds=30), max_attempts=3)
 

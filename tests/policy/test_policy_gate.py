@@ -228,6 +228,16 @@ def test_assert_clean(make_lake):
     assert_clean(gate(calls, v, policy).kept, v, policy)
 
 
+def test_a_policy_violation_is_a_runtime_error_not_a_failed_assertion(make_lake):
+    """Test runners and ``except AssertionError`` treat an AssertionError as a broken check, not a refused plan."""
+    v, policy = verdicts_for(make_lake, [customer("C1", dnc=True)])
+    calls = plan(("C1", "2026-07-01 10:00"))
+    with pytest.raises(RuntimeError) as caught:
+        assert_clean(calls, v, policy)
+    assert type(caught.value) is PolicyViolation
+    assert not isinstance(caught.value, AssertionError)
+
+
 def test_the_gate_refuses_verdicts_made_under_another_policy_and_incomplete_plans(make_lake, tmp_path):
     v, _ = verdicts_for(make_lake, [customer("C1")])
     path = tmp_path / "p.yaml"

@@ -130,6 +130,7 @@ def test_callwise_demo_writes_no_personal_data_in_clear(tmp_path, monkeypatch, c
 
 
 def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii, tmp_path, capsys):
+    from callwise.clock import utcnow
     from callwise.lake import Lake
     from callwise.loop import FileSender
     from callwise.loop.rules import FOLLOWUP_CHANNELS
@@ -137,7 +138,6 @@ def test_a_service_run_writes_no_personal_data_in_clear(small_bank, session_pii,
     from callwise.ops.db import make_engine, session_factory, transaction
     from callwise.ops.followups import deliver_due
     from callwise.ops.migrate import upgrade
-    from callwise.ops.types import utcnow
     from callwise.ops.users import create_user, issue_token
     from callwise.pipeline import train_from_lake
     from callwise.policy import default_policy

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from callwise.clock import utcnow
 from callwise.ops.customers import Pii
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import Customer
-from callwise.ops.types import utcnow
 from callwise.ops.users import create_user, issue_token
 from callwise.security.rbac import Role
 from callwise.web.app import create_app

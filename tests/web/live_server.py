@@ -26,11 +26,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, make_url
 
+from callwise.clock import utcnow
 from callwise.ops.customers import Pii
 from callwise.ops.db import make_engine, scratch_schema, session_factory, transaction
 from callwise.ops.migrate import upgrade
 from callwise.ops.models import Customer
-from callwise.ops.types import utcnow
 from callwise.ops.users import issue_token
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.security.tokens import Scopes

@@ -38,9 +38,9 @@ def test_no_unknown_expired_or_revoked_token_gets_in(api):
         headers=api.as_("admin"),
     )
     assert made.status_code == 422  # admin does not hold outcomes:write, so cannot grant it
+    from callwise.clock import utcnow
     from callwise.ops.db import transaction
     from callwise.ops.models import ApiToken
-    from callwise.ops.types import utcnow
 
     with transaction(api.services.factory) as s:
         s.execute(update(ApiToken).values(expires_at=utcnow()))

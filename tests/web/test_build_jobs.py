@@ -19,12 +19,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 
+from callwise.clock import utcnow
 from callwise.lake import Lake
 from callwise.lists.campaign import CampaignSettings
 from callwise.ops.customers import sync_customers
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import AuditEntry, Campaign, IssuedList, Job, ListItem, ModelVersion
-from callwise.ops.types import utcnow
 from callwise.web.app import create_app
 from callwise.web.deps import Services
 from tests.web.live_server import LiveDatabase, LiveServer, live_database, machine_token

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 
+from callwise.clock import utcnow
 from callwise.ops.db import make_engine, session_factory, transaction
 from callwise.ops.migrate import upgrade
 from callwise.ops.models import Customer
-from callwise.ops.types import utcnow
 from callwise.ops.users import create_user, issue_token
 from callwise.security.rbac import Role
 from callwise.web.app import create_app

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
+from callwise.clock import utcnow
 from callwise.ops.db import transaction
 from callwise.ops.models import AuditEntry, Campaign, IssuedList, ListItem, ModelVersion
-from callwise.ops.types import utcnow
 
 T0 = datetime(2026, 7, 1, 9, tzinfo=UTC)
 

@@ -17,9 +17,9 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
+from callwise.clock import utcnow
 from callwise.ops.db import transaction
 from callwise.ops.models import AuditEntry
-from callwise.ops.types import utcnow
 from callwise.ops.users import issue_token
 from callwise.security.rbac import ALL_PERMISSIONS, PEOPLE_ONLY, ROLE_PERMISSIONS
 from callwise.security.tokens import Scopes

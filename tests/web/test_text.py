@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from callwise.clock import utcnow
 from callwise.ops.db import transaction
-from callwise.ops.types import utcnow
 from callwise.ops.users import create_user, issue_token
 from callwise.security.rbac import Role
 from tests.web.conftest import PASSWORD

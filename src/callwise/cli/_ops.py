@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.cli._output import fail
 from callwise.ops.connect import SchemaNotCurrent, open_database, shown_url
-from callwise.ops.customers import Pii
 from callwise.security.errors import KeyConfigError
+from callwise.security.pii import Pii
 from callwise.settings import get_settings
 
 ACTOR = "cli"  # who the audit log names for what an operator does on the command line

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, NoReturn
+from collections.abc import Mapping
+from typing import NoReturn
 
 import typer
 
@@ -12,7 +13,7 @@ from callwise.i18n.errors import message as error_message
 from callwise.settings import get_settings
 
 
-def emit(result: dict[str, Any], as_json: bool, human: str | None = None) -> None:
+def emit(result: Mapping[str, object], as_json: bool, human: str | None = None) -> None:
     """Print ``result`` as JSON (machine use) or ``human`` text (defaults to indented JSON)."""
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, sort_keys=True, default=str))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 from callwise.settings import get_settings
+
+if TYPE_CHECKING:  # the pipeline is imported when the command runs, not when the CLI starts
+    from callwise.pipeline import PipelineSummary
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +39,7 @@ def register(app: typer.Typer) -> None:
         emit(summary, as_json, human=_human(summary))
 
 
-def _human(summary: dict) -> str:
+def _human(summary: PipelineSummary) -> str:
     lang = get_settings().lang
     truth = summary["against_truth"]
     lists = {name: f"{row['true_conversions']:,.1f}" for name, row in truth["lists"].items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
         ) as exc:
             fail(exc)
         files = write_list(result, out, spec.lang)
-        summary = dict(result.summary, files=files)
+        summary: dict[str, Any] = {**result.summary, "files": files}
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
             summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)

@@ -47,12 +47,13 @@ def register(app: typer.Typer) -> None:
             written = write_rejects(result, target, pii.cipher, language)
         except OSError as error:
             fail(f"the outcomes were stored, but the rejected rows cannot be written to {target}: {error.strerror}")
-        summary = {**result.summary(), "rejects_file": str(written)}
+        imported = result.summary()
+        summary = {**imported, "rejects_file": str(written)}
         counts = {k: f"{summary[k]:,}" for k in ("read", "stored", "duplicates", "rejected")}
         lines = [t("cli.outcomes.imported", language, **counts)]
         lines += [
             t("cli.outcomes.reason", language, count=f"{n:,}", reason=reason_text(code, language), code=code)
-            for code, n in summary["reasons"].items()
+            for code, n in imported["reasons"].items()
         ]
         lines.append(t("cli.outcomes.rejects", language, path=written))
         emit(summary, as_json, human="\n".join(lines))

@@ -8,10 +8,23 @@ names the list and control sizes that would reach the target.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from callwise.experiments.design import ExperimentError
 from callwise.experiments.power import detectable_lift, required_size
+
+
+class Measurability(TypedDict):
+    """Whether a control group can detect ``lift_to_detect``, and the list size it would need if not."""
+
+    lift_measurable: bool
+    lift_to_detect: float
+    alpha: float
+    power: float
+    base_rate: float
+    detectable_lift: dict[str, Any] | None  # callwise.experiments.detectable_lift, or {"error": why not}
+    needed: dict[str, Any] | None
+
 
 DEFAULT_LIFT_TO_DETECT = 0.2  # relative: 3% → 3.6%; a strong but believable effect of a well-targeted call
 
@@ -23,7 +36,7 @@ def measurability(
     lift_to_detect: float = DEFAULT_LIFT_TO_DETECT,
     alpha: float = 0.05,
     power: float = 0.8,
-) -> dict[str, Any]:
+) -> Measurability:
     """The detectable lift of ``n_control`` held out of ``n_total``, whether it is small enough, and what is needed.
 
     ``detectable_lift`` is :func:`~callwise.experiments.power.detectable_lift` (or ``{"error": …}`` when the

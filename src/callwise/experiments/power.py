@@ -86,7 +86,7 @@ def _mde(n_control: float, n_treatment: float, base_rate: float, alpha: float, p
         return float(grid[0])
 
     def gap(d: float) -> float:
-        return power_of(d, n_control, n_treatment, base_rate, alpha, two_sided) - power
+        return float(power_of(d, n_control, n_treatment, base_rate, alpha, two_sided)) - power
 
     return float(optimize.brentq(gap, grid[i - 1], grid[i], xtol=1e-14, rtol=1e-12))
 
@@ -211,7 +211,7 @@ def required_size(
         )
 
     def gap(size: float) -> float:
-        return power_of(lift, share * size, (1 - share) * size, base_rate, alpha, two_sided) - power
+        return float(power_of(lift, share * size, (1 - share) * size, base_rate, alpha, two_sided)) - power
 
     high = 4.0
     while gap(high) < 0:
@@ -224,7 +224,7 @@ def required_size(
         n_control, n_treatment = group_sizes(n, share)
         if n_control < 1 or n_treatment < 1:
             return 0.0
-        return power_of(lift, n_control, n_treatment, base_rate, alpha, two_sided)
+        return float(power_of(lift, n_control, n_treatment, base_rate, alpha, two_sided))
 
     while achieved(size) < power:  # rounding the control group to whole customers can cost a little power
         size += 1

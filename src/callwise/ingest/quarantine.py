@@ -41,7 +41,7 @@ def mask_cells(batch: pa.RecordBatch | pa.Table, pii_columns: dict[int, str]) ->
     return table
 
 
-def line_context(file_name: str, line: int) -> str:
+def line_context(file_name: str, line: int | str) -> str:
     """What a quarantined line's token is bound to: the quarantine file's name and the line number."""
     return f"{_context_prefix(file_name)}{line}"
 

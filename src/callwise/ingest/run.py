@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 import numpy as np
 import pyarrow as pa
@@ -47,12 +47,35 @@ class TableSummary:
     quarantine_file: str | None = None
 
 
+class TableCounts(TypedDict):
+    """One table's line in the ``--json`` summary (``asdict`` of a :class:`TableSummary`)."""
+
+    table: str
+    source: str
+    read: int
+    accepted: int
+    quarantined: int
+    reasons: dict[str, int]
+    quarantine_file: str | None
+
+
+class IngestCounts(TypedDict):
+    """What ``callwise ingest --json`` prints and the pipeline records: rows read, kept, quarantined, why."""
+
+    read: int
+    accepted: int
+    quarantined: int
+    reasons: dict[str, int]
+    tables: list[TableCounts]
+    skipped: list[str]
+
+
 @dataclass
 class IngestSummary:
     tables: list[TableSummary]
     skipped: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> IngestCounts:
         reasons: Counter[str] = Counter()
         for t in self.tables:
             reasons.update(t.reasons)
@@ -61,7 +84,7 @@ class IngestSummary:
             "accepted": sum(t.accepted for t in self.tables),
             "quarantined": sum(t.quarantined for t in self.tables),
             "reasons": dict(sorted(reasons.items())),
-            "tables": [asdict(t) for t in self.tables],
+            "tables": [cast(TableCounts, asdict(t)) for t in self.tables],
             "skipped": self.skipped,
         }
 

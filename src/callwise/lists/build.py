@@ -28,6 +28,7 @@ from callwise.i18n.errors import Translated
 from callwise.i18n.message import clipped, msg
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
+from callwise.lists.summary import ListSummary
 from callwise.models import reason_text
 from callwise.policy import (
     CustomerVerdicts,
@@ -43,6 +44,7 @@ from callwise.policy import (
 from callwise.policy import load_policy as read_policy
 from callwise.policy.calltime import local_calls
 from callwise.policy.phones import NumberDays
+from callwise.protocols import AnswerScorer, ResponseScorer
 from callwise.schedule.slots import (
     DEFAULT_LANGUAGE,
     WEEKDAYS,
@@ -88,7 +90,7 @@ class ListResult:
     members: pd.DataFrame  # campaign members: called (treatment) and held out (control), with arm
     excluded: pd.DataFrame  # everyone not called, with a reason code
     ranked: pd.DataFrame  # every eligible customer with score and expected value, best first
-    summary: dict[str, Any]
+    summary: ListSummary
     seconds: dict[str, float]  # per step; kept out of the written summary so files stay byte-identical
     planning: PlanInputs
     # Per row of ``listed``: reason_1..3 as feature names (None: no reason) and value_1..3, to word them anew.
@@ -102,7 +104,8 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
         known = sorted(products.select("product_id").distinct().to_pandas()["product_id"].astype(str))
         hint = suggest(product_id, known)
         raise ListError("lists.refused.unknown_product", product=product_id, hint=hint, known=clipped(known))
-    return rows.iloc[0].to_dict()
+    product: dict[str, Any] = rows.iloc[0].to_dict()
+    return product
 
 
 def check_teams(agents: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
@@ -132,9 +135,9 @@ def campaign_policy(campaign: Campaign) -> Policy:
 def build_list(
     campaign: Campaign,
     lake: Lake,
-    model: Any,
+    model: ResponseScorer,
     policy: Policy | None = None,
-    answer_model: Any = None,
+    answer_model: AnswerScorer | None = None,
     bank_timezone: str = "Asia/Shanghai",
 ) -> ListResult:
     """Decide the list for one campaign; nothing is written (see :func:`callwise.lists.output.write_list`)."""
@@ -227,7 +230,7 @@ def _slots(campaign: Campaign, policy: Policy) -> Slots:
 
 
 def _score(
-    lake: Lake, campaign: Campaign, model: Any, product: dict, verdicts: CustomerVerdicts
+    lake: Lake, campaign: Campaign, model: ResponseScorer, product: dict[str, Any], verdicts: CustomerVerdicts
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Eligible customers with score and expected value, best first; and their model inputs by customer."""
     eligible = verdicts.eligible
@@ -264,7 +267,7 @@ def _score(
     return ranked, X
 
 
-def _answer_model(lake: Lake, campaign: Campaign) -> Any:
+def _answer_model(lake: Lake, campaign: Campaign) -> AnswerScorer:
     """The campaign's saved answer model, or one fitted on the lake's call history before the campaign."""
     from callwise.timing import fit_from_lake, load_answer_model
 
@@ -277,12 +280,12 @@ def _plan_inputs(
     lake: Lake,
     campaign: Campaign,
     policy: Policy,
-    product: dict,
+    product: dict[str, Any],
     slots: Slots,
     worth: pd.DataFrame,
-    answer_model: Any,
+    answer_model: AnswerScorer,
     bank_timezone: str,
-) -> tuple[Any, pd.DataFrame, np.ndarray]:
+) -> tuple[Workforce, pd.DataFrame, np.ndarray]:
     if not lake.has("agents"):
         raise ListError("lists.no_agents_table")
     agents = check_teams(lake.table("agents").to_pandas(), campaign)
@@ -316,7 +319,7 @@ def _listed(
     kept: pd.DataFrame,
     worth: pd.DataFrame,
     plan: CallPlan,
-    model: Any,
+    model: ResponseScorer,
     X: pd.DataFrame,
     campaign: Campaign,
     bank_timezone: str,
@@ -360,7 +363,7 @@ def _listed(
 
 
 def _reasons(
-    ids: pd.Series, model: Any, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
+    ids: pd.Series, model: ResponseScorer, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Top reasons for each listed customer: in words (campaign language), and as feature names and values.
 
@@ -466,8 +469,8 @@ def _summary(
     listed: pd.DataFrame,
     excluded: pd.DataFrame,
     checked: GateResult,
-    model: Any,
-) -> dict[str, Any]:
+    model: ResponseScorer,
+) -> ListSummary:
     funnel = verdicts.funnel()
     remaining = funnel[-1]["remaining"]
     counts = excluded["reason"].value_counts()
@@ -476,7 +479,8 @@ def _summary(
         removed = int(counts.get(step, 0))
         remaining -= removed
         funnel.append({"step": step, "removed": removed, "remaining": remaining})
-    assert remaining == len(listed), "funnel does not add up: every customer is listed or has a reason"
+    if remaining != len(listed):  # every customer is listed or has a reason: anything else is a bug, not input
+        raise RuntimeError(f"the list's funnel does not add up: {remaining} remain but {len(listed)} are listed")
     members = plan.customers.set_index("customer_id")
     planned = worth[members["planned"].reindex(worth["customer_id"]).to_numpy(bool)]
     control = int((planned["group"] == "control").sum())

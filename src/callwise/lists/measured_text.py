@@ -5,6 +5,7 @@ Shared by the list report and ``callwise lists build`` so both say the same thin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from callwise.i18n import t
@@ -14,7 +15,7 @@ def _pct(x: float, digits: int = 0) -> str:
     return f"{100 * x:.{digits}f}%"
 
 
-def control_group_text(experiment: dict[str, Any], lang: str = "zh") -> list[str]:
+def control_group_text(experiment: Mapping[str, Any], lang: str = "zh") -> list[str]:
     """Sentences about the summary's ``experiment``: the detectable lift, the verdict, the size needed."""
     found = experiment.get("detectable_lift")
     target = _pct(experiment["lift_to_detect"])

@@ -26,7 +26,7 @@ def utc_times(text: pd.Series, timezone: str) -> tuple[pd.Series, np.ndarray]:
     if zoned.any():
         out[zoned.to_numpy()] = pd.to_datetime(text[zoned], utc=True, errors="coerce", format="ISO8601").to_numpy()
     date_only = text.str.fullmatch(_DATE_ONLY).fillna(False).astype(bool).to_numpy()
-    out[date_only] = pd.NaT
+    out[date_only] = None  # NaT in a datetime column
     out = within_years(out)  # also for times given with a zone: year 1 is no call time
     bad = text.notna().to_numpy() & out.isna().to_numpy()
     return out, bad

@@ -207,7 +207,7 @@ def _plan_one(
             return "no_consent"
         if customer_zone is None:
             return "unknown_timezone"
-    clock = customer_zone if rule.marketing else bank_zone
+    clock = customer_zone if rule.marketing and customer_zone is not None else bank_zone
     due = rule.parsed_delay.due(outcome.ts, now, clock, outcome.callback_at)
     legal = due
     if rule.channel in LEGAL_MINUTES:

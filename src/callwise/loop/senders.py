@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from callwise.clock import utcnow
 from callwise.loop.outbox import DeliveryResult, DeliveryStatus, OutboxMessage, Sender
 from callwise.loop.retry import MAX_ATTEMPTS, backoff, next_attempt_at
 from callwise.loop.webhook import WebhookSender, sign, verify_signature
@@ -58,7 +59,7 @@ class FileSender:
             raise ValueError(f"unknown bank time zone {bank_timezone!r}")
         self.directory = Path(directory)
         self._zone = bank_zone
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self._clock = clock or utcnow
         self._keys: set[str] = set()
         self._offsets: dict[str, int] = {}
         self._lock = threading.Lock()

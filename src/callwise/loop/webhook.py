@@ -16,7 +16,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from callwise import __version__
+from callwise.clock import utcnow
 from callwise.loop.outbox import DeliveryResult, OutboxMessage
 
 SIGNATURE_HEADER = "X-Callwise-Signature"
@@ -148,4 +149,4 @@ def _retry_after(value: str | None) -> timedelta | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(when - datetime.now(UTC), timedelta(0))
+    return max(when - utcnow(), timedelta(0))

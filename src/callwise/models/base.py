@@ -30,15 +30,22 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
     """Base class: preparation of inputs, explanations, persistence. Subclasses fit and predict log-odds."""
 
     name: ClassVar[str] = "base"
+    # Set by ``fit`` (scikit-learn's trailing-underscore convention); declared so the type checker knows them.
+    feature_names_in_: np.ndarray
+    n_features_in_: int
+    categories_: dict[str, list[str]]
+    classes_: np.ndarray
+    name_: str
 
     # --- what a subclass provides -------------------------------------------------------------
-    def _fit(self, X: pd.DataFrame, y: np.ndarray) -> None:
+    # Each takes what ``_prepare`` made of the input: a frame here, a matrix for LightGBM (hence Any).
+    def _fit(self, X: Any, y: np.ndarray) -> None:
         raise NotImplementedError
 
-    def _log_odds(self, X: pd.DataFrame) -> np.ndarray:
+    def _log_odds(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def _contributions(self, X: pd.DataFrame) -> np.ndarray:
+    def _contributions(self, X: Any) -> np.ndarray:
         """Per row and feature, how much the feature moves the log-odds (rows × features)."""
         raise NotImplementedError
 
@@ -90,7 +97,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {frame.shape[1]} features, but {name} is expecting {expected} features as input.")
         return frame
 
-    def _prepare(self, X: Any) -> pd.DataFrame:
+    def _prepare(self, X: Any) -> Any:
         return prepare(self._frame(X), list(self.feature_names_in_), self.categories_)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -119,7 +126,7 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
         names = np.asarray(self.feature_names_in_, dtype=object)[order]
         out = {}
         for i in range(order.shape[1]):
-            out[f"reason_{i + 1}"] = np.where(values[:, i] > 0, names[:, i], None)
+            out[f"reason_{i + 1}"] = np.where(values[:, i] > 0, names[:, i], np.array(None, dtype=object))
             out[f"contribution_{i + 1}"] = np.round(values[:, i], 6)
         return pd.DataFrame(out, index=frame.index)
 

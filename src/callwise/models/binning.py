@@ -123,24 +123,24 @@ def _numeric_bins(x: np.ndarray, y: np.ndarray, max_bins: int, min_share: float,
 
 def fit_bins(x: pd.Series, y: np.ndarray, max_bins: int = 8, min_share: float = 0.05) -> Bins:
     """WOE bins for one feature (numeric or categorical)."""
-    total = len(y)
+    total, name = len(y), str(x.name)
     min_rows = max(MIN_ROWS, min_share / 5 * total)
     numeric = pd.api.types.is_numeric_dtype(x) and not isinstance(x.dtype, pd.CategoricalDtype)
     present = x.notna().to_numpy()
     miss_events, miss_count = int(y[~present].sum()), int((~present).sum())
     if numeric and not present.any():  # nothing but missing values: an empty value bin and the missing bin
         woe, iv = _woe([0, miss_events], [0, miss_count], 1, min_rows)
-        return Bins(x.name, "numeric", woe=woe, counts=[0, miss_count], events=[0, miss_events], iv=iv)
+        return Bins(name, "numeric", woe=woe, counts=[0, miss_count], events=[0, miss_events], iv=iv)
     if numeric:
         values = x.to_numpy(dtype=float)[present]
-        best = None
+        tried = []
         for monotonic in (True, False):
             edges, events, counts = _numeric_bins(values, y[present], max_bins, min_share, monotonic)
             events, counts = [*events, miss_events], [*counts, miss_count]
             woe, iv = _woe(events, counts, len(edges) + 1, min_rows)
-            if best is None or iv > best.iv * 1.25:
-                best = Bins(x.name, "numeric", edges=edges, woe=woe, counts=counts, events=events, iv=iv)
-        return best
+            tried.append(Bins(name, "numeric", edges=edges, woe=woe, counts=counts, events=events, iv=iv))
+        monotone, free = tried
+        return free if free.iv > monotone.iv * 1.25 else monotone  # monotone, unless free bins say much more
     text = x.astype("str")[present]
     frame = pd.DataFrame({"c": text.to_numpy(), "y": y[present]})
     stats = frame.groupby("c", sort=True)["y"].agg(["sum", "count"])
@@ -155,4 +155,4 @@ def fit_bins(x: pd.Series, y: np.ndarray, max_bins: int = 8, min_share: float = 
         counts.append(int(small["count"].sum()))
     events, counts = [*events, miss_events, 0], [*counts, miss_count, 0]  # then missing, then unseen
     woe, iv = _woe(events, counts, len(big), min_rows)
-    return Bins(x.name, "categorical", groups=groups, woe=woe, counts=counts, events=events, iv=iv)
+    return Bins(name, "categorical", groups=groups, woe=woe, counts=counts, events=events, iv=iv)

@@ -6,6 +6,8 @@ pandas 3 reads text as ``str`` (not ``object``), which LightGBM refuses; so anyt
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,14 +40,14 @@ def prepare(
     missing = [c for c in columns if c not in X.columns]
     if missing:
         raise ValueError(f"the data lacks the model's columns: {', '.join(missing[:5])}")
-    out = {}
+    out: dict[str, Any] = {}
     for c in columns:
         if c in categories and keep_unseen:
             out[c] = X[c].astype("str").where(X[c].notna())
         elif c in categories:
             # Codes by hash look-up; a value unseen at fit time gets -1, i.e. missing.
             known = pd.Index(categories[c])
-            codes = known.get_indexer(X[c].astype("str").where(X[c].notna()))
+            codes = known.get_indexer(pd.Index(X[c].astype("str").where(X[c].notna())))
             out[c] = pd.Categorical.from_codes(codes, categories=known)
         else:
             out[c] = pd.to_numeric(X[c], errors="coerce").astype(np.float64)

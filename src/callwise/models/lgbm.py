@@ -93,11 +93,11 @@ class LightGBMResponse(ResponseModel):
 
     def _log_odds(self, X: np.ndarray) -> np.ndarray:
         a, b = self.platt_
-        return a * self.booster_.predict(X, raw_score=True) + b
+        return a * np.asarray(self.booster_.predict(X, raw_score=True)) + b
 
     def _contributions(self, X: np.ndarray) -> np.ndarray:
         # SHAP values on the margin, scaled by the calibration slope so they add up to the log-odds.
-        return self.booster_.predict(X, pred_contrib=True)[:, :-1] * self.platt_[0]
+        return np.asarray(self.booster_.predict(X, pred_contrib=True))[:, :-1] * self.platt_[0]
 
     def importance(self) -> pd.Series:
         gain = self.booster_.feature_importance(importance_type="gain")

@@ -46,13 +46,11 @@ def score_frame(
     rank[np.argsort(-p, kind="stable")] = np.arange(1, len(p) + 1)
     out["rank"] = rank
     reasons = model.explain(features, top=REASONS)
+    position = {str(c): i for i, c in enumerate(features.columns)}
     for i in range(1, REASONS + 1):
         # A model with fewer features than REASONS has fewer reasons; the columns are there all the same.
         names = reasons.get(f"reason_{i}", pd.Series(None, index=reasons.index, dtype=object)).to_numpy()
-        values = [
-            features.iat[row, features.columns.get_loc(n)] if isinstance(n, str) else None
-            for row, n in enumerate(names)
-        ]
+        values = [features.iat[row, position[n]] if isinstance(n, str) else None for row, n in enumerate(names)]
         out[f"reason_{i}"] = [
             reason_text(n, v, 0.0, lang) if isinstance(n, str) else "" for n, v in zip(names, values, strict=True)
         ]

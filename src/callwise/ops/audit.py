@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Text, cast, select, update
 from sqlalchemy.orm import Session
 
+from callwise.clock import utcnow
 from callwise.i18n import t
 from callwise.ops.models import AuditEntry, AuditHead
-from callwise.ops.types import utcnow
 from callwise.security.audit_chain import GENESIS, ChainReport, entry_hash, verify_chain
 
 

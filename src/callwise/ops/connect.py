@@ -47,7 +47,7 @@ def _missing_sqlite_file(url: str) -> bool:
     """True for a SQLite URL whose file does not exist (connecting would create an empty one)."""
     parsed = make_url(url)
     path = parsed.database
-    return parsed.get_backend_name() == "sqlite" and bool(path) and path != ":memory:" and not Path(path).exists()
+    return parsed.get_backend_name() == "sqlite" and path not in (None, "", ":memory:") and not Path(path).exists()
 
 
 def schema_status(url: str) -> SchemaStatus:

@@ -16,11 +16,12 @@ import pandas as pd
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.lake import Lake
 from callwise.ops import audit
-from callwise.ops.db import transaction
+from callwise.ops.db import rows_affected, table_of, transaction
 from callwise.ops.models import CallOutcome, Customer, Followup, ListItem, PolicyEvent
-from callwise.ops.types import in_future, utcnow
+from callwise.ops.types import in_future
 from callwise.schema.contract import PII_COLUMNS
 from callwise.security.masking import mask_id_number_value, mask_name_value, mask_phone_value
 from callwise.security.pii import Pii, check_sealed
@@ -106,7 +107,7 @@ def _upsert(session: Session, frame: pd.DataFrame) -> tuple[int, int]:
             row |= {"consent_marketing": consent, "consent_updated_at": consent_at}
         rows_changed.append(row)
     if rows_new:
-        session.execute(Customer.__table__.insert(), rows_new)
+        session.execute(table_of(Customer).insert(), rows_new)
     if rows_changed:
         session.execute(update(Customer), rows_changed)
     return len(rows_new), len(rows_changed)
@@ -278,7 +279,7 @@ def _withdraw(session: Session, customer_id: str, reason: str) -> int:
         .where(ListItem.customer_id == customer_id, ListItem.status == "pending")
         .values(status="withdrawn", status_reason=reason)
     )
-    return int(result.rowcount or 0)
+    return rows_affected(result)
 
 
 def _get(session: Session, customer_id: str) -> Customer:

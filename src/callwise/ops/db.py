@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import CursorResult, Engine, Result, Table, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 BUSY_SECONDS = 30
 
@@ -82,9 +82,24 @@ class _WriterQueue:
         """A connection back in the pool holds no transaction, whatever ended it."""
         self._release(record.info)
 
-    def _release(self, info: dict) -> None:
+    def _release(self, info: dict[str, Any]) -> None:
         if info.pop("callwise_writer", False):
             self._lock.release()
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The model's table, typed as the Table it is (SQLAlchemy declares it as any FROM clause)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (the DB-API cursor's rowcount; 0 when the driver cannot say)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError("only a statement's cursor result counts rows")
+    return int(result.rowcount or 0)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

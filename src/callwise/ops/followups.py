@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.loop import FollowupRules, OutcomeFacts
 from callwise.loop.followups import plan_with_reasons
 from callwise.loop.outbox import DeliveryResult, DeliveryStatus, OutboxMessage, Sender
 from callwise.loop.retry import next_attempt_at
 from callwise.ops.db import transaction
 from callwise.ops.models import CallOutcome, Campaign, Followup, ListItem
-from callwise.ops.outcomes import FollowupPlanner, OutcomeIn, StoredOutcome
-from callwise.ops.types import utcnow
+from callwise.ops.outcomes import FollowupPlanner, OutcomeIn, PlannedFollowup, StoredOutcome
 from callwise.policy import Policy
 
 LEASE = timedelta(minutes=5)
@@ -51,9 +51,9 @@ def outcome_planner(
     with_calls = {rule.disposition for rule in rules.rules if rule.channel == "call"}
     cap = policy.rules.frequency_cap
 
-    def plan(session: Session, stored: list[StoredOutcome]) -> list[dict[str, Any]]:
+    def plan(session: Session, stored: list[StoredOutcome]) -> list[PlannedFollowup]:
         now = clock()  # nothing is planned in the past: a late-reported outcome's follow-ups are due now
-        rows: list[dict[str, Any]] = []
+        rows: list[PlannedFollowup] = []
         callers = {s.outcome.customer_id for s in stored if s.outcome.disposition in with_calls}
         products_of = _products_of_outcomes(session, [s.outcome for s in stored if s.outcome.disposition in with_rules])
         calls = _recent_calls(session, callers, now - timedelta(days=cap.days)) if cap.enabled and callers else {}

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.i18n import t
-from callwise.ops.db import transaction
+from callwise.ops.db import rows_affected, transaction
 from callwise.ops.models import Job
-from callwise.ops.types import utcnow
 
 log = logging.getLogger("callwise.jobs")
 
@@ -91,7 +91,7 @@ def claim_next(
                     updated_at=now,
                 )
             )
-            if taken.rowcount == 1:
+            if rows_affected(taken) == 1:
                 attempt = session.scalar(select(Job.attempts).where(Job.job_id == job_id)) or 1
                 return Claim(job_id, owner, attempt)
     return None
@@ -104,7 +104,7 @@ def fence(session: Session, claim: Claim, **values: Any) -> None:
         .where(Job.job_id == claim.job_id, Job.owner == claim.owner, Job.status == "running")
         .values(updated_at=utcnow(), **values)
     )
-    if written.rowcount != 1:
+    if rows_affected(written) != 1:
         raise LeaseLost(f"job {claim.job_id}: the lease of {claim.owner} is gone")
 
 
@@ -138,16 +138,20 @@ def sweep(factory: sessionmaker[Session], config: JobConfig, now: datetime | Non
     freed = {**FREED, "updated_at": now}
     reason = {lang: t("ops.job.abandoned", lang, attempts=config.max_attempts) for lang in ("en", "zh")}
     with transaction(factory) as session:
-        failed = session.execute(
-            update(Job)
-            .where(orphaned, Job.attempts >= config.max_attempts)
-            .values(status="failed", error=reason["en"], error_zh=reason["zh"], **freed)
-        ).rowcount
-        requeued = session.execute(
-            update(Job)
-            .where(orphaned, Job.attempts < config.max_attempts)
-            .values(status="queued", stage="requeued", progress=0.0, **freed)
-        ).rowcount
+        failed = rows_affected(
+            session.execute(
+                update(Job)
+                .where(orphaned, Job.attempts >= config.max_attempts)
+                .values(status="failed", error=reason["en"], error_zh=reason["zh"], **freed)
+            )
+        )
+        requeued = rows_affected(
+            session.execute(
+                update(Job)
+                .where(orphaned, Job.attempts < config.max_attempts)
+                .values(status="queued", stage="requeued", progress=0.0, **freed)
+            )
+        )
     if failed or requeued:
         log.warning(
             "jobs whose process stopped: %d re-queued, %d failed after %d starts", requeued, failed, config.max_attempts

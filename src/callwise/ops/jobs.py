@@ -72,7 +72,9 @@ def run_build(
     try:
         with transaction(factory) as session:
             job = session.get(Job, job_id)
-            campaign = session.get(Campaign, job.campaign_id)
+            campaign = session.get(Campaign, job.campaign_id) if job is not None else None
+            if job is None or campaign is None:  # both are written together; gone only if deleted underneath
+                raise BuildError("ops.job.gone", job_id=job_id)
             spec, actor, campaign_id = dict(campaign.spec), job.created_by, campaign.campaign_id
             if campaign.status == "closed":
                 raise BuildError("campaign.state.closed", campaign_id=campaign_id, wanted="built")

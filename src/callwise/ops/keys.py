@@ -105,7 +105,8 @@ def _reencrypted(
     """Update parameters for the rows with a token under an old key (per value: encryption is per value)."""
     updates = []
     for row in rows:
-        key, customer_id, tokens = row[0], row[1], row[2:]
+        cells: tuple[Any, ...] = tuple(row)
+        key, customer_id, tokens = cells[0], cells[1], cells[2:]
         values: dict[str, Any] = {}
         for (column, field), token in zip(sealed.columns.items(), tokens, strict=True):
             if token is None:

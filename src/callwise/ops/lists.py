@@ -6,21 +6,25 @@ holding ``pii:read`` gets the number in clear, and that export is audited.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwise.ops import audit
+from callwise.ops.db import table_of
 from callwise.ops.models import Customer, IssuedList, ListItem
+
+if TYPE_CHECKING:  # the list stage itself is imported only by the job that builds one
+    from callwise.lists.summary import ListSummary
 
 
 def issue_list(
     session: Session,
     campaign_id: str,
     calls: pd.DataFrame,
-    summary: dict[str, Any],
+    summary: ListSummary,
     actor: str,
     job_id: str | None,
     bank_timezone: str,
@@ -67,7 +71,7 @@ def issue_list(
             }
         ).astype(object)
         rows = rows.where(rows.notna(), None)
-        session.execute(ListItem.__table__.insert(), rows.to_dict("records"))
+        session.execute(table_of(ListItem).insert(), cast(list[dict[str, Any]], rows.to_dict("records")))
     audit.append(
         session, actor, "list.issue", f"campaign:{campaign_id}", {"list_id": issued.list_id, "items": len(calls)}
     )

@@ -20,13 +20,13 @@ import pyarrow as pa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from callwise.clock import utcnow
 from callwise.ingest.normalise import normalise
 from callwise.ops import audit
-from callwise.ops.customers import Pii
 from callwise.ops.models import AuditEntry, Customer
-from callwise.ops.types import utcnow
 from callwise.ops.users import Principal
 from callwise.schema.contract import CUSTOMERS
+from callwise.security.pii import Pii
 
 # The PII values a customer can be found by, with the column of their keyed hash and what a whole value is.
 KEYS: dict[str, tuple[Any, re.Pattern[str]]] = {

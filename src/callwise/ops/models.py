@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from callwise.ops.types import UtcDateTime, utcnow
+from callwise.clock import utcnow
+from callwise.ops.types import UtcDateTime
 
 # Stable constraint names, so migrations can refer to them on both engines.
 NAMING = {

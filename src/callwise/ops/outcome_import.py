@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pyarrow as pa
 from sqlalchemy.orm import Session, sessionmaker
@@ -57,6 +57,19 @@ REJECTS_SCHEMA = pa.schema(
 )
 
 
+class OutcomeImportCounts(TypedDict):
+    """What ``callwise outcomes import --json`` prints: the counts, rejections by reason, the mapping used."""
+
+    source: str
+    encoding: str
+    read: int
+    stored: int
+    duplicates: int
+    rejected: int
+    reasons: dict[str, int]
+    mapping_sha256: str
+
+
 @dataclass(frozen=True)
 class OutcomeImport:
     """The run's counts (read = stored + duplicates + rejected) and the rejected rows in line order."""
@@ -69,8 +82,8 @@ class OutcomeImport:
     rejected: pa.Table  # REJECTS_SCHEMA: line, reason code, the export's column, detail (English), raw line
     mapping_sha256: str = ""
 
-    def summary(self) -> dict[str, Any]:
-        reasons = Counter(self.rejected.column("reason").to_pylist())
+    def summary(self) -> OutcomeImportCounts:
+        reasons: Counter[str] = Counter(self.rejected.column("reason").to_pylist())
         return {
             "source": self.source,
             "encoding": self.encoding,

@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import Select, bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from callwise.clock import utcnow
 from callwise.ops.campaign_state import mark_running
+from callwise.ops.db import table_of
 from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem, PolicyEvent
-from callwise.ops.types import in_future, utcnow
+from callwise.ops.types import in_future
 from callwise.schema.contract import ANSWERED_DISPOSITIONS, DISPOSITIONS
 
 # Dispositions that change what the policy allows, with the policy event they record.
@@ -69,8 +71,20 @@ class StoredOutcome:
     consent: bool
 
 
+class PlannedFollowup(TypedDict):
+    """One follow-up a planner wants in the outbox (its columns; status and attempts are set on writing)."""
+
+    dedupe_key: str
+    outcome_id: int
+    customer_id: str
+    channel: str
+    template: str
+    payload: dict[str, Any]
+    due_at: datetime
+
+
 # Given the outcome's session (to read what it needs, e.g. recent calls) and the stored outcomes: outbox rows.
-FollowupPlanner = Callable[[Session, list[StoredOutcome]], list[dict[str, Any]]]
+FollowupPlanner = Callable[[Session, list[StoredOutcome]], list[PlannedFollowup]]
 
 
 def record_outcomes(
@@ -142,7 +156,7 @@ def _customers(session: Session, ids: set[str]) -> dict[str, tuple[str, bool, bo
     """Known customers among ``ids`` with (timezone, dnc, consent); erased customers are unknown."""
     found: dict[str, tuple[str, bool, bool]] = {}
     for chunk in _chunks(sorted(ids)):
-        query: Select = select(Customer.customer_id, Customer.timezone, Customer.dnc, Customer.consent_marketing)
+        query = select(Customer.customer_id, Customer.timezone, Customer.dnc, Customer.consent_marketing)
         rows = session.execute(query.where(Customer.customer_id.in_(chunk), Customer.erased_at.is_(None)))
         found.update({r[0]: (r[1], r[2], r[3]) for r in rows})
     return found
@@ -167,7 +181,7 @@ def _insert_new(session: Session, outcomes: list[OutcomeIn], source: str) -> dic
         "source": [source] * len(outcomes),
         "received_at": [now] * len(outcomes),
     }
-    table = CallOutcome.__table__
+    table = table_of(CallOutcome)
     if session.get_bind().dialect.name == "postgresql":
         result = session.execute(_unnest_insert(table, list(columns)), columns)
     else:
@@ -236,16 +250,16 @@ def _apply_effects(session: Session, stored: list[StoredOutcome], actor: str) ->
                 }
             )
     if events:
-        session.execute(PolicyEvent.__table__.insert(), events)
+        session.execute(table_of(PolicyEvent).insert(), events)
     if conversions:
-        session.execute(Conversion.__table__.insert(), conversions)
+        session.execute(table_of(Conversion).insert(), conversions)
     _stamp_customers(session, latest)
     _update_items(session, stored)
 
 
 def _stamp_customers(session: Session, latest: dict[tuple[str, str], datetime]) -> None:
     """Each customer's newest DNC, refusal and complaint time; one statement per kind, the customers as its rows."""
-    table = Customer.__table__
+    table = table_of(Customer)
     column = {"dnc": table.c.dnc_at, "refusal": table.c.refused_at, "complaint": table.c.complaint_at}
     for kind, stamp in column.items():
         rows = [{"cid": customer_id, "ts": ts} for (customer_id, k), ts in latest.items() if k == kind]
@@ -299,12 +313,12 @@ def _lists_of_items(session: Session, item_ids: list[int]) -> dict[int, int]:
     return found
 
 
-def _enqueue(session: Session, actions: list[dict[str, Any]]) -> None:
+def _enqueue(session: Session, actions: list[PlannedFollowup]) -> None:
     """Write planned follow-ups to the outbox; a dedupe key already there is skipped (no duplicate sends)."""
     if not actions:
         return
     rows = [{**a, "status": "pending", "attempts": 0, "next_attempt_at": a["due_at"]} for a in actions]
-    statement = _dialect(session).insert(Followup.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    statement = _dialect(session).insert(table_of(Followup)).on_conflict_do_nothing(index_elements=["dedupe_key"])
     session.execute(statement, rows)
 
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine, select
 
+from callwise.clock import utcnow
 from callwise.lake import Lake
 from callwise.ops.models import CallOutcome, Customer, PolicyEvent
-from callwise.ops.types import utcnow
 from callwise.policy import Policy
 
 STATE_SCHEMA = pa.schema(

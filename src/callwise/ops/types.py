@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from callwise.clock import utcnow
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Timestamps are stored in UTC and always come back time-zone aware.
@@ -35,10 +37,6 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 # How far a time sent by a dialer, CRM system or agent may lie ahead of ours: their clocks drift a little.
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def in_future(ts: datetime) -> bool:

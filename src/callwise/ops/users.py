@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
+from callwise.clock import utcnow
 from callwise.ops import audit
 from callwise.ops.models import ApiToken, LoginAttempt, User, UserRole
-from callwise.ops.types import utcnow
 from callwise.security.errors import DutyRefused
 from callwise.security.passwords import check_password_strength, hash_password, needs_rehash, verify_password
 from callwise.security.rbac import PEOPLE_ONLY, Role, permissions_for
@@ -221,7 +221,7 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def _failures(session: Session, who: object, since: datetime) -> int:
+def _failures(session: Session, who: ColumnElement[bool], since: datetime) -> int:
     failed = (who, LoginAttempt.ok.is_(False), LoginAttempt.ts >= since)
     query = select(func.count()).select_from(LoginAttempt).where(*failed)
     return int(session.scalar(query) or 0)

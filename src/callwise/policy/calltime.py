@@ -37,11 +37,11 @@ class LegalSlots(NamedTuple):
         rows = pd.Index(self.zones).get_indexer(np.asarray(timezones, dtype=object))
         if (rows < 0).any():
             raise KeyError("a time zone that was not in the mask")
-        return rows
+        return np.asarray(rows)
 
     def for_customers(self, timezones: object) -> np.ndarray:
         """The mask expanded to one row per customer (memory: customers × slots booleans)."""
-        return self.mask[self.rows(timezones)]
+        return np.asarray(self.mask[self.rows(timezones)])
 
 
 def zone(name: object) -> ZoneInfo | None:
@@ -122,7 +122,7 @@ def _open_minutes(policy: Policy, start_us: np.ndarray, end_us: np.ndarray) -> n
     first = (start_us - day_start) // US_PER_MINUTE
     last = -((day_start - end_us) // US_PER_MINUTE)  # ceiling: a partly used minute counts
     last = np.clip(np.maximum(last, first + 1), 0, 2 * MINUTES_PER_DAY)
-    return (cumulative[last] - cumulative[first]) == 0
+    return np.asarray((cumulative[last] - cumulative[first]) == 0)
 
 
 def _open_days(policy: Policy, start_us: np.ndarray, end_us: np.ndarray) -> np.ndarray:
@@ -142,7 +142,7 @@ def _open_days(policy: Policy, start_us: np.ndarray, end_us: np.ndarray) -> np.n
 def legal_intervals(policy: Policy, local_start: object, local_end: object) -> np.ndarray:
     """Legal = outside quiet hours and on open local days; the interval is read on the customer's clock."""
     start, end = _naive(local_start).asi8, _naive(local_end).asi8
-    return _open_minutes(policy, start, end) & _open_days(policy, start, end)
+    return np.asarray(_open_minutes(policy, start, end) & _open_days(policy, start, end))
 
 
 def legal_at(policy: Policy, local: datetime, minutes: int) -> bool:
@@ -188,7 +188,7 @@ def local_hour_of_week(slot_starts: object, timezone: str, bank_timezone: str = 
     local, _ = local_from_utc(starts, np.zeros(len(starts), dtype=np.int64), np.array([timezone], dtype=object))
     day = np.floor_divide(local, US_PER_DAY)
     hour = (local - day * US_PER_DAY) // (60 * US_PER_MINUTE)
-    return ((day + _EPOCH_WEEKDAY) % 7) * 24 + hour
+    return np.asarray(((day + _EPOCH_WEEKDAY) % 7) * 24 + hour)
 
 
 def local_calls(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 
@@ -22,6 +22,15 @@ from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
 
 class PolicyError(ConfigError):
     """A policy file that cannot be used; the message is ``<file>:<line>: <reason>``."""
+
+
+class PolicyAudit(TypedDict):
+    """What a list records about the policy that produced it."""
+
+    name: str
+    version: str
+    sha256: str
+    source: str  # the file it was read from, or "builtin"
 
 
 class Policy(ConfigModel):
@@ -66,12 +75,13 @@ class Policy(ConfigModel):
         return None
 
     def rule(self, name: str) -> Rule:
-        return getattr(self.rules, name)
+        rule: Rule = getattr(self.rules, name)
+        return rule
 
     def enabled(self, name: str) -> bool:
         return self.rule(name).enabled
 
-    def audit(self) -> dict[str, Any]:
+    def audit(self) -> PolicyAudit:
         """What a list records about the policy that produced it."""
         return {"name": self.name, "version": self.version, "sha256": self.sha256, "source": self.source}
 

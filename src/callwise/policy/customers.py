@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 import ibis
 import ibis.expr.types as ir
@@ -33,6 +33,14 @@ from callwise.schema.contract import DEFAULT_TIMEZONE, PHONE_KEY, RISK_LEVELS, R
 
 CUSTOMER_CODES: tuple[str, ...] = tuple(CODES[rule] for rule in CUSTOMER_RULES)
 UNCAPPED = 1_000_000  # attempts_left when both caps are switched off
+
+
+class FunnelStep(TypedDict):
+    """One step of a list's funnel: customers the step removed, and how many are left after it."""
+
+    step: str  # "customers", then a reason code
+    removed: int
+    remaining: int
 
 
 @dataclass(frozen=True)
@@ -57,10 +65,10 @@ class CustomerVerdicts:
         """The rows of customers no rule excludes."""
         return self.frame[self.primary.isna().to_numpy()]
 
-    def funnel(self) -> list[dict[str, Any]]:
+    def funnel(self) -> list[FunnelStep]:
         """Customers removed by each enabled rule (as primary reason), in rule order."""
         remaining = len(self.frame)
-        steps = [{"step": "customers", "removed": 0, "remaining": remaining}]
+        steps: list[FunnelStep] = [{"step": "customers", "removed": 0, "remaining": remaining}]
         counts = self.primary.value_counts()
         for rule in CUSTOMER_RULES:
             if not self.policy.enabled(rule):

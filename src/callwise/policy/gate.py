@@ -59,8 +59,8 @@ GATE_CODES = (
 )  # plus the customer rule codes, for calls to customers the verdicts exclude
 
 
-class PolicyViolation(AssertionError):
-    """Planned calls that the policy does not allow."""
+class PolicyViolation(RuntimeError):
+    """Planned calls that the policy does not allow: a refused plan, not a failed internal check."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def load_call_history(lake: Lake, since: date) -> pd.DataFrame:
     if k is None:
         return pd.DataFrame({"customer_id": pd.Series(dtype="str"), "ts": pd.Series(dtype="datetime64[us]")})
     keep = (k.channel == "call") & (k.ts >= datetime.combine(since, time.min))
-    return k.filter(keep).select("customer_id", "ts").order_by(["customer_id", "ts"]).to_pandas()
+    history: pd.DataFrame = k.filter(keep).select("customer_id", "ts").order_by(["customer_id", "ts"]).to_pandas()
+    return history
 
 
 def history_since(policy: Policy, start: date) -> date:
@@ -210,14 +211,14 @@ class _Refusals:
 def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray:
     """Row of each value in the unique ``ids`` (-1 when absent), by Arrow's hash look-up."""
     found = pc.index_in(pa.array(values.astype("str")), value_set=pa.array(ids.astype("str")))
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _first_hit_per_group(hit: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """The first true of ``hit`` within each run of equal ``groups``."""
     running = np.cumsum(hit)
     before_group = (running - hit)[np.maximum.accumulate(np.where(nth_in_group(groups) == 0, np.arange(len(hit)), 0))]
-    return hit & (running - before_group == 1)
+    return np.asarray(hit & (running - before_group == 1))
 
 
 def _attempts(out: _Refusals, calls: _Calls, frame: pd.DataFrame) -> None:

@@ -129,7 +129,7 @@ def _one_to_one(slot_day: np.ndarray, local_day: np.ndarray) -> bool:
     """Whether the slots' campaign days and local days match one to one (else a customer may meet their own
     re-attempt on one local day)."""
     pairs = np.unique(np.stack([slot_day, local_day]), axis=1).shape[1]
-    return pairs == len(np.unique(slot_day)) == len(np.unique(local_day))
+    return bool(pairs == len(np.unique(slot_day)) == len(np.unique(local_day)))
 
 
 def nth_in_group(keys: np.ndarray) -> np.ndarray:

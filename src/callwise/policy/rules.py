@@ -40,8 +40,11 @@ class Floor(Rule):
         return value
 
 
+Status = Literal["active", "frozen", "deceased"]
+
+
 class InactiveStatus(Floor):
-    statuses: list[Literal["active", "frozen", "deceased"]] = Field(default_factory=lambda: ["frozen", "deceased"])
+    statuses: list[Status] = Field(default_factory=lambda: list[Status](("frozen", "deceased")))
 
     @field_validator("statuses")
     @classmethod
@@ -236,6 +239,8 @@ RULE_NAMES: tuple[str, ...] = tuple(Rules.model_fields)
 CUSTOMER_RULES: tuple[str, ...] = RULE_NAMES[: RULE_NAMES.index("frequency_cap") + 1]
 # ... and per call, in the scheduler and again in the gate.
 CALL_RULES: tuple[str, ...] = RULE_NAMES[len(CUSTOMER_RULES) :]
-FLOORS: tuple[str, ...] = tuple(n for n, f in Rules.model_fields.items() if issubclass(f.annotation, Floor))
+FLOORS: tuple[str, ...] = tuple(
+    n for n, f in Rules.model_fields.items() if isinstance(f.annotation, type) and issubclass(f.annotation, Floor)
+)
 # Reason code of each rule; only the age floor keeps the code the lists already use.
 CODES: dict[str, str] = {name: ("under_18" if name == "under_age" else name) for name in RULE_NAMES}

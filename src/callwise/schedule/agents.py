@@ -18,7 +18,7 @@ def assign_agents(calls: pd.DataFrame, force: Workforce) -> pd.Series:
     out = np.full(len(calls), None, dtype=object)
     if calls.empty:
         return pd.Series(out, index=calls.index, dtype=object)
-    agent_pool = pd.Index(force.pools).get_indexer(force.agents["pool"])
+    agent_pool = pd.Index(force.pools).get_indexer(pd.Index(force.agents["pool"]))
     agent_ids = force.agents["agent_id"].to_numpy(dtype=object)
     order = np.lexsort((calls["priority"].to_numpy(), calls["slot"].to_numpy(), calls["pool"].to_numpy()))
     pools, slots = calls["pool"].to_numpy()[order], calls["slot"].to_numpy()[order]

@@ -128,7 +128,7 @@ def _shape_clusters(shape: np.ndarray, seed: int, k: int = 24) -> np.ndarray:
     weights = np.random.default_rng(seed).integers(1, 2**61, shape.shape[1])
     _, ids = np.unique(coarse @ weights, return_inverse=True)
     if ids.max() < k:
-        return ids.ravel()
+        return np.asarray(ids.ravel())
     from sklearn.cluster import MiniBatchKMeans
 
     rng = np.random.default_rng(seed)
@@ -260,7 +260,7 @@ def _lp_prices(
     customers = np.arange(len(problem.pool))
     prices = np.zeros(problem.n_rows)
     plans = _plans_at(problem, customers, prices, seed)
-    x = np.zeros(plans.value.shape)
+    x: np.ndarray = np.zeros(plans.value.shape)
     done = 0
     for done in range(1, rounds + 1):
         if not (np.isfinite(plans.value) & (plans.value > 0)).any():
@@ -350,7 +350,7 @@ def _minimise_smoothed_dual(
 
     bounds = [(0.0, None)] * len(caps)
     result = scipy.optimize.minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
-    return np.maximum(result.x, 0.0)
+    return np.asarray(np.maximum(result.x, 0.0))
 
 
 # ---- from prices to a feasible schedule --------------------------------------------------------------------
@@ -459,7 +459,7 @@ def _keep_phone_rule(problem: Problem, schedule: Plans, prices: np.ndarray) -> t
     rows = np.flatnonzero(problem.numbers.watch & (schedule.slot[:, 0, 0] >= 0))  # shared numbers: a few
     value[rows] = _reduced(problem, schedule.take(rows), prices, rows)[:, 0]
     over = over_limit(problem.numbers, schedule, value)
-    hit = over.any(axis=1)
+    hit = np.asarray(over.any(axis=1))
     if hit.any():  # re-valued only where an attempt was dropped: a handful of rows, not the whole bank
         lost = np.flatnonzero(hit)
         part = _truncated(schedule.take(lost), ~over[lost], problem.margin[lost], problem.cost)
@@ -482,4 +482,4 @@ def _cumsum_by_group(groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
     total = np.cumsum(weights)
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     offset = np.repeat(np.r_[0.0, total[starts[1:] - 1]], np.diff(np.r_[starts, len(groups)]))
-    return total - offset
+    return np.asarray(total - offset)

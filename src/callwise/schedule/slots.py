@@ -133,7 +133,7 @@ def workforce(
     rarest_first = sorted(languages_needed, key=lambda lang: (speakers[lang], lang))
     pool = [next((lang for lang in rarest_first if lang in s), None) for s in speaks]
     usable = skilled & np.array([p is not None for p in pool], dtype=bool)
-    agents = agents.assign(pool=pool)[usable].reset_index(drop=True)
+    agents = agents.assign(pool=np.array(pool, dtype=object))[usable].reset_index(drop=True)
     rate = pd.to_numeric(agents["calls_per_hour"], errors="coerce")
     bad = rate.isna() | (rate < 0)
     if bad.any():
@@ -170,7 +170,8 @@ def day_range(
     start: date, days: int, closed: set[date] | None = None, closed_weekdays: set[int] | None = None
 ) -> list[date]:
     """``days`` calling days from ``start``, skipping closed dates and weekdays (Monday = 0)."""
-    out, d = [], start
+    out: list[date] = []
+    d = start
     closed, closed_weekdays = closed or set(), closed_weekdays or set()
     if len(closed_weekdays) >= 7:
         raise ScheduleInputError("the policy closes every weekday")

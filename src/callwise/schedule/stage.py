@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ import pandas as pd
 from callwise.policy import Policy, legal_slot_mask
 from callwise.policy.calltime import local_calls
 from callwise.policy.phones import NumberDays
+from callwise.protocols import AnswerScorer
 from callwise.schedule.agents import assign_agents
 from callwise.schedule.optimise import Problem, Solution, solve, trim_to_capacity
 from callwise.schedule.plans import Plans
@@ -26,17 +27,45 @@ from callwise.schema.contract import PHONE_KEY
 HISTORIC_ATTEMPTS = 3  # how past campaigns dialled: up to 3 attempts at legal hours, no timing
 
 
+class PlanDay(TypedDict):
+    date: str  # ISO date
+    expected_calls: float
+    capacity: float
+
+
+class PlanSummary(TypedDict):
+    """What the scheduler reports about its plan; the list's summary carries it as ``plan``."""
+
+    solver: str
+    lp_rows: int
+    pricing_rounds: int
+    objective: float
+    lp_bound: float
+    gap: float
+    planned_customers: int
+    called_customers: int
+    planned_calls: int
+    expected_calls: float
+    expected_answered: float
+    expected_value: float
+    capacity_calls: float
+    utilisation: float
+    days: list[PlanDay]
+    agents: int
+    pools: list[str]
+
+
 @dataclass(frozen=True)
 class CallPlan:
     calls: pd.DataFrame  # one row per planned attempt (treatment only), best first within each slot
     customers: pd.DataFrame  # one row per planned customer: called?, first call, p(answered), expected value
-    summary: dict[str, Any]  # no clocks in it: written summaries stay byte-identical
+    summary: PlanSummary  # no clocks in it: written summaries stay byte-identical
     solution: Solution
     seconds: float
 
 
 def answer_matrix(
-    customers: pd.DataFrame, answer_model: Any, policy: Policy, slots: Slots, bank_timezone: str
+    customers: pd.DataFrame, answer_model: AnswerScorer, policy: Policy, slots: Slots, bank_timezone: str
 ) -> np.ndarray:
     """p(answer) per customer and slot in the customer's local time; zero where a call is not allowed.
 
@@ -77,7 +106,7 @@ def answered_conversion(score: np.ndarray, p_answer: np.ndarray) -> np.ndarray:
     allowed = p_answer > 0
     mean = np.where(allowed.any(axis=1), p_answer.sum(axis=1) / np.maximum(allowed.sum(axis=1), 1), 0.0)
     reached_before = 1 - (1 - mean) ** HISTORIC_ATTEMPTS
-    return np.clip(score / np.maximum(reached_before, 1e-3), 0.0, 1.0)
+    return np.asarray(np.clip(score / np.maximum(reached_before, 1e-3), 0.0, 1.0))
 
 
 def plan_calls(
@@ -109,7 +138,7 @@ def plan_calls(
     p_answer, no_day_left = _without_full_days(p_answer, numbers)
     if margin is None:
         margin = answered_conversion(customers["score"].to_numpy(float), p_answer) * value_per_conversion
-    language = customers["language"].fillna(DEFAULT_LANGUAGE) if "language" in customers else None
+    language = pd.Index(customers["language"].fillna(DEFAULT_LANGUAGE)) if "language" in customers else None
     pool = pd.Index(force.pools).get_indexer(language) if language is not None else np.zeros(len(customers), np.int64)
     attempts = np.minimum(customers["attempts_left"].to_numpy(np.int64), max_attempts)
     attempts = np.where(pool >= 0, attempts, 0)  # nobody speaks their language: cannot be planned
@@ -201,7 +230,7 @@ def _summary(
     per_customer: pd.DataFrame,
     force: Workforce,
     slots: Slots,
-) -> dict[str, Any]:
+) -> PlanSummary:
     on = schedule.slot[:, 0] >= 0
     expected_calls = float(np.where(on, schedule.reach[:, 0], 0).sum())
     p_any = 1 - np.prod(1 - np.where(on, schedule.p_answer[:, 0], 0).astype(np.float64), axis=1)

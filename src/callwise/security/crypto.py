@@ -138,6 +138,8 @@ class PiiCipher:
     """
 
     __slots__ = ("_aead", "_current")
+    _aead: dict[str, AESGCM]
+    _current: str
 
     def __init__(self, keys: Iterable[tuple[str, bytes]] | Mapping[str, bytes]) -> None:
         ring = list(keys.items() if isinstance(keys, Mapping) else keys)
@@ -344,7 +346,7 @@ class LookupHasher:
             if type(value) is bytes and raw:
                 data = value
             else:
-                text = normalise(value.decode("utf-8") if type(value) is bytes else value)
+                text = normalise(value.decode("utf-8") if isinstance(value, bytes) else value)
                 data = text.encode("utf-8")
             append(hmac.digest(key, data, "sha256") if data.strip() else None)
         return out

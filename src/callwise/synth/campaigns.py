@@ -164,7 +164,8 @@ def _dial(
         weekday = (d + 6) % 7  # day ordinals: 0001-01-01 (ordinal 1) was a Monday
         hour = rng.choice(bh.LEGAL_HOURS, len(pending))
         how = weekday * 24 + hour
-        assert np.isin(how, legal).all()
+        if not np.isin(how, legal).all():  # the synthetic bank calls only in legal hours, as a real one must
+            raise RuntimeError("the synthetic call history placed a call outside the legal hours")
         p_answer = bh.answer_probability(traits["segment"][cust], latent["answer_scale"][cust], how)
         answered = rng.random(len(pending)) < p_answer
         buy = answered & (rng.random(len(pending)) < p_buy_answered[pending])

@@ -4,10 +4,11 @@ Global → segment → customer, inside legal hours only; evaluated on held-out 
 global-rate and segment-rate baselines.
 """
 
+from callwise.timing.fileformat import AnswerModelFileError
 from callwise.timing.fit import fit_answer_model, fit_from_lake
 from callwise.timing.hours import TimingError, default_legal_hours
 from callwise.timing.model import AnswerModel
-from callwise.timing.store import AnswerModelFileError, load_answer_model
+from callwise.timing.store import load_answer_model
 
 __all__ = [
     "AnswerModel",

@@ -26,11 +26,13 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from callwise.models.evaluation import calibration_bins
 from callwise.timing.fit import clean_attempts, fit_answer_model, read_contacts, read_customers
 from callwise.timing.hours import TimingError, legal_mask
-from callwise.timing.model import AnswerModel
+from callwise.timing.model import AnswerModel, Level
 from callwise.timing.segments import DEFAULT_SEGMENT_COLUMNS
 
 BASELINES = ("global", "segment")
 PREDICTORS = ("global_empirical", "segment_empirical", "global", "segment", "callwise")
+# The model's own predictors: each is the answer model read down to one level.
+LEVEL_OF_BASELINE: dict[str, Level] = {"global": "global", "segment": "segment", "callwise": "customer"}
 DEFAULT_SHARE = 0.2
 
 
@@ -117,7 +119,7 @@ def predict_all(model: AnswerModel, attempts: pd.DataFrame, customers: pd.DataFr
         "segment_empirical": raw(rows),
         **{
             name: model.probability_at(ids, how, customers=customers, level=level)
-            for name, level in (("global", "global"), ("segment", "segment"), ("callwise", "customer"))
+            for name, level in LEVEL_OF_BASELINE.items()
         },
     }
 

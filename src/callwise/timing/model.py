@@ -16,7 +16,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+import callwise
+from callwise.jsonfile import write_json
+from callwise.timing.fileformat import CARD, FORMAT, KIND, STATE
 from callwise.timing.hours import HOURS_OF_WEEK, TimeGrid, TimingError, check_hours
 from callwise.timing.segments import SegmentLevels, positions, segment_values
 
@@ -203,7 +208,7 @@ class AnswerModel:
         slots = self.legal_slots
         p = self.probabilities(ids, slots, customers=customers)
         top = np.argsort(-p, axis=1, kind="stable")[:, :k]
-        out = {"customer_id": pd.array(ids, dtype="str")}
+        out: dict[str, Any] = {"customer_id": pd.array(ids, dtype="str")}
         for i in range(top.shape[1]):
             out[f"slot_{i + 1}"] = slots[top[:, i]]
             out[f"p_{i + 1}"] = np.take_along_axis(p, top[:, i : i + 1], axis=1)[:, 0]
@@ -221,7 +226,7 @@ class AnswerModel:
                 raise TimingError(f"the model has no segment {segment!r} (e.g. {known})")
             p = self.profiles[int(match[0])]
         else:
-            if self.customer_ids.get_indexer([customer])[0] < 0:
+            if self.customer_ids.get_indexer(pd.Index([customer]))[0] < 0:
                 raise TimingError(f"the model has no customer {customer!r}")
             p = self.probabilities([customer], np.arange(HOURS_OF_WEEK))[0].astype(float)
         hours = sorted({int(h) for h in self.legal_slots % 24})
@@ -232,12 +237,57 @@ class AnswerModel:
 
     # --- persistence -------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
-        """Parquet tables + JSON state + model card; never pickle."""
-        from callwise.timing.store import save_answer_model
-
-        return save_answer_model(self, directory)
+        """Parquet tables + JSON state + model card; never pickle (read back with ``load_answer_model``)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        slots = self.legal_slots
+        labels = self.segments.labels()
+        pq.write_table(pa.Table.from_pandas(labels, preserve_index=False), directory / "segments.parquet")
+        rows = self.profiles.shape[0]
+        profiles = pa.table(
+            {
+                "row": np.repeat(np.arange(rows), len(slots)),
+                "hour_of_week": np.tile(slots, rows),
+                "p_answer": self.profiles[:, slots].ravel(),
+                "attempts": self.attempts[:, slots].ravel(),
+                "answered": self.answered[:, slots].ravel(),
+            }
+        )
+        pq.write_table(profiles, directory / "profiles.parquet", compression="zstd")
+        columns: dict[str, Any] = {
+            "customer_id": pa.array(self.customer_ids.to_numpy(), pa.string()),
+            "row": self.customer_rows,
+            "scale": self.customer_scale,
+            "attempts": self.customer_attempts,
+            "answered": self.customer_answered,
+        }
+        if self.part_adjust is not None:
+            for cell in range(self.part_adjust.shape[1]):
+                columns[f"part_{cell}"] = self.part_adjust[:, cell]
+        pq.write_table(pa.table(columns), directory / "customers.parquet", compression="zstd")
+        state = {"model": KIND, "format": FORMAT, "params": self.params, "fitted": self.fitted, "card": self.card}
+        write_json(directory / STATE, state)
+        write_json(directory / CARD, self.model_card())
+        return directory
 
     def model_card(self) -> dict[str, Any]:
-        from callwise.timing.store import model_card
-
-        return model_card(self)
+        """What the model is, what it learnt from and how well it did (when evaluated)."""
+        f = self.fitted
+        return {
+            "model": KIND,
+            "callwise_version": callwise.__version__,
+            "as_of": self.params["as_of"],
+            "data_window": f.get("data_window"),
+            "attempts": f.get("attempts"),
+            "answer_rate": f.get("answer_rate"),
+            "customers": f.get("customers"),
+            "customers_with_history": f.get("customers_with_history"),
+            "segment_columns": self.params["segment_columns"],
+            "segments": f.get("segments"),
+            "legal_slots": len(self.legal_slots),
+            "prior_strengths": f.get("strengths"),
+            "kappa_customer": f.get("kappa_customer"),
+            "kappa_daypart": f.get("kappa_daypart"),
+            "fit_seconds": f.get("fit_seconds"),
+            **self.card,
+        }

@@ -139,7 +139,7 @@ class SegmentLevels:
             if depth == 1:
                 parent.append(np.zeros(len(k), np.int64))
                 continue
-            prefix = pd.Series(k, dtype="str").str.rsplit(KEY_SEP, n=1).str[0]
+            prefix = pd.Index(pd.Series(k, dtype="str").str.rsplit(KEY_SEP, n=1).str[0])
             parent.append(self.offsets[depth - 2] + self.keys[depth - 2].get_indexer(prefix))
         return np.concatenate(parent)
 

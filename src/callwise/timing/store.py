@@ -1,4 +1,4 @@
-"""Saving and loading an answer model: Parquet tables and JSON, never pickle.
+"""Loading a saved answer model (``AnswerModel.save`` writes it): Parquet tables and JSON, never pickle.
 
 ``answer_model.json`` (parameters and fitted constants), ``segments.parquet`` (profile rows and their
 segment values), ``profiles.parquet`` (p, attempts, answered per row and legal slot), ``customers.parquet``
@@ -13,81 +13,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-import callwise
 from callwise.export import write_csv
-from callwise.jsonfile import read_json, write_json
+from callwise.jsonfile import read_json
+from callwise.timing.fileformat import FORMAT, KIND, STATE, AnswerModelFileError
 from callwise.timing.hours import HOURS_OF_WEEK
 from callwise.timing.model import AnswerModel
 from callwise.timing.segments import KEY_SEP, SegmentLevels
-
-STATE = "answer_model.json"
-CARD = "model_card.json"
-KIND = "answer_model"
-FORMAT = 1
-
-
-class AnswerModelFileError(ValueError):
-    """A directory that does not hold a readable answer model; the message names it."""
-
-
-def model_card(model: AnswerModel) -> dict[str, Any]:
-    """What the model is, what it learnt from and how well it did (when evaluated)."""
-    f = model.fitted
-    return {
-        "model": KIND,
-        "callwise_version": callwise.__version__,
-        "as_of": model.params["as_of"],
-        "data_window": f.get("data_window"),
-        "attempts": f.get("attempts"),
-        "answer_rate": f.get("answer_rate"),
-        "customers": f.get("customers"),
-        "customers_with_history": f.get("customers_with_history"),
-        "segment_columns": model.params["segment_columns"],
-        "segments": f.get("segments"),
-        "legal_slots": len(model.legal_slots),
-        "prior_strengths": f.get("strengths"),
-        "kappa_customer": f.get("kappa_customer"),
-        "kappa_daypart": f.get("kappa_daypart"),
-        "fit_seconds": f.get("fit_seconds"),
-        **model.card,
-    }
-
-
-def save_answer_model(model: AnswerModel, directory: str | Path) -> Path:
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    slots = model.legal_slots
-    labels = model.segments.labels()
-    pq.write_table(pa.Table.from_pandas(labels, preserve_index=False), directory / "segments.parquet")
-    rows = model.profiles.shape[0]
-    profiles = pa.table(
-        {
-            "row": np.repeat(np.arange(rows), len(slots)),
-            "hour_of_week": np.tile(slots, rows),
-            "p_answer": model.profiles[:, slots].ravel(),
-            "attempts": model.attempts[:, slots].ravel(),
-            "answered": model.answered[:, slots].ravel(),
-        }
-    )
-    pq.write_table(profiles, directory / "profiles.parquet", compression="zstd")
-    columns: dict[str, Any] = {
-        "customer_id": pa.array(model.customer_ids.to_numpy(), pa.string()),
-        "row": model.customer_rows,
-        "scale": model.customer_scale,
-        "attempts": model.customer_attempts,
-        "answered": model.customer_answered,
-    }
-    if model.part_adjust is not None:
-        for cell in range(model.part_adjust.shape[1]):
-            columns[f"part_{cell}"] = model.part_adjust[:, cell]
-    pq.write_table(pa.table(columns), directory / "customers.parquet", compression="zstd")
-    state = {"model": KIND, "format": FORMAT, "params": model.params, "fitted": model.fitted, "card": model.card}
-    write_json(directory / STATE, state)
-    write_json(directory / CARD, model_card(model))
-    return directory
 
 
 def load_answer_model(directory: str | Path) -> AnswerModel:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,12 +12,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.lake import Lake
-from callwise.ops.customers import Pii
 from callwise.ops.job_queue import JobConfig
 from callwise.ops.job_worker import JobWorker
 from callwise.ops.lookups import LookupLimit
+from callwise.ops.outcomes import FollowupPlanner
 from callwise.ops.users import Principal, principal_for
 from callwise.policy import Policy
+from callwise.security.pii import Pii
 from callwise.security.rbac import PEOPLE_ONLY
 from callwise.web.errors import ApiError
 
@@ -32,7 +32,7 @@ class Services:
     pii: Pii
     lake: Lake | None = None
     policy: Policy | None = None
-    plan_followups: Callable[[list[Any]], list[dict[str, Any]]] | None = None
+    plan_followups: FollowupPlanner | None = None  # as record_outcomes takes it: (session, stored outcomes)
     bank_timezone: str = "Asia/Shanghai"
     models_dir: Path | None = None  # models may be registered only from directories under this one
     # Answers to look-ups by phone or ID number, per user and window (decision 0012).
@@ -80,7 +80,7 @@ def require(permission: str) -> Any:
             raise ApiError(403, "machine_token_refused" if refused else "forbidden", permission=permission)
         return principal
 
-    check.permission = permission  # read by the permission-matrix test and the docs
+    check.permission = permission  # type: ignore[attr-defined]  # read by the permission-matrix test and the docs
     return Depends(check)
 
 

@@ -115,7 +115,9 @@ async def send_error(send: Any, status: int, code: str, details: Any = None, **v
     await send({"type": "http.response.body", "body": body})
 
 
-def _response(status: int, code: str, details: Any = None, headers: dict[str, str] | None = None, **values: Any):
+def _response(
+    status: int, code: str, details: Any = None, headers: dict[str, str] | None = None, **values: Any
+) -> JSONResponse:
     return JSONResponse(error_body(code, details, **values), status_code=status, headers=headers)
 
 
@@ -130,7 +132,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DutyRefused)
     async def _duty(_: Request, exc: DutyRefused) -> JSONResponse:
-        return _response(403, exc.code, **exc.values)
+        return _response(403, exc.code, None, None, **exc.values)
 
     @app.exception_handler(CustomerNotFound)
     async def _no_customer(_: Request, exc: CustomerNotFound) -> JSONResponse:

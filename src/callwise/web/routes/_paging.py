@@ -25,7 +25,6 @@ from callwise.i18n import t
 from callwise.web.errors import ApiError
 
 T = TypeVar("T")
-Row = TypeVar("Row")
 
 MAX_LIMIT = 1000
 AfterId = Annotated[int, Query(ge=0, le=2**62, description="return items with an id after this one")]
@@ -66,11 +65,11 @@ class Keyset:
 
 def keyset_page(
     session: Session,
-    query: Select[tuple[Row]],
+    query: Select[Any],
     keyset: Keyset,
     cursor: str | None,
     limit: int,
-    out: Callable[[Row], Any],
+    out: Callable[[Any], Any],
 ) -> dict[str, Any]:
     """One page of ``query`` in ``keyset`` order after ``cursor``, each row made an item by ``out``."""
     if cursor is not None:

@@ -17,12 +17,12 @@ from callwise.lists.times import local_instant
 from callwise.ops import audit
 from callwise.ops.campaign_state import CampaignNotFound, IllegalTransition
 from callwise.ops.campaign_state import close as close_campaign
-from callwise.ops.customers import Pii
 from callwise.ops.db import transaction
 from callwise.ops.dialer_export import ListNotFound, export_for_dialer
 from callwise.ops.jobs import new_build_job
 from callwise.ops.models import Campaign, Customer, IssuedList, Job, ListItem
 from callwise.policy.calltime import zone
+from callwise.security.pii import Pii
 from callwise.web.deps import (
     CampaignsRead,
     CampaignsWrite,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from callwise.clock import utcnow
 from callwise.ops.customers import (
     FutureConsent,
     StaleConsent,
@@ -18,7 +19,6 @@ from callwise.ops.customers import (
     set_dnc,
 )
 from callwise.ops.db import transaction
-from callwise.ops.types import utcnow
 from callwise.web.deps import (
     ConsentWrite,
     CustomersErase,

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
+from callwise.clock import utcnow
 from callwise.i18n import t
 from callwise.models.base import CARD
 from callwise.models.paths import OutsideRoot, confined_tree
 from callwise.ops import audit
 from callwise.ops.db import transaction
 from callwise.ops.models import ModelVersion
-from callwise.ops.types import utcnow
 from callwise.web.deps import ModelsRead, ModelsWrite, RowId, ServicesDep, client_ip
 from callwise.web.errors import ApiError, documented, invalid
 from callwise.web.routes._paging import Cursor, Keyset, Limit, Page, keyset_page
@@ -115,7 +115,9 @@ def rollback(principal: ModelsWrite, name: str, request: Request, svc: ServicesD
             .order_by(ModelVersion.promoted_at.desc())
         ).all()
         active = next((v for v in versions if v.active), None)
-        earlier = [v for v in versions if not v.active and (active is None or v.promoted_at < active.promoted_at)]
+        promoted = [(v, v.promoted_at) for v in versions if v.promoted_at is not None]  # all are, by the query
+        latest = active.promoted_at if active is not None else None
+        earlier = [v for v, at in promoted if not v.active and (latest is None or at < latest)]
         if active is None or not earlier:
             raise ApiError(409, "conflict", what=f"model {name} has no earlier promoted version to roll back to")
         _activate(session, earlier[0], principal.name)
