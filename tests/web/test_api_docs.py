@@ -16,14 +16,14 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+import callwise.web
 from callwise.ops.db import make_engine, session_factory
 from callwise.ops.migrate import upgrade
-from callwise.web.api_docs import STATIC_DIR
 from callwise.web.app import create_app
 from callwise.web.deps import Services
 
 PAGES = ["/api/v1/docs", "/api/v1/redoc"]
-VENDOR = STATIC_DIR / "vendor"
+VENDOR = Path(callwise.web.__file__).with_name("static") / "vendor"
 
 
 class _References(HTMLParser):
