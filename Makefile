@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml $(LOCK)
 # Re-resolve the lock from pyproject.toml's ranges, for every platform: the dependencies, the dev extra, the
 # build backend, and the installers (pip, uv). Keeps the pins that still fit; `make lock UPGRADE=1` takes the
 # newest releases the ranges allow.
-lock:
+lock:  ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: the newest releases allowed)
 	$(PYTHON) -m venv $(LOCK_TOOL)
 	$(UV_PIN) > $(LOCK_TOOL)/uv.txt
 	$(LOCK_TOOL)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK_TOOL)/uv.txt

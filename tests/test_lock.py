@@ -20,6 +20,7 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
+STAMP = ".venv/.installed"  # what make's install writes last
 INSTALLERS = {"pip", "uv"}  # locked so their versions are pinned too; `make lock` adds them
 
 
@@ -75,12 +76,12 @@ def test_every_locked_package_is_installed_at_its_locked_version(pins):
     installed = _installed()
     wrong = {p.name: (str(p.version), installed.get(p.name)) for p in pins if p.applies()}
     wrong = {name: pair for name, pair in wrong.items() if pair[1] is None or Version(pair[1]) != Version(pair[0])}
-    assert not wrong, f"installed ≠ requirements.lock (locked, installed): {wrong}; run `make` again"
+    assert not wrong, f"installed ≠ requirements.lock (locked, installed): {wrong}; `rm {STAMP} && make` installs it"
 
 
 def test_nothing_is_installed_that_the_lock_does_not_name(pins):
     extra = set(_installed()) - {p.name for p in pins} - {"callwise"}
-    assert not extra, f"installed but not in requirements.lock: {sorted(extra)}"
+    assert not extra, f"installed but not in requirements.lock: {sorted(extra)}; `rm {STAMP} && make` removes them"
 
 
 def test_the_lock_satisfies_every_range_of_pyproject(pins):
@@ -98,7 +99,7 @@ def test_the_lock_satisfies_every_range_of_pyproject(pins):
 def test_a_changed_lock_reinstalls_with_its_hashes_checked():
     """`make` plans the install again when only the lock changed (what-if), through uv and pip's hash checks."""
     plan = subprocess.run(
-        ["make", "-n", "-W", "requirements.lock", ".venv/.installed"],
+        ["make", "-n", "-W", "requirements.lock", STAMP],
         cwd=ROOT,
         capture_output=True,
         text=True,
