@@ -28,8 +28,8 @@ def install(app: FastAPI, api: str) -> None:
     openapi_url = app.openapi_url or f"{api}/openapi.json"
     redirect_url = f"{api}/docs/oauth2-redirect"
 
-    @app.get(f"{api}/docs", include_in_schema=False)
-    def swagger_ui(request: Request) -> HTMLResponse:
+    # Plain Starlette routes, as FastAPI adds its own doc pages: public pages, not API operations.
+    async def swagger_ui(request: Request) -> HTMLResponse:
         root = _root(request)
         return get_swagger_ui_html(
             openapi_url=root + openapi_url,
@@ -42,12 +42,10 @@ def install(app: FastAPI, api: str) -> None:
             swagger_ui_parameters={"validatorUrl": None},
         )
 
-    @app.get(redirect_url, include_in_schema=False)
-    def swagger_ui_redirect() -> HTMLResponse:
+    async def swagger_ui_redirect(request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    @app.get(f"{api}/redoc", include_in_schema=False)
-    def redoc(request: Request) -> HTMLResponse:
+    async def redoc(request: Request) -> HTMLResponse:
         root = _root(request)
         return get_redoc_html(
             openapi_url=root + openapi_url,
@@ -56,6 +54,10 @@ def install(app: FastAPI, api: str) -> None:
             redoc_favicon_url=f"{root}{VENDOR_URL}/favicon-32x32.png",
             with_google_fonts=False,
         )
+
+    app.add_route(f"{api}/docs", swagger_ui, include_in_schema=False)
+    app.add_route(redirect_url, swagger_ui_redirect, include_in_schema=False)
+    app.add_route(f"{api}/redoc", redoc, include_in_schema=False)
 
 
 def _root(request: Request) -> str:
