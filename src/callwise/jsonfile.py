@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+
+from callwise.i18n.errors import Term, Translated, say
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -20,18 +22,31 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 def read_json(path: Path, error: type[ValueError], what: str = "JSON") -> dict[str, Any]:
-    """The JSON object in ``path``; any damage is ``error("<path>: damaged <what> file (<why>)")``."""
+    """The JSON object in ``path``; any damage is ``error`` with "<path>: damaged <what> file (<why>)".
+
+    ``what`` names the kind of file (``json.what.<what>`` in the catalogue). An ``error`` class that is
+    ``Translated`` gets the sentence's key, so a command can say it in the reader's language.
+    """
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError:
-        raise error(f"{path}: damaged {what} file (not UTF-8 text)") from None
+        raise _damaged(error, path, what, Term("json.why.not_utf8")) from None
     except json.JSONDecodeError as exc:
-        raise error(f"{path}: damaged {what} file ({exc.msg} at line {exc.lineno})") from None
+        raise _damaged(
+            error, path, what, Term("json.why.syntax", (("problem", exc.msg), ("line", exc.lineno)))
+        ) from None
     except (ValueError, RecursionError) as exc:  # e.g. a number too long to read, nesting deeper than the stack
-        raise error(f"{path}: damaged {what} file ({type(exc).__name__})") from None
+        raise _damaged(error, path, what, type(exc).__name__) from None
     if not isinstance(data, dict):
-        raise error(f"{path}: damaged {what} file (not a JSON object)")
+        raise _damaged(error, path, what, Term("json.why.not_object"))
     return data
+
+
+def _damaged(error: type[ValueError], path: Path, what: str, why: Term | str) -> Exception:
+    values: dict[str, object] = {"path": path, "what": Term(f"json.what.{what}"), "why": why}
+    if issubclass(error, Translated):
+        return cast("type[Translated]", error)("json.damaged", **values)
+    return error(say("json.damaged", "en", **values))
 
 
 def _plain(value: Any) -> Any:

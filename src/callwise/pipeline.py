@@ -66,11 +66,12 @@ def train_from_lake(
     lake: Lake, model_name: str = "lightgbm", out_dir: str | Path | None = None, horizon_days: int = 30, seed: int = 0
 ) -> tuple[Any, dict[str, Any]]:
     """Fit a response model on the lake's past campaigns; save it with a model card when ``out_dir`` is given."""
+    from callwise.features.training import TrainingDataError
     from callwise.models import make_model
 
     X, y, meta = training_frame(lake, horizon_days)
     if y.nunique() < 2:
-        raise ValueError("the past campaigns in the lake have no conversions (or only conversions) to learn from")
+        raise TrainingDataError("train.one_class")
     model = make_model(model_name, random_state=seed).fit(X, y)
     cutoffs = pd.to_datetime(meta["cutoff"]) if "cutoff" in meta else pd.Series(dtype="datetime64[s]")
     card = {

@@ -59,3 +59,19 @@ def test_revealing_from_a_file_that_is_missing_moved_edited_or_not_a_quarantine_
         result = migrated.run("quarantine", "reveal", str(path), "--line", "3")
         assert result.exit_code == 2 and sentence in result.output, (path, result.output)
         assert "Traceback" not in result.output and "李四光" not in result.output
+
+
+def test_ingest_refusals_are_said_in_chinese(operator, monkeypatch, tmp_path):
+    monkeypatch.setenv("CALLWISE_LANG", "zh")
+    (tmp_path / "customers.csv").write_bytes("customer_id,phone\nC1,13800138000\n".encode("utf-16"))
+    (tmp_path / "nameless.csv").write_text("customer_id,name\nC1,x\n", encoding="utf-8")
+    cases = {
+        ("ingest", str(tmp_path / "none" / "customers.csv")): "customers.csv：文件不存在",
+        ("ingest", str(tmp_path / "customers.csv")): "customers.csv：文件似乎是 UTF-16 编码；请另存为 UTF-8 或 GBK",
+        ("ingest", str(tmp_path / "nameless.csv"), "--table", "customers"): "nameless.csv：缺少表 'customers' 的必需列",
+        ("ingest", str(tmp_path / "nameless.csv"), "--table", "people"): "nameless.csv：未知的表 'people'",
+    }
+    for args, sentence in cases.items():
+        result = operator.run(*args, "--lake", str(tmp_path / "lake"))
+        assert result.exit_code == 2 and result.stderr.startswith("错误："), (args, result.output)
+        assert sentence in result.stderr and len(result.stderr.splitlines()) == 1, (args, result.stderr)

@@ -114,105 +114,97 @@ def test_fit_then_score_writes_every_row_with_score_rank_and_reasons(uci_additio
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "lang", "message"),
     [
-        (["--target", "bought"], "target column 'bought' is missing"),
-        (["--target", "y", "--drop", "nothing"], "cannot drop column 'nothing'"),
-        (["--target", "y", "--model", "magic"], "unknown model 'magic'"),
+        (["--target", "bought"], "en", "target column 'bought' is missing"),
+        (["--target", "bought"], "zh", "缺少目标列 'bought'"),
+        (["--target", "y", "--drop", "nothing"], "en", "cannot drop column 'nothing'"),
+        (["--target", "y", "--drop", "nothing"], "zh", "无法排除列 'nothing'"),
+        (["--target", "y", "--model", "magic"], "en", "unknown model 'magic'"),
+        (["--target", "y", "--model", "magic"], "zh", "未知的模型 'magic'"),
     ],
 )
-def test_errors_are_one_clear_sentence(uci_full, args, message):
-    result = runner.invoke(app, ["model", "eval", "--table", str(uci_full), *args])
+def test_errors_are_one_clear_sentence_in_the_users_language(uci_full, args, lang, message):
+    result = runner.invoke(app, ["model", "eval", "--table", str(uci_full), *args], env={"CALLWISE_LANG": lang})
     assert result.exit_code == 2
-    assert message in result.output
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("错误：" if lang == "zh" else "error: ")
 
 
-def test_unreadable_table(tmp_path):
+@pytest.mark.parametrize(("lang", "message"), [("en", "empty.csv: the file is empty"), ("zh", "empty.csv：文件是空的")])
+def test_unreadable_table(tmp_path, lang, message):
     (tmp_path / "empty.csv").write_bytes(b"")
-    result = runner.invoke(app, ["model", "eval", "--table", str(tmp_path / "empty.csv"), "--target", "y"])
-    assert result.exit_code == 2 and "empty.csv: the file is empty" in result.output
+    args = ["model", "eval", "--table", str(tmp_path / "empty.csv"), "--target", "y"]
+    result = runner.invoke(app, args, env={"CALLWISE_LANG": lang})
+    assert result.exit_code == 2 and message in result.stderr
 
 
-def test_reports_are_deterministic_and_complete(uci_full, tmp_path):
-    args = scorecard_eval(uci_full)
-    call(*args, "--report", str(tmp_path / "a"))
-    call(*args, "--report", str(tmp_path / "b"))
-    for name in ("model_scorecard_cv_zh.html", "model_scorecard_cv_en.html"):
-        first = (tmp_path / "a" / name).read_text(encoding="utf-8")
-        assert first == (tmp_path / "b" / name).read_text(encoding="utf-8")
-        assert "nan" not in first and first.count("<svg") == 4
-    zh = (tmp_path / "a" / "model_scorecard_cv_zh.html").read_text(encoding="utf-8")
-    assert "评分卡分值表" in zh and "基础分" in zh and "缺失" in zh
+def test_a_damaged_saved_model_and_too_many_folds_are_said_in_chinese(uci_full, tmp_path):
+    zh = {"CALLWISE_LANG": "zh"}
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "state.json").write_text("{not json", encoding="utf-8")
+    args = ["model", "score", "--model", str(tmp_path / "broken"), "--table", str(uci_full), "--out", "x.csv"]
+    damaged = runner.invoke(app, args, env=zh)
+    assert damaged.exit_code == 2 and "模型文件已损坏" in damaged.stderr and "damaged model" not in damaged.stderr
+    missing = runner.invoke(app, [*args[:3], str(tmp_path), *args[4:]], env=zh)
+    assert missing.exit_code == 2 and "不是已保存的模型" in missing.stderr
+    folds = runner.invoke(app, ["model", "eval", "--table", str(uci_full), "--target", "y", "--cv", "100000"], env=zh)
+    assert folds.exit_code == 2 and "不够分成 100000 折" in folds.stderr
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_score_writes_the_input_values_back_unchanged(tmp_path, suffix):
-    """Only score, rank and reasons are added: 24 stays 24 (not 24.0), 007 keeps its zeros, blanks stay blank."""
-    n = 400
-    ages = [str(20 + i % 50) for i in range(n)]
-    train = pd.DataFrame(
-        {
-            "cust_id": [f"{i:03d}" for i in range(n)],
-            "age": ages,
-            "city": ["上海" if i % 3 else "北京" for i in range(n)],
-            "calls": [i % 7 for i in range(n)],
-            "y": ["yes" if i % 4 == 0 else "no" for i in range(n)],
-        }
+@pytest.fixture(scope="module")
+def small_wide(uci_additional, tmp_path_factory):
+    path = tmp_path_factory.mktemp("wide") / "bank.csv"
+    pd.read_csv(uci_additional, sep=";").sample(3000, random_state=1).to_csv(path, sep=";", index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", ["3 折交叉验证", "对数损失", "按分数十分位", "累计捕获率", "各折 AUC：", "最重要的特征："]),
+        ("en", ["3-fold cross-validation", "log loss", "By score decile", "cum. capture", "AUC per fold: "]),
+    ],
+)
+def test_eval_prints_lines_and_a_decile_table_not_dicts(small_wide, lang, words):
+    args = ["model", "eval", "--table", str(small_wide), "--target", "y", "--model", "logistic", "--cv", "3"]
+    shown = runner.invoke(app, args, env={"CALLWISE_LANG": lang})
+    assert shown.exit_code == 0, shown.output
+    assert "{" not in shown.output and "'" not in shown.output and "capture=" not in shown.output
+    assert all(word in shown.output for word in words), shown.output
+    data = runner.invoke(app, [*args, "--json"], env={"CALLWISE_LANG": lang})
+    result = json.loads(data.stdout)
+    assert set(result) >= KEYS | {"deciles", "fold_auc", "importance", "protocol", "source", "target"}
+    assert f"{result['auc']:.4f}" in shown.output and len(result["deciles"]) == 10
+
+
+def test_backtest_fit_and_score_print_sentences_in_chinese(small_wide, tmp_path):
+    zh = {"CALLWISE_LANG": "zh"}
+    wide = ["--table", str(small_wide), "--target", "y", "--model", "logistic"]
+    rolled = runner.invoke(app, ["model", "backtest", *wide, "--window", "1500", "--step", "500"], env=zh)
+    assert rolled.exit_code == 0 and "滚动回测" in rolled.output and "预测块 3 个" in rolled.output
+    fitted = runner.invoke(app, ["model", "fit", *wide, "--cv", "3", "--out", str(tmp_path / "m")], env=zh)
+    assert (
+        fitted.exit_code == 0
+        and "已保存 logistic 模型" in fitted.output
+        and "模型卡指标（3 折交叉验证）" in fitted.output
     )
-    train.to_csv(tmp_path / "train.csv", index=False)
-    fit_args = ["--target", "y", "--drop", "cust_id", "--model", "scorecard", "--cv", "0"]
-    call("model", "fit", "--table", str(tmp_path / "train.csv"), *fit_args, "--out", str(tmp_path / "m"))
-    lines = [
-        "cust_id,age,account,city,calls,note,ratio",
-        "007,24,9007199254740993,上海,3,NA,0.5",
-        "010,,12345678901234567890,北京,,张三的备注,",
-        "123,61,1,,0,1.10,1.25",
-    ]
-    (tmp_path / "new.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    call(
-        "model",
-        "score",
-        "--model",
-        str(tmp_path / "m"),
-        "--table",
-        str(tmp_path / "new.csv"),
-        "--out",
-        str(tmp_path / f"scored{suffix}"),
+    out = tmp_path / "s.csv"
+    scored = runner.invoke(
+        app, ["model", "score", "--model", str(tmp_path / "m"), *wide[:2], "--out", str(out)], env=zh
     )
-    if suffix == ".csv":
-        text = (tmp_path / "scored.csv").read_text(encoding="utf-8-sig").splitlines()
-        assert text[0].startswith("cust_id,age,account,city,calls,note,ratio,score,rank,reason_1")
-        for written, original in zip(text[1:], lines[1:], strict=True):
-            assert written.startswith(original + ","), written
-        return
-    from openpyxl import load_workbook
-
-    rows = list(load_workbook(tmp_path / "scored.xlsx").active.iter_rows(values_only=True))
-    assert rows[0][:8] == ("cust_id", "age", "account", "city", "calls", "note", "ratio", "score")
-    assert [r[:7] for r in rows[1:]] == [
-        ("007", 24, "9007199254740993", "上海", 3, "NA", 0.5),
-        ("010", None, "12345678901234567890", "北京", None, "张三的备注", None),
-        ("123", 61, "1", None, 0, "1.10", 1.25),  # one long ID keeps the column text
-    ]
-    assert isinstance(rows[1][1], int)
+    assert scored.exit_code == 0 and "已用 logistic 模型为 3,000 行打分" in scored.output
+    for result in (rolled, fitted, scored):
+        assert "{" not in result.output and "'" not in result.output
 
 
-def test_score_with_a_model_of_fewer_features_than_reasons(tmp_path):
-    """Three reason columns even when the model has one feature (it used to stop with KeyError 'reason_3')."""
-    pd.DataFrame({"age": [20 + i % 50 for i in range(200)], "y": [i % 3 == 0 for i in range(200)]}).to_csv(
-        tmp_path / "t.csv", index=False
-    )
-    args = ["--target", "y", "--model", "scorecard", "--cv", "0", "--out", str(tmp_path / "m")]
-    call("model", "fit", "--table", str(tmp_path / "t.csv"), *args)
-    call(
-        "model",
-        "score",
-        "--model",
-        str(tmp_path / "m"),
-        "--table",
-        str(tmp_path / "t.csv"),
-        "--out",
-        str(tmp_path / "s.csv"),
-    )
-    out = pd.read_csv(tmp_path / "s.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert list(out.columns[-3:]) == ["reason_1", "reason_2", "reason_3"] and (out["reason_3"] == "").all()
+def test_train_says_what_it_learned_from_or_why_it_cannot_in_chinese(small_bank, tmp_path):
+    zh = {"CALLWISE_LANG": "zh"}
+    (tmp_path / "empty").mkdir()
+    empty = runner.invoke(app, ["train", "--lake", str(tmp_path / "empty"), "--out", str(tmp_path / "m")], env=zh)
+    assert empty.exit_code == 2 and "数据湖中没有活动表（campaigns）" in empty.stderr
+    args = ["train", "--lake", str(small_bank["lake"].root), "--out", str(tmp_path / "m"), "--model", "logistic"]
+    trained = runner.invoke(app, args, env=zh)
+    assert trained.exit_code == 0, trained.output
+    assert "已保存 logistic 模型" in trained.output and "学习自过往活动：" in trained.output
+    assert "{" not in trained.output

@@ -197,3 +197,17 @@ def test_every_experiments_command_has_help_and_is_documented(app):
             if type(param).__name__.endswith("Option") and param.name != "help":
                 assert (param.help or "").strip(), f"{name} {param.opts[0]}"
                 assert param.opts[0] in docs, f"{name} {param.opts[0]} is not in docs/experiments.md"
+
+
+@pytest.mark.parametrize(
+    ("lang", "sentence"),
+    [
+        ("zh", "对照组 5%：不外呼 150 位，分组太小，任何提升都无法以所需的检验效能检测出来"),
+        ("en", "control 5%: 150 calls not placed, groups too small to detect any lift with the power wanted"),
+    ],
+)
+def test_a_control_share_too_small_to_test_is_worded_as_a_sentence(app, lang, sentence):
+    result = run(app, "experiments", "power", "--list-size", "3000", "--base-rate", "0.03", lang=lang)
+    assert result.exit_code == 0, result.output
+    assert sentence in result.output
+    assert "达不到" not in result.output and "not reachable" not in result.output and "+ " not in result.output

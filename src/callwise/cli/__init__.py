@@ -28,11 +28,13 @@ from callwise.cli import (
     train,
     users,
 )
+from callwise.cli.help import LocalisedGroup
 
 app = typer.Typer(
+    cls=LocalisedGroup,
     no_args_is_help=True,
     add_completion=False,
-    help="callwise: who to call, about what, when and by whom — inside the rules.",
+    help="help.callwise",
 )
 
 

@@ -11,14 +11,12 @@ from callwise.i18n import t
 
 
 def register(app: typer.Typer) -> None:
-    audit = typer.Typer(no_args_is_help=True, help="The hash-chained audit log: verify it end to end.")
+    audit = typer.Typer(no_args_is_help=True, help="help.audit")
     app.add_typer(audit, name="audit")
 
-    @audit.command("verify")
+    @audit.command("verify", help="help.audit.verify")
     def verify(
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print ok, entries checked, first bad entry and head hash as JSON.")
-        ] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="help.audit.verify.as_json")] = False,
     ) -> None:
         """Verify every entry and the head; print the head hash, to be copied where the DB admins cannot write."""
         from callwise.cli._ops import lang, operational_db

@@ -12,19 +12,17 @@ import typer
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 
-CustomerArg = Annotated[str, typer.Argument(help="The customer id, as in the lake.")]
+CustomerArg = Annotated[str, typer.Argument(help="help.opt.customer_id")]
 
 
 def register(app: typer.Typer) -> None:
-    customers = typer.Typer(
-        no_args_is_help=True, help="Customers in the operational DB: sync, PIPL export and erasure."
-    )
+    customers = typer.Typer(no_args_is_help=True, help="help.customers")
     app.add_typer(customers, name="customers")
 
-    @customers.command("sync")
+    @customers.command("sync", help="help.customers.sync")
     def sync(
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print read, inserted and updated as JSON.")] = False,
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.customers.sync.as_json")] = False,
     ) -> None:
         """Copy the lake's customers in, contact details as the lake's tokens; DNC and consent set here are kept."""
         from callwise.cli._ops import lang, operational_db
@@ -49,12 +47,10 @@ def register(app: typer.Typer) -> None:
         human = t("cli.customers.synced", lang(), **{k: f"{v:,}" for k, v in counts.items()})
         emit(counts, as_json, human=human)
 
-    @customers.command("export")
+    @customers.command("export", help="help.customers.export")
     def export(
         customer_id: CustomerArg,
-        out: Annotated[
-            Path | None, typer.Option(help="Write the JSON to this new file (readable by its owner only).")
-        ] = None,
+        out: Annotated[Path | None, typer.Option(help="help.customers.export.out")] = None,
     ) -> None:
         """Everything held on one customer, in clear, as JSON (PIPL access request); audited as an export."""
         from callwise.cli._ops import ACTOR, lang, operational_db, pii_keys
@@ -78,10 +74,10 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(t("cli.customers.exported", language, customer_id=customer_id, path=out), err=True)
 
-    @customers.command("erase")
+    @customers.command("erase", help="help.customers.erase")
     def erase(
         customer_id: CustomerArg,
-        yes: Annotated[bool, typer.Option("--yes", help="Confirm: erasure cannot be undone.")] = False,
+        yes: Annotated[bool, typer.Option("--yes", help="help.customers.erase.yes")] = False,
     ) -> None:
         """Erase a customer's contact details everywhere and never call them again (PIPL deletion; audited)."""
         from callwise.cli._ops import ACTOR, lang, operational_db

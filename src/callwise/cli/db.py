@@ -11,18 +11,18 @@ from callwise.i18n import t
 
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", help="Database URL (default: $CALLWISE_DB_URL, else the SQLite file in the data dir)."),
+    typer.Option("--url", help="help.opt.db_url"),
 ]
 
 
 def register(app: typer.Typer) -> None:
-    db = typer.Typer(no_args_is_help=True, help="The operational database: migrate it, show its schema revision.")
+    db = typer.Typer(no_args_is_help=True, help="help.db")
     app.add_typer(db, name="db")
 
-    @db.command("upgrade")
+    @db.command("upgrade", help="help.db.upgrade")
     def upgrade(
         url: UrlOption = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the revisions before and after as JSON.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="help.db.upgrade.as_json")] = False,
     ) -> None:
         """Bring the schema to the newest revision (creates the SQLite file when there is none); safe to repeat."""
         from sqlalchemy.exc import SQLAlchemyError
@@ -40,10 +40,10 @@ def register(app: typer.Typer) -> None:
         human = t("cli.db.upgraded", language, url=after.url, revision=after.revision, before=before.revision or none)
         emit({"before": before.revision, **after.to_dict()}, as_json, human=human)
 
-    @db.command("current")
+    @db.command("current", help="help.db.current")
     def show_current(
         url: UrlOption = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print revision, head and up_to_date as JSON.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="help.db.current.as_json")] = False,
     ) -> None:
         """Show the database's schema revision against the newest one this version of callwise knows."""
         from sqlalchemy.exc import SQLAlchemyError

@@ -13,12 +13,12 @@ from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("demo")
+    @app.command("demo", help="help.demo")
     def demo(
-        out: Annotated[Path, typer.Option(help="Directory for everything the demo writes.")] = Path("demo-output"),
-        customers: Annotated[int, typer.Option(min=1000, help="Synthetic customers.")] = 50_000,
-        seed: Annotated[int, typer.Option(help="Seed: same seed, same bank, same list.")] = 7,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        out: Annotated[Path, typer.Option(help="help.demo.out")] = Path("demo-output"),
+        customers: Annotated[int, typer.Option(min=1000, help="help.demo.customers")] = 50_000,
+        seed: Annotated[int, typer.Option(help="help.demo.seed")] = 7,
+        as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Synthesise a bank, ingest it, train and evaluate, build today's wealth call list, write reports."""
         from callwise.demo import run_pipeline

@@ -12,23 +12,19 @@ from callwise.cli._output import emit, fail
 
 
 def register(app: typer.Typer) -> None:
-    experiments = typer.Typer(
-        no_args_is_help=True, help="Control groups, script arms, and the lift a campaign can measure."
-    )
+    experiments = typer.Typer(no_args_is_help=True, help="help.experiments")
     app.add_typer(experiments, name="experiments")
 
-    @experiments.command("power")
+    @experiments.command("power", help="help.experiments.power")
     def power_command(
-        list_size: Annotated[int, typer.Option("--list-size", help="Customers on the list (control + treatment).")],
-        base_rate: Annotated[float, typer.Option(help="Conversion rate expected without a call, e.g. 0.03.")],
-        control_share: Annotated[float, typer.Option(help="Share of the list held out, not called.")] = 0.1,
-        alpha: Annotated[float, typer.Option(help="Significance level of the test.")] = 0.05,
-        power: Annotated[float, typer.Option(help="Wanted probability of detecting the lift.")] = 0.8,
-        one_sided: Annotated[bool, typer.Option("--one-sided", help="Test only 'calls raise conversion'.")] = False,
-        lift: Annotated[
-            float | None, typer.Option(help="An absolute lift (e.g. 0.01 = 1 point): print the list size it needs.")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        list_size: Annotated[int, typer.Option("--list-size", help="help.experiments.power.list_size")],
+        base_rate: Annotated[float, typer.Option(help="help.experiments.power.base_rate")],
+        control_share: Annotated[float, typer.Option(help="help.experiments.power.control_share")] = 0.1,
+        alpha: Annotated[float, typer.Option(help="help.experiments.power.alpha")] = 0.05,
+        power: Annotated[float, typer.Option(help="help.experiments.power.power")] = 0.8,
+        one_sided: Annotated[bool, typer.Option("--one-sided", help="help.experiments.power.one_sided")] = False,
+        lift: Annotated[float | None, typer.Option(help="help.experiments.power.lift")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.experiments.power.as_json")] = False,
     ) -> None:
         """The minimum lift a list can detect (two-proportion test), and the list size a given lift needs."""
         from callwise.experiments.design import ExperimentError
@@ -47,19 +43,17 @@ def register(app: typer.Typer) -> None:
             result["required"] = required
         emit(result, as_json, human=power_text(result, get_settings().lang, required))
 
-    @experiments.command("assign")
+    @experiments.command("assign", help="help.experiments.assign")
     def assign_command(
-        ids: Annotated[Path, typer.Option(help="CSV, XLSX or Parquet file with one row per customer.")],
-        seed: Annotated[int, typer.Option(help="Campaign seed: the same seed always gives the same groups.")],
-        out: Annotated[Path, typer.Option(help="Assignment file to write (.csv or .parquet).")],
-        id_column: Annotated[str, typer.Option(help="Column with the customer id.")] = "customer_id",
-        score_column: Annotated[str, typer.Option(help="Column with the score (higher = better).")] = "score",
-        control_share: Annotated[float, typer.Option(help="Share held out as control (0 = none).")] = 0.1,
-        arms: Annotated[
-            str | None, typer.Option(help="Script arms with shares of the called group, e.g. A=0.5,B=0.5.")
-        ] = None,
-        deciles: Annotated[int, typer.Option(help="Score strata for the control group.")] = 10,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the balance report as JSON.")] = False,
+        ids: Annotated[Path, typer.Option(help="help.experiments.assign.ids")],
+        seed: Annotated[int, typer.Option(help="help.experiments.assign.seed")],
+        out: Annotated[Path, typer.Option(help="help.experiments.assign.out")],
+        id_column: Annotated[str, typer.Option(help="help.experiments.assign.id_column")] = "customer_id",
+        score_column: Annotated[str, typer.Option(help="help.experiments.assign.score_column")] = "score",
+        control_share: Annotated[float, typer.Option(help="help.experiments.assign.control_share")] = 0.1,
+        arms: Annotated[str | None, typer.Option(help="help.experiments.assign.arms")] = None,
+        deciles: Annotated[int, typer.Option(help="help.experiments.assign.deciles")] = 10,
+        as_json: Annotated[bool, typer.Option("--json", help="help.experiments.assign.as_json")] = False,
     ) -> None:
         """Assign control/treatment and arms to a scored list, write it, and print the balance report."""
         from callwise.experiments import NoControlWarning, assign_groups, balance_report, parse_arms

@@ -12,16 +12,16 @@ from callwise.cli._output import emit, fail
 
 
 def register(app: typer.Typer) -> None:
-    features = typer.Typer(no_args_is_help=True, help="As-of customer features.")
+    features = typer.Typer(no_args_is_help=True, help="help.features")
     app.add_typer(features, name="features")
 
-    @features.command("build")
+    @features.command("build", help="help.features.build")
     def build(
-        cutoff: Annotated[str, typer.Option(help="Features from rows strictly before this date (YYYY-MM-DD).")],
-        product: Annotated[str | None, typer.Option(help="Add product features for this product_id.")] = None,
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        name: Annotated[str, typer.Option(help="Lake table to write.")] = "features",
-        as_json: Annotated[bool, typer.Option("--json", help="Print a summary as JSON.")] = False,
+        cutoff: Annotated[str, typer.Option(help="help.features.build.cutoff")],
+        product: Annotated[str | None, typer.Option(help="help.features.build.product")] = None,
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        name: Annotated[str, typer.Option(help="help.features.build.name")] = "features",
+        as_json: Annotated[bool, typer.Option("--json", help="help.features.build.as_json")] = False,
     ) -> None:
         """Compute every feature as of the cutoff and store it as a lake table."""
         from callwise.features import customer_features, materialize

@@ -13,15 +13,13 @@ from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("ingest")
+    @app.command("ingest", help="help.ingest")
     def ingest(
-        source: Annotated[Path, typer.Argument(help="A directory of table files, or one file (with --table).")],
-        table: Annotated[str | None, typer.Option(help="Table name when SOURCE is one file.")] = None,
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        quarantine: Annotated[
-            Path | None, typer.Option(help="Where rejected rows go (default: <lake>/../quarantine).")
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+        source: Annotated[Path, typer.Argument(help="help.ingest.source")],
+        table: Annotated[str | None, typer.Option(help="help.ingest.table")] = None,
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        quarantine: Annotated[Path | None, typer.Option(help="help.ingest.quarantine")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.ingest.as_json")] = False,
     ) -> None:
         """Validate, normalise and de-duplicate; read = accepted + quarantined for every table."""
         from callwise.ingest import IngestError, ingest_directory, ingest_files
@@ -37,7 +35,7 @@ def register(app: typer.Typer) -> None:
                 name = table or source.name.split(".")[0].lower()
                 summary = ingest_files({name: source}, store, quarantine_dir)
         except IngestError as exc:
-            fail(str(exc))
+            fail(exc)
         result = summary.to_dict()
         lang = get_settings().lang
         lines = [

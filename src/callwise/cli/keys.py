@@ -11,22 +11,20 @@ from callwise.i18n import t
 
 
 def register(app: typer.Typer) -> None:
-    keys = typer.Typer(no_args_is_help=True, help="Encryption keys of personal data: make one, rotate to a new one.")
+    keys = typer.Typer(no_args_is_help=True, help="help.keys")
     app.add_typer(keys, name="keys")
 
-    @keys.command("new")
+    @keys.command("new", help="help.keys.new")
     def new() -> None:
         """Print a fresh random 256-bit key in base64 (for CALLWISE_PII_KEYS entries or CALLWISE_LOOKUP_KEY)."""
         from callwise.security.crypto import new_key
 
         typer.echo(new_key())
 
-    @keys.command("rotate")
+    @keys.command("rotate", help="help.keys.rotate")
     def rotate(
-        batch: Annotated[int, typer.Option(min=1, max=100_000, help="Rows per transaction.")] = 1000,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print the counts and the current key id as JSON.")
-        ] = False,
+        batch: Annotated[int, typer.Option(min=1, max=100_000, help="help.keys.rotate.batch")] = 1000,
+        as_json: Annotated[bool, typer.Option("--json", help="help.keys.rotate.as_json")] = False,
     ) -> None:
         """Re-encrypt every value not yet under the first key of CALLWISE_PII_KEYS; resumable, audited once."""
         from callwise.cli._ops import ACTOR, lang, operational_db

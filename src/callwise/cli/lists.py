@@ -8,25 +8,25 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
 from callwise.lake import open_lake
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    lists = typer.Typer(no_args_is_help=True, help="Build call lists: policy, ranking, experiment, schedule, gate.")
+    lists = typer.Typer(no_args_is_help=True, help="help.lists")
     app.add_typer(lists, name="lists")
 
-    @lists.command("build")
+    @lists.command("build", help="help.lists.build")
     def build(
-        campaign: Annotated[Path, typer.Option(help="Campaign YAML: campaign_id, product_id, date, capacity …")],
-        out: Annotated[Path, typer.Option(help="Directory for the list, exclusions and summary.")],
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        model: Annotated[Path | None, typer.Option(help="Saved model directory (overrides the campaign's).")] = None,
-        policy: Annotated[Path | None, typer.Option(help="Contact policy YAML (overrides the campaign's).")] = None,
-        answer_model: Annotated[
-            Path | None, typer.Option(help="Saved answer model (default: fitted on the lake's call history).")
-        ] = None,
-        truth: Annotated[Path | None, typer.Option(help="Synthetic bank _truth/ dir: compare with truth.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        campaign: Annotated[Path, typer.Option(help="help.lists.build.campaign")],
+        out: Annotated[Path, typer.Option(help="help.lists.build.out")],
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        model: Annotated[Path | None, typer.Option(help="help.lists.build.model")] = None,
+        policy: Annotated[Path | None, typer.Option(help="help.lists.build.policy")] = None,
+        answer_model: Annotated[Path | None, typer.Option(help="help.lists.build.answer_model")] = None,
+        truth: Annotated[Path | None, typer.Option(help="help.lists.build.truth")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
         from callwise.lists.against_truth import compare_schedules_with_truth, compare_with_truth
@@ -41,7 +41,7 @@ def register(app: typer.Typer) -> None:
             spec = load_campaign(campaign)
             model_dir = model or spec.model
             if model_dir is None:
-                fail(f"{campaign}: no model given; set 'model:' in the campaign file or pass --model")
+                fail(t("lists.no_model", get_settings().lang, path=campaign))
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
             result = build_list(spec, open_lake(lake), load_model(model_dir), rules, timing)
@@ -54,10 +54,10 @@ def register(app: typer.Typer) -> None:
             ModelFileError,
             FileNotFoundError,
         ) as exc:
-            fail(str(exc))
+            fail(exc)
         files = write_list(result, out, spec.lang)
         summary = dict(result.summary, files=files)
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
             summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)
-        emit(summary, as_json, human=funnel_text(summary, spec.lang) + f"\n→ {files['list_csv']}")
+        emit(summary, as_json, human=funnel_text(summary, get_settings().lang) + f"\n→ {files['list_csv']}")

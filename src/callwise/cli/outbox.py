@@ -12,16 +12,14 @@ from callwise.i18n import t
 
 
 def register(app: typer.Typer) -> None:
-    outbox = typer.Typer(no_args_is_help=True, help="Follow-up actions waiting in the outbox: deliver them.")
+    outbox = typer.Typer(no_args_is_help=True, help="help.outbox")
     app.add_typer(outbox, name="outbox")
 
-    @outbox.command("deliver")
+    @outbox.command("deliver", help="help.outbox.deliver")
     def deliver(
-        loop: Annotated[bool, typer.Option("--loop", help="Keep delivering until stopped (Ctrl-C).")] = False,
-        interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds with --loop.")] = 10.0,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print what was sent, retried and dead-lettered.")
-        ] = False,
+        loop: Annotated[bool, typer.Option("--loop", help="help.outbox.deliver.loop")] = False,
+        interval: Annotated[float, typer.Option(min=0.5, help="help.outbox.deliver.interval")] = 10.0,
+        as_json: Annotated[bool, typer.Option("--json", help="help.outbox.deliver.as_json")] = False,
     ) -> None:
         """Send what is due: to CALLWISE_WEBHOOK_URL (signed) or, by default, to files under data_dir/outbox."""
         from callwise.cli._ops import lang, operational_db

@@ -12,19 +12,19 @@ from callwise.i18n import t
 
 
 def register(app: typer.Typer) -> None:
-    outcomes = typer.Typer(no_args_is_help=True, help="Call outcomes: import a dialer's export.")
+    outcomes = typer.Typer(no_args_is_help=True, help="help.outcomes")
     app.add_typer(outcomes, name="outcomes")
 
-    @outcomes.command("import")
+    @outcomes.command("import", help="help.outcomes.import")
     def import_(
-        file: Annotated[Path, typer.Argument(help="The dialer's CSV export (UTF-8, UTF-8 with BOM, GBK/GB18030).")],
-        mapping: Annotated[Path, typer.Option(help="Mapping YAML: the export's columns, codes and clock.")],
+        file: Annotated[Path, typer.Argument(help="help.outcomes.import.file")],
+        mapping: Annotated[Path, typer.Option(help="help.outcomes.import.mapping")],
         rejects: Annotated[
             Path | None,
-            typer.Option(help="CSV for the rejected rows (default: FILE's name + .rejected.csv beside it)."),
+            typer.Option(help="help.outcomes.import.rejects"),
         ] = None,
-        batch: Annotated[int, typer.Option(min=1, max=10_000, help="Outcomes per transaction.")] = 500,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the counts and reasons as JSON.")] = False,
+        batch: Annotated[int, typer.Option(min=1, max=10_000, help="help.outcomes.import.batch")] = 500,
+        as_json: Annotated[bool, typer.Option("--json", help="help.outcomes.import.as_json")] = False,
     ) -> None:
         """Store the export's outcomes once each; every row is stored, a duplicate, or rejected with its line."""
         from callwise.cli._ops import lang, operational_db, pii_keys

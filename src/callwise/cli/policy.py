@@ -11,13 +11,13 @@ from callwise.cli._output import emit, fail
 
 
 def register(app: typer.Typer) -> None:
-    policy = typer.Typer(no_args_is_help=True, help="Contact policy: validate a policy file and read it in words.")
+    policy = typer.Typer(no_args_is_help=True, help="help.policy")
     app.add_typer(policy, name="policy")
 
-    @policy.command("check")
+    @policy.command("check", help="help.policy.check")
     def check(
-        file: Annotated[Path | None, typer.Argument(help="Policy YAML (default: the built-in policy).")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the policy and its SHA-256 as JSON.")] = False,
+        file: Annotated[Path | None, typer.Argument(help="help.policy.check.file")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.policy.check.as_json")] = False,
     ) -> None:
         """Validate a policy file (refused with the line and the reason) and print every rule in words."""
         from callwise.policy import PolicyError, default_policy, describe_policy, load_policy

@@ -12,13 +12,13 @@ from callwise.i18n import t
 
 
 def register(app: typer.Typer) -> None:
-    quarantine = typer.Typer(no_args_is_help=True, help="Quarantine files: rows refused by ingest, PII masked.")
+    quarantine = typer.Typer(no_args_is_help=True, help="help.quarantine")
     app.add_typer(quarantine, name="quarantine")
 
-    @quarantine.command("reveal")
+    @quarantine.command("reveal", help="help.quarantine.reveal")
     def reveal(
-        file: Annotated[Path, typer.Argument(help="A quarantine file written by `callwise ingest`.")],
-        line: Annotated[int, typer.Option(min=1, help="The line number of the source file (the `line` column).")],
+        file: Annotated[Path, typer.Argument(help="help.quarantine.reveal.file")],
+        line: Annotated[int, typer.Option(min=1, help="help.quarantine.reveal.line")],
     ) -> None:
         """Print one quarantined line in clear (it may hold a phone, name or ID number); the reveal is audited."""
         from callwise.cli._ops import ACTOR, lang, operational_db, pii_keys

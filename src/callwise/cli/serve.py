@@ -14,17 +14,14 @@ APP_FACTORY = "callwise.web.server:app_from_env"
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("serve")
+    @app.command("serve", help="help.serve")
     def serve(
-        host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-        workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+        host: Annotated[str, typer.Option(help="help.serve.host")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(min=1, max=65535, help="help.serve.port")] = 8000,
+        workers: Annotated[int, typer.Option(min=1, max=64, help="help.serve.workers")] = 1,
         forwarded_allow_ips: Annotated[
             str | None,
-            typer.Option(
-                help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
-                "(default CALLWISE_FORWARDED_ALLOW_IPS, else none: the connecting address is the client's)."
-            ),
+            typer.Option(help="help.serve.forwarded_allow_ips"),
         ] = None,
     ) -> None:
         """Serve the API and its OpenAPI page (/api/v1/docs); refuses without keys or with an unmigrated database."""

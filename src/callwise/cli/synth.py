@@ -13,13 +13,13 @@ from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("synth")
+    @app.command("synth", help="help.synth")
     def synth(
-        out: Annotated[Path, typer.Option(help="Directory for the tables (and _truth/).")],
-        customers: Annotated[int, typer.Option(min=100, help="Number of customers.")] = 50_000,
-        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 7,
-        fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
-        as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+        out: Annotated[Path, typer.Option(help="help.synth.out")],
+        customers: Annotated[int, typer.Option(min=100, help="help.synth.customers")] = 50_000,
+        seed: Annotated[int, typer.Option(help="help.synth.seed")] = 7,
+        fmt: Annotated[str, typer.Option("--format", help="help.synth.fmt")] = "parquet",
+        as_json: Annotated[bool, typer.Option("--json", help="help.synth.as_json")] = False,
     ) -> None:
         """Write every contract table of a synthetic bank, and the truth behind it to OUT/_truth/."""
         from callwise.synth import synthesize

@@ -10,8 +10,6 @@ import typer
 
 from callwise.cli._output import emit, fail
 
-SEGMENTS_HELP = "Customer columns that define segments, coarse to fine, comma-separated (age_band is derived)."
-
 
 def _date(value: str, option: str) -> datetime:
     try:
@@ -26,19 +24,17 @@ def _columns(value: str) -> tuple[str, ...]:
 
 
 def register(app: typer.Typer) -> None:
-    timing = typer.Typer(no_args_is_help=True, help="Best time to call: p(answer) per customer and hour of the week.")
+    timing = typer.Typer(no_args_is_help=True, help="help.timing")
     app.add_typer(timing, name="timing")
 
-    @timing.command("fit")
+    @timing.command("fit", help="help.timing.fit")
     def fit(
-        as_of: Annotated[str, typer.Option(help="Learn from call attempts strictly before this date (YYYY-MM-DD).")],
-        out: Annotated[Path, typer.Option(help="Directory for the saved answer model (Parquet + JSON).")],
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        segments: Annotated[str, typer.Option(help=SEGMENTS_HELP)] = "occupation,age_band",
-        evaluate: Annotated[
-            bool, typer.Option(help="Also evaluate on held-out attempts first and put the figures in the model card.")
-        ] = True,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the model card as JSON.")] = False,
+        as_of: Annotated[str, typer.Option(help="help.timing.fit.as_of")],
+        out: Annotated[Path, typer.Option(help="help.timing.fit.out")],
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        segments: Annotated[str, typer.Option(help="help.opt.segments")] = "occupation,age_band",
+        evaluate: Annotated[bool, typer.Option(help="help.timing.fit.evaluate")] = True,
+        as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_card")] = False,
     ) -> None:
         """Fit the answer model on past call attempts and save it with its model card."""
         from callwise.lake import open_lake
@@ -60,14 +56,12 @@ def register(app: typer.Typer) -> None:
         summary = {**model.model_card(), "path": str(out)}
         emit(summary, as_json, human=fit_text(summary, get_settings().lang))
 
-    @timing.command("eval")
+    @timing.command("eval", help="help.timing.eval")
     def evaluate(
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        holdout_days: Annotated[
-            float | None, typer.Option(help="Hold out the last N days (default: the most recent campaign).")
-        ] = None,
-        segments: Annotated[str, typer.Option(help=SEGMENTS_HELP)] = "occupation,age_band",
-        as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation as JSON.")] = False,
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        holdout_days: Annotated[float | None, typer.Option(help="help.timing.eval.holdout_days")] = None,
+        segments: Annotated[str, typer.Option(help="help.opt.segments")] = "occupation,age_band",
+        as_json: Annotated[bool, typer.Option("--json", help="help.timing.eval.as_json")] = False,
     ) -> None:
         """Fit on earlier attempts, score the held-out ones: log loss, Brier, AUC, calibration vs baselines."""
         from callwise.lake import open_lake
@@ -82,15 +76,13 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         emit(result, as_json, human=eval_text(result, get_settings().lang))
 
-    @timing.command("heatmap")
+    @timing.command("heatmap", help="help.timing.heatmap")
     def heatmap(
-        model: Annotated[Path, typer.Option(help="Directory of a saved answer model (from `timing fit`).")],
-        out: Annotated[Path, typer.Option(help="CSV file to write: one row per weekday, one column per hour.")],
-        segment: Annotated[
-            str | None, typer.Option(help="Segment label, e.g. 退休人员 or 退休人员|60+ ('all' = global).")
-        ] = None,
-        customer: Annotated[str | None, typer.Option(help="Customer id.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the best slots as JSON.")] = False,
+        model: Annotated[Path, typer.Option(help="help.timing.heatmap.model")],
+        out: Annotated[Path, typer.Option(help="help.timing.heatmap.out")],
+        segment: Annotated[str | None, typer.Option(help="help.timing.heatmap.segment")] = None,
+        customer: Annotated[str | None, typer.Option(help="help.timing.heatmap.customer")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.timing.heatmap.as_json")] = False,
     ) -> None:
         """Write a weekday × hour grid of p(answer) for one segment or one customer."""
         from callwise.settings import get_settings

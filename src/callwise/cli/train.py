@@ -9,17 +9,18 @@ import typer
 
 from callwise.cli._output import emit, fail
 from callwise.lake import open_lake
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("train")
+    @app.command("train", help="help.train")
     def train(
-        out: Annotated[Path, typer.Option(help="Directory for the saved model and its model card.")],
-        lake: Annotated[Path | None, typer.Option(help="Lake directory (default: $CALLWISE_DATA_DIR/lake).")] = None,
-        model: Annotated[str, typer.Option(help="lightgbm, scorecard or logistic.")] = "lightgbm",
-        horizon_days: Annotated[int, typer.Option(min=1, help="Label: converted within this many days.")] = 30,
-        seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the model card as JSON.")] = False,
+        out: Annotated[Path, typer.Option(help="help.train.out")],
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        model: Annotated[str, typer.Option(help="help.opt.model_kind")] = "lightgbm",
+        horizon_days: Annotated[int, typer.Option(min=1, help="help.train.horizon_days")] = 30,
+        seed: Annotated[int, typer.Option(help="help.opt.seed")] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_card")] = False,
     ) -> None:
         """Train on past campaign members (features as of each campaign start, label after it)."""
         from callwise.pipeline import train_from_lake
@@ -27,5 +28,8 @@ def register(app: typer.Typer) -> None:
         try:
             _, card = train_from_lake(open_lake(lake), model, out, horizon_days, seed)
         except (FileNotFoundError, ValueError) as exc:
-            fail(str(exc))
-        emit(dict(card, model=model, out=str(out)), as_json)
+            fail(exc)
+        from callwise.models.text import fit_text
+
+        summary = dict(card, model=model, out=str(out))
+        emit(summary, as_json, human=fit_text(summary, get_settings().lang))

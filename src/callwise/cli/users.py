@@ -14,23 +14,21 @@ import typer
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 
-RoleOption = Annotated[
-    list[str] | None, typer.Option("--role", help="A role: admin, analyst, supervisor, agent, auditor.")
-]
+RoleOption = Annotated[list[str] | None, typer.Option("--role", help="help.opt.role")]
 
 
 def register(app: typer.Typer) -> None:
-    users = typer.Typer(no_args_is_help=True, help="People and machine clients: accounts, roles, access tokens.")
+    users = typer.Typer(no_args_is_help=True, help="help.users")
     app.add_typer(users, name="users")
 
-    @users.command("create")
+    @users.command("create", help="help.users.create")
     def create(
-        name: Annotated[str, typer.Argument(help="User name: letters, digits, '_', '.', '@' or '-'.")],
+        name: Annotated[str, typer.Argument(help="help.users.create.name")],
         role: RoleOption = None,
         password_stdin: Annotated[
-            bool, typer.Option("--password-stdin", help="Read the password from standard input (one line).")
+            bool, typer.Option("--password-stdin", help="help.users.create.password_stdin")
         ] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the new user as JSON.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="help.users.create.as_json")] = False,
     ) -> None:
         """Create a user with roles; the password is read from standard input or asked for (never an argument)."""
         from callwise.cli._ops import ACTOR, lang, operational_db
@@ -54,11 +52,11 @@ def register(app: typer.Typer) -> None:
         result = {"username": user.username, "roles": sorted(set(roles)), "created_at": user.created_at}
         emit(result, as_json, human=t("cli.users.created", language, name=user.username, roles=shown))
 
-    @users.command("roles")
+    @users.command("roles", help="help.users.roles")
     def roles_(
-        name: Annotated[str, typer.Argument(help="An existing user name.")],
+        name: Annotated[str, typer.Argument(help="help.users.roles.name")],
         role: RoleOption = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the user's roles as JSON.")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="help.users.roles.as_json")] = False,
     ) -> None:
         """Replace a user's roles with the ones given (audited with the roles before and after)."""
         from callwise.cli._ops import ACTOR, lang, operational_db
@@ -82,16 +80,12 @@ def register(app: typer.Typer) -> None:
             human=t("cli.users.roles", language, name=name, roles=", ".join(after)),
         )
 
-    @users.command("token")
+    @users.command("token", help="help.users.token")
     def token(
-        name: Annotated[str, typer.Argument(help="Name of the machine client, e.g. dialer-a or crm.")],
-        scope: Annotated[
-            list[str] | None, typer.Option("--scope", help="A permission the token carries, e.g. outcomes:write.")
-        ] = None,
-        days: Annotated[int, typer.Option(help="Days until the token expires (1 to 366).")] = 90,
-        as_json: Annotated[
-            bool, typer.Option("--json", help="Print the token and its scopes and expiry as JSON.")
-        ] = False,
+        name: Annotated[str, typer.Argument(help="help.users.token.name")],
+        scope: Annotated[list[str] | None, typer.Option("--scope", help="help.users.token.scope")] = None,
+        days: Annotated[int, typer.Option(help="help.users.token.days")] = 90,
+        as_json: Annotated[bool, typer.Option("--json", help="help.users.token.as_json")] = False,
     ) -> None:
         """Create a machine token for a dialer or CRM system; the secret is printed once and never stored."""
         from callwise.cli._ops import ACTOR, lang, operational_db

@@ -54,18 +54,21 @@ def power_text(result: dict[str, Any], lang: str = "zh", required: dict[str, Any
         "",
         t("experiments.power.tradeoff", lang),
     ]
-    missing = t("experiments.power.not_reachable", lang)
     for row in result["tradeoff"]:
-        current = row["control_share"] == result["control_share"]
+        mark = t("experiments.power.current", lang) if row["control_share"] == result["control_share"] else ""
+        share, control = _pct(row["control_share"], 0), f"{row['n_control']:,}"
+        if row["mde_absolute"] is None:  # the groups are too small for any lift to reach the power wanted
+            lines.append(t("experiments.power.tradeoff_unreachable", lang, share=share, control=control, mark=mark))
+            continue
         lines.append(
             t(
                 "experiments.power.tradeoff_row",
                 lang,
-                share=_pct(row["control_share"], 0),
-                control=f"{row['n_control']:,}",
-                absolute=missing if row["mde_absolute"] is None else _pp(row["mde_absolute"]),
-                relative=missing if row["mde_relative"] is None else _pct(row["mde_relative"], 1),
-                mark=t("experiments.power.current", lang) if current else "",
+                share=share,
+                control=control,
+                absolute=_pp(row["mde_absolute"]),
+                relative=_pct(row["mde_relative"], 1),
+                mark=mark,
             )
         )
     lines.append(t("experiments.power.optimal", lang, share=f"{result['optimal_control_share']:.2f}"))

@@ -13,17 +13,18 @@ import ibis
 import ibis.expr.types as ir
 
 from callwise.features.asof import customer_features
+from callwise.i18n.errors import Translated
 from callwise.lake import Lake
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(Translated, ValueError):
     """The lake cannot yield a training set (no past campaigns, no members …)."""
 
 
 def past_campaigns(lake: Lake, horizon_days: int) -> list[dict]:
     """Campaigns whose whole label window lies inside the data."""
     if not lake.has("campaigns"):
-        raise TrainingDataError("the lake has no campaigns table: there are no past campaigns to learn from")
+        raise TrainingDataError("train.no_campaigns")
     campaigns = lake.table("campaigns").order_by("start_at").to_pyarrow().to_pylist()
     data_end = _data_end(lake)
     return [c for c in campaigns if c["start_at"] + timedelta(days=horizon_days) <= data_end]
@@ -36,7 +37,7 @@ def _data_end(lake: Lake) -> datetime:
             ends.append(lake.table(name).ts.max().to_pyarrow().as_py())
     ends = [e for e in ends if e is not None]
     if not ends:
-        raise TrainingDataError("the lake has no dated activity (transactions, contacts, conversions)")
+        raise TrainingDataError("train.no_activity")
     return max(ends)
 
 
@@ -52,7 +53,7 @@ def training_set(lake: Lake, horizon_days: int = 30) -> ir.Table:
     """Features and label for every treatment member of every finished past campaign."""
     campaigns = past_campaigns(lake, horizon_days)
     if not campaigns:
-        raise TrainingDataError(f"no past campaign has a finished {horizon_days}-day label window in the data")
+        raise TrainingDataError("train.no_label_window", days=horizon_days)
     conversions = lake.table("conversions")
     parts = []
     for c in campaigns:

@@ -27,6 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from callwise.i18n.errors import Term, Translated
+
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -45,7 +47,7 @@ csv.field_size_limit(max(csv.field_size_limit(), SAMPLE_BYTES))
 EXACT_INT = 2**53  # integers beyond this lose digits in Excel (and in any float)
 
 
-class SourceError(ValueError):
+class SourceError(Translated, ValueError):
     """A file that cannot be read as a table; the message names the file."""
 
 
@@ -83,7 +85,9 @@ class Source:
         except SourceError:
             raise
         except Exception as exc:  # a damaged file found past its header: one sentence, as when opening it
-            raise SourceError(f"{self.path}: cannot read it as {self.format}: {_first_line(exc)}") from exc
+            raise SourceError(
+                "ingest.source.unreadable", path=self.path, format=self.format, problem=_first_line(exc)
+            ) from exc
 
     def lines(self, first_row: int, rows: int) -> np.ndarray:
         """Line numbers (1-based, header = 1) of data rows ``first_row … first_row + rows - 1``."""
@@ -101,9 +105,9 @@ def open_source(path: str | Path) -> Source:
     """Detect format, encoding and delimiter and read the header; refuse empty or unreadable files."""
     path = Path(path)
     if not path.is_file():
-        raise SourceError(f"{path}: no such file")
+        raise SourceError("ingest.source.no_file", path=path)
     if path.stat().st_size == 0:
-        raise SourceError(f"{path}: the file is empty")
+        raise SourceError("ingest.source.empty", path=path)
     suffix = path.suffix.lower()
     try:
         if suffix in PARQUET_SUFFIXES:
@@ -115,9 +119,11 @@ def open_source(path: str | Path) -> Source:
     except SourceError:
         raise
     except Exception as exc:  # the libraries' own errors are long; one sentence is enough
-        raise SourceError(f"{path}: cannot read it as {suffix.lstrip('.')}: {_first_line(exc)}") from exc
+        raise SourceError(
+            "ingest.source.unreadable", path=path, format=suffix.lstrip("."), problem=_first_line(exc)
+        ) from exc
     if suffix not in CSV_SUFFIXES:
-        raise SourceError(f"{path}: unsupported file type {suffix!r}; use CSV, XLSX, Parquet or JSON lines")
+        raise SourceError("ingest.source.unsupported", path=path, suffix=repr(suffix))
     return _open_csv(path)
 
 
@@ -132,13 +138,13 @@ def detect_encoding(sample: bytes, path: Path) -> str:
         return "utf-8-sig"
     head = sample[:4096]
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(0) * 4 > len(head):
-        raise SourceError(f"{path}: the file looks like UTF-16; save it as UTF-8 or GBK")
+        raise SourceError("ingest.source.utf16", path=path)
     for encoding in ("utf-8", "gb18030"):
         text = codecs.getincrementaldecoder(encoding)("replace").decode(sample, final=False)
         bad = text.count(REPLACEMENT)
         if bad * 20 <= len(text) - len(text.encode("ascii", "ignore")) - bad:  # no damage, or little among much text
             return encoding
-    raise SourceError(f"{path}: the text encoding is neither UTF-8 nor GBK/GB18030")
+    raise SourceError("ingest.source.encoding", path=path)
 
 
 REPLACEMENT = "\ufffd"
@@ -183,23 +189,26 @@ def _open_csv(path: Path) -> Source:
         sample = f.read(SAMPLE_BYTES)
     encoding = detect_encoding(sample, path)
     if b"\n" not in sample and b"\r" not in sample and path.stat().st_size > SAMPLE_BYTES:
-        raise SourceError(f"{path}: line 1 (the header) is longer than {SAMPLE_BYTES >> 20} MB")
+        raise SourceError("ingest.source.header_too_long", path=path, mb=SAMPLE_BYTES >> 20)
     text = sample.decode(encoding, errors="ignore")
     physical = LINE_BREAK.split(text)  # the breaks the CSV parser knows, not every one str.splitlines() does
     header_line = next((i + 1 for i, line in enumerate(physical) if line.strip()), None)
     if header_line is None:
-        raise SourceError(f"{path}: the file is empty")
+        raise SourceError("ingest.source.empty", path=path)
     lines = [line for line in physical[header_line - 1 :] if line.strip()]
     delimiter = _sniff_delimiter(lines[:50])
     header = next(csv.reader([lines[0]], delimiter=delimiter))
     columns = [h.strip() for h in header]
     if any(not c for c in columns):
-        raise SourceError(f"{path}: the header has an empty column name (column {columns.index('') + 1})")
+        raise SourceError("ingest.source.empty_column_name", path=path, column=columns.index("") + 1)
     long = next((i for i, c in enumerate(columns) if len(c) > MAX_COLUMN_NAME_CHARS), None)
     if long is not None:
         raise SourceError(
-            f"{path}: line {header_line}, column {long + 1}: a column name is longer than "
-            f"{MAX_COLUMN_NAME_CHARS:,} characters"
+            "ingest.source.long_column_name",
+            path=path,
+            line=header_line,
+            column=long + 1,
+            limit=f"{MAX_COLUMN_NAME_CHARS:,}",
         )
     return Source(path, "csv", columns, encoding=encoding, delimiter=delimiter, header_line=header_line)
 
@@ -246,15 +255,17 @@ def csv_batches(
     try:
         yield from pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
-        raise SourceError(f"{source.path}: cannot read it as CSV: {_csv_problem(exc)}") from exc
+        raise SourceError(
+            "ingest.source.unreadable", path=source.path, format="CSV", problem=_csv_problem(exc)
+        ) from exc
     finally:
         stream.close()
 
 
-def _csv_problem(exc: BaseException) -> str:
+def _csv_problem(exc: BaseException) -> Term | str:
     text = _first_line(exc)
     if "straddling" in text:  # one line longer than a block: no table has such rows
-        return f"a line is longer than {CSV_BLOCK_BYTES >> 20} MB (an unclosed quote makes the rest of a file one cell)"
+        return Term("ingest.source.line_too_long", (("mb", CSV_BLOCK_BYTES >> 20),))
     return text
 
 
@@ -300,7 +311,7 @@ def _jsonl_columns(path: Path) -> list[str]:
         if isinstance(record, dict):
             columns.update(dict.fromkeys(str(k) for k in record))
     if not columns:
-        raise SourceError(f"{path}: no line holds a JSON object")
+        raise SourceError("ingest.source.no_json_object", path=path)
     return list(columns)
 
 
@@ -359,9 +370,9 @@ def _excel_table(path: Path, rows: int | None = None) -> pa.Table:
     table = sheet.to_python(nrows=None if rows is None else rows + 1)
     columns = [(_excel_text(c) or "").strip() for c in table[0]] if table else []
     if not any(columns):
-        raise SourceError(f"{path}: the first sheet is empty")
+        raise SourceError("ingest.source.empty_sheet", path=path)
     if "" in columns:
-        raise SourceError(f"{path}: row 1 (the header) has an empty column name (column {columns.index('') + 1})")
+        raise SourceError("ingest.source.empty_sheet_column_name", path=path, column=columns.index("") + 1)
     body = table[1:]
     return pa.table(
         [pa.array([_excel_text(r[i]) if i < len(r) else None for r in body], pa.string()) for i in range(len(columns))],
@@ -389,18 +400,20 @@ def read_frame(path: str | Path) -> pd.DataFrame:
         bad_rows = [m for m in source.malformed if not m.blank]
         if bad_rows:
             bad = bad_rows[0]
-            raise SourceError(f"{source.path}: line {bad.line} does not have {len(source.columns)} fields")
+            raise SourceError("ingest.source.field_count", path=source.path, line=bad.line, fields=len(source.columns))
         frame = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame()
     elif source.format == "xlsx":
         try:
             frame = pd.read_excel(source.path, engine="calamine")
         except Exception as exc:  # as in open_source: the library's error in one sentence
-            raise SourceError(f"{source.path}: cannot read it as xlsx: {_first_line(exc)}") from exc
+            raise SourceError(
+                "ingest.source.unreadable", path=source.path, format="xlsx", problem=_first_line(exc)
+            ) from exc
     else:
         batches = list(source.batches())
         frame = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame()
     if frame.empty:
-        raise SourceError(f"{source.path}: the file has a header but no rows")
+        raise SourceError("ingest.source.no_rows", path=source.path)
     return frame
 
 
@@ -418,7 +431,9 @@ def read_cells(path: str | Path) -> pd.DataFrame:
         try:
             return pd.read_excel(source.path, engine="calamine", dtype=object)
         except Exception as exc:  # as in open_source: the library's error in one sentence
-            raise SourceError(f"{source.path}: cannot read it as xlsx: {_first_line(exc)}") from exc
+            raise SourceError(
+                "ingest.source.unreadable", path=source.path, format="xlsx", problem=_first_line(exc)
+            ) from exc
     if source.format == "csv":
         batches = list(csv_batches(source, source.columns, as_text=True, null_values=("",)))
         table = pa.Table.from_batches(batches) if batches else None
@@ -427,7 +442,7 @@ def read_cells(path: str | Path) -> pd.DataFrame:
     else:
         table = pa.Table.from_batches(list(source.batches()))
     if table is None or table.num_rows == 0:
-        raise SourceError(f"{source.path}: the file has a header but no rows")
+        raise SourceError("ingest.source.no_rows", path=source.path)
     return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 

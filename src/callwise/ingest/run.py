@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from callwise.i18n.errors import Translated
 from callwise.ingest.quarantine import QUARANTINE_COLUMNS, line_tokens, write_quarantine
 from callwise.ingest.readers import SUFFIXES, Source, SourceError, open_source
 from callwise.ingest.validate import canonical_columns, check_batch, check_header, duplicate_mask, rejected_rows
@@ -31,7 +32,7 @@ from callwise.security.errors import KeyConfigError
 from callwise.security.pii import Pii, seal_customers
 
 
-class IngestError(ValueError):
+class IngestError(Translated, ValueError):
     """The run cannot go on (unreadable file, missing column …); nothing has been written."""
 
 
@@ -69,16 +70,18 @@ def find_sources(directory: str | Path) -> dict[str, Path]:
     """Contract tables found in a directory, by file name (``customers.csv``, ``contacts.xlsx`` …)."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise IngestError(f"{directory}: not a directory")
+        raise IngestError("ingest.run.not_directory", path=directory)
     found: dict[str, Path] = {}
     for path in sorted(directory.iterdir()):
         name = path.name.lower().split(".")[0]
         if path.is_file() and name in TABLES and path.suffix.lower() in SUFFIXES:
             if name in found:
-                raise IngestError(f"{directory}: table {name!r} is given twice ({found[name].name}, {path.name})")
+                raise IngestError(
+                    "ingest.run.table_twice", path=directory, table=repr(name), first=found[name].name, second=path.name
+                )
             found[name] = path
     if not found:
-        raise IngestError(f"{directory}: no file is named after a table ({', '.join(TABLES)})")
+        raise IngestError("ingest.run.no_table_file", path=directory, tables=", ".join(TABLES))
     return found
 
 
@@ -105,19 +108,19 @@ def ingest_files(
     sources = {}
     for table, path in files.items():
         if table not in TABLES:
-            raise IngestError(f"{path}: unknown table {table!r}; the contract has {', '.join(TABLES)}")
+            raise IngestError("ingest.run.unknown_table", path=path, table=repr(table), tables=", ".join(TABLES))
         try:
             source = open_source(path)
             check_header(TABLES[table], source.columns, str(path))
         except (SourceError, ValueError) as exc:
-            raise IngestError(str(exc)) from exc
+            raise IngestError.of(exc) from exc
         sources[table] = source
     summaries = []
     for table, source in sources.items():
         try:
             summaries.append(_ingest_one(TABLES[table], source, lake, Path(quarantine_dir), pii))
         except SourceError as exc:
-            raise IngestError(str(exc)) from exc
+            raise IngestError.of(exc) from exc
     return IngestSummary(summaries, skipped or [])
 
 
@@ -127,7 +130,7 @@ def _pii_from_settings() -> Pii:
     try:
         return Pii.from_settings(get_settings())
     except KeyConfigError as exc:
-        raise IngestError(str(exc)) from None
+        raise IngestError.of(exc) from None
 
 
 def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, pii: Pii) -> TableSummary:

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from callwise.i18n.errors import Translated
 from callwise.ingest.normalise import normalise
 from callwise.ingest.quarantine import mask_cells
 from callwise.ingest.readers import CELL_REASONS, unreadable_cells
@@ -36,7 +37,7 @@ REASONS = (
 )
 
 
-class MissingColumnError(ValueError):
+class MissingColumnError(Translated, ValueError):
     """The file lacks a required column; the message names file and column."""
 
 
@@ -56,13 +57,15 @@ def check_header(table: Table, columns: list[str], source: str) -> None:
     present = set(canonical)
     duplicated = sorted(c for c, n in Counter(canonical).items() if n > 1)
     if duplicated:
-        raise MissingColumnError(f"{source}: column {duplicated[0]!r} appears more than once in the header")
+        raise MissingColumnError("ingest.header.duplicate", path=source, column=repr(duplicated[0]))
     for name in table.required:
         if name not in present:
-            raise MissingColumnError(f"{source}: required column {name!r} of table {table.name!r} is missing")
+            raise MissingColumnError("ingest.header.missing", path=source, column=repr(name), table=repr(table.name))
     for group in table.one_of:
         if not present.intersection(group):
-            raise MissingColumnError(f"{source}: table {table.name!r} needs one of the columns {', '.join(group)}")
+            raise MissingColumnError(
+                "ingest.header.one_of", path=source, table=repr(table.name), columns=", ".join(group)
+            )
 
 
 def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarray, delimiter: str = ",") -> Checked:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from callwise.experiments import ExperimentError, assign_groups, campaign_seed, detectable_lift
 from callwise.features import customer_features, materialize
+from callwise.i18n.errors import Translated
 from callwise.lake import Lake
 from callwise.lists.campaign import Campaign
 from callwise.models import reason_text
@@ -57,7 +58,7 @@ RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
 REASONS_ON_LIST = 3
 
 
-class ListError(ValueError):
+class ListError(Translated, ValueError):
     """A list that cannot be built as asked (unknown product, model missing features, no agents …)."""
 
 
@@ -92,7 +93,7 @@ def load_product(lake: Lake, product_id: str) -> dict[str, Any]:
     products = lake.table("products")
     rows = products.filter(products.product_id == product_id).to_pandas()
     if rows.empty:
-        raise ListError(f"product {product_id!r} is not in the products table")
+        raise ListError.plain(f"product {product_id!r} is not in the products table")
     return rows.iloc[0].to_dict()
 
 
@@ -193,7 +194,7 @@ def _slots(campaign: Campaign, policy: Policy) -> Slots:
         days = day_range(campaign.date, campaign.days, closed, weekdays)
         return campaign_slots(days, campaign.first_hour, campaign.last_hour)
     except ScheduleInputError as exc:
-        raise ListError(str(exc)) from None
+        raise ListError.of(exc) from None
 
 
 def _score(
@@ -206,7 +207,7 @@ def _score(
     wanted = list(model.feature_names_in_)
     missing = [c for c in wanted if c not in features.columns]
     if missing:
-        raise ListError(f"the model needs features the lake cannot provide: {', '.join(missing[:5])}")
+        raise ListError("lists.missing_features", features=", ".join(missing[:5]))
     X = features[wanted]
     personal = ~eligible["non_personalised"].to_numpy(bool)
     score = np.zeros(len(X))
@@ -254,7 +255,7 @@ def _plan_inputs(
     bank_timezone: str,
 ) -> tuple[Any, pd.DataFrame, np.ndarray]:
     if not lake.has("agents"):
-        raise ListError("the lake has no agents table: nobody to place the calls (ingest agents.csv)")
+        raise ListError("lists.no_agents_table")
     agents = lake.table("agents").to_pandas()
     if campaign.teams is not None and "team" in agents.columns:
         agents = agents[agents["team"].isin(campaign.teams)]
@@ -267,9 +268,9 @@ def _plan_inputs(
     try:
         force = workforce(agents, slots, product.get("category"), needed, campaign.agent_share)
     except ScheduleInputError as exc:
-        raise ListError(str(exc)) from None
+        raise ListError.of(exc) from None
     if force.capacity.sum() <= 0:
-        raise ListError("no agent who sells this product is on shift during the campaign's days and hours")
+        raise ListError("lists.no_agent_on_shift")
     p_answer = answer_matrix(plan_input, answer_model, policy, slots, bank_timezone)
     return force, plan_input, p_answer
 

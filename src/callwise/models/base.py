@@ -19,14 +19,11 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 import callwise
 from callwise.jsonfile import read_json, write_json
+from callwise.models.errors import ModelFileError, ModelInputError
 from callwise.models.frame import learn_categories, prepare
 
 CARD = "model_card.json"
 STATE = "state.json"
-
-
-class ModelFileError(ValueError):
-    """A model directory that cannot be loaded; the message names the directory."""
 
 
 class ResponseModel(ClassifierMixin, BaseEstimator):
@@ -62,11 +59,11 @@ class ResponseModel(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         classes = np.unique(y)
         if len(classes) == 1:
-            raise ValueError("the target has only one class; a response model needs buyers and non-buyers")
+            raise ModelInputError("models.target.one_class")
         if len(classes) > 2:
             raise ValueError(f"Only binary classification is supported. The target has {len(classes)} classes.")
         if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+            raise ModelInputError("models.fit.rows", x_rows=len(X), y_rows=len(y))
         self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
         self.categories_ = learn_categories(X)
@@ -172,5 +169,5 @@ def _as_frame(X: Any) -> pd.DataFrame:
 
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
-        raise ModelFileError(f"{path.parent}: not a saved model (no {path.name})")
+        raise ModelFileError("models.file.not_saved", path=path.parent, file=path.name)
     return read_json(path, ModelFileError, "model")

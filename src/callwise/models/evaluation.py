@@ -16,6 +16,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
+from callwise.models.errors import ModelInputError
 from callwise.models.frame import check_target
 
 CAPTURE_SHARES = (0.1, 0.2, 0.3, 0.5)
@@ -103,7 +104,7 @@ def metrics(y: Any, p: Any) -> dict[str, Any]:
     y = check_target(y)
     p = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)
     if len(y) != len(p):
-        raise ValueError(f"{len(y)} labels but {len(p)} scores")
+        raise ModelInputError("models.eval.lengths", labels=len(y), scores=len(p))
     return {
         "rows": len(y),
         "positives": int(y.sum()),
@@ -126,9 +127,9 @@ def cross_validate(model: str, X: pd.DataFrame, y: Any, folds: int = 5, seed: in
 
     y = check_target(y)
     if folds < 2:
-        raise ValueError("cross-validation needs at least 2 folds")
+        raise ModelInputError("models.eval.min_folds")
     if np.bincount(y).min() < folds:
-        raise ValueError(f"too few buyers or non-buyers for {folds} folds")
+        raise ModelInputError("models.eval.too_few", folds=folds)
     start = time.perf_counter()
     p = np.zeros(len(y))
     fold_auc, importances = [], []
@@ -171,11 +172,11 @@ def rolling_backtest(
     n = len(y)
     first = window if test_last is None else n - test_last
     if window < 1 or step < 1:
-        raise ValueError("window and step must be positive")
+        raise ModelInputError("models.backtest.positive")
     if first < window:
-        raise ValueError(f"{n} rows cannot hold a training window of {window} before the last {test_last} rows")
+        raise ModelInputError("models.backtest.no_window", rows=n, window=window, test_last=test_last)
     if first >= n:
-        raise ValueError(f"{n} rows leave nothing to predict after a window of {window}")
+        raise ModelInputError("models.backtest.nothing_left", rows=n, window=window)
     start = time.perf_counter()
     p = np.full(n, np.nan)
     blocks = []
@@ -183,7 +184,7 @@ def rolling_backtest(
         block = np.arange(block_start, min(block_start + step, n))
         train = np.arange(block_start - window, block_start)
         if y[train].min() == y[train].max():
-            raise ValueError(f"the training window ending at row {block_start} has only one class")
+            raise ModelInputError("models.backtest.one_class", row=block_start)
         fitted = make_model(model, random_state=seed, **params).fit(X.iloc[train], y[train])
         p[block] = fitted.predict_proba(X.iloc[block])[:, 1]
         auc = roc_auc_score(y[block], p[block]) if 0 < y[block].sum() < len(block) else None

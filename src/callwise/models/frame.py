@@ -11,6 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from callwise.models.errors import ModelInputError
+
 
 def categorical_columns(X: pd.DataFrame) -> list[str]:
     return [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
@@ -77,10 +79,10 @@ def prepare_matrix(X: pd.DataFrame, columns: list[str], categories: dict[str, li
 def check_target(y: object) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
-        raise ValueError("the target must be one column")
+        raise ModelInputError("models.target.one_column")
     values = set(np.unique(y[~pd.isna(y)]).tolist())
     if not values <= {0, 1}:
-        raise ValueError(f"the target must be 0/1; found values {sorted(values, key=str)[:5]}")
+        raise ModelInputError("models.target.not_binary", values=sorted(values, key=str)[:5])
     if len(values) < 2:
-        raise ValueError("the target has only one class; a response model needs buyers and non-buyers")
+        raise ModelInputError("models.target.one_class")
     return y.astype(np.int64)

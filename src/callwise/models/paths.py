@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from callwise.i18n.errors import Translated
 
-class OutsideRoot(ValueError):
+
+class OutsideRoot(Translated, ValueError):
     """A path that is, or resolves to, something outside the directory it must stay in."""
 
 
@@ -19,7 +21,7 @@ def confined(root: Path, path: str | Path) -> Path:
     base = root.resolve()
     resolved = (base / path).resolve()
     if resolved != base and base not in resolved.parents:
-        raise OutsideRoot(f"{path} lies outside the models directory")
+        raise OutsideRoot("models.outside_root", path=path)
     return resolved
 
 

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 
 from callwise.export import write_csv, write_xlsx
 from callwise.models.base import ResponseModel
+from callwise.models.errors import ModelInputError
 from callwise.models.reasons import reason_text
 
 REASONS = 3
@@ -25,7 +26,7 @@ def score_frame(
     file has them (:func:`~callwise.ingest.readers.read_cells`), written back unchanged instead of ``frame``.
     """
     if cells is not None and len(cells) != len(frame):
-        raise ValueError(f"the table's cells have {len(cells)} rows but its typed read has {len(frame)}")
+        raise ModelInputError("models.score.cell_rows", cells=len(cells), rows=len(frame))
     features = frame[list(model.feature_names_in_)] if set(model.feature_names_in_) <= set(frame.columns) else None
     if features is None:
         missing = [c for c in model.feature_names_in_ if c not in frame.columns]
@@ -62,5 +63,5 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     elif suffix in (".csv", ".txt"):
         write_csv(frame, path)
     else:
-        raise ValueError(f"{path}: write .csv, .parquet or .xlsx")
+        raise ModelInputError("models.score.out_suffix", path=path)
     return path

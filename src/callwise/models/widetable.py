@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from callwise.i18n.errors import Translated
 from callwise.ingest.readers import read_frame
 
 POSITIVE_WORDS = ("yes", "y", "1", "true", "是", "成交", "success")
 NEGATIVE_WORDS = ("no", "n", "0", "false", "否", "未成交", "failure")
 
 
-class WideTableError(ValueError):
+class WideTableError(Translated, ValueError):
     """A wide table that cannot be used as asked; the message names the file and the column."""
 
 
@@ -39,12 +40,12 @@ def load_wide_table(
     columns = [str(c) for c in frame.columns]
     if len(set(columns)) != len(columns):
         dup = next(c for c in columns if columns.count(c) > 1)
-        raise WideTableError(f"{path}: column {dup!r} appears more than once")
+        raise WideTableError("models.wide.duplicate", path=path, column=repr(dup))
     if target not in frame.columns:
-        raise WideTableError(f"{path}: target column {target!r} is missing (columns: {', '.join(columns[:12])})")
+        raise WideTableError("models.wide.no_target", path=path, target=repr(target), columns=", ".join(columns[:12]))
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
-        raise WideTableError(f"{path}: cannot drop column {unknown[0]!r}: it is not in the file")
+        raise WideTableError("models.wide.drop_unknown", path=path, column=repr(unknown[0]))
     labels = frame.pop(target)
     frame = frame.drop(columns=list(drop))
     present = labels.notna().to_numpy()
@@ -52,14 +53,14 @@ def load_wide_table(
     if positive is not None:
         y = (text == str(positive).strip().lower()).to_numpy()
         if not y[present].any():
-            raise WideTableError(f"{path}: no row of {target!r} equals the positive value {positive!r}")
+            raise WideTableError("models.wide.no_positive", path=path, target=repr(target), positive=repr(positive))
     else:
         values = set(text[present].unique())
         if not values <= set(POSITIVE_WORDS) | set(NEGATIVE_WORDS):
             shown = ", ".join(sorted(values)[:6])
-            raise WideTableError(f"{path}: cannot tell the positive value of {target!r} ({shown}); use --positive")
+            raise WideTableError("models.wide.unknown_positive", path=path, target=repr(target), values=shown)
         y = text.isin(POSITIVE_WORDS).to_numpy()
     if frame.shape[1] == 0:
-        raise WideTableError(f"{path}: no feature columns are left besides the target")
+        raise WideTableError("models.wide.no_features", path=path)
     X = frame[present].reset_index(drop=True)
     return WideTable(X, y[present].astype(np.int64), str(path), target, int((~present).sum()))

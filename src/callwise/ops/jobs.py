@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.i18n import t
+from callwise.i18n.errors import message
 from callwise.lake import Lake
 from callwise.ops import audit
 from callwise.ops.db import transaction
@@ -111,13 +112,19 @@ def run_build(
         if isinstance(error, BuildError):
             english, chinese = str(error), error.zh
         else:
-            detail = str(error) if isinstance(error, ValueError | KeyError) else f"{type(error).__name__}: {error}"
-            english, chinese = (t("ops.job.failed", lang, detail=detail) for lang in ("en", "zh"))
+            english, chinese = (t("ops.job.failed", lang, detail=_detail(error, lang)) for lang in ("en", "zh"))
         try:
             with transaction(factory) as session:
                 fence(session, claim, status="failed", error=english[:2000], error_zh=chinese[:2000], **FREED)
         except LeaseLost:
             log.warning("list build %s failed after its lease was lost", job_id)
+
+
+def _detail(error: Exception, lang: str) -> str:
+    """What went wrong, in ``lang`` when the error has a catalogue key (a list that cannot be built …)."""
+    if isinstance(error, ValueError | KeyError):
+        return message(error, lang)
+    return f"{type(error).__name__}: {error}"
 
 
 def _progress(factory: sessionmaker[Session], claim: Claim, progress: float, stage: str) -> None:
