@@ -48,7 +48,7 @@ def _print_version(show: bool) -> None:
 def _options(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_print_version, is_eager=True, help="Print callwise's version and exit."),
+        typer.Option("--version", callback=_print_version, is_eager=True, help="help.callwise.version"),
     ] = False,
 ) -> None:
     """The options before any command."""
