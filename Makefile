@@ -3,14 +3,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+LOCK_TOOL := .venv-lock
+# uv's lines of the lock (version and hashes): pip installs the pinned uv, and uv installs the rest, fast.
+UV_PIN = awk '/^uv==/{p=1} p{print} p&&!/\\$$/{exit}' $(LOCK)
 
-.PHONY: demo test bench lint fix clean
+.PHONY: demo test bench lint fix clean lock
 
-$(STAMP): pyproject.toml
+# Exactly the lock: every file's hash checked, nothing resolved, anything else removed; then callwise over it.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(UV_PIN) > $(VENV)/uv.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv.txt
+	$(BIN)/uv pip sync --quiet --require-hashes --compile-bytecode --python $(BIN)/python $(LOCK)
+	$(BIN)/uv pip install --quiet --no-deps --no-build-isolation --python $(BIN)/python -e .
+	$(BIN)/uv pip check --quiet --python $(BIN)/python
 	touch $(STAMP)
+
+# Re-resolve the lock from pyproject.toml's ranges, for every platform: the dependencies, the dev extra, the
+# build backend, and the installers (pip, uv). Keeps the pins that still fit; `make lock UPGRADE=1` takes the
+# newest releases the ranges allow.
+lock:  ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: the newest releases allowed)
+	$(PYTHON) -m venv $(LOCK_TOOL)
+	$(UV_PIN) > $(LOCK_TOOL)/uv.txt
+	$(LOCK_TOOL)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK_TOOL)/uv.txt
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", "uv", sep="\n")' \
+	  | $(LOCK_TOOL)/bin/uv pip compile pyproject.toml - --extra dev --universal --python-version 3.11 \
+	    --generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --quiet -o $(LOCK)
 
 demo: $(STAMP)  ## synthesise a bank, ingest, train, evaluate, build today's call list, write the report
 	$(BIN)/callwise demo --out demo-output
@@ -37,4 +56,4 @@ fix: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache
+	rm -rf $(VENV) $(LOCK_TOOL) demo-output .pytest_cache .mypy_cache

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
+from callwise import __version__
 from callwise.cli import (
     audit,
     campaigns,
@@ -34,6 +37,24 @@ app = typer.Typer(
     add_completion=False,
     help="help.callwise",
 )
+
+
+def _print_version(show: bool) -> None:
+    if show:
+        typer.echo(f"callwise {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="help.callwise.version"),
+    ] = False,
+) -> None:
+    """The options before any command."""
+
+
 for module in (
     synth,
     ingest,

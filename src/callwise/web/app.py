@@ -12,7 +12,7 @@ from callwise import __version__
 from callwise.ops.job_queue import Claim
 from callwise.ops.job_worker import JobWorker
 from callwise.ops.jobs import run_build
-from callwise.web import errors
+from callwise.web import api_docs, errors
 from callwise.web.deps import Services
 from callwise.web.limits import BodyLimit
 from callwise.web.routes import audit, auth, campaigns, customers, health, lookups, metrics, models, outcomes, users
@@ -28,12 +28,13 @@ def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:
         version=__version__,
         description="Outbound-call precision marketing for banks: lists for dialers, outcomes back, inside the rules.",
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
+        docs_url=None,  # api_docs serves the pages with their own assets (no CDN)
         redoc_url=None,
         lifespan=_run_jobs,
     )
     app.state.services = services
     errors.install(app)
+    api_docs.install(app, API)
     for module in ROUTERS:
         # Any request may be too large, malformed, or meet an unreachable database.
         app.include_router(module.router, prefix=API, responses=errors.documented(413, 422, 503))
