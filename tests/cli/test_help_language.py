@@ -62,3 +62,9 @@ def test_help_under_en_has_no_chinese(path):
     shown = show_help(path, "en")
     assert not CHINESE.search(shown), shown
     assert "Show this message and exit" in shown
+
+
+def test_typers_frame_around_the_help_follows_the_language_too():
+    zh, en = show_help(("lists", "build"), "zh"), show_help(("lists", "build"), "en")
+    assert "选项" in zh and "[必填]" in zh and "Options" not in zh and "[required]" not in zh
+    assert "Options" in en and "[required]" in en and "选项" not in en

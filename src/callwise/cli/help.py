@@ -30,8 +30,25 @@ def tree(command: Any) -> Iterator[Any]:
         yield from tree(sub)
 
 
+# Typer's own words around the help (panel titles, "[required]", "[default: …]", the error box), by its names.
+FRAME = {
+    "ARGUMENTS_PANEL_TITLE": "help.frame.arguments",
+    "OPTIONS_PANEL_TITLE": "help.frame.options",
+    "COMMANDS_PANEL_TITLE": "help.frame.commands",
+    "ERRORS_PANEL_TITLE": "help.frame.error",
+    "REQUIRED_LONG_STRING": "help.frame.required",
+    "DEFAULT_STRING": "help.frame.default",
+    "ENVVAR_STRING": "help.frame.envvar",
+    "RICH_HELP": "help.frame.try_help",
+}
+
+
 def localise(command: Any, lang: str) -> None:
-    """Word every help text under ``command`` that is (or was) a catalogue key in ``lang``."""
+    """Word every help text under ``command`` that is (or was) a catalogue key in ``lang``, and Typer's frame."""
+    from typer import rich_utils
+
+    for name, key in FRAME.items():
+        setattr(rich_utils, name, t(key, lang))
     for item in tree(command):
         key = getattr(item, _KEY, None) or _key(getattr(item, "help", None))
         if key is not None:
