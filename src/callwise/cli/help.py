@@ -47,8 +47,8 @@ def localise(command: Any, lang: str) -> None:
     """Word every help text under ``command`` that is (or was) a catalogue key in ``lang``, and Typer's frame."""
     from typer import rich_utils
 
-    for name, key in FRAME.items():
-        setattr(rich_utils, name, t(key, lang))
+    for name, frame_key in FRAME.items():
+        setattr(rich_utils, name, t(frame_key, lang))
     for item in tree(command):
         key = getattr(item, _KEY, None) or _key(getattr(item, "help", None))
         if key is not None:
