@@ -69,7 +69,9 @@ def test_features_build_writes_a_lake_table(small_bank):
     result = call("features", "build", "--cutoff", "2026-07-01", "--product", "P_WM01", "--lake", str(lake.root))
     assert result["rows"] == 4000 and result["features"] > 40
     assert lake.has("features")
-    bad = runner.invoke(app, ["features", "build", "--cutoff", "July", "--lake", str(lake.root)])
+    bad = runner.invoke(
+        app, ["features", "build", "--cutoff", "July", "--lake", str(lake.root)], env={"CALLWISE_LANG": "en"}
+    )
     assert bad.exit_code == 2 and "is not a date" in bad.output
 
 

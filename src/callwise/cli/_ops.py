@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.cli._output import fail
+from callwise.i18n import t
 from callwise.ops.connect import SchemaNotCurrent, open_database, shown_url
 from callwise.security.errors import KeyConfigError
 from callwise.security.pii import Pii
@@ -42,13 +43,13 @@ def operational_db(url: str | None = None) -> Iterator[sessionmaker[Session]]:
     try:
         engine, factory = open_database(target)
     except SchemaNotCurrent as error:
-        fail(str(error))
+        fail(error)
     except SQLAlchemyError as error:
-        fail(f"cannot open the operational database at {shown_url(target)}: {first_line(error)}")
+        fail(t("cli.ops.open_failed", lang(), url=shown_url(target), problem=first_line(error)))
     try:
         yield factory
     except SQLAlchemyError as error:
-        fail(f"the operational database at {shown_url(target)} failed: {first_line(error)}")
+        fail(t("cli.ops.failed", lang(), url=shown_url(target), problem=first_line(error)))
     finally:
         engine.dispose()
 
@@ -60,5 +61,5 @@ def pii_keys() -> Pii:
     try:
         keys = pii_from_settings(get_settings())
     except KeyConfigError as error:
-        fail(str(error))
+        fail(error)
     return keys

@@ -11,6 +11,7 @@ import typer
 
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
+from callwise.settings import get_settings
 
 CustomerArg = Annotated[str, typer.Argument(help="help.opt.customer_id")]
 
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
             except ClearPiiError as error:
                 fail(error.message(lang()))
             except FileNotFoundError as error:
-                fail(str(error))
+                fail(error)
         counts = {
             "read": report.read,
             "inserted": report.inserted,
@@ -108,7 +109,7 @@ def _write_private(path: Path, text: str, language: str) -> None:
     except FileExistsError:
         fail(t("cli.customers.out_exists", language, path=path))
     except OSError as error:
-        fail(f"cannot write {path}: {error.strerror}")
+        fail(t("cli.customers.cannot_write", get_settings().lang, path=path, problem=error.strerror))
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -8,6 +8,7 @@ import typer
 
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
+from callwise.settings import get_settings
 
 UrlOption = Annotated[
     str | None,
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
         try:
             before, after = upgrade_database(target)
         except SQLAlchemyError as error:
-            fail(f"cannot migrate the operational database at {shown_url(target)}: {first_line(error)}")
+            fail(t("cli.db.migrate_failed", get_settings().lang, url=shown_url(target), problem=first_line(error)))
         language = lang()
         none = t("cli.db.none", language)
         human = t("cli.db.upgraded", language, url=after.url, revision=after.revision, before=before.revision or none)
@@ -55,7 +56,7 @@ def register(app: typer.Typer) -> None:
         try:
             status = schema_status(target)
         except SQLAlchemyError as error:
-            fail(f"cannot read the operational database at {shown_url(target)}: {first_line(error)}")
+            fail(t("cli.db.read_failed", get_settings().lang, url=shown_url(target), problem=first_line(error)))
         language = lang()
         revision = status.revision or t("cli.db.none", language)
         key = "cli.db.current" if status.up_to_date else "cli.db.behind"

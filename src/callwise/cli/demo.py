@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         try:  # the keys of the settings, or a throw-away demo ring it makes and names in the summary
             summary = run_pipeline(out, customers=customers, seed=seed)
         except KeyConfigError as error:
-            fail(str(error))
+            fail(error)
         key_file = summary["demo_keys"]
         if key_file is not None:
             typer.echo(

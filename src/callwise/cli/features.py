@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
+from callwise.settings import get_settings
 
 
 def register(app: typer.Typer) -> None:
@@ -30,11 +32,11 @@ def register(app: typer.Typer) -> None:
         try:
             moment = datetime.combine(date.fromisoformat(cutoff), time.min)
         except ValueError:
-            fail(f"--cutoff {cutoff!r} is not a date like 2026-07-01")
+            fail(t("cli.features.bad_cutoff", get_settings().lang, value=repr(cutoff)))
         store = open_lake(lake)
         try:
             table = materialize(customer_features(store, moment, product))
         except FileNotFoundError as exc:
-            fail(str(exc))
+            fail(exc)
         path = store.write(name, table)
         emit({"rows": table.num_rows, "features": table.num_columns - 1, "cutoff": cutoff, "table": str(path)}, as_json)

@@ -36,12 +36,12 @@ def register(app: typer.Typer) -> None:
         try:
             cipher = PiiCipher.from_settings(get_settings())
         except KeyConfigError as error:
-            fail(str(error))
+            fail(error)
         with operational_db() as factory:
             try:
                 report = rotate_keys(factory, cipher, batch=batch, actor=ACTOR)
             except RotationError as error:
-                fail(str(error))
+                fail(error)
         result = {**report.to_dict(), "key_id": cipher.current_key_id}
         human = t(
             "cli.keys.rotated",

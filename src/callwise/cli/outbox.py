@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         try:
             senders = senders_from_settings(get_settings())
         except (ServiceConfigError, ValueError) as error:
-            fail(str(error))
+            fail(error)
         totals = {"claimed": 0, "sent": 0, "retried": 0, "dead": 0}
         with operational_db() as factory:
             while True:

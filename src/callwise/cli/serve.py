@@ -50,9 +50,16 @@ def register(app: typer.Typer) -> None:
             require_current(settings.database_url())  # first, so a missing SQLite file is not created empty
             services = build_services(settings)
         except (SchemaNotCurrent, ServiceConfigError, KeyConfigError) as error:
-            fail(str(error))
+            fail(error)
         except SQLAlchemyError as error:
-            fail(f"cannot open the operational database at {shown_url(settings.database_url())}: {first_line(error)}")
+            fail(
+                t(
+                    "cli.ops.open_failed",
+                    settings.lang,
+                    url=shown_url(settings.database_url()),
+                    problem=first_line(error),
+                )
+            )
         services.engine.dispose()
 
         import uvicorn
@@ -84,7 +91,7 @@ def _prepare_demo(out: Path) -> None:
         os.environ.update(demo_service_env(out, settings))
         ready = prepare_demo_service(get_settings())
     except (DemoOutputError, KeyConfigError) as error:
-        fail(str(error))
+        fail(error)
     except ClearPiiError as error:
         fail(error.message(settings.lang))
     values = {"customers": f"{ready.synced.read:,}", "model": ready.model_version, "user": ready.admin}

@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         try:
             manifest = synthesize(out, customers=customers, seed=seed, fmt=fmt)
         except ValueError as exc:
-            fail(str(exc))
+            fail(exc)
         rows = "\n".join(f"  {name:<18}{n:>12,}" for name, n in manifest["rows"].items())
         truth = t("cli.synth.truth", get_settings().lang, path=manifest["truth"])
         emit(manifest, as_json, human=f"{out}\n{rows}\n{truth}")

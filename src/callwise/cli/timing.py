@@ -9,13 +9,15 @@ from typing import Annotated
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.i18n import t
+from callwise.settings import get_settings
 
 
 def _date(value: str, option: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
-        fail(f"{option}: {value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
+        fail(t("cli.timing.bad_date", get_settings().lang, option=option, value=repr(value)))
         raise  # unreachable: fail() exits
 
 
@@ -49,7 +51,7 @@ def register(app: typer.Typer) -> None:
             evaluation = evaluate_from_lake(store, _columns(segments), before=cutoff) if evaluate else None
             model = fit_from_lake(store, cutoff, segment_columns=_columns(segments))
         except (TimingError, FileNotFoundError) as exc:
-            fail(str(exc))
+            fail(exc)
         if evaluation is not None:
             model.card["evaluation"] = evaluation
         model.save(out)
@@ -73,7 +75,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = evaluate_from_lake(open_lake(lake), _columns(segments), holdout_days=holdout_days)
         except (TimingError, FileNotFoundError) as exc:
-            fail(str(exc))
+            fail(exc)
         emit(result, as_json, human=eval_text(result, get_settings().lang))
 
     @timing.command("heatmap", help="help.timing.heatmap")
@@ -95,5 +97,5 @@ def register(app: typer.Typer) -> None:
             fitted = load_answer_model(model)
             summary = write_heatmap(fitted, out, segment=segment, customer=customer, lang=lang)
         except (TimingError, AnswerModelFileError) as exc:
-            fail(str(exc))
+            fail(exc)
         emit(summary, as_json, human=heatmap_text(summary, lang))

@@ -13,6 +13,7 @@ import typer
 
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
+from callwise.settings import get_settings
 
 RoleOption = Annotated[list[str] | None, typer.Option("--role", help="help.opt.role")]
 
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
             except WeakPasswordError as error:
                 fail(t(f"security.password.{error.code}", language, **error.values))
             except UserError as error:
-                fail(str(error))
+                fail(error)
         shown = ", ".join(sorted(set(roles)))
         result = {"username": user.username, "roles": sorted(set(roles)), "created_at": user.created_at}
         emit(result, as_json, human=t("cli.users.created", language, name=user.username, roles=shown))
@@ -71,7 +72,7 @@ def register(app: typer.Typer) -> None:
                 with transaction(factory) as session:
                     after = set_roles(session, name, wanted, ACTOR, None)
             except UserError as error:
-                fail(str(error))
+                fail(error)
             except DutyRefused as error:
                 fail(error.message(language))
         emit(
@@ -101,7 +102,7 @@ def register(app: typer.Typer) -> None:
         try:
             scopes = Scopes.parse(" ".join(scope))  # each --scope may also hold several, "a b" or "a,b"
         except UnknownScopeError as error:
-            fail(str(error))
+            fail(error)
         # The operator at the command line holds the database itself, so the token may carry any permission.
         operator = Principal(ACTOR, "cli", ALL_PERMISSIONS)
         with operational_db() as factory:
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
                 with transaction(factory) as session:
                     secret, issued = create_machine_token(session, operator, name, scopes, days, None)
             except UserError as error:
-                fail(str(error))
+                fail(error)
             except DutyRefused as error:
                 fail(error.message(language))
         result = {
@@ -136,7 +137,7 @@ def _roles(given: list[str] | None, language: str) -> list[str]:
     try:
         permissions_for(given)
     except UnknownRoleError as error:
-        fail(str(error))
+        fail(error)
     return list(given)
 
 
@@ -144,7 +145,7 @@ def _check_name(name: str) -> None:
     from callwise.ops.users import USERNAME
 
     if not USERNAME.fullmatch(name):
-        fail(f"user name {name!r} is not valid: use 1 to 64 letters, digits, '_', '.', '@' or '-'")
+        fail(t("cli.users.bad_name", get_settings().lang, name=repr(name)))
 
 
 def _stdin_password(language: str) -> str:
@@ -152,7 +153,7 @@ def _stdin_password(language: str) -> str:
     try:
         text = sys.stdin.read()
     except UnicodeDecodeError:
-        fail("standard input is not valid text in the terminal's encoding")
+        fail(t("cli.users.stdin_encoding", get_settings().lang))
     password = text.removesuffix("\n").removesuffix("\r")
     if not password:
         fail(t("cli.users.stdin_empty", language))
