@@ -91,7 +91,8 @@ def test_heatmap_refusals_write_nothing(app, fitted, tmp_path, args, message):
 
 def test_fit_refusals(app, small_bank, tmp_path):
     lake = str(small_bank["lake"].root)
-    bad_date = runner.invoke(app, ["timing", "fit", "--lake", lake, "--as-of", "July", "--out", str(tmp_path / "m")])
+    args = ["timing", "fit", "--lake", lake, "--as-of", "July", "--out", str(tmp_path / "m")]
+    bad_date = runner.invoke(app, args, env={"CALLWISE_LANG": "en"})
     assert bad_date.exit_code == 2 and "--as-of: 'July' is not a date" in bad_date.output
     fit = ["timing", "fit", "--lake", lake, "--as-of", "2026-07-01", "--out", str(tmp_path / "m")]
     bad_column = runner.invoke(app, [*fit, "--segments", "pet"])

@@ -221,6 +221,7 @@ def _existing_ids(session: Session, keys: list[str]) -> dict[str, int]:
 
 def _apply_effects(session: Session, stored: list[StoredOutcome], actor: str) -> None:
     """Policy state, conversions and list items, changed set-wise for the whole batch."""
+    _lock_customers(session, sorted({s.outcome.customer_id for s in stored}))
     events, conversions = [], []
     latest: dict[tuple[str, str], datetime] = {}
     for s in stored:
@@ -255,6 +256,19 @@ def _apply_effects(session: Session, stored: list[StoredOutcome], actor: str) ->
         session.execute(table_of(Conversion).insert(), conversions)
     _stamp_customers(session, latest)
     _update_items(session, stored)
+
+
+def _lock_customers(session: Session, customer_ids: list[str]) -> None:
+    """Lock the batch's customers in id order before any of their rows (or their list items) change.
+
+    Two batches that share customers then wait for each other instead of deadlocking on rows taken in batch
+    order (PostgreSQL; SQLite writes one transaction at a time anyway).
+    """
+    for chunk in _chunks(customer_ids):
+        query = select(Customer.customer_id).where(Customer.customer_id.in_(chunk))
+        # FOR NO KEY UPDATE: what the stamp updates take anyway, and no conflict with the key-share locks the
+        # batch's own outcome rows (foreign keys to these customers) already hold.
+        session.execute(query.order_by(Customer.customer_id).with_for_update(key_share=True))
 
 
 def _stamp_customers(session: Session, latest: dict[tuple[str, str], datetime]) -> None:
