@@ -7,7 +7,8 @@ attempt was answered), which is what the agents' capacity is planned against.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+from collections.abc import Hashable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -16,30 +17,25 @@ if TYPE_CHECKING:
     from callwise.lists.build import ListResult
 
 
-class DayLoad(TypedDict):
-    date: str
-    dialer_calls: int  # attempts in the day's dialer file
+class Workload(TypedDict):
+    dialer_calls: int  # attempts in the dialer files
     expected_calls: float
     capacity: float
     load: float | None  # expected calls ÷ capacity
 
 
-class AgentLoad(TypedDict):
+class DayLoad(Workload):
+    date: str
+
+
+class AgentLoad(Workload):
     agent_id: str
     team: str
-    dialer_calls: int
-    expected_calls: float
-    capacity: float
-    load: float | None
 
 
-class TeamLoad(TypedDict):
+class TeamLoad(Workload):
     team: str
     agents: int
-    dialer_calls: int
-    expected_calls: float
-    capacity: float
-    load: float | None
 
 
 class ArmCount(TypedDict):
@@ -57,6 +53,17 @@ class ListFigures(TypedDict):
 
 def _load(expected: float, capacity: float) -> float | None:
     return round(expected / capacity, 4) if capacity > 0 else None
+
+
+def _workload(row: Mapping[Hashable, Any]) -> Workload:
+    """A team's or an agent's calls against its capacity, as the report shows them."""
+    expected, capacity = float(row["expected_calls"]), float(row["capacity"])
+    return {
+        "dialer_calls": int(row["dialer_calls"]),
+        "expected_calls": round(expected, 1),
+        "capacity": round(capacity, 1),
+        "load": _load(expected, capacity),
+    }
 
 
 def list_figures(result: ListResult) -> ListFigures:
@@ -102,25 +109,11 @@ def list_figures(result: ListResult) -> ListFigures:
     return {
         "days": days,
         "teams": [
-            {
-                "team": str(row["team"]),
-                "agents": int(row["agents"]),
-                "dialer_calls": int(row["dialer_calls"]),
-                "expected_calls": round(float(row["expected_calls"]), 1),
-                "capacity": round(float(row["capacity"]), 1),
-                "load": _load(float(row["expected_calls"]), float(row["capacity"])),
-            }
+            {"team": str(row["team"]), "agents": int(row["agents"]), **_workload(row)}
             for row in teams.reset_index().to_dict("records")
         ],
         "agents": [
-            {
-                "agent_id": str(row["agent_id"]),
-                "team": str(row["team"]),
-                "dialer_calls": int(row["dialer_calls"]),
-                "expected_calls": round(float(row["expected_calls"]), 1),
-                "capacity": round(float(row["capacity"]), 1),
-                "load": _load(float(row["expected_calls"]), float(row["capacity"])),
-            }
+            {"agent_id": str(row["agent_id"]), "team": str(row["team"]), **_workload(row)}
             for row in agents.to_dict("records")
         ],
         "arms": [
