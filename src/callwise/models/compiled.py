@@ -31,7 +31,7 @@ from callwise.security.files import FILE_MODE, private_dir
 
 COMPILER = "lleaves"
 CACHE_DIR = "compiled"
-# lleaves' defaults: 64-bit doubles (LightGBM's own precision, so margins agree to ~1e-15), cache-blocks of 34 trees.
+# lleaves' defaults: 64-bit doubles (LightGBM's own precision, so margins agree to ~1e-14), cache-blocks of 34 trees.
 FLAGS: dict[str, Any] = {"raw_score": True, "use_fp64": True, "fblocksize": 34, "fcodemodel": "large", "finline": True}
 
 
@@ -41,7 +41,7 @@ class CompiledScoringWarning(Translated, UserWarning):
 
 @dataclass(frozen=True)
 class CompiledTrees:
-    """A compiled booster: ``margin(X)`` is LightGBM's ``predict(X, raw_score=True)``, within ~1e-15."""
+    """A compiled booster: ``margin(X)`` is LightGBM's ``predict(X, raw_score=True)``, within ~1e-14."""
 
     model: Any  # lleaves.Model, compiled
     key: str  # the hash that names the cached object code

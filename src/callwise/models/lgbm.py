@@ -4,7 +4,7 @@ Calibration: Platt scaling of the booster's margin, fitted on out-of-fold margin
 sees scores of rows the booster trained on. Reasons: the features with the largest SHAP contributions.
 Scoring: a batch of ``compile_min_rows`` rows or more takes the booster's margin from compiled trees
 (:mod:`callwise.models.compiled`), compiled on first use and cached in the saved model's directory; smaller
-batches, and machines without the compiler, use LightGBM's own predict. Both agree to ~1e-15.
+batches, and machines without the compiler, use LightGBM's own predict. Both agree to ~1e-14.
 """
 
 from __future__ import annotations
