@@ -119,6 +119,8 @@ class LightGBMResponse(ResponseModel):
     def compiled_trees(self) -> CompiledTrees | None:
         """The booster compiled (on first call; from the model directory's cache when saved), or None where
         the compiler is missing or fails (with a warning, once per model)."""
+        if "_compiled" in self.__dict__:  # compiled (or known unavailable) already: no lock to wait for
+            return self._compiled
         with _COMPILING:
             if "_compiled" not in self.__dict__:
                 self._compiled = compile_trees(self.booster_.model_to_string(), self._model_dir)
