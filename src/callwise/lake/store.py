@@ -18,15 +18,20 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from callwise.i18n.errors import Translated
 from callwise.security.files import private_dir, private_file
 
 ENGINES = ("duckdb", "pyspark")
 
 
+class UnknownEngine(Translated, ValueError):
+    """An engine name that is neither of :data:`ENGINES`."""
+
+
 class Lake:
     def __init__(self, root: str | Path, engine: str = "duckdb", threads: int | None = None) -> None:
         if engine not in ENGINES:
-            raise ValueError(f"unknown lake engine {engine!r}; choose one of {', '.join(ENGINES)}")
+            raise UnknownEngine("lake.unknown_engine", engine=repr(engine), choices=", ".join(ENGINES))
         self.root = Path(root)
         self.engine = engine
         self.threads = threads
@@ -38,10 +43,9 @@ class Lake:
             if self.threads:
                 con.raw_sql(f"SET threads = {int(self.threads)}")
             return con
-        from pyspark.sql import SparkSession  # optional dependency, for banks that run Spark
+        from callwise.lake.spark import spark_session  # optional dependency, for banks that run Spark
 
-        session = SparkSession.builder.appName("callwise").getOrCreate()
-        return ibis.pyspark.connect(session)
+        return ibis.pyspark.connect(spark_session())
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.parquet"
