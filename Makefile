@@ -45,6 +45,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/plan_quality.py
 	$(BIN)/python benchmarks/customer_sync.py
 	$(BIN)/python benchmarks/service_load.py
+	$(BIN)/python benchmarks/engines_1m.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

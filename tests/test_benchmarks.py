@@ -28,6 +28,7 @@ TINY = {
     "plan_quality.py": (["4000"], "plan_quality"),
     "customer_sync.py": (["2000"], "customer_sync"),
     "service_load.py": (["2000", "1", "500"], "service_load"),
+    "engines_1m.py": (["2000"], "engines_2000"),
 }
 
 

@@ -264,7 +264,8 @@ def _contacts(lake: _Source, cutoff: datetime) -> ir.Table | None:
         days_since_call=days.min(),
         last_ts=calls.ts.max(),
     )
-    agg = agg.left_join(_last_disposition(calls, agg), "customer_id").drop("customer_id_right", "last_ts")
+    # Two drops, not one: a drop of several columns writes them in set order, which varies between runs.
+    agg = agg.left_join(_last_disposition(calls, agg), "customer_id").drop("customer_id_right").drop("last_ts")
     return agg.mutate(answer_rate_365d=agg.n_answered_365d / agg.n_calls_365d.nullif(0))
 
 

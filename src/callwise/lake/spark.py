@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from typing import Any
 
 from callwise.i18n.errors import Translated
@@ -49,6 +50,8 @@ def spark_session() -> Any:
         return active
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         raise SparkUnavailable("lake.spark.no_java")
+    # Python workers run this interpreter (where callwise is installed), not whatever "python3" is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("callwise").master(os.environ.get("SPARK_MASTER") or LOCAL_MASTER)
     for key, value in {**LOCAL_CONF, **SESSION_CONF}.items():
         builder = builder.config(key, value)

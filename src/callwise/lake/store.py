@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pyarrow as pa
@@ -61,6 +62,21 @@ class Lake:
         if not path.exists():
             raise FileNotFoundError(f"the lake at {self.root} has no table {name!r}; ingest it first")
         return self.con.read_parquet(path, table_name=f"lake_{name}")
+
+    def batches(self, expr: ibis.Table, rows: int = 100_000) -> pa.RecordBatchReader:
+        """The result of ``expr`` as a stream of record batches of at most ``rows`` rows, on DuckDB.
+
+        Ibis 12's ``to_pyarrow_batches`` calls a DuckDB method that DuckDB 2 no longer has; DuckDB's own
+        relation streams the same batches without a copy.
+        """
+        if self.engine != "duckdb":
+            raise ValueError("record batches stream from the duckdb engine; on Spark use the DataFrame")
+        con: Any = self.con
+        con._run_pre_execute_hooks(expr)
+        relation = con.con.sql(con.compile(expr))
+        if not hasattr(relation, "to_arrow_reader"):  # DuckDB before 2
+            return expr.to_pyarrow_batches(chunk_size=rows)
+        return relation.to_arrow_reader(batch_size=rows)
 
     def write(self, name: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> Path:
         """Write a table atomically from an Arrow table or a stream of record batches."""

@@ -70,7 +70,7 @@ def _score_duckdb(lake: Lake, inputs: ir.Table, model: ResponseModel, key: str) 
     schema = _schema(inputs, key)
     batches = [
         pa.RecordBatch.from_pandas(score_batch(model, batch.to_pandas(), key), schema=schema, preserve_index=False)
-        for batch in inputs.to_pyarrow_batches(chunk_size=BATCH_ROWS)
+        for batch in lake.batches(inputs, BATCH_ROWS)
     ]
     scored = pa.Table.from_batches(batches, schema=schema)
     return lake.con.create_table(ibis.util.gen_name("scores"), scored, temp=True)

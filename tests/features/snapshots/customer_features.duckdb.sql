@@ -1,11 +1,11 @@
 WITH "t11" AS (
   SELECT
     *
-  FROM "lake_contacts" AS "t3"
+  FROM "lake_contacts" AS "t5"
   WHERE
-    CAST("t3"."ts" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
-    AND CAST("t3"."ts" AS TIMESTAMP) >= MAKE_TIMESTAMP(2024, 3, 1, 0, 0, 0.0)
-    AND "t3"."channel" = 'call'
+    CAST("t5"."ts" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+    AND CAST("t5"."ts" AS TIMESTAMP) >= MAKE_TIMESTAMP(2024, 3, 1, 0, 0, 0.0)
+    AND "t5"."channel" = 'call'
 ), "t26" AS (
   SELECT
     "t15"."customer_id",
@@ -75,165 +75,165 @@ WITH "t11" AS (
     1
 )
 SELECT
-  "t55"."customer_id",
-  "t55"."age",
-  "t55"."income_monthly",
-  "t55"."risk_tolerance_level",
-  "t55"."days_since_complaint",
-  "t55"."occupation",
-  COALESCE("t55"."n_tx_30d", 0) AS "n_tx_30d",
-  COALESCE("t55"."n_tx_90d", 0) AS "n_tx_90d",
-  COALESCE("t55"."n_tx_365d", 0) AS "n_tx_365d",
-  "t55"."in_amount_30d",
-  "t55"."out_amount_30d",
-  "t55"."in_amount_90d",
-  "t55"."out_amount_90d",
-  "t55"."in_amount_365d",
-  "t55"."out_amount_365d",
-  "t55"."max_inflow_60d",
-  "t55"."days_since_tx",
-  "t55"."out_trend",
-  "t55"."net_flow_90d",
-  COALESCE("t55"."n_products_held", 0) AS "n_products_held",
-  COALESCE("t55"."balance_total", 0) AS "balance_total",
-  COALESCE("t55"."holds_deposit", 0) AS "holds_deposit",
-  COALESCE("t55"."holds_wealth", 0) AS "holds_wealth",
-  COALESCE("t55"."holds_fund", 0) AS "holds_fund",
-  COALESCE("t55"."holds_insurance", 0) AS "holds_insurance",
-  COALESCE("t55"."holds_credit_card", 0) AS "holds_credit_card",
-  COALESCE("t55"."holds_loan", 0) AS "holds_loan",
-  COALESCE("t55"."holds_this_product", 0) AS "holds_this_product",
-  COALESCE("t55"."balance_same_category", 0) AS "balance_same_category",
-  COALESCE("t55"."n_logins_30d", 0) AS "n_logins_30d",
-  COALESCE("t55"."n_logins_90d", 0) AS "n_logins_90d",
-  COALESCE("t55"."n_views_30d", 0) AS "n_views_30d",
-  "t55"."days_since_app",
-  COALESCE("t55"."n_views_category_14d", 0) AS "n_views_category_14d",
-  COALESCE("t55"."n_views_category_90d", 0) AS "n_views_category_90d",
-  COALESCE("t55"."n_views_this_product_30d", 0) AS "n_views_this_product_30d",
-  COALESCE("t55"."n_calls_365d", 0) AS "n_calls_365d",
-  COALESCE("t55"."n_calls_30d", 0) AS "n_calls_30d",
-  COALESCE("t55"."n_answered_365d", 0) AS "n_answered_365d",
-  COALESCE("t55"."n_refused_365d", 0) AS "n_refused_365d",
-  COALESCE("t55"."n_interested_365d", 0) AS "n_interested_365d",
-  COALESCE("t55"."n_complaints_730d", 0) AS "n_complaints_730d",
-  COALESCE("t55"."n_call_conversions_730d", 0) AS "n_call_conversions_730d",
-  "t55"."days_since_call",
-  "t55"."last_disposition",
-  "t55"."answer_rate_365d",
-  COALESCE("t55"."n_purchases_730d", 0) AS "n_purchases_730d",
-  "t55"."days_since_purchase",
-  "t55"."max_inflow_60d" / NULLIF("t55"."income_monthly", 0) AS "inflow_60d_months",
-  "t55"."net_flow_90d" / NULLIF("t55"."income_monthly", 0) AS "net_flow_90d_months",
-  COALESCE("t55"."balance_total", 0) / NULLIF("t55"."income_monthly", 0) AS "balance_months"
+  "t56"."customer_id",
+  "t56"."age",
+  "t56"."income_monthly",
+  "t56"."risk_tolerance_level",
+  "t56"."days_since_complaint",
+  "t56"."occupation",
+  COALESCE("t56"."n_tx_30d", 0) AS "n_tx_30d",
+  COALESCE("t56"."n_tx_90d", 0) AS "n_tx_90d",
+  COALESCE("t56"."n_tx_365d", 0) AS "n_tx_365d",
+  "t56"."in_amount_30d",
+  "t56"."out_amount_30d",
+  "t56"."in_amount_90d",
+  "t56"."out_amount_90d",
+  "t56"."in_amount_365d",
+  "t56"."out_amount_365d",
+  "t56"."max_inflow_60d",
+  "t56"."days_since_tx",
+  "t56"."out_trend",
+  "t56"."net_flow_90d",
+  COALESCE("t56"."n_products_held", 0) AS "n_products_held",
+  COALESCE("t56"."balance_total", 0) AS "balance_total",
+  COALESCE("t56"."holds_deposit", 0) AS "holds_deposit",
+  COALESCE("t56"."holds_wealth", 0) AS "holds_wealth",
+  COALESCE("t56"."holds_fund", 0) AS "holds_fund",
+  COALESCE("t56"."holds_insurance", 0) AS "holds_insurance",
+  COALESCE("t56"."holds_credit_card", 0) AS "holds_credit_card",
+  COALESCE("t56"."holds_loan", 0) AS "holds_loan",
+  COALESCE("t56"."holds_this_product", 0) AS "holds_this_product",
+  COALESCE("t56"."balance_same_category", 0) AS "balance_same_category",
+  COALESCE("t56"."n_logins_30d", 0) AS "n_logins_30d",
+  COALESCE("t56"."n_logins_90d", 0) AS "n_logins_90d",
+  COALESCE("t56"."n_views_30d", 0) AS "n_views_30d",
+  "t56"."days_since_app",
+  COALESCE("t56"."n_views_category_14d", 0) AS "n_views_category_14d",
+  COALESCE("t56"."n_views_category_90d", 0) AS "n_views_category_90d",
+  COALESCE("t56"."n_views_this_product_30d", 0) AS "n_views_this_product_30d",
+  COALESCE("t56"."n_calls_365d", 0) AS "n_calls_365d",
+  COALESCE("t56"."n_calls_30d", 0) AS "n_calls_30d",
+  COALESCE("t56"."n_answered_365d", 0) AS "n_answered_365d",
+  COALESCE("t56"."n_refused_365d", 0) AS "n_refused_365d",
+  COALESCE("t56"."n_interested_365d", 0) AS "n_interested_365d",
+  COALESCE("t56"."n_complaints_730d", 0) AS "n_complaints_730d",
+  COALESCE("t56"."n_call_conversions_730d", 0) AS "n_call_conversions_730d",
+  "t56"."days_since_call",
+  "t56"."last_disposition",
+  "t56"."answer_rate_365d",
+  COALESCE("t56"."n_purchases_730d", 0) AS "n_purchases_730d",
+  "t56"."days_since_purchase",
+  "t56"."max_inflow_60d" / NULLIF("t56"."income_monthly", 0) AS "inflow_60d_months",
+  "t56"."net_flow_90d" / NULLIF("t56"."income_monthly", 0) AS "net_flow_90d_months",
+  COALESCE("t56"."balance_total", 0) / NULLIF("t56"."income_monthly", 0) AS "balance_months"
 FROM (
   SELECT
-    "t54".*
+    "t55".*
     EXCLUDE ("customer_id_right")
   FROM (
     SELECT
-      "t53"."customer_id",
-      "t53"."age",
-      "t53"."income_monthly",
-      "t53"."risk_tolerance_level",
-      "t53"."days_since_complaint",
-      "t53"."occupation",
-      "t53"."n_tx_30d",
-      "t53"."n_tx_90d",
-      "t53"."n_tx_365d",
-      "t53"."in_amount_30d",
-      "t53"."out_amount_30d",
-      "t53"."in_amount_90d",
-      "t53"."out_amount_90d",
-      "t53"."in_amount_365d",
-      "t53"."out_amount_365d",
-      "t53"."max_inflow_60d",
-      "t53"."days_since_tx",
-      "t53"."out_trend",
-      "t53"."net_flow_90d",
-      "t53"."n_products_held",
-      "t53"."balance_total",
-      "t53"."holds_deposit",
-      "t53"."holds_wealth",
-      "t53"."holds_fund",
-      "t53"."holds_insurance",
-      "t53"."holds_credit_card",
-      "t53"."holds_loan",
-      "t53"."holds_this_product",
-      "t53"."balance_same_category",
-      "t53"."n_logins_30d",
-      "t53"."n_logins_90d",
-      "t53"."n_views_30d",
-      "t53"."days_since_app",
-      "t53"."n_views_category_14d",
-      "t53"."n_views_category_90d",
-      "t53"."n_views_this_product_30d",
-      "t53"."n_calls_365d",
-      "t53"."n_calls_30d",
-      "t53"."n_answered_365d",
-      "t53"."n_refused_365d",
-      "t53"."n_interested_365d",
-      "t53"."n_complaints_730d",
-      "t53"."n_call_conversions_730d",
-      "t53"."days_since_call",
-      "t53"."last_disposition",
-      "t53"."answer_rate_365d",
+      "t54"."customer_id",
+      "t54"."age",
+      "t54"."income_monthly",
+      "t54"."risk_tolerance_level",
+      "t54"."days_since_complaint",
+      "t54"."occupation",
+      "t54"."n_tx_30d",
+      "t54"."n_tx_90d",
+      "t54"."n_tx_365d",
+      "t54"."in_amount_30d",
+      "t54"."out_amount_30d",
+      "t54"."in_amount_90d",
+      "t54"."out_amount_90d",
+      "t54"."in_amount_365d",
+      "t54"."out_amount_365d",
+      "t54"."max_inflow_60d",
+      "t54"."days_since_tx",
+      "t54"."out_trend",
+      "t54"."net_flow_90d",
+      "t54"."n_products_held",
+      "t54"."balance_total",
+      "t54"."holds_deposit",
+      "t54"."holds_wealth",
+      "t54"."holds_fund",
+      "t54"."holds_insurance",
+      "t54"."holds_credit_card",
+      "t54"."holds_loan",
+      "t54"."holds_this_product",
+      "t54"."balance_same_category",
+      "t54"."n_logins_30d",
+      "t54"."n_logins_90d",
+      "t54"."n_views_30d",
+      "t54"."days_since_app",
+      "t54"."n_views_category_14d",
+      "t54"."n_views_category_90d",
+      "t54"."n_views_this_product_30d",
+      "t54"."n_calls_365d",
+      "t54"."n_calls_30d",
+      "t54"."n_answered_365d",
+      "t54"."n_refused_365d",
+      "t54"."n_interested_365d",
+      "t54"."n_complaints_730d",
+      "t54"."n_call_conversions_730d",
+      "t54"."days_since_call",
+      "t54"."last_disposition",
+      "t54"."answer_rate_365d",
       "t24"."customer_id" AS "customer_id_right",
       "t24"."n_purchases_730d",
       "t24"."days_since_purchase"
     FROM (
       SELECT
-        "t51".*
+        "t52".*
         EXCLUDE ("customer_id_right")
       FROM (
         SELECT
-          "t50"."customer_id",
-          "t50"."age",
-          "t50"."income_monthly",
-          "t50"."risk_tolerance_level",
-          "t50"."days_since_complaint",
-          "t50"."occupation",
-          "t50"."n_tx_30d",
-          "t50"."n_tx_90d",
-          "t50"."n_tx_365d",
-          "t50"."in_amount_30d",
-          "t50"."out_amount_30d",
-          "t50"."in_amount_90d",
-          "t50"."out_amount_90d",
-          "t50"."in_amount_365d",
-          "t50"."out_amount_365d",
-          "t50"."max_inflow_60d",
-          "t50"."days_since_tx",
-          "t50"."out_trend",
-          "t50"."net_flow_90d",
-          "t50"."n_products_held",
-          "t50"."balance_total",
-          "t50"."holds_deposit",
-          "t50"."holds_wealth",
-          "t50"."holds_fund",
-          "t50"."holds_insurance",
-          "t50"."holds_credit_card",
-          "t50"."holds_loan",
-          "t50"."holds_this_product",
-          "t50"."balance_same_category",
-          "t50"."n_logins_30d",
-          "t50"."n_logins_90d",
-          "t50"."n_views_30d",
-          "t50"."days_since_app",
-          "t50"."n_views_category_14d",
-          "t50"."n_views_category_90d",
-          "t50"."n_views_this_product_30d",
-          "t48"."customer_id" AS "customer_id_right",
-          "t48"."n_calls_365d",
-          "t48"."n_calls_30d",
-          "t48"."n_answered_365d",
-          "t48"."n_refused_365d",
-          "t48"."n_interested_365d",
-          "t48"."n_complaints_730d",
-          "t48"."n_call_conversions_730d",
-          "t48"."days_since_call",
-          "t48"."last_disposition",
-          "t48"."answer_rate_365d"
+          "t51"."customer_id",
+          "t51"."age",
+          "t51"."income_monthly",
+          "t51"."risk_tolerance_level",
+          "t51"."days_since_complaint",
+          "t51"."occupation",
+          "t51"."n_tx_30d",
+          "t51"."n_tx_90d",
+          "t51"."n_tx_365d",
+          "t51"."in_amount_30d",
+          "t51"."out_amount_30d",
+          "t51"."in_amount_90d",
+          "t51"."out_amount_90d",
+          "t51"."in_amount_365d",
+          "t51"."out_amount_365d",
+          "t51"."max_inflow_60d",
+          "t51"."days_since_tx",
+          "t51"."out_trend",
+          "t51"."net_flow_90d",
+          "t51"."n_products_held",
+          "t51"."balance_total",
+          "t51"."holds_deposit",
+          "t51"."holds_wealth",
+          "t51"."holds_fund",
+          "t51"."holds_insurance",
+          "t51"."holds_credit_card",
+          "t51"."holds_loan",
+          "t51"."holds_this_product",
+          "t51"."balance_same_category",
+          "t51"."n_logins_30d",
+          "t51"."n_logins_90d",
+          "t51"."n_views_30d",
+          "t51"."days_since_app",
+          "t51"."n_views_category_14d",
+          "t51"."n_views_category_90d",
+          "t51"."n_views_this_product_30d",
+          "t50"."customer_id" AS "customer_id_right",
+          "t50"."n_calls_365d",
+          "t50"."n_calls_30d",
+          "t50"."n_answered_365d",
+          "t50"."n_refused_365d",
+          "t50"."n_interested_365d",
+          "t50"."n_complaints_730d",
+          "t50"."n_call_conversions_730d",
+          "t50"."days_since_call",
+          "t50"."last_disposition",
+          "t50"."answer_rate_365d"
         FROM (
           SELECT
             "t47".*
@@ -341,20 +341,20 @@ FROM (
                       "t33"."net_flow_90d"
                     FROM (
                       SELECT
-                        "t4"."customer_id",
+                        "t3"."customer_id",
                         (
-                          2026 - EXTRACT(year FROM "t4"."birth_date")
+                          2026 - EXTRACT(year FROM "t3"."birth_date")
                         ) - CASE
                           WHEN (
                             (
-                              EXTRACT(month FROM "t4"."birth_date") * 100
-                            ) + EXTRACT(day FROM "t4"."birth_date")
+                              EXTRACT(month FROM "t3"."birth_date") * 100
+                            ) + EXTRACT(day FROM "t3"."birth_date")
                           ) > 301
                           THEN 1
                           ELSE 0
                         END AS "age",
-                        "t4"."income_monthly",
-                        CAST(CASE "t4"."risk_tolerance"
+                        "t3"."income_monthly",
+                        CAST(CASE "t3"."risk_tolerance"
                           WHEN 'C1'
                           THEN 1
                           WHEN 'C2'
@@ -368,16 +368,16 @@ FROM (
                           ELSE NULL
                         END AS BIGINT) AS "risk_tolerance_level",
                         CASE
-                          WHEN "t4"."complaint_last_at" < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+                          WHEN "t3"."complaint_last_at" < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
                           THEN CAST(FLOOR(
                             (
-                              EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t4"."complaint_last_at" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                              EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t3"."complaint_last_at" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                             ) / 86400
                           ) AS BIGINT)
                           ELSE NULL
                         END AS "days_since_complaint",
-                        "t4"."occupation"
-                      FROM "lake_customers" AS "t4"
+                        "t3"."occupation"
+                      FROM "lake_customers" AS "t3"
                     ) AS "t20"
                     LEFT OUTER JOIN (
                       SELECT
@@ -634,9 +634,9 @@ FROM (
                   ) AS "t14"
                   LEFT OUTER JOIN (
                     SELECT
-                      "t5"."product_id" AS "detail",
-                      "t5"."category" AS "viewed_category"
-                    FROM "lake_products" AS "t5"
+                      "t4"."product_id" AS "detail",
+                      "t4"."category" AS "viewed_category"
+                    FROM "lake_products" AS "t4"
                   ) AS "t8"
                     ON "t14"."detail" = "t8"."detail"
                 ) AS "t17"
@@ -646,70 +646,75 @@ FROM (
             ) AS "t34"
               ON "t45"."customer_id" = "t34"."customer_id"
           ) AS "t47"
-        ) AS "t50"
+        ) AS "t51"
         LEFT OUTER JOIN (
           SELECT
-            "t44"."customer_id",
-            "t44"."n_calls_365d",
-            "t44"."n_calls_30d",
-            "t44"."n_answered_365d",
-            "t44"."n_refused_365d",
-            "t44"."n_interested_365d",
-            "t44"."n_complaints_730d",
-            "t44"."n_call_conversions_730d",
-            "t44"."days_since_call",
-            "t44"."last_disposition",
-            "t44"."n_answered_365d" / NULLIF("t44"."n_calls_365d", 0) AS "answer_rate_365d"
+            "t46"."customer_id",
+            "t46"."n_calls_365d",
+            "t46"."n_calls_30d",
+            "t46"."n_answered_365d",
+            "t46"."n_refused_365d",
+            "t46"."n_interested_365d",
+            "t46"."n_complaints_730d",
+            "t46"."n_call_conversions_730d",
+            "t46"."days_since_call",
+            "t46"."last_disposition",
+            "t46"."n_answered_365d" / NULLIF("t46"."n_calls_365d", 0) AS "answer_rate_365d"
           FROM (
             SELECT
-              "t42".*
-              EXCLUDE ("last_ts", "customer_id_right")
+              "t44".*
+              EXCLUDE ("last_ts")
             FROM (
               SELECT
-                "t28"."customer_id",
-                "t28"."n_calls_365d",
-                "t28"."n_calls_30d",
-                "t28"."n_answered_365d",
-                "t28"."n_refused_365d",
-                "t28"."n_interested_365d",
-                "t28"."n_complaints_730d",
-                "t28"."n_call_conversions_730d",
-                "t28"."days_since_call",
-                "t28"."last_ts",
-                "t40"."customer_id" AS "customer_id_right",
-                "t40"."last_disposition"
-              FROM "t26" AS "t28"
-              LEFT OUTER JOIN (
+                "t42".*
+                EXCLUDE ("customer_id_right")
+              FROM (
                 SELECT
-                  "t35"."customer_id",
-                  MAX("t35"."disposition") AS "last_disposition"
-                FROM (
+                  "t28"."customer_id",
+                  "t28"."n_calls_365d",
+                  "t28"."n_calls_30d",
+                  "t28"."n_answered_365d",
+                  "t28"."n_refused_365d",
+                  "t28"."n_interested_365d",
+                  "t28"."n_complaints_730d",
+                  "t28"."n_call_conversions_730d",
+                  "t28"."days_since_call",
+                  "t28"."last_ts",
+                  "t40"."customer_id" AS "customer_id_right",
+                  "t40"."last_disposition"
+                FROM "t26" AS "t28"
+                LEFT OUTER JOIN (
                   SELECT
-                    "t16"."contact_id",
-                    "t16"."customer_id",
-                    "t16"."channel",
-                    "t16"."ts",
-                    "t16"."disposition",
-                    "t30"."last_ts"
-                  FROM "t11" AS "t16"
-                  INNER JOIN (
+                    "t35"."customer_id",
+                    MAX("t35"."disposition") AS "last_disposition"
+                  FROM (
                     SELECT
-                      "t27"."customer_id",
-                      "t27"."last_ts"
-                    FROM "t26" AS "t27"
-                  ) AS "t30"
-                    ON "t16"."customer_id" = "t30"."customer_id" AND "t16"."ts" = "t30"."last_ts"
-                ) AS "t35"
-                GROUP BY
-                  1
-              ) AS "t40"
-                ON "t28"."customer_id" = "t40"."customer_id"
-            ) AS "t42"
-          ) AS "t44"
-        ) AS "t48"
-          ON "t50"."customer_id" = "t48"."customer_id"
-      ) AS "t51"
-    ) AS "t53"
+                      "t16"."contact_id",
+                      "t16"."customer_id",
+                      "t16"."channel",
+                      "t16"."ts",
+                      "t16"."disposition",
+                      "t30"."last_ts"
+                    FROM "t11" AS "t16"
+                    INNER JOIN (
+                      SELECT
+                        "t27"."customer_id",
+                        "t27"."last_ts"
+                      FROM "t26" AS "t27"
+                    ) AS "t30"
+                      ON "t16"."customer_id" = "t30"."customer_id" AND "t16"."ts" = "t30"."last_ts"
+                  ) AS "t35"
+                  GROUP BY
+                    1
+                ) AS "t40"
+                  ON "t28"."customer_id" = "t40"."customer_id"
+              ) AS "t42"
+            ) AS "t44"
+          ) AS "t46"
+        ) AS "t50"
+          ON "t51"."customer_id" = "t50"."customer_id"
+      ) AS "t52"
+    ) AS "t54"
     LEFT OUTER JOIN (
       SELECT
         "t9"."customer_id",
@@ -732,8 +737,8 @@ FROM (
       GROUP BY
         1
     ) AS "t24"
-      ON "t53"."customer_id" = "t24"."customer_id"
-  ) AS "t54"
-) AS "t55"
+      ON "t54"."customer_id" = "t24"."customer_id"
+  ) AS "t55"
+) AS "t56"
 ORDER BY
-  "t55"."customer_id" ASC
+  "t56"."customer_id" ASC
