@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 from callwise.i18n.errors import Translated
@@ -28,8 +29,8 @@ LOCAL_CONF = {
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
-    "spark.driver.extraJavaOptions": "-Dlog4j2.level=ERROR",
 }
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 SESSION_CONF = {"spark.sql.session.timeZone": "UTC"}
 
 
@@ -53,7 +54,8 @@ def spark_session() -> Any:
     # Python workers run this interpreter (where callwise is installed), not whatever "python3" is on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("callwise").master(os.environ.get("SPARK_MASTER") or LOCAL_MASTER)
-    for key, value in {**LOCAL_CONF, **SESSION_CONF}.items():
+    quiet = {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"}
+    for key, value in {**LOCAL_CONF, **quiet, **SESSION_CONF}.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()

@@ -72,8 +72,8 @@ def _score_duckdb(lake: Lake, inputs: ir.Table, model: ResponseModel, key: str) 
         pa.RecordBatch.from_pandas(score_batch(model, batch.to_pandas(), key), schema=schema, preserve_index=False)
         for batch in lake.batches(inputs, BATCH_ROWS)
     ]
-    scored = pa.Table.from_batches(batches, schema=schema)
-    return lake.con.create_table(ibis.util.gen_name("scores"), scored, temp=True)
+    # In-process engine, in-process result: the scores (two columns) as an in-memory table joins the lake's.
+    return ibis.memtable(pa.Table.from_batches(batches, schema=schema))
 
 
 def _score_spark(lake: Lake, inputs: ir.Table, model: ResponseModel, key: str) -> ir.Table:
