@@ -29,11 +29,10 @@ def test_a_raw_sql_string_fails_the_comparison(lakes):
 
     (Spark counts position 0 as 1; DuckDB counts it as the place before the first character.)
     """
-    query = "SELECT customer_id, substr(customer_id, 0, 3) AS prefix FROM lake_customers"
     results = []
     for lake in lakes.both():
-        lake.table("customers")  # registers the view lake_customers
-        result = lake.con.raw_sql(query)
+        view = lake.table("customers").get_name()  # the view the lake registered
+        result = lake.con.raw_sql(f"SELECT customer_id, substr(customer_id, 0, 3) AS prefix FROM {view}")
         results.append(result.df() if lake.engine == "duckdb" else result.toPandas())
     with pytest.raises(EnginesDiffer, match="prefix: 20000 rows differ"):
         assert_same(*results, ["customer_id"])
@@ -99,3 +98,15 @@ def pa_interval():
     import ibis
 
     return ibis.interval(months=2)
+
+
+def test_two_spark_lakes_keep_their_own_tables(lakes, tmp_path):
+    """One Spark session serves every lake: a second lake's customers must not replace the first's."""
+    first, second = Lake(tmp_path / "a", "pyspark"), Lake(tmp_path / "b", "pyspark")
+    first.write("customers", pa.table({"customer_id": ["A1", "A2"]}))
+    second.write("customers", pa.table({"customer_id": ["B1"]}))
+    mine = first.table("customers")
+    second.table("customers")
+    assert sorted(to_pandas(mine).customer_id) == ["A1", "A2"]
+    first.write("customers", pa.table({"customer_id": ["A3"]}))  # a rewrite is read anew
+    assert list(to_pandas(first.table("customers")).customer_id) == ["A3"]

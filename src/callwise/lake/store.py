@@ -36,6 +36,12 @@ class Lake:
         self.root = Path(root)
         self.engine = engine
         self.threads = threads
+        # name → (the file's identity when it was registered, its table): Spark reads a Parquet footer in a job
+        # of its own each time a file is registered, and a training set refers to each table once per campaign.
+        self._tables: dict[str, tuple[tuple[int, int, int], ibis.Table]] = {}
+        # DuckDB gives each lake its own connection; Spark has one session whose views every lake shares, so a
+        # second lake's "lake_customers" would replace the first's under expressions already built on it.
+        self._view_suffix = f"_{uuid.uuid4().hex[:8]}" if engine == "pyspark" else ""
 
     @cached_property
     def con(self) -> ibis.BaseBackend:
@@ -59,9 +65,17 @@ class Lake:
 
     def table(self, name: str) -> ibis.Table:
         path = self.path(name)
-        if not path.exists():
-            raise FileNotFoundError(f"the lake at {self.root} has no table {name!r}; ingest it first")
-        return self.con.read_parquet(path, table_name=f"lake_{name}")
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"the lake at {self.root} has no table {name!r}; ingest it first") from None
+        identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a write renames a new file over the old
+        known = self._tables.get(name)
+        if known is not None and known[0] == identity:
+            return known[1]
+        table = self.con.read_parquet(path, table_name=f"lake_{name}{self._view_suffix}")
+        self._tables[name] = (identity, table)
+        return table
 
     def batches(self, expr: ibis.Table, rows: int = 100_000) -> pa.RecordBatchReader:
         """The result of ``expr`` as a stream of record batches of at most ``rows`` rows, on DuckDB.
