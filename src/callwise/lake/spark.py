@@ -21,7 +21,7 @@ from callwise.i18n.errors import Translated
 LOCAL_MASTER = "local[2]"
 # Settings of a session callwise starts itself; a session the bank made keeps its own (except the clock).
 LOCAL_CONF = {
-    "spark.driver.memory": "2g",
+    "spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY") or "2g",  # Spark's own variable, if set
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
