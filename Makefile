@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/uv pip check --quiet --python $(BIN)/python
 	touch $(STAMP)
 
-# Re-resolve the lock from pyproject.toml's ranges, for every platform: the dependencies, the dev extra, the
+# Re-resolve the lock from pyproject.toml's ranges, for every platform: the dependencies, the dev and spark extras, the
 # build backend, and the installers (pip, uv). Keeps the pins that still fit; `make lock UPGRADE=1` takes the
 # newest releases the ranges allow.
 lock:  ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: the newest releases allowed)
@@ -28,7 +28,7 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: the newes
 	$(UV_PIN) > $(LOCK_TOOL)/uv.txt
 	$(LOCK_TOOL)/bin/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK_TOOL)/uv.txt
 	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], "pip", "uv", sep="\n")' \
-	  | $(LOCK_TOOL)/bin/uv pip compile pyproject.toml - --extra dev --universal --python-version 3.11 \
+	  | $(LOCK_TOOL)/bin/uv pip compile pyproject.toml - --extra dev --extra spark --universal --python-version 3.11 \
 	    --generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --quiet -o $(LOCK)
 
 demo: $(STAMP)  ## synthesise a bank, ingest, train, evaluate, build today's call list, write the report
@@ -46,6 +46,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/customer_sync.py
 	$(BIN)/python benchmarks/service_load.py
 	$(BIN)/python benchmarks/scoring.py
+	$(BIN)/python benchmarks/engines_1m.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

@@ -29,6 +29,7 @@ TINY = {
     "customer_sync.py": (["2000"], "customer_sync"),
     "service_load.py": (["2000", "1", "500"], "service_load"),
     "scoring.py": (["2000", "20000"], "scoring_20000"),
+    "engines_1m.py": (["2000"], "engines_2000"),
 }
 
 

@@ -60,9 +60,10 @@ def _installed() -> dict[str, str]:
 
 
 def _declared() -> list[Requirement]:
-    """What pyproject.toml asks for: the dependencies, the dev extra and the build backend."""
+    """What pyproject.toml asks for: the dependencies, the dev and spark extras and the build backend."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    names = project["project"]["dependencies"] + project["project"]["optional-dependencies"]["dev"]
+    extras = project["project"]["optional-dependencies"]
+    names = project["project"]["dependencies"] + extras["dev"] + extras["spark"]
     return [Requirement(r) for r in names + project["build-system"]["requires"]]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +11,9 @@ from callwise.cli._output import fail
 from callwise.i18n import t
 from callwise.model_kinds import MODEL_NAMES
 from callwise.settings import get_settings
+
+if TYPE_CHECKING:
+    from callwise.lake import Lake
 
 
 def known_model(value: str) -> str:
@@ -23,6 +27,31 @@ def known_model(value: str) -> str:
 def _complete_model(incomplete: str) -> list[str]:
     return [name for name in MODEL_NAMES if name.startswith(incomplete)]
 
+
+def known_engine(value: str | None) -> str | None:
+    """Refuse an engine that is not one of the lake's, naming those it has (before any Spark starts)."""
+    from callwise.lake.store import ENGINES
+
+    if value is not None and value not in ENGINES:
+        fail(t("lake.unknown_engine", get_settings().lang, engine=repr(value), choices=", ".join(ENGINES)))
+    return value
+
+
+def lake_on(root: Path | None, engine: str | None) -> Lake:
+    """The lake with its engine started, or one sentence saying why it cannot start (no PySpark, no Java)."""
+    from callwise.lake import open_lake
+    from callwise.lake.spark import SparkUnavailable
+
+    store = open_lake(root, engine)
+    try:
+        store.con  # noqa: B018 (started here, so a missing Java is said before any work)
+    except SparkUnavailable as error:
+        fail(error)
+    return store
+
+
+# --engine duckdb|pyspark on every command that reads the lake; unset, CALLWISE_ENGINE decides.
+EngineName = Annotated[str | None, typer.Option("--engine", help="help.opt.engine", callback=known_engine)]
 
 ModelName = Annotated[
     str, typer.Option("--model", help="help.opt.model_kind", callback=known_model, autocompletion=_complete_model)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from callwise.cli._choices import EngineName, lake_on
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 from callwise.settings import get_settings
@@ -23,15 +24,15 @@ def register(app: typer.Typer) -> None:
     @customers.command("sync", help="help.customers.sync")
     def sync(
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        engine: EngineName = None,
         as_json: Annotated[bool, typer.Option("--json", help="help.customers.sync.as_json")] = False,
     ) -> None:
         """Copy the lake's customers in, contact details as the lake's tokens; DNC and consent set here are kept."""
         from callwise.cli._ops import lang, operational_db
-        from callwise.lake import open_lake
         from callwise.ops.customers import sync_customers
         from callwise.security.pii import ClearPiiError
 
-        store = open_lake(lake)
+        store = lake_on(lake, engine)
         with operational_db() as factory:
             try:
                 report = sync_customers(factory, store)

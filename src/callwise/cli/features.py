@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from callwise.cli._choices import EngineName, lake_on
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 from callwise.settings import get_settings
@@ -23,17 +24,17 @@ def register(app: typer.Typer) -> None:
         product: Annotated[str | None, typer.Option(help="help.features.build.product")] = None,
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
         name: Annotated[str, typer.Option(help="help.features.build.name")] = "features",
+        engine: EngineName = None,
         as_json: Annotated[bool, typer.Option("--json", help="help.features.build.as_json")] = False,
     ) -> None:
         """Compute every feature as of the cutoff and store it as a lake table."""
         from callwise.features import customer_features, materialize
-        from callwise.lake import open_lake
 
         try:
             moment = datetime.combine(date.fromisoformat(cutoff), time.min)
         except ValueError:
             fail(t("cli.features.bad_cutoff", get_settings().lang, value=repr(cutoff)))
-        store = open_lake(lake)
+        store = lake_on(lake, engine)
         try:
             table = materialize(customer_features(store, moment, product))
         except FileNotFoundError as exc:

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
+from callwise.cli._choices import EngineName, lake_on
 from callwise.cli._output import emit, fail
 from callwise.cli.lists_export import register_export
 from callwise.i18n import t
-from callwise.lake import open_lake
 from callwise.settings import get_settings
 
 
@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         policy: Annotated[Path | None, typer.Option(help="help.lists.build.policy")] = None,
         answer_model: Annotated[Path | None, typer.Option(help="help.lists.build.answer_model")] = None,
         truth: Annotated[Path | None, typer.Option(help="help.lists.build.truth")] = None,
+        engine: EngineName = None,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
                 fail(t("lists.no_model", get_settings().lang, path=campaign))
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
-            result = build_list(spec, open_lake(lake), load_model(model_dir), rules, timing)
+            result = build_list(spec, lake_on(lake, engine), load_model(model_dir), rules, timing)
         except (
             CampaignError,
             ListError,

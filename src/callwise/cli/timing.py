@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from callwise.cli._choices import EngineName, lake_on
 from callwise.cli._output import emit, fail
 from callwise.i18n import t
 from callwise.settings import get_settings
@@ -36,17 +37,17 @@ def register(app: typer.Typer) -> None:
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
         segments: Annotated[str, typer.Option(help="help.opt.segments")] = "occupation,age_band",
         evaluate: Annotated[bool, typer.Option(help="help.timing.fit.evaluate")] = True,
+        engine: EngineName = None,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_card")] = False,
     ) -> None:
         """Fit the answer model on past call attempts and save it with its model card."""
-        from callwise.lake import open_lake
         from callwise.settings import get_settings
         from callwise.timing import TimingError, fit_from_lake
         from callwise.timing.evaluate import evaluate_from_lake
         from callwise.timing.text import fit_text
 
         cutoff = _date(as_of, "--as-of")
-        store = open_lake(lake)
+        store = lake_on(lake, engine)
         try:
             evaluation = evaluate_from_lake(store, _columns(segments), before=cutoff) if evaluate else None
             model = fit_from_lake(store, cutoff, segment_columns=_columns(segments))
@@ -63,17 +64,17 @@ def register(app: typer.Typer) -> None:
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
         holdout_days: Annotated[float | None, typer.Option(help="help.timing.eval.holdout_days")] = None,
         segments: Annotated[str, typer.Option(help="help.opt.segments")] = "occupation,age_band",
+        engine: EngineName = None,
         as_json: Annotated[bool, typer.Option("--json", help="help.timing.eval.as_json")] = False,
     ) -> None:
         """Fit on earlier attempts, score the held-out ones: log loss, Brier, AUC, calibration vs baselines."""
-        from callwise.lake import open_lake
         from callwise.settings import get_settings
         from callwise.timing import TimingError
         from callwise.timing.evaluate import evaluate_from_lake
         from callwise.timing.text import eval_text
 
         try:
-            result = evaluate_from_lake(open_lake(lake), _columns(segments), holdout_days=holdout_days)
+            result = evaluate_from_lake(lake_on(lake, engine), _columns(segments), holdout_days=holdout_days)
         except (TimingError, FileNotFoundError) as exc:
             fail(exc)
         emit(result, as_json, human=eval_text(result, get_settings().lang))

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from callwise.cli._choices import ModelName
+from callwise.cli._choices import EngineName, ModelName, lake_on
 from callwise.cli._output import emit, fail
-from callwise.lake import open_lake
 from callwise.model_kinds import DEFAULT_MODEL
 from callwise.settings import get_settings
 
@@ -22,13 +21,14 @@ def register(app: typer.Typer) -> None:
         model: ModelName = DEFAULT_MODEL,
         horizon_days: Annotated[int, typer.Option(min=1, help="help.train.horizon_days")] = 30,
         seed: Annotated[int, typer.Option(help="help.opt.seed")] = 0,
+        engine: EngineName = None,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_card")] = False,
     ) -> None:
         """Train on past campaign members (features as of each campaign start, label after it)."""
         from callwise.pipeline import train_from_lake
 
         try:
-            _, card = train_from_lake(open_lake(lake), model, out, horizon_days, seed)
+            _, card = train_from_lake(lake_on(lake, engine), model, out, horizon_days, seed)
         except (FileNotFoundError, ValueError) as exc:
             fail(exc)
         from callwise.models.text import fit_text

@@ -74,17 +74,15 @@ def customer_features(
 
     ``customers`` restricts the rows (a table with a ``customer_id`` column), e.g. to a campaign's members.
     """
-    c = lake.table("customers")
-    if customers is not None:
-        c = c.filter(c.customer_id.isin(customers.customer_id))
-    base = _demographics(c, cutoff)
+    source = _Source(lake, customers)
+    base = _demographics(source.table("customers"), cutoff)
     category = _category(lake, product_id) if product_id else None
     parts = [
-        _transactions(lake, cutoff),
-        _holdings(lake, cutoff, product_id, category),
-        _events(lake, cutoff, product_id, category),
-        _contacts(lake, cutoff),
-        _conversions(lake, cutoff),
+        _transactions(source, cutoff),
+        _holdings(source, cutoff, product_id, category),
+        _events(source, cutoff, product_id, category),
+        _contacts(source, cutoff),
+        _conversions(source, cutoff),
     ]
     out = base
     for part in parts:
@@ -95,6 +93,26 @@ def customer_features(
     counts = [n for n in out.columns if n.startswith(("n_", "holds_", "balance_"))]
     out = out.mutate(**{name: out[name].fill_null(0) for name in counts})
     return out.mutate(**_relative_to_income(out)).order_by("customer_id")
+
+
+class _Source:
+    """The lake's tables, each cut to the wanted customers before anything is aggregated.
+
+    Filtering every source (not only the customers table) keeps a campaign's training rows from aggregating
+    the whole bank's transactions: DuckDB and Spark do not push a semi-join through an aggregate.
+    """
+
+    def __init__(self, lake: Lake, customers: ir.Table | None) -> None:
+        self.lake, self.customers = lake, customers
+
+    def has(self, name: str) -> bool:
+        return self.lake.has(name)
+
+    def table(self, name: str) -> ir.Table:
+        t = self.lake.table(name)
+        if self.customers is None or "customer_id" not in t.columns:
+            return t
+        return t.filter(t.customer_id.isin(self.customers.customer_id))
 
 
 def _relative_to_income(t: ir.Table) -> dict[str, ir.Value]:
@@ -142,7 +160,7 @@ def _demographics(c: ir.Table, cutoff: datetime) -> ir.Table:
     return c.select("customer_id", *extras, **values)
 
 
-def _transactions(lake: Lake, cutoff: datetime) -> ir.Table | None:
+def _transactions(lake: _Source, cutoff: datetime) -> ir.Table | None:
     if not lake.has("transactions"):
         return None
     t = _since(lake.table("transactions"), "ts", cutoff, 365)
@@ -175,7 +193,7 @@ def _transactions(lake: Lake, cutoff: datetime) -> ir.Table | None:
     )
 
 
-def _holdings(lake: Lake, cutoff: datetime, product_id: str | None, category: str | None) -> ir.Table | None:
+def _holdings(lake: _Source, cutoff: datetime, product_id: str | None, category: str | None) -> ir.Table | None:
     if not lake.has("holdings"):
         return None
     h = lake.table("holdings")
@@ -200,7 +218,7 @@ def _holdings(lake: Lake, cutoff: datetime, product_id: str | None, category: st
     return h.group_by("customer_id").aggregate(**aggregates)
 
 
-def _events(lake: Lake, cutoff: datetime, product_id: str | None, category: str | None) -> ir.Table | None:
+def _events(lake: _Source, cutoff: datetime, product_id: str | None, category: str | None) -> ir.Table | None:
     if not lake.has("events"):
         return None
     e = _since(lake.table("events"), "ts", cutoff, 90)
@@ -224,7 +242,7 @@ def _events(lake: Lake, cutoff: datetime, product_id: str | None, category: str 
     return e.group_by("customer_id").aggregate(**aggregates)
 
 
-def _contacts(lake: Lake, cutoff: datetime) -> ir.Table | None:
+def _contacts(lake: _Source, cutoff: datetime) -> ir.Table | None:
     if not lake.has("contacts"):
         return None
     k = _since(lake.table("contacts"), "ts", cutoff, 730)
@@ -244,12 +262,25 @@ def _contacts(lake: Lake, cutoff: datetime) -> ir.Table | None:
         n_complaints_730d=calls.count(where=calls.disposition == "complaint"),
         n_call_conversions_730d=calls.count(where=calls.disposition == "converted"),
         days_since_call=days.min(),
-        last_disposition=calls.disposition.argmax(calls.ts),
+        last_ts=calls.ts.max(),
     )
+    # Two drops, not one: a drop of several columns writes them in set order, which varies between runs.
+    agg = agg.left_join(_last_disposition(calls, agg), "customer_id").drop("customer_id_right").drop("last_ts")
     return agg.mutate(answer_rate_365d=agg.n_answered_365d / agg.n_calls_365d.nullif(0))
 
 
-def _conversions(lake: Lake, cutoff: datetime) -> ir.Table | None:
+def _last_disposition(calls: ir.Table, agg: ir.Table) -> ir.Table:
+    """The disposition of each customer's last call; of two calls at the same moment, the greater name.
+
+    Not ``argmax``: DuckDB's and Spark's pick among ties in whatever order the rows arrive, so the same lake
+    could give two answers (on two engines, or on one with more threads).
+    """
+    last = agg.select("customer_id", "last_ts")
+    at_last = calls.join(last, [calls.customer_id == last.customer_id, calls.ts == last.last_ts])
+    return at_last.group_by("customer_id").aggregate(last_disposition=at_last.disposition.max())
+
+
+def _conversions(lake: _Source, cutoff: datetime) -> ir.Table | None:
     if not lake.has("conversions"):
         return None
     v = _since(lake.table("conversions"), "ts", cutoff, 730)

@@ -13,23 +13,35 @@ import uuid
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from callwise.i18n.errors import Translated
 from callwise.security.files import private_dir, private_file
 
 ENGINES = ("duckdb", "pyspark")
 
 
+class UnknownEngine(Translated, ValueError):
+    """An engine name that is neither of :data:`ENGINES`."""
+
+
 class Lake:
     def __init__(self, root: str | Path, engine: str = "duckdb", threads: int | None = None) -> None:
         if engine not in ENGINES:
-            raise ValueError(f"unknown lake engine {engine!r}; choose one of {', '.join(ENGINES)}")
+            raise UnknownEngine("lake.unknown_engine", engine=repr(engine), choices=", ".join(ENGINES))
         self.root = Path(root)
         self.engine = engine
         self.threads = threads
+        # name → (the file's identity when it was registered, its table): Spark reads a Parquet footer in a job
+        # of its own each time a file is registered, and a training set refers to each table once per campaign.
+        self._tables: dict[str, tuple[tuple[int, int, int], ibis.Table]] = {}
+        # DuckDB gives each lake its own connection; Spark has one session whose views every lake shares, so a
+        # second lake's "lake_customers" would replace the first's under expressions already built on it.
+        self._view_suffix = f"_{uuid.uuid4().hex[:8]}" if engine == "pyspark" else ""
 
     @cached_property
     def con(self) -> ibis.BaseBackend:
@@ -38,10 +50,9 @@ class Lake:
             if self.threads:
                 con.raw_sql(f"SET threads = {int(self.threads)}")
             return con
-        from pyspark.sql import SparkSession  # optional dependency, for banks that run Spark
+        from callwise.lake.spark import spark_session  # optional dependency, for banks that run Spark
 
-        session = SparkSession.builder.appName("callwise").getOrCreate()
-        return ibis.pyspark.connect(session)
+        return ibis.pyspark.connect(spark_session())
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.parquet"
@@ -54,9 +65,32 @@ class Lake:
 
     def table(self, name: str) -> ibis.Table:
         path = self.path(name)
-        if not path.exists():
-            raise FileNotFoundError(f"the lake at {self.root} has no table {name!r}; ingest it first")
-        return self.con.read_parquet(path, table_name=f"lake_{name}")
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"the lake at {self.root} has no table {name!r}; ingest it first") from None
+        identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # a write renames a new file over the old
+        known = self._tables.get(name)
+        if known is not None and known[0] == identity:
+            return known[1]
+        table = self.con.read_parquet(path, table_name=f"lake_{name}{self._view_suffix}")
+        self._tables[name] = (identity, table)
+        return table
+
+    def batches(self, expr: ibis.Table, rows: int = 100_000) -> pa.RecordBatchReader:
+        """The result of ``expr`` as a stream of record batches of at most ``rows`` rows, on DuckDB.
+
+        Ibis 12's ``to_pyarrow_batches`` calls a DuckDB method that DuckDB 2 no longer has; DuckDB's own
+        relation streams the same batches without a copy.
+        """
+        if self.engine != "duckdb":
+            raise ValueError("record batches stream from the duckdb engine; on Spark use the DataFrame")
+        con: Any = self.con
+        con._run_pre_execute_hooks(expr)
+        relation = con.con.sql(con.compile(expr))
+        if not hasattr(relation, "to_arrow_reader"):  # DuckDB before 2
+            return expr.to_pyarrow_batches(chunk_size=rows)
+        return relation.to_arrow_reader(batch_size=rows)
 
     def write(self, name: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None = None) -> Path:
         """Write a table atomically from an Arrow table or a stream of record batches."""

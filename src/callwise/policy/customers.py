@@ -26,6 +26,7 @@ import pandas as pd
 
 from callwise.features.asof import age_on
 from callwise.lake import Lake
+from callwise.lake.frames import to_pandas
 from callwise.policy.config import Policy
 from callwise.policy.live import all_contacts, live_customers
 from callwise.policy.rules import CODES, CUSTOMER_RULES
@@ -109,7 +110,7 @@ def evaluate_customers(
         **counts,
         last_call_at=c.h_last_call if history is not None else ibis.null("timestamp"),
     )
-    frame = expr.order_by("customer_id").to_pandas()
+    frame = to_pandas(expr.order_by("customer_id"))
     frame = _apply_caps(frame, policy)
     primary, reasons = primary_and_reasons(frame)
     return CustomerVerdicts(frame=frame, primary=primary, reasons=reasons, policy=policy, start=start, end=end)

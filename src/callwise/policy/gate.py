@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from callwise.lake import Lake
+from callwise.lake.frames import to_pandas
 from callwise.policy.calltime import (
     US_PER_DAY,
     bank_utc,
@@ -79,8 +80,7 @@ def load_call_history(lake: Lake, since: date) -> pd.DataFrame:
     if k is None:
         return pd.DataFrame({"customer_id": pd.Series(dtype="str"), "ts": pd.Series(dtype="datetime64[us]")})
     keep = (k.channel == "call") & (k.ts >= datetime.combine(since, time.min))
-    history: pd.DataFrame = k.filter(keep).select("customer_id", "ts").order_by(["customer_id", "ts"]).to_pandas()
-    return history
+    return to_pandas(k.filter(keep).select("customer_id", "ts").order_by(["customer_id", "ts"]))
 
 
 def history_since(policy: Policy, start: date) -> date:

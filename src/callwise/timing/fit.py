@@ -245,6 +245,8 @@ def _describe(counts: dict[str, int]) -> str:
 
 def read_contacts(lake: Any, before: datetime | None = None) -> pd.DataFrame:
     """Call attempts from the lake (customer_id, ts, disposition, campaign_id when present), before a cutoff."""
+    from callwise.lake.frames import to_pandas
+
     t = lake.table("contacts")
     missing = [c for c in CONTACT_COLUMNS if c not in t.columns]
     if missing:
@@ -254,12 +256,14 @@ def read_contacts(lake: Any, before: datetime | None = None) -> pd.DataFrame:
     if before is not None:
         t = t.filter(t.ts.cast("timestamp") < before)
     cols = [*CONTACT_COLUMNS, *(["campaign_id"] if "campaign_id" in t.columns else [])]
-    return t.select(*cols).to_pandas()
+    # A full order (ties by every column), so the fit reads the attempts in the same order on every engine.
+    return to_pandas(t.select(*cols).order_by(cols))
 
 
 def read_customers(lake: Any, segment_columns: tuple[str, ...], on: datetime) -> pd.DataFrame:
     """customer_id and the segment columns; ``age`` on the given day (from birth_date, else age) for bands."""
     from callwise.features.asof import age_on
+    from callwise.lake.frames import to_pandas
 
     t = lake.table("customers")
     missing = [c for c in segment_columns if c not in t.columns and c != AGE_BAND]
@@ -271,7 +275,7 @@ def read_customers(lake: Any, segment_columns: tuple[str, ...], on: datetime) ->
         if "age" not in t.columns and "birth_date" not in t.columns:
             raise TimingError(f"{lake.path('customers')}: 'age_band' needs a 'birth_date' or 'age' column")
         select["age"] = age_on(t, on.date())
-    return t.select(**select).to_pandas()
+    return to_pandas(t.select(**select).order_by("customer_id"))
 
 
 def fit_from_lake(

@@ -1,284 +1,360 @@
+WITH "t11" AS (
+  SELECT
+    *
+  FROM "lake_contacts" AS "t5"
+  WHERE
+    CAST("t5"."ts" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+    AND CAST("t5"."ts" AS TIMESTAMP) >= MAKE_TIMESTAMP(2024, 3, 1, 0, 0, 0.0)
+    AND "t5"."channel" = 'call'
+), "t26" AS (
+  SELECT
+    "t15"."customer_id",
+    COUNT(*) FILTER(WHERE
+      CAST(FLOOR(
+        (
+          EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t15"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+        ) / 86400
+      ) AS BIGINT) < 365) AS "n_calls_365d",
+    COUNT(*) FILTER(WHERE
+      CAST(FLOOR(
+        (
+          EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t15"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+        ) / 86400
+      ) AS BIGINT) < 30) AS "n_calls_30d",
+    COUNT(*) FILTER(WHERE
+      "t15"."disposition" IN (
+        'answered',
+        'refused',
+        'callback_requested',
+        'interested',
+        'converted',
+        'dnc_requested',
+        'complaint'
+      )
+      AND (
+        CAST(FLOOR(
+          (
+            EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t15"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+          ) / 86400
+        ) AS BIGINT) < 365
+      )) AS "n_answered_365d",
+    COUNT(*) FILTER(WHERE
+      (
+        "t15"."disposition" = 'refused'
+      )
+      AND (
+        CAST(FLOOR(
+          (
+            EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t15"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+          ) / 86400
+        ) AS BIGINT) < 365
+      )) AS "n_refused_365d",
+    COUNT(*) FILTER(WHERE
+      "t15"."disposition" IN ('interested', 'callback_requested')
+      AND (
+        CAST(FLOOR(
+          (
+            EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t15"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+          ) / 86400
+        ) AS BIGINT) < 365
+      )) AS "n_interested_365d",
+    COUNT(*) FILTER(WHERE
+      "t15"."disposition" = 'complaint') AS "n_complaints_730d",
+    COUNT(*) FILTER(WHERE
+      "t15"."disposition" = 'converted') AS "n_call_conversions_730d",
+    MIN(
+      CAST(FLOOR(
+        (
+          EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t15"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+        ) / 86400
+      ) AS BIGINT)
+    ) AS "days_since_call",
+    MAX("t15"."ts") AS "last_ts"
+  FROM "t11" AS "t15"
+  GROUP BY
+    1
+)
 SELECT
-  "t44"."customer_id",
-  "t44"."age",
-  "t44"."income_monthly",
-  "t44"."risk_tolerance_level",
-  "t44"."days_since_complaint",
-  "t44"."occupation",
-  COALESCE("t44"."n_tx_30d", 0) AS "n_tx_30d",
-  COALESCE("t44"."n_tx_90d", 0) AS "n_tx_90d",
-  COALESCE("t44"."n_tx_365d", 0) AS "n_tx_365d",
-  "t44"."in_amount_30d",
-  "t44"."out_amount_30d",
-  "t44"."in_amount_90d",
-  "t44"."out_amount_90d",
-  "t44"."in_amount_365d",
-  "t44"."out_amount_365d",
-  "t44"."max_inflow_60d",
-  "t44"."days_since_tx",
-  "t44"."out_trend",
-  "t44"."net_flow_90d",
-  COALESCE("t44"."n_products_held", 0) AS "n_products_held",
-  COALESCE("t44"."balance_total", 0) AS "balance_total",
-  COALESCE("t44"."holds_deposit", 0) AS "holds_deposit",
-  COALESCE("t44"."holds_wealth", 0) AS "holds_wealth",
-  COALESCE("t44"."holds_fund", 0) AS "holds_fund",
-  COALESCE("t44"."holds_insurance", 0) AS "holds_insurance",
-  COALESCE("t44"."holds_credit_card", 0) AS "holds_credit_card",
-  COALESCE("t44"."holds_loan", 0) AS "holds_loan",
-  COALESCE("t44"."holds_this_product", 0) AS "holds_this_product",
-  COALESCE("t44"."balance_same_category", 0) AS "balance_same_category",
-  COALESCE("t44"."n_logins_30d", 0) AS "n_logins_30d",
-  COALESCE("t44"."n_logins_90d", 0) AS "n_logins_90d",
-  COALESCE("t44"."n_views_30d", 0) AS "n_views_30d",
-  "t44"."days_since_app",
-  COALESCE("t44"."n_views_category_14d", 0) AS "n_views_category_14d",
-  COALESCE("t44"."n_views_category_90d", 0) AS "n_views_category_90d",
-  COALESCE("t44"."n_views_this_product_30d", 0) AS "n_views_this_product_30d",
-  COALESCE("t44"."n_calls_365d", 0) AS "n_calls_365d",
-  COALESCE("t44"."n_calls_30d", 0) AS "n_calls_30d",
-  COALESCE("t44"."n_answered_365d", 0) AS "n_answered_365d",
-  COALESCE("t44"."n_refused_365d", 0) AS "n_refused_365d",
-  COALESCE("t44"."n_interested_365d", 0) AS "n_interested_365d",
-  COALESCE("t44"."n_complaints_730d", 0) AS "n_complaints_730d",
-  COALESCE("t44"."n_call_conversions_730d", 0) AS "n_call_conversions_730d",
-  "t44"."days_since_call",
-  "t44"."last_disposition",
-  "t44"."answer_rate_365d",
-  COALESCE("t44"."n_purchases_730d", 0) AS "n_purchases_730d",
-  "t44"."days_since_purchase",
-  "t44"."max_inflow_60d" / NULLIF("t44"."income_monthly", 0) AS "inflow_60d_months",
-  "t44"."net_flow_90d" / NULLIF("t44"."income_monthly", 0) AS "net_flow_90d_months",
-  COALESCE("t44"."balance_total", 0) / NULLIF("t44"."income_monthly", 0) AS "balance_months"
+  "t56"."customer_id",
+  "t56"."age",
+  "t56"."income_monthly",
+  "t56"."risk_tolerance_level",
+  "t56"."days_since_complaint",
+  "t56"."occupation",
+  COALESCE("t56"."n_tx_30d", 0) AS "n_tx_30d",
+  COALESCE("t56"."n_tx_90d", 0) AS "n_tx_90d",
+  COALESCE("t56"."n_tx_365d", 0) AS "n_tx_365d",
+  "t56"."in_amount_30d",
+  "t56"."out_amount_30d",
+  "t56"."in_amount_90d",
+  "t56"."out_amount_90d",
+  "t56"."in_amount_365d",
+  "t56"."out_amount_365d",
+  "t56"."max_inflow_60d",
+  "t56"."days_since_tx",
+  "t56"."out_trend",
+  "t56"."net_flow_90d",
+  COALESCE("t56"."n_products_held", 0) AS "n_products_held",
+  COALESCE("t56"."balance_total", 0) AS "balance_total",
+  COALESCE("t56"."holds_deposit", 0) AS "holds_deposit",
+  COALESCE("t56"."holds_wealth", 0) AS "holds_wealth",
+  COALESCE("t56"."holds_fund", 0) AS "holds_fund",
+  COALESCE("t56"."holds_insurance", 0) AS "holds_insurance",
+  COALESCE("t56"."holds_credit_card", 0) AS "holds_credit_card",
+  COALESCE("t56"."holds_loan", 0) AS "holds_loan",
+  COALESCE("t56"."holds_this_product", 0) AS "holds_this_product",
+  COALESCE("t56"."balance_same_category", 0) AS "balance_same_category",
+  COALESCE("t56"."n_logins_30d", 0) AS "n_logins_30d",
+  COALESCE("t56"."n_logins_90d", 0) AS "n_logins_90d",
+  COALESCE("t56"."n_views_30d", 0) AS "n_views_30d",
+  "t56"."days_since_app",
+  COALESCE("t56"."n_views_category_14d", 0) AS "n_views_category_14d",
+  COALESCE("t56"."n_views_category_90d", 0) AS "n_views_category_90d",
+  COALESCE("t56"."n_views_this_product_30d", 0) AS "n_views_this_product_30d",
+  COALESCE("t56"."n_calls_365d", 0) AS "n_calls_365d",
+  COALESCE("t56"."n_calls_30d", 0) AS "n_calls_30d",
+  COALESCE("t56"."n_answered_365d", 0) AS "n_answered_365d",
+  COALESCE("t56"."n_refused_365d", 0) AS "n_refused_365d",
+  COALESCE("t56"."n_interested_365d", 0) AS "n_interested_365d",
+  COALESCE("t56"."n_complaints_730d", 0) AS "n_complaints_730d",
+  COALESCE("t56"."n_call_conversions_730d", 0) AS "n_call_conversions_730d",
+  "t56"."days_since_call",
+  "t56"."last_disposition",
+  "t56"."answer_rate_365d",
+  COALESCE("t56"."n_purchases_730d", 0) AS "n_purchases_730d",
+  "t56"."days_since_purchase",
+  "t56"."max_inflow_60d" / NULLIF("t56"."income_monthly", 0) AS "inflow_60d_months",
+  "t56"."net_flow_90d" / NULLIF("t56"."income_monthly", 0) AS "net_flow_90d_months",
+  COALESCE("t56"."balance_total", 0) / NULLIF("t56"."income_monthly", 0) AS "balance_months"
 FROM (
   SELECT
-    "t43".*
+    "t55".*
     EXCLUDE ("customer_id_right")
   FROM (
     SELECT
-      "t42"."customer_id",
-      "t42"."age",
-      "t42"."income_monthly",
-      "t42"."risk_tolerance_level",
-      "t42"."days_since_complaint",
-      "t42"."occupation",
-      "t42"."n_tx_30d",
-      "t42"."n_tx_90d",
-      "t42"."n_tx_365d",
-      "t42"."in_amount_30d",
-      "t42"."out_amount_30d",
-      "t42"."in_amount_90d",
-      "t42"."out_amount_90d",
-      "t42"."in_amount_365d",
-      "t42"."out_amount_365d",
-      "t42"."max_inflow_60d",
-      "t42"."days_since_tx",
-      "t42"."out_trend",
-      "t42"."net_flow_90d",
-      "t42"."n_products_held",
-      "t42"."balance_total",
-      "t42"."holds_deposit",
-      "t42"."holds_wealth",
-      "t42"."holds_fund",
-      "t42"."holds_insurance",
-      "t42"."holds_credit_card",
-      "t42"."holds_loan",
-      "t42"."holds_this_product",
-      "t42"."balance_same_category",
-      "t42"."n_logins_30d",
-      "t42"."n_logins_90d",
-      "t42"."n_views_30d",
-      "t42"."days_since_app",
-      "t42"."n_views_category_14d",
-      "t42"."n_views_category_90d",
-      "t42"."n_views_this_product_30d",
-      "t42"."n_calls_365d",
-      "t42"."n_calls_30d",
-      "t42"."n_answered_365d",
-      "t42"."n_refused_365d",
-      "t42"."n_interested_365d",
-      "t42"."n_complaints_730d",
-      "t42"."n_call_conversions_730d",
-      "t42"."days_since_call",
-      "t42"."last_disposition",
-      "t42"."answer_rate_365d",
-      "t22"."customer_id" AS "customer_id_right",
-      "t22"."n_purchases_730d",
-      "t22"."days_since_purchase"
+      "t54"."customer_id",
+      "t54"."age",
+      "t54"."income_monthly",
+      "t54"."risk_tolerance_level",
+      "t54"."days_since_complaint",
+      "t54"."occupation",
+      "t54"."n_tx_30d",
+      "t54"."n_tx_90d",
+      "t54"."n_tx_365d",
+      "t54"."in_amount_30d",
+      "t54"."out_amount_30d",
+      "t54"."in_amount_90d",
+      "t54"."out_amount_90d",
+      "t54"."in_amount_365d",
+      "t54"."out_amount_365d",
+      "t54"."max_inflow_60d",
+      "t54"."days_since_tx",
+      "t54"."out_trend",
+      "t54"."net_flow_90d",
+      "t54"."n_products_held",
+      "t54"."balance_total",
+      "t54"."holds_deposit",
+      "t54"."holds_wealth",
+      "t54"."holds_fund",
+      "t54"."holds_insurance",
+      "t54"."holds_credit_card",
+      "t54"."holds_loan",
+      "t54"."holds_this_product",
+      "t54"."balance_same_category",
+      "t54"."n_logins_30d",
+      "t54"."n_logins_90d",
+      "t54"."n_views_30d",
+      "t54"."days_since_app",
+      "t54"."n_views_category_14d",
+      "t54"."n_views_category_90d",
+      "t54"."n_views_this_product_30d",
+      "t54"."n_calls_365d",
+      "t54"."n_calls_30d",
+      "t54"."n_answered_365d",
+      "t54"."n_refused_365d",
+      "t54"."n_interested_365d",
+      "t54"."n_complaints_730d",
+      "t54"."n_call_conversions_730d",
+      "t54"."days_since_call",
+      "t54"."last_disposition",
+      "t54"."answer_rate_365d",
+      "t24"."customer_id" AS "customer_id_right",
+      "t24"."n_purchases_730d",
+      "t24"."days_since_purchase"
     FROM (
       SELECT
-        "t40".*
+        "t52".*
         EXCLUDE ("customer_id_right")
       FROM (
         SELECT
-          "t39"."customer_id",
-          "t39"."age",
-          "t39"."income_monthly",
-          "t39"."risk_tolerance_level",
-          "t39"."days_since_complaint",
-          "t39"."occupation",
-          "t39"."n_tx_30d",
-          "t39"."n_tx_90d",
-          "t39"."n_tx_365d",
-          "t39"."in_amount_30d",
-          "t39"."out_amount_30d",
-          "t39"."in_amount_90d",
-          "t39"."out_amount_90d",
-          "t39"."in_amount_365d",
-          "t39"."out_amount_365d",
-          "t39"."max_inflow_60d",
-          "t39"."days_since_tx",
-          "t39"."out_trend",
-          "t39"."net_flow_90d",
-          "t39"."n_products_held",
-          "t39"."balance_total",
-          "t39"."holds_deposit",
-          "t39"."holds_wealth",
-          "t39"."holds_fund",
-          "t39"."holds_insurance",
-          "t39"."holds_credit_card",
-          "t39"."holds_loan",
-          "t39"."holds_this_product",
-          "t39"."balance_same_category",
-          "t39"."n_logins_30d",
-          "t39"."n_logins_90d",
-          "t39"."n_views_30d",
-          "t39"."days_since_app",
-          "t39"."n_views_category_14d",
-          "t39"."n_views_category_90d",
-          "t39"."n_views_this_product_30d",
-          "t26"."customer_id" AS "customer_id_right",
-          "t26"."n_calls_365d",
-          "t26"."n_calls_30d",
-          "t26"."n_answered_365d",
-          "t26"."n_refused_365d",
-          "t26"."n_interested_365d",
-          "t26"."n_complaints_730d",
-          "t26"."n_call_conversions_730d",
-          "t26"."days_since_call",
-          "t26"."last_disposition",
-          "t26"."answer_rate_365d"
+          "t51"."customer_id",
+          "t51"."age",
+          "t51"."income_monthly",
+          "t51"."risk_tolerance_level",
+          "t51"."days_since_complaint",
+          "t51"."occupation",
+          "t51"."n_tx_30d",
+          "t51"."n_tx_90d",
+          "t51"."n_tx_365d",
+          "t51"."in_amount_30d",
+          "t51"."out_amount_30d",
+          "t51"."in_amount_90d",
+          "t51"."out_amount_90d",
+          "t51"."in_amount_365d",
+          "t51"."out_amount_365d",
+          "t51"."max_inflow_60d",
+          "t51"."days_since_tx",
+          "t51"."out_trend",
+          "t51"."net_flow_90d",
+          "t51"."n_products_held",
+          "t51"."balance_total",
+          "t51"."holds_deposit",
+          "t51"."holds_wealth",
+          "t51"."holds_fund",
+          "t51"."holds_insurance",
+          "t51"."holds_credit_card",
+          "t51"."holds_loan",
+          "t51"."holds_this_product",
+          "t51"."balance_same_category",
+          "t51"."n_logins_30d",
+          "t51"."n_logins_90d",
+          "t51"."n_views_30d",
+          "t51"."days_since_app",
+          "t51"."n_views_category_14d",
+          "t51"."n_views_category_90d",
+          "t51"."n_views_this_product_30d",
+          "t50"."customer_id" AS "customer_id_right",
+          "t50"."n_calls_365d",
+          "t50"."n_calls_30d",
+          "t50"."n_answered_365d",
+          "t50"."n_refused_365d",
+          "t50"."n_interested_365d",
+          "t50"."n_complaints_730d",
+          "t50"."n_call_conversions_730d",
+          "t50"."days_since_call",
+          "t50"."last_disposition",
+          "t50"."answer_rate_365d"
         FROM (
           SELECT
-            "t37".*
+            "t47".*
             EXCLUDE ("customer_id_right")
           FROM (
             SELECT
-              "t36"."customer_id",
-              "t36"."age",
-              "t36"."income_monthly",
-              "t36"."risk_tolerance_level",
-              "t36"."days_since_complaint",
-              "t36"."occupation",
-              "t36"."n_tx_30d",
-              "t36"."n_tx_90d",
-              "t36"."n_tx_365d",
-              "t36"."in_amount_30d",
-              "t36"."out_amount_30d",
-              "t36"."in_amount_90d",
-              "t36"."out_amount_90d",
-              "t36"."in_amount_365d",
-              "t36"."out_amount_365d",
-              "t36"."max_inflow_60d",
-              "t36"."days_since_tx",
-              "t36"."out_trend",
-              "t36"."net_flow_90d",
-              "t36"."n_products_held",
-              "t36"."balance_total",
-              "t36"."holds_deposit",
-              "t36"."holds_wealth",
-              "t36"."holds_fund",
-              "t36"."holds_insurance",
-              "t36"."holds_credit_card",
-              "t36"."holds_loan",
-              "t36"."holds_this_product",
-              "t36"."balance_same_category",
-              "t30"."customer_id" AS "customer_id_right",
-              "t30"."n_logins_30d",
-              "t30"."n_logins_90d",
-              "t30"."n_views_30d",
-              "t30"."days_since_app",
-              "t30"."n_views_category_14d",
-              "t30"."n_views_category_90d",
-              "t30"."n_views_this_product_30d"
+              "t45"."customer_id",
+              "t45"."age",
+              "t45"."income_monthly",
+              "t45"."risk_tolerance_level",
+              "t45"."days_since_complaint",
+              "t45"."occupation",
+              "t45"."n_tx_30d",
+              "t45"."n_tx_90d",
+              "t45"."n_tx_365d",
+              "t45"."in_amount_30d",
+              "t45"."out_amount_30d",
+              "t45"."in_amount_90d",
+              "t45"."out_amount_90d",
+              "t45"."in_amount_365d",
+              "t45"."out_amount_365d",
+              "t45"."max_inflow_60d",
+              "t45"."days_since_tx",
+              "t45"."out_trend",
+              "t45"."net_flow_90d",
+              "t45"."n_products_held",
+              "t45"."balance_total",
+              "t45"."holds_deposit",
+              "t45"."holds_wealth",
+              "t45"."holds_fund",
+              "t45"."holds_insurance",
+              "t45"."holds_credit_card",
+              "t45"."holds_loan",
+              "t45"."holds_this_product",
+              "t45"."balance_same_category",
+              "t34"."customer_id" AS "customer_id_right",
+              "t34"."n_logins_30d",
+              "t34"."n_logins_90d",
+              "t34"."n_views_30d",
+              "t34"."days_since_app",
+              "t34"."n_views_category_14d",
+              "t34"."n_views_category_90d",
+              "t34"."n_views_this_product_30d"
             FROM (
               SELECT
-                "t34".*
+                "t41".*
                 EXCLUDE ("customer_id_right")
               FROM (
                 SELECT
-                  "t33"."customer_id",
-                  "t33"."age",
-                  "t33"."income_monthly",
-                  "t33"."risk_tolerance_level",
-                  "t33"."days_since_complaint",
-                  "t33"."occupation",
-                  "t33"."n_tx_30d",
-                  "t33"."n_tx_90d",
-                  "t33"."n_tx_365d",
-                  "t33"."in_amount_30d",
-                  "t33"."out_amount_30d",
-                  "t33"."in_amount_90d",
-                  "t33"."out_amount_90d",
-                  "t33"."in_amount_365d",
-                  "t33"."out_amount_365d",
-                  "t33"."max_inflow_60d",
-                  "t33"."days_since_tx",
-                  "t33"."out_trend",
-                  "t33"."net_flow_90d",
-                  "t20"."customer_id" AS "customer_id_right",
-                  "t20"."n_products_held",
-                  "t20"."balance_total",
-                  "t20"."holds_deposit",
-                  "t20"."holds_wealth",
-                  "t20"."holds_fund",
-                  "t20"."holds_insurance",
-                  "t20"."holds_credit_card",
-                  "t20"."holds_loan",
-                  "t20"."holds_this_product",
-                  "t20"."balance_same_category"
+                  "t39"."customer_id",
+                  "t39"."age",
+                  "t39"."income_monthly",
+                  "t39"."risk_tolerance_level",
+                  "t39"."days_since_complaint",
+                  "t39"."occupation",
+                  "t39"."n_tx_30d",
+                  "t39"."n_tx_90d",
+                  "t39"."n_tx_365d",
+                  "t39"."in_amount_30d",
+                  "t39"."out_amount_30d",
+                  "t39"."in_amount_90d",
+                  "t39"."out_amount_90d",
+                  "t39"."in_amount_365d",
+                  "t39"."out_amount_365d",
+                  "t39"."max_inflow_60d",
+                  "t39"."days_since_tx",
+                  "t39"."out_trend",
+                  "t39"."net_flow_90d",
+                  "t22"."customer_id" AS "customer_id_right",
+                  "t22"."n_products_held",
+                  "t22"."balance_total",
+                  "t22"."holds_deposit",
+                  "t22"."holds_wealth",
+                  "t22"."holds_fund",
+                  "t22"."holds_insurance",
+                  "t22"."holds_credit_card",
+                  "t22"."holds_loan",
+                  "t22"."holds_this_product",
+                  "t22"."balance_same_category"
                 FROM (
                   SELECT
-                    "t31".*
+                    "t36".*
                     EXCLUDE ("customer_id_right")
                   FROM (
                     SELECT
-                      "t18"."customer_id",
-                      "t18"."age",
-                      "t18"."income_monthly",
-                      "t18"."risk_tolerance_level",
-                      "t18"."days_since_complaint",
-                      "t18"."occupation",
-                      "t29"."customer_id" AS "customer_id_right",
-                      "t29"."n_tx_30d",
-                      "t29"."n_tx_90d",
-                      "t29"."n_tx_365d",
-                      "t29"."in_amount_30d",
-                      "t29"."out_amount_30d",
-                      "t29"."in_amount_90d",
-                      "t29"."out_amount_90d",
-                      "t29"."in_amount_365d",
-                      "t29"."out_amount_365d",
-                      "t29"."max_inflow_60d",
-                      "t29"."days_since_tx",
-                      "t29"."out_trend",
-                      "t29"."net_flow_90d"
+                      "t20"."customer_id",
+                      "t20"."age",
+                      "t20"."income_monthly",
+                      "t20"."risk_tolerance_level",
+                      "t20"."days_since_complaint",
+                      "t20"."occupation",
+                      "t33"."customer_id" AS "customer_id_right",
+                      "t33"."n_tx_30d",
+                      "t33"."n_tx_90d",
+                      "t33"."n_tx_365d",
+                      "t33"."in_amount_30d",
+                      "t33"."out_amount_30d",
+                      "t33"."in_amount_90d",
+                      "t33"."out_amount_90d",
+                      "t33"."in_amount_365d",
+                      "t33"."out_amount_365d",
+                      "t33"."max_inflow_60d",
+                      "t33"."days_since_tx",
+                      "t33"."out_trend",
+                      "t33"."net_flow_90d"
                     FROM (
                       SELECT
-                        "t4"."customer_id",
+                        "t3"."customer_id",
                         (
-                          2026 - EXTRACT(year FROM "t4"."birth_date")
+                          2026 - EXTRACT(year FROM "t3"."birth_date")
                         ) - CASE
                           WHEN (
                             (
-                              EXTRACT(month FROM "t4"."birth_date") * 100
-                            ) + EXTRACT(day FROM "t4"."birth_date")
+                              EXTRACT(month FROM "t3"."birth_date") * 100
+                            ) + EXTRACT(day FROM "t3"."birth_date")
                           ) > 301
                           THEN 1
                           ELSE 0
                         END AS "age",
-                        "t4"."income_monthly",
-                        CAST(CASE "t4"."risk_tolerance"
+                        "t3"."income_monthly",
+                        CAST(CASE "t3"."risk_tolerance"
                           WHEN 'C1'
                           THEN 1
                           WHEN 'C2'
@@ -292,33 +368,33 @@ FROM (
                           ELSE NULL
                         END AS BIGINT) AS "risk_tolerance_level",
                         CASE
-                          WHEN "t4"."complaint_last_at" < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+                          WHEN "t3"."complaint_last_at" < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
                           THEN CAST(FLOOR(
                             (
-                              EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t4"."complaint_last_at" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                              EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t3"."complaint_last_at" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                             ) / 86400
                           ) AS BIGINT)
                           ELSE NULL
                         END AS "days_since_complaint",
-                        "t4"."occupation"
-                      FROM "lake_customers" AS "t4"
-                    ) AS "t18"
+                        "t3"."occupation"
+                      FROM "lake_customers" AS "t3"
+                    ) AS "t20"
                     LEFT OUTER JOIN (
                       SELECT
-                        "t24"."customer_id",
-                        "t24"."n_tx_30d",
-                        "t24"."n_tx_90d",
-                        "t24"."n_tx_365d",
-                        "t24"."in_amount_30d",
-                        "t24"."out_amount_30d",
-                        "t24"."in_amount_90d",
-                        "t24"."out_amount_90d",
-                        "t24"."in_amount_365d",
-                        "t24"."out_amount_365d",
-                        "t24"."max_inflow_60d",
-                        "t24"."days_since_tx",
-                        "t24"."out_amount_30d" / NULLIF("t24"."out_amount_90d" / 3, 0) AS "out_trend",
-                        COALESCE("t24"."in_amount_90d", 0) - COALESCE("t24"."out_amount_90d", 0) AS "net_flow_90d"
+                        "t25"."customer_id",
+                        "t25"."n_tx_30d",
+                        "t25"."n_tx_90d",
+                        "t25"."n_tx_365d",
+                        "t25"."in_amount_30d",
+                        "t25"."out_amount_30d",
+                        "t25"."in_amount_90d",
+                        "t25"."out_amount_90d",
+                        "t25"."in_amount_365d",
+                        "t25"."out_amount_365d",
+                        "t25"."max_inflow_60d",
+                        "t25"."days_since_tx",
+                        "t25"."out_amount_30d" / NULLIF("t25"."out_amount_90d" / 3, 0) AS "out_trend",
+                        COALESCE("t25"."in_amount_90d", 0) - COALESCE("t25"."out_amount_90d", 0) AS "net_flow_90d"
                       FROM (
                         SELECT
                           "t12"."customer_id",
@@ -413,11 +489,11 @@ FROM (
                         ) AS "t12"
                         GROUP BY
                           1
-                      ) AS "t24"
-                    ) AS "t29"
-                      ON "t18"."customer_id" = "t29"."customer_id"
-                  ) AS "t31"
-                ) AS "t33"
+                      ) AS "t25"
+                    ) AS "t33"
+                      ON "t20"."customer_id" = "t33"."customer_id"
+                  ) AS "t36"
+                ) AS "t39"
                 LEFT OUTER JOIN (
                   SELECT
                     "t13"."customer_id",
@@ -442,103 +518,103 @@ FROM (
                   FROM (
                     SELECT
                       *
-                    FROM "lake_holdings" AS "t2"
+                    FROM "lake_holdings" AS "t1"
                     WHERE
                       TRUE
                       AND (
                         (
-                          "t2"."opened_at" IS NULL
+                          "t1"."opened_at" IS NULL
                         )
                         OR (
-                          CAST("t2"."opened_at" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+                          CAST("t1"."opened_at" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
                         )
                       )
                       AND (
                         (
-                          "t2"."closed_at" IS NULL
+                          "t1"."closed_at" IS NULL
                         )
                         OR (
-                          CAST("t2"."closed_at" AS TIMESTAMP) >= MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+                          CAST("t1"."closed_at" AS TIMESTAMP) >= MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
                         )
                       )
                   ) AS "t13"
                   GROUP BY
                     1
-                ) AS "t20"
-                  ON "t33"."customer_id" = "t20"."customer_id"
-              ) AS "t34"
-            ) AS "t36"
+                ) AS "t22"
+                  ON "t39"."customer_id" = "t22"."customer_id"
+              ) AS "t41"
+            ) AS "t45"
             LEFT OUTER JOIN (
               SELECT
-                "t17"."customer_id",
+                "t19"."customer_id",
                 COUNT(*) FILTER(WHERE
                   (
-                    "t17"."event" = 'app_login'
+                    "t19"."event" = 'app_login'
                   )
                   AND (
                     CAST(FLOOR(
                       (
-                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t17"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t19"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                       ) / 86400
                     ) AS BIGINT) < 30
                   )) AS "n_logins_30d",
                 COUNT(*) FILTER(WHERE
-                  "t17"."event" = 'app_login') AS "n_logins_90d",
+                  "t19"."event" = 'app_login') AS "n_logins_90d",
                 COUNT(*) FILTER(WHERE
                   (
-                    "t17"."event" = 'view_product'
+                    "t19"."event" = 'view_product'
                   )
                   AND (
                     CAST(FLOOR(
                       (
-                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t17"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t19"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                       ) / 86400
                     ) AS BIGINT) < 30
                   )) AS "n_views_30d",
                 MIN(
                   CAST(FLOOR(
                     (
-                      EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t17"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                      EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t19"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                     ) / 86400
                   ) AS BIGINT)
                 ) AS "days_since_app",
                 COUNT(*) FILTER(WHERE
                   (
-                    "t17"."event" = 'view_product'
+                    "t19"."event" = 'view_product'
                   )
                   AND (
-                    "t17"."viewed_category" = 'wealth'
+                    "t19"."viewed_category" = 'wealth'
                   )
                   AND (
                     CAST(FLOOR(
                       (
-                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t17"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t19"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                       ) / 86400
                     ) AS BIGINT) < 14
                   )) AS "n_views_category_14d",
                 COUNT(*) FILTER(WHERE
                   (
-                    "t17"."event" = 'view_product'
+                    "t19"."event" = 'view_product'
                   ) AND (
-                    "t17"."viewed_category" = 'wealth'
+                    "t19"."viewed_category" = 'wealth'
                   )) AS "n_views_category_90d",
                 COUNT(*) FILTER(WHERE
                   (
-                    "t17"."event" = 'view_product'
+                    "t19"."event" = 'view_product'
                   )
                   AND (
-                    "t17"."detail" = 'P1'
+                    "t19"."detail" = 'P1'
                   )
                   AND (
                     CAST(FLOOR(
                       (
-                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t17"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
+                        EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t19"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
                       ) / 86400
                     ) AS BIGINT) < 30
                   )) AS "n_views_this_product_30d"
               FROM (
                 SELECT
-                  "t15".*
+                  "t17".*
                   EXCLUDE ("detail_right")
                 FROM (
                   SELECT
@@ -551,119 +627,94 @@ FROM (
                   FROM (
                     SELECT
                       *
-                    FROM "lake_events" AS "t3"
+                    FROM "lake_events" AS "t2"
                     WHERE
-                      CAST("t3"."ts" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
-                      AND CAST("t3"."ts" AS TIMESTAMP) >= MAKE_TIMESTAMP(2025, 12, 1, 0, 0, 0.0)
+                      CAST("t2"."ts" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
+                      AND CAST("t2"."ts" AS TIMESTAMP) >= MAKE_TIMESTAMP(2025, 12, 1, 0, 0, 0.0)
                   ) AS "t14"
                   LEFT OUTER JOIN (
                     SELECT
-                      "t5"."product_id" AS "detail",
-                      "t5"."category" AS "viewed_category"
-                    FROM "lake_products" AS "t5"
+                      "t4"."product_id" AS "detail",
+                      "t4"."category" AS "viewed_category"
+                    FROM "lake_products" AS "t4"
                   ) AS "t8"
                     ON "t14"."detail" = "t8"."detail"
-                ) AS "t15"
-              ) AS "t17"
+                ) AS "t17"
+              ) AS "t19"
               GROUP BY
                 1
-            ) AS "t30"
-              ON "t36"."customer_id" = "t30"."customer_id"
-          ) AS "t37"
-        ) AS "t39"
+            ) AS "t34"
+              ON "t45"."customer_id" = "t34"."customer_id"
+          ) AS "t47"
+        ) AS "t51"
         LEFT OUTER JOIN (
           SELECT
-            "t23"."customer_id",
-            "t23"."n_calls_365d",
-            "t23"."n_calls_30d",
-            "t23"."n_answered_365d",
-            "t23"."n_refused_365d",
-            "t23"."n_interested_365d",
-            "t23"."n_complaints_730d",
-            "t23"."n_call_conversions_730d",
-            "t23"."days_since_call",
-            "t23"."last_disposition",
-            "t23"."n_answered_365d" / NULLIF("t23"."n_calls_365d", 0) AS "answer_rate_365d"
+            "t46"."customer_id",
+            "t46"."n_calls_365d",
+            "t46"."n_calls_30d",
+            "t46"."n_answered_365d",
+            "t46"."n_refused_365d",
+            "t46"."n_interested_365d",
+            "t46"."n_complaints_730d",
+            "t46"."n_call_conversions_730d",
+            "t46"."days_since_call",
+            "t46"."last_disposition",
+            "t46"."n_answered_365d" / NULLIF("t46"."n_calls_365d", 0) AS "answer_rate_365d"
           FROM (
             SELECT
-              "t10"."customer_id",
-              COUNT(*) FILTER(WHERE
-                CAST(FLOOR(
-                  (
-                    EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t10"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
-                  ) / 86400
-                ) AS BIGINT) < 365) AS "n_calls_365d",
-              COUNT(*) FILTER(WHERE
-                CAST(FLOOR(
-                  (
-                    EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t10"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
-                  ) / 86400
-                ) AS BIGINT) < 30) AS "n_calls_30d",
-              COUNT(*) FILTER(WHERE
-                "t10"."disposition" IN (
-                  'answered',
-                  'refused',
-                  'callback_requested',
-                  'interested',
-                  'converted',
-                  'dnc_requested',
-                  'complaint'
-                )
-                AND (
-                  CAST(FLOOR(
-                    (
-                      EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t10"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
-                    ) / 86400
-                  ) AS BIGINT) < 365
-                )) AS "n_answered_365d",
-              COUNT(*) FILTER(WHERE
-                (
-                  "t10"."disposition" = 'refused'
-                )
-                AND (
-                  CAST(FLOOR(
-                    (
-                      EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t10"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
-                    ) / 86400
-                  ) AS BIGINT) < 365
-                )) AS "n_refused_365d",
-              COUNT(*) FILTER(WHERE
-                "t10"."disposition" IN ('interested', 'callback_requested')
-                AND (
-                  CAST(FLOOR(
-                    (
-                      EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t10"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
-                    ) / 86400
-                  ) AS BIGINT) < 365
-                )) AS "n_interested_365d",
-              COUNT(*) FILTER(WHERE
-                "t10"."disposition" = 'complaint') AS "n_complaints_730d",
-              COUNT(*) FILTER(WHERE
-                "t10"."disposition" = 'converted') AS "n_call_conversions_730d",
-              MIN(
-                CAST(FLOOR(
-                  (
-                    EPOCH(CAST(MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0) AS TIMESTAMP)) - EPOCH(CAST(CAST(CAST("t10"."ts" AS DATE) AS TIMESTAMP) AS TIMESTAMP))
-                  ) / 86400
-                ) AS BIGINT)
-              ) AS "days_since_call",
-              FIRST("t10"."disposition" ORDER BY "t10"."ts" DESC) AS "last_disposition"
+              "t44".*
+              EXCLUDE ("last_ts")
             FROM (
               SELECT
-                *
-              FROM "lake_contacts" AS "t1"
-              WHERE
-                CAST("t1"."ts" AS TIMESTAMP) < MAKE_TIMESTAMP(2026, 3, 1, 0, 0, 0.0)
-                AND CAST("t1"."ts" AS TIMESTAMP) >= MAKE_TIMESTAMP(2024, 3, 1, 0, 0, 0.0)
-                AND "t1"."channel" = 'call'
-            ) AS "t10"
-            GROUP BY
-              1
-          ) AS "t23"
-        ) AS "t26"
-          ON "t39"."customer_id" = "t26"."customer_id"
-      ) AS "t40"
-    ) AS "t42"
+                "t42".*
+                EXCLUDE ("customer_id_right")
+              FROM (
+                SELECT
+                  "t28"."customer_id",
+                  "t28"."n_calls_365d",
+                  "t28"."n_calls_30d",
+                  "t28"."n_answered_365d",
+                  "t28"."n_refused_365d",
+                  "t28"."n_interested_365d",
+                  "t28"."n_complaints_730d",
+                  "t28"."n_call_conversions_730d",
+                  "t28"."days_since_call",
+                  "t28"."last_ts",
+                  "t40"."customer_id" AS "customer_id_right",
+                  "t40"."last_disposition"
+                FROM "t26" AS "t28"
+                LEFT OUTER JOIN (
+                  SELECT
+                    "t35"."customer_id",
+                    MAX("t35"."disposition") AS "last_disposition"
+                  FROM (
+                    SELECT
+                      "t16"."contact_id",
+                      "t16"."customer_id",
+                      "t16"."channel",
+                      "t16"."ts",
+                      "t16"."disposition",
+                      "t30"."last_ts"
+                    FROM "t11" AS "t16"
+                    INNER JOIN (
+                      SELECT
+                        "t27"."customer_id",
+                        "t27"."last_ts"
+                      FROM "t26" AS "t27"
+                    ) AS "t30"
+                      ON "t16"."customer_id" = "t30"."customer_id" AND "t16"."ts" = "t30"."last_ts"
+                  ) AS "t35"
+                  GROUP BY
+                    1
+                ) AS "t40"
+                  ON "t28"."customer_id" = "t40"."customer_id"
+              ) AS "t42"
+            ) AS "t44"
+          ) AS "t46"
+        ) AS "t50"
+          ON "t51"."customer_id" = "t50"."customer_id"
+      ) AS "t52"
+    ) AS "t54"
     LEFT OUTER JOIN (
       SELECT
         "t9"."customer_id",
@@ -685,9 +736,9 @@ FROM (
       ) AS "t9"
       GROUP BY
         1
-    ) AS "t22"
-      ON "t42"."customer_id" = "t22"."customer_id"
-  ) AS "t43"
-) AS "t44"
+    ) AS "t24"
+      ON "t54"."customer_id" = "t24"."customer_id"
+  ) AS "t55"
+) AS "t56"
 ORDER BY
-  "t44"."customer_id" ASC
+  "t56"."customer_id" ASC
