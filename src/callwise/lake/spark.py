@@ -28,6 +28,8 @@ LOCAL_CONF = {
     "spark.default.parallelism": "2",
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    # Batches of mapInPandas as large as the DuckDB side's, so scoring takes the compiled trees on both.
+    "spark.sql.execution.arrow.maxRecordsPerBatch": "100000",
     "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
 }
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")

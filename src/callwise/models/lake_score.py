@@ -8,6 +8,10 @@ row's score is the model's ``predict_proba`` of that row alone, so both engines 
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,14 +37,31 @@ def model_files(model: ResponseModel) -> dict[str, str]:
         return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(tmp).iterdir()) if p.is_file()}
 
 
-def model_from_files(files: dict[str, str]) -> ResponseModel:
-    """The model back from :func:`model_files`' texts, through the ordinary loader."""
+def model_from_files(files: dict[str, str], directory: Path) -> ResponseModel:
+    """The model back from :func:`model_files`' texts, written to ``directory`` (which then also holds what the
+    model caches there, such as its compiled trees) and read by the ordinary loader."""
     from callwise.models import load_model
 
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, text in files.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8")
-        return load_model(tmp)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return load_model(directory)
+
+
+_WORKER_MODELS: dict[str, ResponseModel] = {}  # per Python worker process: loaded (and compiled) once
+
+
+def worker_model(files: dict[str, str]) -> ResponseModel:
+    """The model of ``files``, loaded once per process into a private folder kept until the process ends.
+
+    Spark reuses its Python workers across tasks, so the trees are compiled once per worker, not per partition.
+    """
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode("utf-8")).hexdigest()
+    if digest not in _WORKER_MODELS:
+        folder = Path(tempfile.mkdtemp(prefix="callwise-model-"))  # mkdtemp: owner-only
+        atexit.register(shutil.rmtree, folder, True)
+        _WORKER_MODELS.clear()  # one model at a time: a new one replaces the last
+        _WORKER_MODELS[digest] = model_from_files(files, folder)
+    return _WORKER_MODELS[digest]
 
 
 def score_batch(model: ResponseModel, frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -86,7 +107,7 @@ def _score_spark(lake: Lake, inputs: ir.Table, model: ResponseModel, key: str) -
     schema = StructType([frame.schema[key], StructField(SCORE, DoubleType(), True)])
 
     def score_partition(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        loaded = model_from_files(files.value)
+        loaded = worker_model(files.value)
         for batch in batches:
             yield score_batch(loaded, batch, key)
 
