@@ -1,10 +1,8 @@
 """Ingesting files: encodings, delimiters, formats, and every ugly case — with nothing lost."""
 
-import threading
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -252,24 +250,3 @@ def test_rerun_replaces_the_table_and_the_old_quarantine(tmp_path):
     assert len(lake_rows(tmp_path)) == 2
     assert not (tmp_path / "quarantine" / "customers.csv").exists()
     assert [p.name for p in (tmp_path / "lake").iterdir()] == ["customers.parquet"]  # no temporary files left
-
-
-def test_batches_made_ahead_come_in_order_and_an_error_while_making_them_is_raised_to_the_writer():
-    from callwise.ingest.run import ahead
-
-    def made(fail_at=None):
-        for i in range(7):
-            if i == fail_at:
-                raise ValueError("damaged batch")
-            yield pa.record_batch({"i": [i]})
-
-    assert [b.column(0)[0].as_py() for b in ahead(made())] == list(range(7))
-    seen = []
-    with pytest.raises(ValueError, match="damaged batch"):
-        for batch in ahead(made(fail_at=4)):
-            seen.append(batch.column(0)[0].as_py())
-    assert seen == [0, 1, 2, 3]
-    stopped = ahead(made())  # a writer that stops early leaves no thread behind
-    assert next(stopped).column(0)[0].as_py() == 0
-    stopped.close()
-    assert not [t for t in threading.enumerate() if t.name == "ingest-ahead"]

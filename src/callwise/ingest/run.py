@@ -12,12 +12,10 @@ Personal data never reaches a file in clear: the customers' phone, name and ID n
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from queue import Empty, Full, Queue
 from typing import TypedDict, cast
 
 import numpy as np
@@ -199,7 +197,7 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, 
                 summary.accepted += accepted.num_rows
                 yield from accepted.select(schema.names).cast(schema).to_batches()
 
-        lake.write(table.name, ahead(stream()), schema)
+        lake.write(table.name, stream(), schema)
 
     bad = pa.concat_tables(rejected) if rejected else _empty_quarantine()
     summary.quarantined = bad.num_rows
@@ -211,50 +209,6 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, 
         write_quarantine(quarantine_file, bad.drop_columns(["original"]).append_column("raw_token", token))
         summary.quarantine_file = str(quarantine_file)
     return summary
-
-
-def ahead(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
-    """``batches`` made in a second thread, up to ``depth`` ahead, while the caller writes the ones before.
-
-    Reading, checking and writing Parquet all run mostly outside the GIL, so on two cores the next batch is read
-    and checked while this one is compressed and written. The order, and so the file, is the same; an error
-    raised while making a batch is raised here, in the caller's thread.
-    """
-    queue: Queue[tuple[str, object]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                while not stop.is_set():
-                    try:
-                        queue.put(("batch", batch), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put(("done", None))
-        except BaseException as exc:  # handed to the caller, who raises it
-            queue.put(("error", exc))
-
-    worker = threading.Thread(target=produce, name="ingest-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, item = queue.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise cast(BaseException, item)
-            yield cast(pa.RecordBatch, item)
-    finally:
-        stop.set()
-        while worker.is_alive():  # let a producer blocked on a full queue see the stop
-            try:
-                queue.get_nowait()
-            except Empty:
-                worker.join(0.05)
 
 
 def _without_blank_rows(batch: pa.RecordBatch, lines: np.ndarray) -> tuple[pa.RecordBatch, np.ndarray]:
