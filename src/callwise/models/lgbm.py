@@ -73,25 +73,20 @@ class LightGBMResponse(ResponseModel):
     def _prepare(self, X: pd.DataFrame) -> np.ndarray:
         return prepare_matrix(self._frame(X), list(self.feature_names_in_), self.categories_)
 
-    def _dataset(self, X: np.ndarray, y: np.ndarray) -> lgb.Dataset:
-        """The binned training data, built once: the calibration folds train on subsets of it."""
+    def _train(self, X: np.ndarray, y: np.ndarray) -> lgb.Booster:
         names = list(self.feature_names_in_)
         categorical = [j for j, c in enumerate(names) if c in self.categories_]
-        data = lgb.Dataset(
-            X, y, feature_name=names, categorical_feature=categorical, params=self._params(), free_raw_data=False
-        )
-        return data.construct()
+        data = lgb.Dataset(X, y, feature_name=names, categorical_feature=categorical, free_raw_data=True)
+        return lgb.train(self._params(), data, num_boost_round=self.n_estimators)
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
-        data = self._dataset(X, y)
-        self.booster_ = lgb.train(self._params(), data, num_boost_round=self.n_estimators)
+        self.booster_ = self._train(X, y)
         self.platt_ = (1.0, 0.0)
         if self.calibration and np.bincount(y).min() >= self.calibration_folds:
             margin = np.zeros(len(y))
             folds = StratifiedKFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
             for train, held_out in folds.split(X, y):
-                # The fold's rows binned as the whole set is: no second pass over the raw values per fold.
-                booster = lgb.train(self._params(), data.subset(train), num_boost_round=self.n_estimators)
+                booster = self._train(X[train], y[train])
                 margin[held_out] = booster.predict(X[held_out], raw_score=True)
             platt = LogisticRegression(C=1e4).fit(margin.reshape(-1, 1), y)
             self.platt_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
