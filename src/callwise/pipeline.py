@@ -1,7 +1,8 @@
-"""The stages end to end — synthesise, ingest, features, train, list — with timings per stage.
+"""The stages end to end — synthesise, ingest, features, train, list, files — with timings per stage.
 
 `callwise demo` and the 1M-customer benchmark both run through here (`run_pipeline`, the benchmark with
-``evaluate=False``), so what the benchmark measures is what a user runs.
+``evaluate=False`` and ``dialer="csv"``), so what the benchmark measures is what a user runs. The daily path
+(:data:`DAILY_STAGES`) is what a bank runs every day: ingest, the list, its files, its dialer file.
 """
 
 from __future__ import annotations
