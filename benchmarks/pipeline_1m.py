@@ -1,7 +1,15 @@
-"""1M synthetic customers through every stage: synth → ingest → train → features → score → list.
+"""1M synthetic customers through the daily path: ingest → list (features, score, policy, schedule, gate) → files.
 
-Writes benchmarks/results/pipeline_1m.json: per-stage seconds and rows/s, scoring speed, peak memory, and the
-list's true expected conversions beside a random list and the oracle list of the same size.
+Stages, each timed on its own: ``synth`` (the test bench's synthetic bank, not part of the daily path), ``ingest``,
+``train`` (weekly, not daily: its own goal), ``list`` (its steps: policy, score with its features, experiment,
+answer model, phone numbers, schedule, gate, explain), ``files`` (the list files ``callwise lists build`` writes)
+and ``dialer`` (the list issued and its dialer CSV written with real numbers, as ``callwise lists export --dialer
+csv`` does). ``ops_sync`` fills the operational database the dialer file is exported from with the lake's
+customers; a bank's database holds them already, so it is reported but not counted in the daily path.
+
+Writes benchmarks/results/pipeline_1m.json: per-stage seconds and rows/s, the daily path's total, peak memory of
+the whole run (synthesis and training included, so an upper bound for the daily path), and the list's true
+expected conversions beside a random list and the oracle list of the same size.
 Usage: python benchmarks/pipeline_1m.py [customers]
 """
 
@@ -17,22 +25,30 @@ import lightgbm
 
 from _bench import throwaway_pii, write_result
 from callwise import __version__
-from callwise.pipeline import run_pipeline
+from callwise.pipeline import DAILY_STAGES, run_pipeline
+
+GOALS = {"daily_path_seconds_max": 60, "peak_memory_mb_max": 6144, "train_seconds_max": 30}
 
 
 def main(customers: int = 1_000_000) -> dict:
     with tempfile.TemporaryDirectory(prefix="callwise-bench-") as tmp:
-        summary = run_pipeline(tmp, customers=customers, seed=11, evaluate=False, pii=throwaway_pii())
+        summary = run_pipeline(tmp, customers=customers, seed=11, evaluate=False, pii=throwaway_pii(), dialer="csv")
+    stages = _flat_stages(summary["stages"])
+    daily = {name: summary["stages"][name]["seconds"] for name in DAILY_STAGES}
     result = {
         "benchmark": "pipeline",
         "customers": customers,
+        "daily_path_seconds": round(sum(daily.values()), 3),
+        "daily_path": daily,
+        "train_seconds": summary["stages"]["train"]["seconds"],
         "total_seconds": summary["total_seconds"],
         "peak_memory_mb": summary["peak_memory_mb"],
-        "stages": _flat_stages(summary["stages"]),
+        "stages": stages,
         "ingest": summary["ingest"],
         "list": summary["list"],
+        "plan": summary["plan"],
         "against_truth": summary["against_truth"],
-        "goals": {"total_seconds_max": 600, "peak_memory_mb_max": 8192, "score_rows_per_s_min": 200_000},
+        "goals": GOALS,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "lightgbm": lightgbm.__version__},
         "callwise": __version__,
     }
@@ -56,4 +72,5 @@ def _flat_stages(stages: dict) -> dict:
 
 if __name__ == "__main__":
     out = main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
-    print(json.dumps({k: out[k] for k in ("total_seconds", "peak_memory_mb", "against_truth")}, indent=2))
+    keys = ("daily_path_seconds", "daily_path", "train_seconds", "peak_memory_mb", "goals", "against_truth")
+    print(json.dumps({k: out[k] for k in keys}, indent=2))

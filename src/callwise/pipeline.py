@@ -1,7 +1,8 @@
-"""The stages end to end — synthesise, ingest, features, train, list — with timings per stage.
+"""The stages end to end — synthesise, ingest, features, train, list, files — with timings per stage.
 
 `callwise demo` and the 1M-customer benchmark both run through here (`run_pipeline`, the benchmark with
-``evaluate=False``), so what the benchmark measures is what a user runs.
+``evaluate=False`` and ``dialer="csv"``), so what the benchmark measures is what a user runs. The daily path
+(:data:`DAILY_STAGES`) is what a bank runs every day: ingest, the list, its files, its dialer file.
 """
 
 from __future__ import annotations
@@ -135,10 +136,13 @@ def run_pipeline(
     langs: tuple[str, ...] = ("zh", "en"),
     threads: int = 2,
     pii: Pii | None = None,
+    dialer: str | None = None,
 ) -> PipelineSummary:
     """Run every stage into ``out``; return the summary (also written to ``out/summary.json``).
 
     ``pii``: the keys; from the settings, or a demo key ring under ``out`` (see :func:`demo_keys`) when unset.
+    ``dialer``: also issue the list in an operational database under ``out`` and write its dialer file in that
+    format (``csv``, ``xlsx``, ``vicidial``), as ``callwise lists export`` does: the end of the daily path.
     """
     from callwise.demo import demo_keys
     from callwise.ingest import ingest_directory
@@ -189,7 +193,11 @@ def run_pipeline(
         s["steps"] = result.seconds
         s["scored"] = len(result.ranked)
         s["score_rows_per_s"] = round(len(result.ranked) / max(result.seconds["score"], 1e-9))
-    files = write_list(result, out / "lists" / campaign.campaign_id)
+    with clock.stage("files") as s:
+        files = write_list(result, out / "lists" / campaign.campaign_id)
+        s["rows"] = len(result.calls)
+    if dialer is not None:
+        files["dialer"] = str(_dialer_file(out, lake, result, campaign, pii, dialer, clock))
     truth = compare_with_truth(result, bank / "_truth", seed=seed)
     schedules = compare_schedules_with_truth(result, bank / "_truth") if evaluate else None
     if evaluate:
@@ -209,11 +217,57 @@ def run_pipeline(
         "against_truth": truth,
         "schedules_against_truth": schedules,
         "plan": {k: result.summary["plan"][k] for k in ("solver", "gap", "expected_calls", "capacity_calls")},
-        "files": {"lake": str(lake_dir), "list": files["list_csv"], "summary": files["summary"], **reports},
+        "files": {
+            "lake": str(lake_dir),
+            "list": files["list_csv"],
+            "summary": files["summary"],
+            **({"dialer": files["dialer"]} if "dialer" in files else {}),
+            **reports,
+        },
         "demo_keys": None if demo_key_file is None else str(demo_key_file),
     }
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
+
+
+# The stages a bank runs every day; synthesising is the test bench's, training is weekly.
+DAILY_STAGES = ("ingest", "list", "files", "dialer")
+
+
+def _dialer_file(out: Path, lake: Lake, result: Any, campaign: Any, pii: Pii, fmt: str, clock: StageClock) -> Path:
+    """Issue the list in a fresh operational database and write its dialer file (real numbers, audited).
+
+    The database first gets the lake's customers (``callwise customers sync``, stage ``ops_sync``): a bank's
+    operational database holds them already, so that stage is not part of the daily path.
+    """
+    from callwise.ops.customers import sync_customers
+    from callwise.ops.db import make_engine, session_factory, transaction
+    from callwise.ops.dialer_export import export_for_dialer
+    from callwise.ops.lists import issue_list
+    from callwise.ops.migrate import upgrade
+    from callwise.ops.models import Campaign
+    from callwise.ops.users import Principal
+    from callwise.security.rbac import Permission
+
+    engine = make_engine(f"sqlite:///{out / 'ops' / 'callwise.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    with clock.stage("ops_sync") as s:
+        s["rows"] = sync_customers(factory, lake).read
+    with transaction(factory) as session:
+        spec = campaign.model_dump(mode="json")
+        names = {k: spec[k] for k in ("campaign_id", "name", "product_id")}
+        session.add(Campaign(**names, spec=spec, created_by="pipeline"))
+    principal = Principal("pipeline", "machine", frozenset({Permission.PII_READ}))
+    campaign_id = result.summary["campaign_id"]
+    with clock.stage("dialer") as s:
+        with transaction(factory) as session:
+            issued = issue_list(session, campaign_id, result.calls, result.summary, "pipeline", None, "Asia/Shanghai")
+            path = out / "lists" / campaign_id / f"dialer_{issued.list_id}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
+            done = export_for_dialer(session, pii, principal, issued.list_id, fmt, path)
+        s["rows"] = done.rows
+    engine.dispose()
+    return done.path
 
 
 def _evaluate(lake: Lake, report_dir: Path, langs: tuple[str, ...], seed: int) -> tuple[dict, dict[str, str]]:

@@ -131,3 +131,29 @@ def test_zoned_times_become_wall_clock_time_in_the_bank_zone(monkeypatch):
     monkeypatch.setenv("CALLWISE_TIMEZONE", "Asia/Urumqi")
     typed, _ = run(["2024-03-05T06:30:00Z"], column)
     assert str(pd.Timestamp(typed[0])) == "2024-03-05 12:30:00"
+
+
+MIXED = {
+    Kind.TEXT: ["  a ", "ｂ", "", None, "c", "\u3000d"],
+    Kind.PHONE: ["+86 138 0013 8000", "１３８００１３８０００", "12345", "", None, " 13900139000 ", "13800138000.0"],
+    Kind.INT: ["1,200", "3.5", "x", "", None, "７", "12元"],
+    Kind.FLOAT: ["¥1,234.50", "abc", "", None, "0.1", " 2 "],
+    Kind.BOOL: ["是", "否", "Y", "maybe", "", None, "TRUE"],
+    Kind.DATE: ["2024年3月5日", "2024/3/5", "20240305", "0001-01-01", "soon", "", None],
+    Kind.DATETIME: ["2024-03-05 14:30", "2024-03-05T06:30:00Z", "2024年3月5日 9点5分", "never", "", None],
+    Kind.ENUM: ["男", "f", "M", "other", "", None],
+    Kind.JSON: ['{"a": 1}', "{", "", None, "[1, 2]"],
+}
+
+
+@pytest.mark.parametrize("kind", list(MIXED))
+def test_few_distinct_values_parse_as_each_cell_does(kind, monkeypatch):
+    """A column of repeated values is parsed once per distinct value: the result is the one cell by cell."""
+    column = Column("x", kind, values=("M", "F") if kind is Kind.ENUM else ())
+    values = MIXED[kind] * 40  # few distinct values among many rows
+    monkeypatch.setattr("callwise.ingest.normalise.DISTINCT_SHARE", 0.0)  # cell by cell
+    by_cell = run(values, column)
+    monkeypatch.setattr("callwise.ingest.normalise.DISTINCT_SHARE", 1.0)  # once per distinct value
+    by_value = run(values, column)
+    assert by_value == by_cell
+    assert any(by_cell[1]) or kind is Kind.TEXT  # the mix holds cells that are refused (text refuses none)

@@ -241,3 +241,17 @@ def test_a_column_hashes_alike_from_text_or_utf8_bytes():
     expected = [hasher.digest("13800138000"), None, None, hasher.digest("110101199001011234")]
     assert hasher.digest_many(values) == expected
     assert hasher.digest_many([None if v is None else v.encode() for v in values]) == expected
+
+
+@pytest.mark.parametrize("key_bytes", [32, 64, 65, 100])
+def test_a_column_hashes_as_the_standard_hmac_does_for_any_key_length(key_bytes):
+    """digest_many keeps the key's padded states instead of hmac.digest per value: the digests are RFC 2104's."""
+    import hmac
+
+    from callwise.security.crypto import LookupHasher
+
+    key = bytes(range(key_bytes))
+    values = ["13800138000", "张三丰", "x" * 200]
+    expected = [hmac.new(key, v.encode(), "sha256").digest() for v in values]
+    assert LookupHasher(key).digest_many(values) == expected
+    assert [LookupHasher(key).digest(v) for v in values] == expected

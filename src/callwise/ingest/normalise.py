@@ -49,6 +49,12 @@ EARLIEST, LATEST = datetime(1900, 1, 1), datetime(2200, 1, 1)
 ZONE_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
+# A text column with few distinct values (enums, flags, a channel, a date per day) is cleaned and parsed once per
+# value and spread back by index; one whose first rows are mostly distinct (ids, phones, times) cell by cell.
+DISTINCT_SAMPLE = 50_000
+DISTINCT_SHARE = 0.25
+
+
 def normalise(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa.Array, np.ndarray]:
     """(typed values, bad mask) for one column of the contract."""
     if isinstance(values, pa.ChunkedArray):
@@ -56,17 +62,62 @@ def normalise(values: pa.Array | pa.ChunkedArray, column: Column) -> tuple[pa.Ar
     target = column.arrow_type
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         return _cast_typed(values, column)
-    text = _clean_text(values)
-    parsed = _PARSERS[column.kind](text, column) if column.kind in _PARSERS else text
-    parsed_arrow = pa.Array.from_pandas(parsed, type=target)
-    bad = (text.notna() & parsed.isna()).to_numpy(dtype=bool)
-    return parsed_arrow, bad
+    if values.type != pa.string():
+        values = pc.cast(values, pa.string())
+    if _few_distinct(values):
+        return _parse_distinct(values, column)
+    text = _clean_arrow(values)
+    parser = _PARSERS.get(column.kind)
+    if parser is None:  # text stays text: no round trip through pandas
+        return pc.cast(text, target), np.zeros(len(text), dtype=bool)
+    cells = _as_series(text)
+    parsed = parser(cells, column)
+    bad = (cells.notna() & parsed.isna()).to_numpy(dtype=bool)
+    return pa.Array.from_pandas(parsed, type=target), bad
 
 
-def _clean_text(values: pa.Array) -> pd.Series:
-    """Text with full-width characters folded (NFKC), surrounding spaces trimmed, blanks as null."""
-    text = pd.Series(pc.utf8_trim_whitespace(pc.utf8_normalize(values, "NFKC")).to_pandas(), dtype="str")
-    return text.where(text != "", None)
+def _clean_arrow(values: pa.Array) -> pa.Array:
+    """Text with full-width characters folded (NFKC), surrounding spaces trimmed, blanks as null.
+
+    NFKC leaves ASCII as it is, so an all-ASCII column (ids, codes, most dates) skips the fold.
+    """
+    if not _all_ascii(values):
+        values = pc.utf8_normalize(values, "NFKC")
+    text = pc.utf8_trim_whitespace(values)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _all_ascii(values: pa.Array) -> bool:
+    ascii_only = pc.all(pc.string_is_ascii(values), skip_nulls=True).as_py()
+    return ascii_only is None or bool(ascii_only)
+
+
+def _few_distinct(text: pa.Array) -> bool:
+    sample = text.slice(0, DISTINCT_SAMPLE)
+    return len(sample) > 0 and len(pc.unique(sample)) <= DISTINCT_SHARE * len(sample)
+
+
+def _as_series(text: pa.Array) -> pd.Series:
+    return pd.Series(text.to_pandas(), dtype="str")
+
+
+def _parse_distinct(values: pa.Array, column: Column) -> tuple[pa.Array, np.ndarray]:
+    """Each distinct value cleaned and parsed once, then taken back to every row (every step works value by value)."""
+    encoded = pc.dictionary_encode(values)
+    text = _clean_arrow(encoded.dictionary)
+    indices = encoded.indices
+    parser = _PARSERS.get(column.kind)
+    if parser is None:
+        return pc.cast(text, column.arrow_type).take(indices), np.zeros(len(values), dtype=bool)
+    cells = _as_series(text)
+    parsed = parser(cells, column)
+    typed = pa.Array.from_pandas(parsed, type=column.arrow_type)
+    if not len(cells):
+        return typed.take(indices), np.zeros(len(values), dtype=bool)
+    bad_distinct = (cells.notna() & parsed.isna()).to_numpy(dtype=bool)
+    present = np.asarray(pc.is_valid(indices), dtype=bool)
+    bad = bad_distinct[np.asarray(pc.fill_null(indices, 0), dtype=np.int64)] & present
+    return typed.take(indices), bad
 
 
 def _cast_typed(values: pa.Array, column: Column) -> tuple[pa.Array, np.ndarray]:

@@ -162,8 +162,8 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, 
     quarantine_file = quarantine_dir / f"{table.name}.csv"
     quarantine_file.unlink(missing_ok=True)
 
-    def checked() -> Iterator[tuple[pa.Table, pa.Table]]:
-        """(accepted typed rows, the same rows as read) batch by batch; rejects are collected on the side."""
+    def checked() -> Iterator[tuple[pa.Table, pa.Table | None]]:
+        """(accepted typed rows, the same rows as read for a keyed table) batch by batch; rejects on the side."""
         first_row = 0
         for batch in source.batches():
             lines = source.lines(first_row, batch.num_rows)
@@ -171,8 +171,12 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, 
             batch, lines = _without_blank_rows(batch, lines)
             result = check_batch(table, batch, lines, source.delimiter or ",")
             rejected.append(result.rejected)
-            ok = ~np.isin(lines, result.rejected.column("line").to_numpy())
-            originals = pa.Table.from_batches([batch]).append_column("_line", pa.array(lines)).filter(pa.array(ok))
+            if not table.key:  # the rows as read are only needed to quarantine duplicate keys
+                yield result.accepted, None
+                continue
+            originals = pa.Table.from_batches([batch]).append_column("_line", pa.array(lines))
+            if result.rejected.num_rows:
+                originals = originals.filter(pa.array(~np.isin(lines, result.rejected.column("line").to_numpy())))
             yield result.accepted, originals
         malformed = [m for m in source.malformed if not m.blank]
         if malformed:
@@ -224,11 +228,12 @@ def _lake_schema(table: Table, source: Source) -> pa.Schema:
     return pa.schema([*(contract.field(n) for n in names if n in contract.names), *extras])
 
 
-def _gather(batches: Iterator[tuple[pa.Table, pa.Table]], schema: pa.Schema) -> tuple[pa.Table, pa.Table]:
+def _gather(batches: Iterator[tuple[pa.Table, pa.Table | None]], schema: pa.Schema) -> tuple[pa.Table, pa.Table]:
     accepted, originals = [], []
     for typed, original in batches:
         accepted.append(typed.select(schema.names).cast(schema))
-        originals.append(original)
+        if original is not None:
+            originals.append(original)
     if not accepted:
         return schema.empty_table(), pa.table({"_line": pa.array([], pa.int64())})
     return pa.concat_tables(accepted), pa.concat_tables(originals, promote_options="permissive")

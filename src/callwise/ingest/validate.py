@@ -74,6 +74,7 @@ def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarra
     n = batch.num_rows
     # Damage first: a cell that is not text is not also a "bad_phone".
     reason, bad_column = unreadable_cells(batch.rename_columns(names))
+    refused = reason != None  # noqa: E711 - elementwise on an object array; kept as booleans from here on
     out: dict[str, pa.Array] = {}
     for spec in table.columns:
         if spec.name not in names:
@@ -82,16 +83,20 @@ def check_batch(table: Table, batch: pa.RecordBatch | pa.Table, lines: np.ndarra
         missing = np.zeros(n, dtype=bool)
         if not spec.nullable:  # an empty cell (not an unreadable one) in a column that must be filled
             missing = np.asarray(pc.is_null(values), dtype=bool) & ~bad
-        first = (bad | missing) & (reason == None)  # noqa: E711 - elementwise on an object array
-        reason[first] = np.where(missing[first], "missing_value", f"bad_{spec.kind.value}")
-        bad_column[first] = spec.name
+        first = (bad | missing) & ~refused
+        if first.any():
+            reason[first] = np.where(missing[first], "missing_value", f"bad_{spec.kind.value}")
+            bad_column[first] = spec.name
+            refused |= first
         out[spec.name] = values
     contract = {c.name for c in table.columns}
     for i, name in enumerate(names):
         if name not in contract:  # extra columns are kept as text and become features
             out[name] = pc.cast(batch.column(i), pa.string())
     typed = pa.table(out)
-    ok = reason == None  # noqa: E711
+    ok = ~refused
+    if ok.all():
+        return Checked(typed, rejected_rows(table, lines[:0], reason[:0], bad_column[:0], batch.slice(0, 0), delimiter))
     rejected = rejected_rows(table, lines[~ok], reason[~ok], bad_column[~ok], batch.filter(pa.array(~ok)), delimiter)
     return Checked(typed.filter(pa.array(ok)), rejected)
 

@@ -17,8 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from callwise.configfile import suggest
 from callwise.experiments import assign_groups, campaign_seed
@@ -234,7 +236,10 @@ def _score(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Eligible customers with score and expected value, best first; and their model inputs by customer."""
     eligible = verdicts.eligible
-    features = materialize(customer_features(lake, campaign.cutoff, product_id=campaign.product_id)).to_pandas()
+    # Features of the eligible customers only (a customer's features are their own rows' alone, so the same).
+    members = ibis.memtable(pa.table({"customer_id": pa.array(eligible["customer_id"].to_numpy(), pa.string())}))
+    expr = customer_features(lake, campaign.cutoff, product_id=campaign.product_id, customers=members)
+    features = materialize(expr).to_pandas()
     features = features.set_index("customer_id").reindex(eligible["customer_id"].to_numpy())
     wanted = list(model.feature_names_in_)
     missing = [c for c in wanted if c not in features.columns]
@@ -381,7 +386,7 @@ def _reasons(
     rows = np.flatnonzero(personal)
     for i, column in enumerate(columns, start=1):
         names, contributions = explained[f"reason_{i}"].to_numpy(), explained[f"contribution_{i}"].to_numpy()
-        values = [X_listed.at[r, n] if isinstance(n, str) else None for r, n in enumerate(names)]
+        values = _cells(X_listed, names)
         codes.loc[rows, column] = names
         codes.loc[rows, f"value_{i}"] = pd.Series(values, index=rows, dtype=object)
         # One sentence per listed customer (the list is capacity-sized, not customer-sized).
@@ -390,6 +395,23 @@ def _reasons(
             for n, v, c in zip(names, values, contributions, strict=True)
         ]
     return out, codes
+
+
+def _cells(X: pd.DataFrame, names: np.ndarray) -> list[Any]:
+    """``X.at[r, names[r]]`` for every row ``r`` (``None`` where a row has no name), one column at a time.
+
+    A numeric column hands out the same NumPy scalars ``.at`` does, so the reasons are worded the same.
+    """
+    out = np.full(len(names), None, dtype=object)
+    named = np.array([isinstance(n, str) for n in names], dtype=bool)
+    for name in dict.fromkeys(names[named]):
+        rows = np.flatnonzero(named & (names == name))
+        column = X[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":
+            out[rows] = list(column.to_numpy()[rows])
+        else:  # categories, text: as .at gives them
+            out[rows] = [column.at[r] for r in rows]
+    return list(out)
 
 
 def _members(worth: pd.DataFrame, plan: CallPlan, listed: pd.DataFrame) -> pd.DataFrame:

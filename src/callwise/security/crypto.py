@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import os
 import re
@@ -335,8 +336,10 @@ class LookupHasher:
         UTF-8 ``bytes`` are hashed as they are when the hasher does not normalise (the lake's values, trimmed at
         ingest), which skips a decode and an encode per value.
         """
-        key, normalise = self._key, self._normalise
+        normalise = self._normalise
         raw = normalise is _identity
+        inner, outer = _hmac_pads(self._key)
+        inner_copy, outer_copy = inner.copy, outer.copy
         out: list[bytes | None] = []
         append = out.append
         for value in values:
@@ -348,5 +351,27 @@ class LookupHasher:
             else:
                 text = normalise(value.decode("utf-8") if isinstance(value, bytes) else value)
                 data = text.encode("utf-8")
-            append(hmac.digest(key, data, "sha256") if data.strip() else None)
+            if not data.strip():
+                append(None)
+                continue
+            # HMAC-SHA256 (RFC 2104) from the key's two padded states, hashed once: the one-shot hmac.digest
+            # sets the key up again for every value, which cost more than the hashing.
+            h = inner_copy()
+            h.update(data)
+            o = outer_copy()
+            o.update(h.digest())
+            append(o.digest())
         return out
+
+
+def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """SHA-256 states after the inner (0x36) and outer (0x5c) key pads: what every HMAC with ``key`` starts from."""
+    block = 64  # SHA-256's block size
+    if len(key) > block:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(block, b"\0")
+    return hashlib.sha256(key.translate(_IPAD)), hashlib.sha256(key.translate(_OPAD))
+
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
