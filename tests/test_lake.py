@@ -54,3 +54,29 @@ def test_a_table_read_twice_is_registered_once_until_the_file_changes(tmp_path):
     before = lake.table("t")
     lake.write("t", pa.table({"a": [2, 3]}))
     assert lake.table("t") is not before and lake.table("t").count().execute() == 2
+
+
+def test_duckdb_is_held_to_the_memory_limit_and_spills_to_a_private_folder(tmp_path):
+    spill = tmp_path / "spill"
+    lake = Lake(tmp_path / "lake", threads=1, memory_limit="64MB", spill_dir=spill)
+    limit, folder = lake.con.con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+    ).fetchone()
+    assert limit == "61.0 MiB"  # 64 MB as DuckDB states it
+    assert folder == str(spill) and (spill.stat().st_mode & 0o777) == 0o700
+    # A sort far larger than the limit completes by spilling, instead of failing for memory.
+    lake.write("big", pa.table({"k": pa.array(range(3_000_000), pa.int64()), "v": pa.array(["x" * 40] * 3_000_000)}))
+    t = lake.table("big")
+    first = t.order_by(t.v.concat(t.k.cast("string")).desc()).limit(1).to_pyarrow()
+    assert first.num_rows == 1
+
+
+def test_open_lake_takes_memory_limit_and_spill_folder_from_the_settings(tmp_path, monkeypatch):
+    from callwise.lake import open_lake
+    from callwise.settings import get_settings
+
+    monkeypatch.setenv("CALLWISE_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("CALLWISE_SPILL_DIR", str(tmp_path / "spill"))
+    lake = open_lake(tmp_path / "lake")
+    assert get_settings().memory_limit == "1GB"
+    assert (lake.memory_limit, lake.spill_dir) == ("1GB", tmp_path / "spill")

@@ -85,7 +85,7 @@ def demo_service_env(out: Path, settings: Settings) -> dict[str, str]:
 def prepare_demo_service(settings: Settings) -> DemoService:
     """Migrate the database, sync the demo's customers, register and promote its model, (re)make the demo
     administrator with a new password; ``settings`` are those of :func:`demo_service_env`. Safe to repeat."""
-    from callwise.lake import Lake
+    from callwise.lake import open_lake
     from callwise.ops.customers import sync_customers
     from callwise.ops.db import make_engine, session_factory, transaction
     from callwise.ops.migrate import upgrade
@@ -95,7 +95,7 @@ def prepare_demo_service(settings: Settings) -> DemoService:
     try:
         upgrade(engine)
         factory = session_factory(engine)
-        synced = sync_customers(factory, Lake(settings.data_dir / "lake", threads=settings.threads))
+        synced = sync_customers(factory, open_lake(settings=settings))
         with transaction(factory) as session:
             version = _promote_demo_model(session, settings.data_dir / DEMO_MODEL)
             password = _demo_admin(session)

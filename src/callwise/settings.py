@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "pyspark"] = "duckdb"
     timezone: str = "Asia/Shanghai"
     threads: int = 2
+    memory_limit: str | None = None  # DuckDB's memory limit for lake queries ("8GB"); past it, it spills to disk
+    spill_dir: Path | None = None  # where DuckDB spills; by default a folder in the working directory
     lang: Literal["zh", "en"] = "zh"  # language of the commands' human-readable output
 
     # Operational database: a SQLite file under data_dir unless a URL is given (postgresql+psycopg://…).

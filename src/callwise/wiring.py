@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from callwise.lake import Lake
+from callwise.lake import Lake, open_lake
 from callwise.loop import FollowupRules, load_followup_rules
 from callwise.ops import audit
 from callwise.ops.db import make_engine, session_factory, transaction
@@ -92,7 +92,7 @@ def record_rules_in_force(factory: sessionmaker[Session], policy: Policy, rules:
 def lake_from_settings(settings: Settings) -> Lake | None:
     """The lake under the data directory, or None while nothing has been ingested there."""
     lake_dir = settings.data_dir / "lake"
-    return Lake(lake_dir, engine=settings.engine, threads=settings.threads) if lake_dir.is_dir() else None
+    return open_lake(lake_dir, settings=settings) if lake_dir.is_dir() else None
 
 
 def policy_from_settings(settings: Settings) -> Policy:

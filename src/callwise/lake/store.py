@@ -30,12 +30,23 @@ class UnknownEngine(Translated, ValueError):
 
 
 class Lake:
-    def __init__(self, root: str | Path, engine: str = "duckdb", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        engine: str = "duckdb",
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        spill_dir: str | Path | None = None,
+    ) -> None:
+        """``memory_limit`` (e.g. "8GB") and ``spill_dir`` are DuckDB's: past the limit it spills to that folder
+        (by default one next to its database, which for an in-memory one is the working directory)."""
         if engine not in ENGINES:
             raise UnknownEngine("lake.unknown_engine", engine=repr(engine), choices=", ".join(ENGINES))
         self.root = Path(root)
         self.engine = engine
         self.threads = threads
+        self.memory_limit = memory_limit
+        self.spill_dir = Path(spill_dir) if spill_dir is not None else None
         # name → (the file's identity when it was registered, its table): Spark reads a Parquet footer in a job
         # of its own each time a file is registered, and a training set refers to each table once per campaign.
         self._tables: dict[str, tuple[tuple[int, int, int], ibis.Table]] = {}
@@ -46,10 +57,14 @@ class Lake:
     @cached_property
     def con(self) -> ibis.BaseBackend:
         if self.engine == "duckdb":
-            con = ibis.duckdb.connect()
+            config: dict[str, str | int] = {}
             if self.threads:
-                con.raw_sql(f"SET threads = {int(self.threads)}")
-            return con
+                config["threads"] = int(self.threads)
+            if self.memory_limit:
+                config["memory_limit"] = self.memory_limit
+            if self.spill_dir is not None:  # what spills is lake data: owner-only, like the lake
+                config["temp_directory"] = str(private_dir(self.spill_dir))
+            return ibis.duckdb.connect(**config)
         from callwise.lake.spark import spark_session  # optional dependency, for banks that run Spark
 
         return ibis.pyspark.connect(spark_session())
