@@ -30,6 +30,7 @@ TINY = {
     "service_load.py": (["2000", "1", "500"], "service_load"),
     "scoring.py": (["2000", "20000"], "scoring_20000"),
     "engines_1m.py": (["2000"], "engines_2000"),
+    "scale_10m.py": (["3000", "1000", "256MB"], "scale_3000"),
 }
 
 
