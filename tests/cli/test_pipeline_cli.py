@@ -77,7 +77,7 @@ def test_features_build_writes_a_lake_table(small_bank):
 
 def test_demo_runs_end_to_end(tmp_path):
     summary = call("demo", "--out", str(tmp_path / "demo"), "--customers", "3000")
-    assert set(summary["stages"]) == {"synth", "ingest", "evaluate", "train", "list"}
+    assert set(summary["stages"]) == {"synth", "ingest", "evaluate", "train", "list", "files"}
     assert summary["ingest"]["quarantined"] == 0
     for name in ("call_list_zh", "call_list_en", "model_lightgbm_zh", "model_scorecard_en"):
         assert (tmp_path / "demo" / "report").exists() and summary["files"][name].endswith(".html")
