@@ -41,6 +41,7 @@ from callwise.policy.customers import evaluate_customers
 from callwise.synth import synthesize
 
 PRODUCT = "P_WM01"
+SPARK_DRIVER_MEMORY = "8g"
 ENGINES = ("duckdb", "pyspark")
 
 
@@ -101,6 +102,10 @@ def main(customers: int = 1_000_000, seed: int = 5) -> dict:
         model = make_model("lightgbm", n_estimators=100).fit(X, frame["converted"])
         result["train_seconds_duckdb"] = round(time.perf_counter() - started, 1)
         scores, eligible = {}, {}
+        # The features of every customer come back to this process on both engines (to compare them): at 1M
+        # customers that needs more than the 2 GB a local session gets by default.
+        os.environ.setdefault("SPARK_DRIVER_MEMORY", SPARK_DRIVER_MEMORY)
+        result["spark_driver_memory"] = os.environ["SPARK_DRIVER_MEMORY"]
         for engine in ENGINES:
             lake = Lake(root / "lake", engine, threads=2)
             record: dict[str, Any] = {}

@@ -18,8 +18,9 @@ import os
 import platform
 import sys
 import tempfile
-import time
 import threading
+import time
+from contextlib import suppress
 from datetime import date, datetime
 from datetime import time as datetime_time
 from pathlib import Path
@@ -48,9 +49,7 @@ def tile_lake(base: Lake, out: Lake, copies: int) -> int:
         table = base.table(name)
         keys = [k for k in TILED_KEYS if k in table.columns]
         if keys and copies > 1:
-            parts = [
-                table.mutate(**{k: table[k].concat(ibis.literal(f"-{i}")) for k in keys}) for i in range(copies)
-            ]
+            parts = [table.mutate(**{k: table[k].concat(ibis.literal(f"-{i}")) for k in keys}) for i in range(copies)]
             table = ibis.union(*parts)
         out.root.mkdir(parents=True, exist_ok=True)
         base.con.to_parquet(table, out.path(name), compression="zstd")
@@ -79,10 +78,8 @@ def _folder_bytes(folder: Path) -> int:
     total = 0
     for parent, _, files in os.walk(folder):  # os.walk skips a folder removed while it walks
         for name in files:
-            try:
+            with suppress(FileNotFoundError):  # DuckDB removed it while we counted
                 total += os.stat(os.path.join(parent, name)).st_size
-            except FileNotFoundError:  # DuckDB removed it while we counted
-                pass
     return total
 
 

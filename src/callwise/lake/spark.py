@@ -21,7 +21,6 @@ from callwise.i18n.errors import Translated
 LOCAL_MASTER = "local[2]"
 # Settings of a session callwise starts itself; a session the bank made keeps its own (except the clock).
 LOCAL_CONF = {
-    "spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY") or "2g",  # Spark's own variable, if set
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
@@ -57,7 +56,8 @@ def spark_session() -> Any:
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("callwise").master(os.environ.get("SPARK_MASTER") or LOCAL_MASTER)
     quiet = {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}"}
-    for key, value in {**LOCAL_CONF, **quiet, **SESSION_CONF}.items():
+    memory = {"spark.driver.memory": os.environ.get("SPARK_DRIVER_MEMORY") or "2g"}  # Spark's own variable, if set
+    for key, value in {**LOCAL_CONF, **memory, **quiet, **SESSION_CONF}.items():
         builder = builder.config(key, value)
     try:
         session = builder.getOrCreate()
