@@ -99,7 +99,7 @@ def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str =
         manifest = synthesize(root / "bank", customers=base, seed=11, fmt="parquet")
         small = Lake(root / "base", threads=2)
         ingest_directory(root / "bank", small, root / "quarantine", pii=throwaway_pii())
-        model, card = train_from_lake(small, "lightgbm", seed=11)
+        model, _ = train_from_lake(small, "lightgbm", seed=11)
         timed("prepare_base", t, base)
 
         t = time.perf_counter()
