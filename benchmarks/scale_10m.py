@@ -46,13 +46,13 @@ def tile_lake(base: Lake, out: Lake, copies: int) -> int:
     """Write ``copies`` copies of every customer's rows into ``out``; return the rows written."""
     rows = 0
     for name in base.names():
-        table = base.table(name)
+        table = out.con.read_parquet(base.path(name))  # through the big lake's engine, held to its memory limit
         keys = [k for k in TILED_KEYS if k in table.columns]
         if keys and copies > 1:
             parts = [table.mutate(**{k: table[k].concat(ibis.literal(f"-{i}")) for k in keys}) for i in range(copies)]
             table = ibis.union(*parts)
         out.root.mkdir(parents=True, exist_ok=True)
-        base.con.to_parquet(table, out.path(name), compression="zstd")
+        out.con.to_parquet(table, out.path(name), compression="zstd")
         rows += int(out.table(name).count().to_pyarrow().as_py())
     return rows
 
@@ -83,6 +83,14 @@ def _folder_bytes(folder: Path) -> int:
     return total
 
 
+def stage_peak_memory_mb() -> float:
+    """Peak resident memory since the last call, MB: Linux's high-water mark (VmHWM), reset after reading it."""
+    status = Path("/proc/self/status").read_text(encoding="ascii")
+    peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # 5: reset the high-water mark
+    return round(peak_kb / 1024, 1)
+
+
 def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str = "8GB") -> dict:
     copies = max(1, customers // base)
     customers = base * copies
@@ -91,7 +99,7 @@ def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str =
     def timed(name: str, started: float, rows: int) -> None:
         seconds = time.perf_counter() - started
         stages[name] = {"seconds": round(seconds, 2), "rows": rows, "rows_per_s": round(rows / max(seconds, 1e-9))}
-        stages[name]["peak_memory_mb"] = peak_memory_mb()
+        stages[name]["peak_memory_mb"] = stage_peak_memory_mb()
 
     with tempfile.TemporaryDirectory(prefix="callwise-scale-") as tmp:
         root = Path(tmp)
@@ -141,6 +149,8 @@ def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str =
         "spilled_mb_max": round(spill.peak_bytes / 2**20, 1),
         "stages": stages,
         "seconds_features_score_policy": round(sum(stages[s]["seconds"] for s in ("features", "score", "policy")), 2),
+        # The goal is for the three stages on the 10M lake; the process's own peak also covers making the lake.
+        "peak_memory_mb_stages": max(stages[s]["peak_memory_mb"] for s in ("features", "score", "policy")),
         "peak_memory_mb": peak_memory_mb(),
         "goals": {"seconds_max": 900, "peak_memory_mb_max": 16384},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -153,4 +163,5 @@ def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str =
 if __name__ == "__main__":
     args = sys.argv[1:]
     out = main(*(int(a) for a in args[:2]), *args[2:3])
-    print(json.dumps({k: out[k] for k in ("seconds_features_score_policy", "peak_memory_mb", "stages")}, indent=2))
+    keys = ("seconds_features_score_policy", "peak_memory_mb_stages", "spilled_mb_max", "stages")
+    print(json.dumps({k: out[k] for k in keys}, indent=2))
