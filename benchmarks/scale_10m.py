@@ -42,17 +42,22 @@ from callwise.synth import synthesize
 TILED_KEYS = ("customer_id", "contact_id")
 
 
-def tile_lake(base: Lake, out: Lake, copies: int) -> int:
-    """Write ``copies`` copies of every customer's rows into ``out``; return the rows written."""
+def tile_lake(base: Lake, out: Lake, copies: int, memory_limit: str) -> int:
+    """Write ``copies`` copies of every customer's rows into ``out``; return the rows written.
+
+    The copies' order within a file does not matter, so DuckDB may stream them out as they come instead of
+    holding (and spilling) a whole table to keep the order of the union.
+    """
+    con = ibis.duckdb.connect(threads=2, memory_limit=memory_limit, preserve_insertion_order=False)
     rows = 0
     for name in base.names():
-        table = out.con.read_parquet(base.path(name))  # through the big lake's engine, held to its memory limit
+        table = con.read_parquet(base.path(name))
         keys = [k for k in TILED_KEYS if k in table.columns]
         if keys and copies > 1:
             parts = [table.mutate(**{k: table[k].concat(ibis.literal(f"-{i}")) for k in keys}) for i in range(copies)]
             table = ibis.union(*parts)
         out.root.mkdir(parents=True, exist_ok=True)
-        out.con.to_parquet(table, out.path(name), compression="zstd")
+        con.to_parquet(table, out.path(name), compression="zstd")
         rows += int(out.table(name).count().to_pyarrow().as_py())
     return rows
 
@@ -113,7 +118,7 @@ def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str =
         t = time.perf_counter()
         lake = Lake(root / "lake", threads=2, memory_limit=memory_limit, spill_dir=root / "spill")
         spill = SpillWatch(root / "spill")
-        lake_rows = tile_lake(small, lake, copies)
+        lake_rows = tile_lake(small, lake, copies, memory_limit)
         timed("tile", t, lake_rows)
 
         product_id = sorted(p["product_id"] for p in manifest["products"] if p["category"] == "wealth")[0]
