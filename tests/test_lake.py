@@ -80,3 +80,14 @@ def test_open_lake_takes_memory_limit_and_spill_folder_from_the_settings(tmp_pat
     lake = open_lake(tmp_path / "lake")
     assert get_settings().memory_limit == "1GB"
     assert (lake.memory_limit, lake.spill_dir) == ("1GB", tmp_path / "spill")
+
+
+@pytest.mark.parametrize("value", ["banana", "8", "-1GB", "8 GB; DROP", "１GB"])
+def test_a_memory_limit_duckdb_cannot_read_is_refused_with_the_settings(value, monkeypatch):
+    from pydantic import ValidationError
+
+    from callwise.settings import Settings
+
+    monkeypatch.setenv("CALLWISE_MEMORY_LIMIT", value)
+    with pytest.raises(ValidationError, match="memory_limit"):
+        Settings()

@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "pyspark"] = "duckdb"
     timezone: str = "Asia/Shanghai"
     threads: int = 2
-    memory_limit: str | None = None  # DuckDB's memory limit for lake queries ("8GB"); past it, it spills to disk
+    # DuckDB's memory limit for lake queries ("8GB", "512MiB"); past it, it spills to disk. Checked here, so a
+    # typo is refused when the settings are read, not deep inside the first query.
+    memory_limit: str | None = Field(default=None, pattern=r"^[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")
     spill_dir: Path | None = None  # where DuckDB spills; by default a folder in the working directory
     lang: Literal["zh", "en"] = "zh"  # language of the commands' human-readable output
 
