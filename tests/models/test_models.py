@@ -126,3 +126,36 @@ def test_wide_table_errors_name_file_and_column(tmp_path, uci_full):
         load_wide_table(path, "target")
     wide = load_wide_table(path, "target", positive="high")
     assert wide.y.tolist() == [1, 0] and wide.dropped_no_target == 1
+
+
+def _booster_trees(booster) -> str:
+    """The trees of a booster's model text, without its parameters (which name the thread count)."""
+    text = booster.model_to_string()
+    return text[: text.index("parameters:")]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2, 4])
+def test_lightgbm_side_by_side_boosters_give_the_one_by_one_model(uci, n_jobs):
+    """The boosters trained at once are those of the earlier fit: the model on n_jobs threads, then each
+    calibration fold in turn, its margins on its held-out rows, and Platt scaling on them."""
+    import lightgbm as lgb
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    X, y = uci
+    model = make_model("lightgbm", random_state=3, n_estimators=40, n_jobs=n_jobs).fit(X, y)
+    M, target = model._prepare(X), (y == model.classes_[1]).astype(np.int64)
+    names = list(model.feature_names_in_)
+    categorical = [j for j, c in enumerate(names) if c in model.categories_]
+
+    def one(rows: np.ndarray) -> lgb.Booster:
+        data = lgb.Dataset(M[rows], target[rows], feature_name=names, categorical_feature=categorical)
+        return lgb.train(model._params(), data, num_boost_round=40)
+
+    assert _booster_trees(model.booster_) == _booster_trees(one(np.arange(len(target))))
+    margin = np.zeros(len(target))
+    folds = StratifiedKFold(model.calibration_folds, shuffle=True, random_state=3)
+    for train, held_out in folds.split(M, target):
+        margin[held_out] = one(train).predict(M[held_out], raw_score=True)
+    platt = LogisticRegression(C=1e4).fit(margin.reshape(-1, 1), target)
+    assert model.platt_ == (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
