@@ -47,7 +47,7 @@ class LightGBMResponse(ResponseModel):
         reg_lambda: float = 5.0,
         max_bin: int = 255,
         calibration: bool = True,
-        calibration_folds: int = 2,  # only Platt scaling depends on it; see docs/decisions/0022
+        calibration_folds: int = 2,  # only Platt scaling depends on it; see docs/decisions/0023
         random_state: int = 0,
         n_jobs: int = 2,
         compile_min_rows: int | None = COMPILE_MIN_ROWS,
