@@ -14,10 +14,10 @@ from callwise.schedule.plans import candidate_plans, valued_plans
 from callwise.schedule.slots import campaign_slots
 
 
-def scanned_plans(p_answer, slots, margin, cost, attempts, slot_price=None, k=4, jitter=None):
+def scanned_plans(p_answer, slots, margin, cost, attempts, max_attempts=None, slot_price=None, k=4, jitter=None):
     """candidate_plans as a scan over all slots for every re-attempt."""
     n, n_slots = p_answer.shape
-    a_max = max(int(attempts.max(initial=1)), 1)
+    a_max = max(max_attempts or int(attempts.max(initial=1)), 1)
     key = p_answer * margin[:, None].astype(np.float32) - np.float32(cost)
     if slot_price is not None:
         key -= slot_price
