@@ -91,3 +91,56 @@ def test_a_memory_limit_duckdb_cannot_read_is_refused_with_the_settings(value, m
     monkeypatch.setenv("CALLWISE_MEMORY_LIMIT", value)
     with pytest.raises(ValidationError, match="memory_limit"):
         Settings()
+
+
+def test_appended_parts_join_the_table_and_a_new_whole_write_replaces_them(tmp_path):
+    lake = Lake(tmp_path)
+    schema = pa.schema([("a", pa.int64())])
+    lake.write("t", pa.table({"a": [1, 2]}))
+    before = lake.table("t")
+    lake.append("t", "day1", pa.table({"a": [3]}), schema)
+    lake.append("t", "day2", iter(pa.table({"a": [4, 5]}).to_batches()), schema)
+    assert lake.table("t") is not before  # an append changes what the table is
+    assert sorted(lake.table("t").a.to_list()) == [1, 2, 3, 4, 5]
+    assert [p.name for p in lake.files("t")] == ["t.parquet", "day1.parquet", "day2.parquet"]
+    assert lake.part_ids("t") == {"day1", "day2"} and lake.names() == ["t"]
+    lake.write("t", pa.table({"a": [9]}))
+    assert lake.table("t").a.to_list() == [9]
+    assert list((tmp_path / "t.parts").iterdir()) == []
+
+
+def test_a_table_of_parts_only_is_a_table(tmp_path):
+    lake = Lake(tmp_path)
+    lake.append("t", "p1", pa.table({"a": [7]}), pa.schema([("a", pa.int64())]))
+    assert lake.has("t") and lake.names() == ["t"] and lake.table("t").a.to_list() == [7]
+
+
+def test_compaction_keeps_the_rows_and_remembers_the_parts_it_took_in(tmp_path):
+    lake = Lake(tmp_path)
+    schema = pa.schema([("a", pa.int64())])
+    lake.write("t", pa.table({"a": [1]}))
+    lake.append("t", "p1", pa.table({"a": [2]}), schema)
+    lake.compact("t")
+    lake.append("t", "p2", pa.table({"a": [3]}), schema)
+    lake.compact("t")
+    assert lake.files("t") == [lake.path("t")]
+    assert sorted(lake.table("t").a.to_list()) == [1, 2, 3]
+    assert lake.part_ids("t") == {"p1", "p2"}  # so the same file is not appended again after compaction
+
+
+def test_a_part_left_behind_after_a_whole_write_is_not_read_twice(tmp_path):
+    """A crash between the rename of the whole file and the deletion of the parts it took in."""
+    lake = Lake(tmp_path)
+    schema = pa.schema([("a", pa.int64())])
+    lake.write("t", pa.table({"a": [1]}))
+    lake.append("t", "p1", pa.table({"a": [2]}), schema)
+    kept = (tmp_path / "t.parts" / "p1.parquet").read_bytes()
+    lake.compact("t")
+    (tmp_path / "t.parts" / "p1.parquet").write_bytes(kept)
+    assert sorted(lake.table("t").a.to_list()) == [1, 2]
+
+
+@pytest.mark.parametrize("part_id", ["", "../x", "a b", "x" * 65, "日"])
+def test_a_part_id_is_a_plain_name(tmp_path, part_id):
+    with pytest.raises(ValueError, match="part id"):
+        Lake(tmp_path).append("t", part_id, pa.table({"a": [1]}), pa.schema([("a", pa.int64())]))

@@ -26,3 +26,16 @@ def test_the_daily_path_ends_with_the_issued_lists_dialer_csv(tmp_path, session_
     assert all(re.fullmatch(r"1[3-9]\d{9}", r["phone"]) for r in rows)  # real numbers, not the masked ones
     assert "****" in calls[0]["phone_masked"]  # the list files stay masked
     assert stat.S_IMODE(dialer.stat().st_mode) == 0o600
+
+
+@pytest.mark.slow
+def test_the_day_appended_to_the_history_gives_the_list_of_one_whole_ingest(tmp_path, session_pii):
+    import json
+
+    lists = {}
+    for incremental in (False, True):
+        out = tmp_path / str(incremental)
+        summary = run_pipeline(out, customers=2_000, seed=5, evaluate=False, pii=session_pii, incremental=incremental)
+        lists[incremental] = json.loads(Path(summary["files"]["summary"]).read_text(encoding="utf-8"))["list_sha256"]
+    assert summary["stages"]["history"]["rows"] > 20 * summary["stages"]["ingest"]["rows"] > 0
+    assert lists[True] == lists[False]

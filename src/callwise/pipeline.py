@@ -137,12 +137,16 @@ def run_pipeline(
     threads: int = 2,
     pii: Pii | None = None,
     dialer: str | None = None,
+    incremental: bool = False,
 ) -> PipelineSummary:
     """Run every stage into ``out``; return the summary (also written to ``out/summary.json``).
 
     ``pii``: the keys; from the settings, or a demo key ring under ``out`` (see :func:`demo_keys`) when unset.
     ``dialer``: also issue the list in an operational database under ``out`` and write its dialer file in that
     format (``csv``, ``xlsx``, ``vicidial``), as ``callwise lists export`` does: the end of the daily path.
+    ``incremental``: ingest as a bank does every day. The lake first gets the history up to the last day (stage
+    ``history``, not part of the daily path: the lake holds it already), then ``ingest`` appends that day's files
+    (:func:`callwise.synth.daily.split_last_day`). The lake ends the same as with one ingest of everything.
     """
     from callwise.demo import demo_keys
     from callwise.ingest import ingest_directory
@@ -163,8 +167,17 @@ def run_pipeline(
         manifest = synthesize(bank, customers=customers, seed=seed, fmt="parquet")
         s["rows"] = sum(manifest["rows"].values())
     lake = Lake(lake_dir, threads=threads)
+    day_files = bank
+    if incremental:
+        from callwise.synth.daily import split_last_day
+
+        end = date.fromisoformat(str(manifest["end"]))
+        with clock.stage("history") as s:
+            split_last_day(bank, out / "history", out / "day", end, seed=seed)
+            s["rows"] = ingest_directory(out / "history", lake, out / "quarantine", pii=pii).to_dict()["read"]
+        day_files = out / "day"
     with clock.stage("ingest") as s:
-        ingest = ingest_directory(bank, lake, out / "quarantine", pii=pii).to_dict()
+        ingest = ingest_directory(day_files, lake, out / "quarantine", pii=pii, append=incremental).to_dict()
         s["rows"] = ingest["read"]
 
     evaluation: dict[str, Any] = {}

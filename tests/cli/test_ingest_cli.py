@@ -85,3 +85,40 @@ def test_the_human_summary_says_where_the_quarantined_rows_went(operator, tmp_pa
     assert quarantine.exists()
     assert f"quarantined rows of customers → {quarantine}" in result.output
     assert f"lake → {tmp_path / 'lake'}" in result.output
+
+
+def test_append_says_how_each_table_took_the_day_in_english_and_chinese(operator, monkeypatch, tmp_path):
+    lake = str(tmp_path / "lake")
+    (tmp_path / "customers.csv").write_text(LINES, encoding="utf-8")
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,ts,event\nC1,2026-06-01 10:00:00,login\n", encoding="utf-8")
+    assert operator.run("ingest", str(tmp_path / "customers.csv"), "--lake", lake).exit_code == 0
+    assert operator.run("ingest", str(events), "--lake", lake).exit_code == 0
+    day = tmp_path / "day"
+    day.mkdir()
+    (day / "customers.csv").write_text("customer_id,phone,name,consent_marketing\nC1,13800138000,张三丰,0\n")
+    (day / "events.csv").write_text("customer_id,ts,event\nC1,2026-06-02 10:00:00,logout\n", encoding="utf-8")
+    first = operator.run("ingest", str(day), "--lake", lake, "--append")
+    assert first.exit_code == 0, first.output
+    assert "customers: 1 rows replaced the rows with their keys; the table was rewritten" in first.output
+    assert "events: appended as a new part" in first.output
+    monkeypatch.setenv("CALLWISE_LANG", "zh")
+    again = operator.run("ingest", str(day), "--lake", lake, "--append")
+    assert "events：这个文件已经导入过，未做任何改动" in again.output
+    assert operator.json("ingest", str(day), "--lake", lake, "--append")["tables"][1]["mode"] == "already"
+
+
+def test_lake_compact_merges_the_parts_and_a_compacted_day_is_still_taken_once(operator, tmp_path):
+    lake = str(tmp_path / "lake")
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,ts,event\nC1,2026-06-01 10:00:00,login\n", encoding="utf-8")
+    day = tmp_path / "day" / "events.csv"
+    day.parent.mkdir()
+    day.write_text("customer_id,ts,event\nC1,2026-06-02 10:00:00,logout\n", encoding="utf-8")
+    operator.run("ingest", str(events), "--lake", lake)
+    operator.run("ingest", str(day), "--lake", lake, "--append")
+    assert operator.run("lake", "compact", "--lake", lake).output.strip() == "events: 2 files merged into one"
+    assert operator.run("lake", "compact", "--lake", lake).output.strip() == "no table has parts to merge"
+    again = operator.json("ingest", str(day), "--lake", lake, "--append")
+    assert again["tables"][0]["mode"] == "already"
+    assert sorted(p.name for p in (tmp_path / "lake").iterdir()) == ["events.parquet", "events.parts"]

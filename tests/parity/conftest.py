@@ -35,14 +35,19 @@ class Lakes:
 
 @pytest.fixture(scope="session")
 def lakes(tmp_path_factory) -> Lakes:
-    """The bank ingested once, with the live overlay tables and same-second ties added; one lake per engine."""
+    """The bank ingested as a bank does (its history, then its last day appended, so the event tables are a
+    file and a part), with the live overlay tables and same-second ties added; one lake per engine."""
     from callwise.ingest import ingest_directory
     from callwise.synth import synthesize
+    from callwise.synth.daily import split_last_day
 
     root = tmp_path_factory.mktemp("parity")
-    synthesize(root / "bank", customers=CUSTOMERS, seed=23)
+    manifest = synthesize(root / "bank", customers=CUSTOMERS, seed=23)
+    split_last_day(root / "bank", root / "history", root / "day", date.fromisoformat(manifest["end"]))
     duck = Lake(root / "lake", "duckdb", threads=2)
-    ingest_directory(root / "bank", duck, root / "quarantine")
+    ingest_directory(root / "history", duck, root / "quarantine")
+    ingest_directory(root / "day", duck, root / "quarantine", append=True)
+    assert len(duck.files("transactions")) == 2  # the suite reads a table of several files
     _add_ties(duck)
     _add_overlay(duck)
     spark = Lake(root / "lake", "pyspark", threads=2)
@@ -54,7 +59,7 @@ def _add_ties(lake: Lake) -> None:
     """A second call at the very second of some customers' last call, with a different disposition."""
     import pyarrow.parquet as pq
 
-    contacts = pq.read_table(lake.path("contacts"))
+    contacts = pq.ParquetDataset(lake.files("contacts")).read()
     calls = contacts.filter(pc.equal(contacts["channel"], "call")).sort_by(
         [("customer_id", "ascending"), ("ts", "descending")]
     )

@@ -17,6 +17,7 @@ from callwise.cli import (
     features,
     ingest,
     keys,
+    lake,
     lists,
     model,
     outbox,
@@ -58,6 +59,7 @@ def _options(
 for module in (
     synth,
     ingest,
+    lake,
     features,
     train,
     model,

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
         table: Annotated[str | None, typer.Option(help="help.ingest.table")] = None,
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
         quarantine: Annotated[Path | None, typer.Option(help="help.ingest.quarantine")] = None,
+        append: Annotated[bool, typer.Option("--append", help="help.ingest.append")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="help.ingest.as_json")] = False,
     ) -> None:
         """Validate, normalise and de-duplicate; read = accepted + quarantined for every table."""
@@ -30,10 +31,10 @@ def register(app: typer.Typer) -> None:
         quarantine_dir = quarantine or lake_dir.parent / "quarantine"
         try:
             if source.is_dir():
-                summary = ingest_directory(source, store, quarantine_dir)
+                summary = ingest_directory(source, store, quarantine_dir, append=append)
             else:
                 name = table or source.name.split(".")[0].lower()
-                summary = ingest_files({name: source}, store, quarantine_dir)
+                summary = ingest_files({name: source}, store, quarantine_dir, append=append)
         except IngestError as exc:
             fail(exc)
         result = summary.to_dict()
@@ -48,6 +49,11 @@ def register(app: typer.Typer) -> None:
                 quarantined=f"{r['quarantined']:>8,}",
             )
             for r in result["tables"]
+        ]
+        lines += [
+            t(f"cli.ingest.{r['mode']}", lang, table=r["table"], updated=f"{r['updated']:,}")
+            for r in result["tables"]
+            if r["mode"] != "written"
         ]
         lines += [
             t("cli.ingest.quarantine", lang, table=r["table"], path=r["quarantine_file"])

@@ -8,10 +8,17 @@ tables are gathered to drop duplicate keys (the last row wins, the others are qu
 Personal data never reaches a file in clear: the customers' phone, name and ID number are sealed
 (``callwise.security.pii.seal_customers``) before the lake is written, and quarantine files mask them
 (``callwise.ingest.quarantine``). Ingest therefore needs the PII keys: given, or built from the settings.
+
+A daily run appends (``append=True``): a file's rows join its table as a part of their own
+(:meth:`callwise.lake.Lake.append`), named by the file's digest, so the history is not read or rewritten and the
+same file given twice is taken once. A keyed table takes new keys the same way; when the file holds keys the
+table has already (a customer's changed record), those rows replace the old ones and the table is rewritten.
+A snapshot table (holdings: the positions as of the day) is written whole, as it always is.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -21,6 +28,8 @@ from typing import TypedDict, cast
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from callwise.i18n.errors import Translated
 from callwise.ingest.quarantine import QUARANTINE_COLUMNS, line_tokens, write_quarantine
@@ -45,6 +54,10 @@ class TableSummary:
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     quarantine_file: str | None = None
+    # how the rows reached the lake: "written" (the table whole), "appended" (a part added), "updated" (keys the
+    # table had were replaced: ``updated`` rows), "already" (this very file was ingested before: nothing done)
+    mode: str = "written"
+    updated: int = 0
 
 
 class TableCounts(TypedDict):
@@ -57,6 +70,8 @@ class TableCounts(TypedDict):
     quarantined: int
     reasons: dict[str, int]
     quarantine_file: str | None
+    mode: str
+    updated: int
 
 
 class IngestCounts(TypedDict):
@@ -109,14 +124,14 @@ def find_sources(directory: str | Path) -> dict[str, Path]:
 
 
 def ingest_directory(
-    directory: str | Path, lake: Lake, quarantine_dir: str | Path, pii: Pii | None = None
+    directory: str | Path, lake: Lake, quarantine_dir: str | Path, pii: Pii | None = None, append: bool = False
 ) -> IngestSummary:
     """Ingest every contract table found in ``directory`` (``pii``: the keys; from the settings when not given)."""
     found = find_sources(directory)
     skipped = sorted(
         p.name for p in Path(directory).iterdir() if p.is_file() and p not in found.values() and p.name[0] != "."
     )
-    return ingest_files(found, lake, quarantine_dir, skipped, pii)
+    return ingest_files(found, lake, quarantine_dir, skipped, pii, append)
 
 
 def ingest_files(
@@ -125,10 +140,12 @@ def ingest_files(
     quarantine_dir: str | Path,
     skipped: list[str] | None = None,
     pii: Pii | None = None,
+    append: bool = False,
 ) -> IngestSummary:
-    """Ingest ``{table: file}``; every header is checked before the first table is written."""
+    """Ingest ``{table: file}``; every header (and, to append, its fit with the lake's table) is checked before
+    the first table is written."""
     pii = pii or _pii_from_settings()
-    sources = {}
+    sources, targets = {}, {}
     for table, path in files.items():
         if table not in TABLES:
             raise IngestError("ingest.run.unknown_table", path=path, table=repr(table), tables=", ".join(TABLES))
@@ -138,13 +155,54 @@ def ingest_files(
         except (SourceError, ValueError) as exc:
             raise IngestError.of(exc) from exc
         sources[table] = source
+        if append and not TABLES[table].snapshot and lake.has(table):
+            targets[table] = _append_target(TABLES[table], source, lake, pii)
     summaries = []
     for table, source in sources.items():
         try:
-            summaries.append(_ingest_one(TABLES[table], source, lake, Path(quarantine_dir), pii))
+            summaries.append(_ingest_one(TABLES[table], source, lake, Path(quarantine_dir), pii, targets.get(table)))
         except SourceError as exc:
             raise IngestError.of(exc) from exc
     return IngestSummary(summaries, skipped or [])
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a file's rows go when they are appended: the lake table's schema, and the part's id."""
+
+    schema: pa.Schema
+    part_id: str
+    already: bool
+
+
+def _append_target(table: Table, source: Source, lake: Lake, pii: Pii) -> _Target:
+    """The lake table's schema, once the file is known to fit it: no column the table lacks."""
+    lake_schema = pq.read_schema(lake.files(table.name)[0]).remove_metadata()
+    ours = _lake_schema(table, source).empty_table()
+    names = (seal_customers(ours, pii) if table.name in PII_TABLES else ours).column_names
+    new = [n for n in names if n not in lake_schema.names]
+    if new:
+        raise IngestError("ingest.append.new_columns", path=source.path, table=table.name, columns=", ".join(new))
+    part_id = _digest(source.path)
+    return _Target(lake_schema, part_id, part_id in lake.part_ids(table.name))
+
+
+def _digest(path: Path) -> str:
+    """The file's SHA-256 (its first 32 hex digits): the same bytes make the same part."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()[:32]
+
+
+def _fit(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``rows`` in the lake table's columns and order; a column the file does not have is empty."""
+    columns = [
+        rows.column(f.name).cast(f.type) if f.name in rows.column_names else pa.nulls(rows.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _pii_from_settings() -> Pii:
@@ -156,8 +214,13 @@ def _pii_from_settings() -> Pii:
         raise IngestError.of(exc) from None
 
 
-def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, pii: Pii) -> TableSummary:
+def _ingest_one(
+    table: Table, source: Source, lake: Lake, quarantine_dir: Path, pii: Pii, target: _Target | None
+) -> TableSummary:
     summary = TableSummary(table.name, str(source.path))
+    if target is not None and target.already:
+        summary.mode = "already"
+        return summary
     rejected: list[pa.Table] = []
     quarantine_file = quarantine_dir / f"{table.name}.csv"
     quarantine_file.unlink(missing_ok=True)
@@ -188,16 +251,24 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, 
         accepted = _drop_duplicates(table, accepted, originals, rejected, source.delimiter or ",")
         if table.name in PII_TABLES:
             accepted = seal_customers(accepted, pii)
-        lake.write(table.name, accepted)
         summary.accepted = accepted.num_rows
+        if target is None:
+            lake.write(table.name, accepted)
+        else:
+            _merge_keyed(table, _fit(accepted, target.schema), lake, target, summary)
     else:
 
         def stream() -> Iterator[pa.RecordBatch]:
             for accepted, _ in checked():
                 summary.accepted += accepted.num_rows
-                yield from accepted.select(schema.names).cast(schema).to_batches()
+                rows = accepted.select(schema.names).cast(schema)
+                yield from (rows if target is None else _fit(rows, target.schema)).to_batches()
 
-        lake.write(table.name, stream(), schema)
+        if target is None:
+            lake.write(table.name, stream(), schema)
+        else:
+            lake.append(table.name, target.part_id, stream(), target.schema)
+            summary.mode = "appended"
 
     bad = pa.concat_tables(rejected) if rejected else _empty_quarantine()
     summary.quarantined = bad.num_rows
@@ -209,6 +280,25 @@ def _ingest_one(table: Table, source: Source, lake: Lake, quarantine_dir: Path, 
         write_quarantine(quarantine_file, bad.drop_columns(["original"]).append_column("raw_token", token))
         summary.quarantine_file = str(quarantine_file)
     return summary
+
+
+def _merge_keyed(table: Table, rows: pa.Table, lake: Lake, target: _Target, summary: TableSummary) -> None:
+    """New keys become a part; keys the table has already replace its rows, and the table is written anew."""
+    key = list(table.key)
+    files = [str(p) for p in lake.files(table.name)]
+    known = pads.dataset(files, format="parquet").to_table(columns=key).group_by(key).aggregate([])
+    marked = rows.select(key).append_column("_row", pa.array(np.arange(rows.num_rows)))
+    seen = marked.join(known, keys=key, join_type="left semi").column("_row").to_numpy()
+    if not len(seen):
+        lake.append(table.name, target.part_id, rows, target.schema)
+        summary.mode = "appended"
+        return
+    current = pads.dataset(files, format="parquet").to_table()
+    numbered = current.select(key).append_column("_row", pa.array(np.arange(current.num_rows)))
+    kept = numbered.join(rows.select(key).group_by(key).aggregate([]), keys=key, join_type="left anti")
+    kept = current.take(np.sort(kept.column("_row").to_numpy()))
+    lake.write(table.name, pa.concat_tables([_fit(kept, target.schema), rows]))
+    summary.mode, summary.updated = "updated", len(seen)
 
 
 def _without_blank_rows(batch: pa.RecordBatch, lines: np.ndarray) -> tuple[pa.RecordBatch, np.ndarray]:

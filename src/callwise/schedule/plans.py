@@ -87,26 +87,61 @@ def candidate_plans(
     slot = np.full((n, k, a_max), -1, np.int32)
     prob = np.zeros((n, k, a_max), np.float32)
     rows = np.arange(n)
+    later = _LaterBest(key, slots) if a_max > 1 else None
     for j in range(k):
         current = first[:, j]
         ok = np.ones(n, bool)
-        hours = [slots.hour[current]]
-        last_day = slots.day[current]
+        tried: list[np.ndarray] = []  # hour (as an index) of each attempt so far
         for a in range(a_max):
             ok &= (a < attempts) & (key[rows, current] > 0)
             slot[:, j, a] = np.where(ok, current, -1)
             prob[:, j, a] = np.where(ok, p_answer[rows, current], 0)
-            if a + 1 == a_max or not ok.any():
+            if later is None or a + 1 == a_max or not ok.any():
                 break
-            later = slots.day[None, :] > last_day[:, None]
-            for h in hours:
-                later &= slots.hour[None, :] != h[:, None]
-            follow = np.where(later, key, np.float32(-np.inf))
-            current = follow.argmax(axis=1)
-            ok &= np.isfinite(follow[rows, current])  # no later day left at a new hour: no more attempts
-            hours.append(slots.hour[current])
-            last_day = slots.day[current]
+            tried.append(later.hour_index[current])
+            current, found = later.follow(slots.day[current], tried)
+            ok &= found  # no later day left at a new hour: no more attempts
     return valued_plans(slot, prob, margin, cost)
+
+
+class _LaterBest:
+    """For each customer, day d and hour of day h: the best slot at hour h on a day after d (by ``key``).
+
+    A re-attempt goes to the best slot on a later day at an hour not tried yet; with these running bests
+    (one backward pass over the days) it is a choice among the hours instead of a scan of every slot. Ties go
+    to the lower slot index, as a scan with ``argmax`` would give them.
+    """
+
+    def __init__(self, key: np.ndarray, slots: Slots) -> None:
+        n, n_slots = key.shape
+        hours, self.hour_index = np.unique(slots.hour, return_inverse=True)
+        n_days = int(slots.day.max(initial=0)) + 1
+        grid = np.full((n_days, len(hours)), n_slots)  # slot of each (day, hour); n_slots = none
+        grid[slots.day, self.hour_index] = np.arange(n_slots)
+        if (grid < n_slots).sum() != n_slots:
+            raise ValueError("two slots share a day and an hour")
+        padded = np.concatenate([key, np.full((n, 1), -np.inf, key.dtype)], axis=1)
+        # Day-major (days × customers × hours), so that each day's bests are one contiguous block.
+        self.value = np.empty((n_days, n, len(hours)), key.dtype)
+        self.slot = np.empty((n_days, n, len(hours)), np.int32)
+        self.value[-1], self.slot[-1] = -np.inf, n_slots
+        for day in range(n_days - 2, -1, -1):
+            value, slot = padded[:, grid[day + 1]], grid[day + 1][None, :]
+            best, best_slot = self.value[day + 1], self.slot[day + 1]
+            take = (value > best) | ((value == best) & (slot < best_slot))
+            np.copyto(self.value[day], np.where(take, value, best))
+            np.copyto(self.slot[day], np.where(take, slot, best_slot))
+
+    def follow(self, last_day: np.ndarray, tried: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Each customer's best slot after ``last_day`` at an hour not in ``tried``; and whether there is one."""
+        rows = np.arange(len(last_day))
+        value, slot = self.value[last_day, rows], self.slot[last_day, rows]
+        for hour in tried:
+            value[rows, hour] = -np.inf
+        best = value.max(axis=1)
+        found = np.isfinite(best)
+        chosen = np.where(value == best[:, None], slot, np.iinfo(np.int32).max).min(axis=1)
+        return np.where(found, chosen, 0), found
 
 
 def valued_plans(slot: np.ndarray, prob: np.ndarray, margin: np.ndarray, cost: float) -> Plans:

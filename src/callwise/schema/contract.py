@@ -100,6 +100,9 @@ class Table:
     key: tuple[str, ...] = ()  # duplicates on the key: keep the last row, quarantine the others
     # Groups of columns of which at least one must be present (e.g. holdings: product_id or category).
     one_of: tuple[tuple[str, ...], ...] = field(default=())
+    # A file of a snapshot table is the whole table as of its day (holdings): a daily run writes it whole
+    # instead of appending it. Tables with a key or a time stamp take a day's rows as an increment.
+    snapshot: bool = False
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -177,6 +180,7 @@ HOLDINGS = Table(
         _c("closed_at", Kind.DATE),
     ),
     one_of=(("product_id", "category"),),
+    snapshot=True,
 )
 
 TRANSACTIONS = Table(

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 from callwise.timing.hours import (
@@ -107,7 +108,39 @@ def fit_answer_model(
 
     ``customers`` needs ``customer_id`` and the segment columns (``age_band`` is derived from ``age`` or
     ``birth_date``). ``legal_hours`` is a mask of 168 booleans (default 09:00–20:59 every day).
+    BLAS runs on one thread: its calls here are small products (the marginal likelihood of a few dozen grid
+    points), and on a busy machine a thread pool costs more than it saves (decision 0022; the same model).
     """
+    with threadpool_limits(limits=1):
+        return _fit(
+            contacts,
+            customers,
+            legal_hours,
+            segment_columns,
+            as_of,
+            age_edges=age_edges,
+            daypart_bounds=daypart_bounds,
+            weekend=weekend,
+            customer_dayparts=customer_dayparts,
+            customer_mean=customer_mean,
+            cap=cap,
+        )
+
+
+def _fit(
+    contacts: pd.DataFrame,
+    customers: pd.DataFrame,
+    legal_hours: np.ndarray | None,
+    segment_columns: tuple[str, ...],
+    as_of: datetime | None,
+    *,
+    age_edges: tuple[int, ...],
+    daypart_bounds: tuple[int, ...],
+    weekend: tuple[int, ...],
+    customer_dayparts: bool,
+    customer_mean: bool,
+    cap: float,
+) -> AnswerModel:
     started = time.perf_counter()
     legal = legal_mask(legal_hours)
     grid = TimeGrid(tuple(daypart_bounds), tuple(weekend))
