@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from callwise.export import write_csv, write_xlsx
@@ -152,7 +153,7 @@ def pending_calls(session: Session, pii: Pii, issued: IssuedList) -> pd.DataFram
     A call whose number was erased (PIPL) is withdrawn already; one without a number is left out all the same.
     """
     query = (
-        select(*(getattr(ListItem, name) for name in _ITEM_FIELDS), Customer.timezone)
+        select(*(_plain(name) for name in _ITEM_FIELDS), Customer.timezone)
         .outerjoin(Customer, Customer.customer_id == ListItem.customer_id)
         .where(ListItem.list_id == issued.list_id, ListItem.status == "pending", ListItem.phone_enc.is_not(None))
         .order_by(ListItem.slot_start, ListItem.item_id)
@@ -163,7 +164,7 @@ def pending_calls(session: Session, pii: Pii, issued: IssuedList) -> pd.DataFram
     item = dict(zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True))
     zones = pd.Series(item["timezone"], dtype="str")
     zones = zones.where(zones.notna() & (zones != ""), "Asia/Shanghai")  # no zone on record: the bank's
-    starts = pd.Series(item["slot_start"], dtype="datetime64[us, UTC]")
+    starts = _utc(item["slot_start"])
     return pd.DataFrame(
         {
             "item_id": pd.Series(item["item_id"], dtype="int64"),
@@ -195,6 +196,20 @@ _ITEM_FIELDS = (
     "arm",
     "hints",
 )
+
+
+def _plain(name: str) -> Any:
+    """The column to select; the slot as the driver hands it over (no conversion per row), parsed by :func:`_utc`."""
+    column = getattr(ListItem, name)
+    return type_coerce(column, String()).label(name) if name == "slot_start" else column
+
+
+def _utc(values: tuple[Any, ...]) -> pd.Series:
+    """The slots as UTC instants. SQLite hands over the stored UTC text (``2026-07-01 01:00:00.000000``, what
+    ``UtcDateTime`` writes), PostgreSQL aware datetimes: both parse as a column, the same instants as the type's."""
+    return pd.Series(
+        pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601"), dtype="datetime64[us, UTC]"
+    )
 
 
 def _text_or_empty(values: tuple[str | None, ...]) -> pd.Series:
