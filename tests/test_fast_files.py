@@ -203,3 +203,16 @@ def test_dialer_xlsx_has_the_same_header_sheet_name_and_cells_in_each_language(t
     assert [v for v, _ in rows[0]] == [formula_safe_text(h) for h in header]
     assert rows[2][6][0] is None  # a missing agent is no cell
     assert rows[1][13] == (float("{:.16g}".format(frame["p_answer"].iloc[0])), "n")
+
+
+def test_a_second_reader_sees_the_same_sheet(tmp_path):
+    """calamine (a reader that shares no code with openpyxl) reads the same values from both files."""
+    from python_calamine import CalamineWorkbook
+
+    frame = dialer_frame()
+    header = [t(f"dialer.{c}", "zh") for c in frame.columns]
+    new = write_xlsx(frame, tmp_path / "new.xlsx", sheet=t("dialer.sheet", "zh"), header=header)
+    old = _xlsx_reference(frame, tmp_path / "old.xlsx", t("dialer.sheet", "zh"), header)
+    books = [CalamineWorkbook.from_path(str(p)) for p in (new, old)]
+    assert books[0].sheet_names == books[1].sheet_names == [t("dialer.sheet", "zh")[:31]]
+    assert books[0].get_sheet_by_index(0).to_python() == books[1].get_sheet_by_index(0).to_python()
