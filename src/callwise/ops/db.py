@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import CursorResult, Engine, Result, Table, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -113,7 +115,7 @@ def insert_columns(session: Session, table: Table, columns: dict[str, list[Any]]
     values = {}
     for name, column in columns.items():
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        values[name] = column if process is None else [process(v) for v in column]
+        values[name] = column if process is None else _processed(column, process)
     order = compiled.positiontup
     if order is not None:  # qmark / format (SQLite): positional tuples in the statement's order
         unknown = set(order) - set(values)
@@ -126,6 +128,20 @@ def insert_columns(session: Session, table: Table, columns: dict[str, list[Any]]
             raise ValueError(f"the insert into {table.name} also needs {sorted(set(names) - set(values))}")
         params = [dict(zip(names, row, strict=True)) for row in zip(*(values[name] for name in names), strict=True)]
     connection.exec_driver_sql(str(compiled), params)
+
+
+def _processed(column: list[Any], process: Any) -> list[Any]:
+    """``[process(v) for v in column]``, computed once per distinct value (a list's slots repeat a lot).
+
+    A missing value (``None``, NaN, NaT) is processed as ``None``: it is stored as NULL.
+    """
+    cells = np.empty(len(column), dtype=object)
+    cells[:] = column
+    codes, distinct = pd.factorize(cells)
+    done = np.empty(len(distinct) + 1, dtype=object)
+    done[:-1] = [process(v) for v in distinct]
+    done[-1] = process(None)  # code -1: a missing value
+    return list(done[codes])
 
 
 def rows_affected(result: Result[Any]) -> int:
