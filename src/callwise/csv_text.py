@@ -4,7 +4,7 @@ pandas turns every cell into a Python string and hands the rows to the ``csv`` m
 customers took seconds. Here each column becomes its text in one kernel (numbers exactly as pandas prints them:
 NumPy's own text for floats, ``True``/``False`` for booleans), quoting follows the ``csv`` module's minimal rule
 (a cell holding ``,``, ``"`` or a line feed is quoted, quotes doubled), and the rows are joined in Arrow. The file
-is byte-for-byte what pandas wrote (docs/decisions/0022-vectorised-files.md). Frames this module does not
+is byte-for-byte what pandas wrote (docs/decisions/0024-vectorised-files.md). Frames this module does not
 cover — dates, mixed or nullable columns, a lone column, labels that are not text — get ``None`` from
 :func:`csv_columns`, and the caller keeps pandas.
 """

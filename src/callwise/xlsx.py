@@ -3,7 +3,7 @@
 openpyxl makes an object and an XML element per cell: a day's dialer file of 60,000 calls took seconds. Here each
 column becomes its cells' XML in a few Arrow kernels, each row is joined from them, and the sheet streams into
 the zip. What is written is what openpyxl's write-only mode wrote for the same values (docs/decisions/
-0022-vectorised-files.md): text as inline strings, numbers as ``%.16g`` would read, booleans as ``b``, a missing
+0024-vectorised-files.md): text as inline strings, numbers as ``%.16g`` would read, booleans as ``b``, a missing
 value as no cell, text longer than 32,767 characters cut there, the same refusals for the sheet name and header.
 A column of another kind (dates, mixed objects, infinities, …) is not handled: :func:`sheet_columns` answers
 ``None`` and the caller keeps openpyxl for that file. The package has no timestamps, so the same cells give the
