@@ -30,7 +30,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
+from callwise.csv_text import csv_chunks, csv_columns, header_line
+from callwise.xlsx import sheet_columns, sheet_title, write_sheet
+
 _LEADS = "^[=+\\-@\t\r\n＝＋－＠]"  # first characters that start a formula: OWASP's, LF and the full-width forms
+_LEAD_CHARS = pa.array(list("=+-@\t\r\n＝＋－＠"))  # the characters of _LEADS, one by one
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # control characters an XLSX file cannot hold
 _BOM = b"\xef\xbb\xbf"
@@ -94,9 +98,20 @@ def write_csv(
             # Python's csv module quotes a cell with LF but not one with a lone CR, which a spreadsheet reads as a
             # new row (whose first cell could be a formula): a file with such a cell quotes every text cell.
             quoting: Literal[0, 2] = csv.QUOTE_NONNUMERIC if _holds_cr(safe) else csv.QUOTE_MINIMAL
-            encoding = "utf-8-sig" if bom else "utf-8"
-            safe.to_csv(handle, index=False, header=header, encoding=encoding, lineterminator="\n", quoting=quoting)
+            columns = csv_columns(safe) if quoting == csv.QUOTE_MINIMAL else None
+            if columns is None:  # a kind of column only pandas prints (dates, mixed objects, …), or quoting all
+                _pandas_csv(safe, handle, header=header, bom=bom, quoting=quoting)
+            else:  # the same bytes, joined by Arrow (callwise.csv_text)
+                handle.write(_BOM if bom and (header or len(safe)) else b"")  # pandas writes no BOM into nothing
+                handle.write(header_line([str(c) for c in safe.columns]) if header else b"")
+                for chunk in csv_chunks(columns):
+                    handle.write(chunk)
     return path
+
+
+def _pandas_csv(safe: pd.DataFrame, handle: IO[bytes], *, header: bool, bom: bool, quoting: Literal[0, 2]) -> None:
+    encoding = "utf-8-sig" if bom else "utf-8"
+    safe.to_csv(handle, index=False, header=header, encoding=encoding, lineterminator="\n", quoting=quoting)
 
 
 def write_xlsx(
@@ -109,14 +124,27 @@ def write_xlsx(
 ) -> Path:
     """One sheet: ``header`` (default: the column names), then the rows; numbers as numbers, text as text.
 
-    openpyxl types a string starting with ``=`` as a formula and ``#N/A`` and the like as errors, so such a
-    value (none is left after the rule, but the writer does not rely on it) is handed over as a string cell.
+    Text, numbers and booleans are written a column at a time (:mod:`callwise.xlsx`); a frame with another kind
+    of column goes through openpyxl, which types a string starting with ``=`` as a formula and ``#N/A`` and the
+    like as errors, so such a value (none is left after the rule, but the writer does not rely on it) is handed
+    over as a string cell there.
     """
     path = Path(path)
     safe = safe_frame(frame)
-    book = Workbook(write_only=True)
-    out = book.create_sheet(sheet[:31])  # a sheet name is never evaluated
     names = [formula_safe_text(str(h)) for h in header] if header is not None else [str(c) for c in safe.columns]
+    columns = sheet_columns(safe)
+    if columns is None:  # a column of a kind the vectorised writer leaves to openpyxl (dates, mixed objects, …)
+        return _write_xlsx_openpyxl(safe, path, sheet=sheet, names=names, mode=mode)
+    title = sheet_title(sheet)  # a sheet name is never evaluated
+    with atomic_file(path, mode) as handle:
+        write_sheet(handle, title, names, columns, len(safe))
+    return path
+
+
+def _write_xlsx_openpyxl(safe: pd.DataFrame, path: Path, *, sheet: str, names: list[str], mode: int | None) -> Path:
+    """The same sheet through openpyxl, a cell at a time: for the column kinds :mod:`callwise.xlsx` leaves out."""
+    book = Workbook(write_only=True)
+    out = book.create_sheet(sheet[:31])
     out.append([_string_cell(out, n) for n in names])
     columns = [_xlsx_column(out, safe.iloc[:, i]) for i in range(safe.shape[1])]
     for row in zip(*columns, strict=True):  # openpyxl takes cells one by one; the rule above is vectorised
@@ -142,8 +170,16 @@ def _safe_series(s: pd.Series) -> pd.Series:
     text = _text_mask(s)
     if text is None or not text.any():
         return s
-    values = s[text].astype("str")
-    risky = (values.str.match(_LEADS) & ~values.str.match(_NUMBER)).to_numpy(bool)
+    values = s[text].astype("str") if not text.all() else s.astype("str")
+    # Only a cell whose first character is one of _LEADS can be risky: an Arrow look at the first characters
+    # finds those few, and the rule's own regexes run on them alone.
+    lead = pc.is_in(pc.utf8_slice_codeunits(_arrow_text(values), 0, 1), value_set=_LEAD_CHARS)
+    candidates = lead.to_numpy(zero_copy_only=False)
+    if not candidates.any():
+        return s
+    few = values[candidates]
+    risky = np.zeros(len(values), dtype=bool)
+    risky[candidates] = (few.str.match(_LEADS) & ~few.str.match(_NUMBER)).to_numpy(bool)
     if not risky.any():
         return s
     out = s.astype(s.cat.categories.dtype) if isinstance(s.dtype, pd.CategoricalDtype) else s.copy()
@@ -159,9 +195,17 @@ def _holds_cr(frame: pd.DataFrame) -> bool:
     for i in range(frame.shape[1]):
         column = frame.iloc[:, i]
         text = _text_mask(column)
-        if text is not None and column[text].astype("str").str.contains("\r", regex=False).any():
+        if text is None or not text.any():
+            continue
+        values = column[text].astype("str") if not text.all() else column.astype("str")
+        if pc.any(pc.match_substring(_arrow_text(values), "\r")).as_py():
             return True
     return False
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A text series (no missing values) as Arrow; pandas' ``str`` columns hand over their Arrow data as it is."""
+    return pa.array(values.array)  # values went through astype("str"): Arrow-backed, so this copies nothing
 
 
 def _xlsx_column(sheet: Any, column: pd.Series) -> list[Any]:

@@ -255,3 +255,28 @@ def test_a_column_hashes_as_the_standard_hmac_does_for_any_key_length(key_bytes)
     expected = [hmac.new(key, v.encode(), "sha256").digest() for v in values]
     assert LookupHasher(key).digest_many(values) == expected
     assert [LookupHasher(key).digest(v) for v in values] == expected
+
+
+def test_decrypt_many_gives_what_decrypt_gives_and_the_same_errors():
+    old, new = key_b64(1), key_b64(2)
+    rotated = PiiCipher.from_spec(f"k2:{new},k1:{old}")
+    before = PiiCipher.from_spec(f"k1:{old}")
+    contexts = [f"customers.phone:C{i}" for i in range(6)]
+    tokens = [
+        (before if i % 2 else rotated).encrypt(f"1380013800{i}", c) if i != 3 else None for i, c in enumerate(contexts)
+    ]
+    assert rotated.decrypt_many(tokens, contexts) == [
+        None if tok is None else rotated.decrypt(tok, c) for tok, c in zip(tokens, contexts, strict=True)
+    ]
+    assert rotated.decrypt_many([memoryview(tokens[0])], contexts[:1]) == ["13800138000"]
+    with pytest.raises(DecryptError, match="does not authenticate"):
+        rotated.decrypt_many(tokens[:2], contexts[1::-1])  # a known header, the wrong row
+    tampered = tokens[2][:-1] + bytes([tokens[2][-1] ^ 1])
+    with pytest.raises(DecryptError, match="does not authenticate"):
+        rotated.decrypt_many([tokens[0], tampered], [contexts[0], contexts[2]])
+    with pytest.raises(DecryptError, match="not in CALLWISE_PII_KEYS"):
+        before.decrypt_many([tokens[1], tokens[0]], contexts[:2][::-1])
+    with pytest.raises(DecryptError, match="too short"):
+        rotated.decrypt_many([tokens[0], tokens[0][:20]], contexts[:2])
+    with pytest.raises(ValueError, match="2 tokens but 1 contexts"):
+        rotated.decrypt_many(tokens[:2], contexts[:1])

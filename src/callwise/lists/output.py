@@ -1,8 +1,9 @@
 """Write a built list: the call list, the dialer files (one per day, CSV and XLSX), members, exclusions, summary.
 
 CSV files are UTF-8 with BOM (they open in Excel) and, like the Parquet files and the summary, byte-identical
-for the same inputs. XLSX files carry the same cells with headers in the campaign's language (Excel stamps
-its own save time into the file). Phones are masked everywhere. Every CSV and XLSX cell goes through
+for the same inputs. XLSX files carry the same cells with headers in the campaign's language; they hold no save
+time, so they are byte-identical too (``callwise.xlsx``; a frame it leaves to openpyxl gets a save time).
+Phones are masked everywhere. Every CSV and XLSX cell goes through
 ``callwise.export``: text that would start a formula gets a leading ``'`` (a lake value is data, never a formula).
 """
 
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 from callwise.export import write_csv, write_xlsx
 from callwise.i18n import t
 from callwise.lists.build import ListResult
-from callwise.lists.times import local_iso
+from callwise.lists.times import clock_text, local_iso
 from callwise.policy.calltime import zone
 
 DIALER_COLUMNS = (
@@ -63,10 +64,10 @@ def dialer_rows(
     starts = calls["call_at"].dt.tz_localize(bank_timezone, ambiguous="NaT", nonexistent="shift_forward")
     return pd.DataFrame(
         {
-            "date": calls["call_at"].dt.strftime("%Y-%m-%d"),
-            "slot": calls["call_at"].dt.strftime("%H:%M"),
+            "date": clock_text(calls["call_at"], "%Y-%m-%d"),
+            "slot": clock_text(calls["call_at"], "%H:%M"),
             "slot_tz": bank_timezone,
-            "local_time": calls["local_start"].dt.strftime("%H:%M"),
+            "local_time": clock_text(calls["local_start"], "%H:%M"),
             "local_tz": customer_zone.to_numpy(),
             "slot_start_local": local_iso(starts.reset_index(drop=True), customer_zone).to_numpy(),
             "agent_id": calls["agent_id"],

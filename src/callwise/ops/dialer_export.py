@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from callwise.export import write_csv, write_xlsx
@@ -152,33 +153,68 @@ def pending_calls(session: Session, pii: Pii, issued: IssuedList) -> pd.DataFram
     A call whose number was erased (PIPL) is withdrawn already; one without a number is left out all the same.
     """
     query = (
-        select(ListItem, Customer.timezone)
+        select(*(_plain(name) for name in _ITEM_FIELDS), Customer.timezone)
         .outerjoin(Customer, Customer.customer_id == ListItem.customer_id)
         .where(ListItem.list_id == issued.list_id, ListItem.status == "pending", ListItem.phone_enc.is_not(None))
         .order_by(ListItem.slot_start, ListItem.item_id)
     )
+    # Plain rows, not ORM objects (an object per call cost more than the query), turned into columns at once.
     rows = session.execute(query).all()
-    items = [row[0] for row in rows]
-    zones = [row[1] or "Asia/Shanghai" for row in rows]
-    starts = pd.Series([i.slot_start for i in items], dtype="datetime64[us, UTC]")
+    names = (*_ITEM_FIELDS, "timezone")
+    item = dict(zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True))
+    zones = pd.Series(item["timezone"], dtype="str")
+    zones = zones.where(zones.notna() & (zones != ""), "Asia/Shanghai")  # no zone on record: the bank's
+    starts = _utc(item["slot_start"])
     return pd.DataFrame(
         {
-            "item_id": pd.Series([i.item_id for i in items], dtype="int64"),
+            "item_id": pd.Series(item["item_id"], dtype="int64"),
             "list_id": issued.list_id,
-            "campaign_id": pd.Series([issued.campaign_id] * len(items), dtype="str"),
-            "customer_id": pd.Series([i.customer_id for i in items], dtype="str"),
-            "phone": pd.Series([pii.open(i.customer_id, "phone", i.phone_enc) for i in items], dtype="str"),
-            "product_id": pd.Series([i.product_id for i in items], dtype="str"),
+            "campaign_id": pd.Series([issued.campaign_id] * len(rows), dtype="str"),
+            "customer_id": pd.Series(item["customer_id"], dtype="str"),
+            "phone": pd.Series(pii.open_many(item["customer_id"], "phone", item["phone_enc"]), dtype="str"),
+            "product_id": pd.Series(item["product_id"], dtype="str"),
             "slot_start": utc_iso(starts),
-            "slot_start_local": local_iso(starts, pd.Series(zones, dtype="str")),
-            "slot_tz": pd.Series(zones, dtype="str"),
-            "agent_id": pd.Series([i.agent_id or "" for i in items], dtype="str"),
-            "attempt": pd.Series([i.attempt for i in items], dtype="int64"),
-            "arm": pd.Series([i.arm or "" for i in items], dtype="str"),
-            "hints": pd.Series([i.hints or "" for i in items], dtype="str"),
+            "slot_start_local": local_iso(starts, zones),
+            "slot_tz": zones,
+            "agent_id": _text_or_empty(item["agent_id"]),
+            "attempt": pd.Series(item["attempt"], dtype="int64"),
+            "arm": _text_or_empty(item["arm"]),
+            "hints": _text_or_empty(item["hints"]),
         },
         columns=list(COLUMNS),
     )
+
+
+_ITEM_FIELDS = (
+    "item_id",
+    "customer_id",
+    "phone_enc",
+    "product_id",
+    "slot_start",
+    "agent_id",
+    "attempt",
+    "arm",
+    "hints",
+)
+
+
+def _plain(name: str) -> Any:
+    """The column to select; the slot as the driver hands it over (no conversion per row), parsed by :func:`_utc`."""
+    column = getattr(ListItem, name)
+    return type_coerce(column, String()).label(name) if name == "slot_start" else column
+
+
+def _utc(values: tuple[Any, ...]) -> pd.Series:
+    """The slots as UTC instants. SQLite hands over the stored UTC text (``2026-07-01 01:00:00.000000``, what
+    ``UtcDateTime`` writes), PostgreSQL aware datetimes: both parse as a column, the same instants as the type's."""
+    return pd.Series(
+        pd.to_datetime(pd.Series(values, dtype=object), utc=True, format="ISO8601"), dtype="datetime64[us, UTC]"
+    )
+
+
+def _text_or_empty(values: tuple[str | None, ...]) -> pd.Series:
+    """Text with ``None`` (and ``""``) as ``""``: what the file holds for a missing agent, arm or hint."""
+    return pd.Series(values, dtype="str").fillna("")
 
 
 def vicidial_rows(calls: pd.DataFrame) -> pd.DataFrame:

@@ -6,14 +6,14 @@ holding ``pii:read`` gets the number in clear, and that export is audited.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwise.ops import audit
-from callwise.ops.db import table_of
+from callwise.ops.db import insert_columns, table_of
 from callwise.ops.models import Customer, IssuedList, ListItem
 
 if TYPE_CHECKING:  # the list stage itself is imported only by the job that builds one
@@ -71,7 +71,7 @@ def issue_list(
             }
         ).astype(object)
         rows = rows.where(rows.notna(), None)
-        session.execute(table_of(ListItem).insert(), cast(list[dict[str, Any]], rows.to_dict("records")))
+        insert_columns(session, table_of(ListItem), {name: rows[name].tolist() for name in rows.columns})
     audit.append(
         session, actor, "list.issue", f"campaign:{campaign_id}", {"list_id": issued.list_id, "items": len(calls)}
     )

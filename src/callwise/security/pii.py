@@ -8,6 +8,7 @@ copies them across without decrypting anything (docs/decisions/0014-pii-in-the-l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,13 @@ class Pii:
 
     def open(self, customer_id: str, field: str, token: bytes | None) -> str | None:
         return None if token is None else self.cipher.decrypt(token, context(field, customer_id))
+
+    def open_many(self, customer_ids: Sequence[str], field: str, tokens: Sequence[bytes | None]) -> list[str | None]:
+        """``open`` over a column of one field: the contexts are built at once, the cipher's loop is lean."""
+        contexts = [
+            None if token is None else context(field, cid) for cid, token in zip(customer_ids, tokens, strict=True)
+        ]
+        return self.cipher.decrypt_many(tokens, contexts)
 
     def lookup(self, value: str | None) -> bytes | None:
         return None if not value else self.hasher.digest(value)
