@@ -10,8 +10,8 @@ written with real numbers, as ``callwise lists export --dialer csv`` does). ``op
 database the dialer file is exported from with the lake's customers; a bank's database holds them already, so
 it is reported but not counted in the daily path.
 
-Writes benchmarks/results/pipeline_1m.json: per-stage seconds and rows/s, the daily path's total, peak memory of
-the whole run (synthesis and training included, so an upper bound for the daily path), and the list's true
+Writes benchmarks/results/pipeline_1m.json: per-stage seconds, rows/s and peak memory, the daily path's total and
+peak, the whole run's peak (synthesis and training included), and the list's true
 expected conversions beside a random list and the oracle list of the same size.
 Usage: python benchmarks/pipeline_1m.py [customers]
 """
@@ -30,7 +30,7 @@ from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.pipeline import DAILY_STAGES, run_pipeline
 
-GOALS = {"daily_path_seconds_max": 60, "peak_memory_mb_max": 6144, "train_seconds_max": 30}
+GOALS = {"daily_path_seconds_max": 60, "daily_path_peak_memory_mb_max": 6144, "train_seconds_max": 30}
 
 
 def main(customers: int = 1_000_000) -> dict:
@@ -47,6 +47,8 @@ def main(customers: int = 1_000_000) -> dict:
         "daily_path": daily,
         "train_seconds": summary["stages"]["train"]["seconds"],
         "total_seconds": summary["total_seconds"],
+        # the goal's figure: the process's peak while the daily path's stages ran (what it held before counts)
+        "daily_path_peak_memory_mb": max(summary["stages"][name].get("peak_memory_mb", 0.0) for name in DAILY_STAGES),
         "peak_memory_mb": summary["peak_memory_mb"],
         "stages": stages,
         "ingest": summary["ingest"],
@@ -71,11 +73,12 @@ def _flat_stages(stages: dict) -> dict:
         "seconds": round(lst["seconds"] - steps["score"], 3),
         "rows": lst["rows"],
         "steps": {k: v for k, v in steps.items() if k != "score"},
+        "peak_memory_mb": lst.get("peak_memory_mb"),  # of the list stage, scoring included
     }
     return out
 
 
 if __name__ == "__main__":
     out = main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
-    keys = ("daily_path_seconds", "daily_path", "train_seconds", "peak_memory_mb", "goals", "against_truth")
+    keys = ("daily_path_seconds", "daily_path", "daily_path_peak_memory_mb", "train_seconds", "peak_memory_mb", "goals")
     print(json.dumps({k: out[k] for k in keys}, indent=2))

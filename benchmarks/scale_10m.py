@@ -35,7 +35,7 @@ from callwise.ingest import ingest_directory
 from callwise.lake import Lake
 from callwise.lists.build import load_product
 from callwise.models.lake_score import score_on_lake
-from callwise.pipeline import default_list_date, peak_memory_mb, train_from_lake
+from callwise.pipeline import default_list_date, peak_memory_mb, stage_peak_memory_mb, train_from_lake
 from callwise.policy import default_policy, evaluate_customers
 from callwise.synth import synthesize
 
@@ -87,14 +87,6 @@ def _folder_bytes(folder: Path) -> int:
             with suppress(FileNotFoundError):  # DuckDB removed it while we counted
                 total += os.stat(os.path.join(parent, name)).st_size
     return total
-
-
-def stage_peak_memory_mb() -> float:
-    """Peak resident memory since the last call, MB: Linux's high-water mark (VmHWM), reset after reading it."""
-    status = Path("/proc/self/status").read_text(encoding="ascii")
-    peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
-    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # 5: reset the high-water mark
-    return round(peak_kb / 1024, 1)
 
 
 def main(customers: int = 10_000_000, base: int = 1_000_000, memory_limit: str = "8GB") -> dict:

@@ -35,6 +35,7 @@ class StageRecord(TypedDict, total=False):
     score_rows_per_s: float
     seconds: float
     rows_per_s: float
+    peak_memory_mb: float  # the process's peak while the stage ran (Linux)
 
 
 class PipelineSummary(TypedDict):
@@ -64,16 +65,38 @@ class StageClock:
     @contextmanager
     def stage(self, name: str) -> Iterator[StageRecord]:
         record: StageRecord = {}
+        stage_peak_memory_mb()  # from here on, the high-water mark is this stage's
         start = time.perf_counter()
         yield record
         seconds = time.perf_counter() - start
         record["seconds"] = round(seconds, 3)
         if record.get("rows"):
             record["rows_per_s"] = round(record["rows"] / seconds) if seconds > 0 else 0
+        peak = stage_peak_memory_mb()
+        if peak is not None:
+            record["peak_memory_mb"] = peak
         self.stages[name] = record
 
     def total_seconds(self) -> float:
         return round(sum(s["seconds"] for s in self.stages.values()), 3)
+
+    def peak_memory_mb(self) -> float:
+        """The whole run's peak: the stages' (their marks are reset, so the process's own would miss earlier ones)."""
+        return max([peak_memory_mb(), *(s.get("peak_memory_mb", 0.0) for s in self.stages.values())])
+
+
+def stage_peak_memory_mb() -> float | None:
+    """Peak resident memory since the last call, MB: Linux's high-water mark (VmHWM), reset after reading it.
+
+    What a stage holds from the stages before counts too: it is the process's peak while the stage ran. None
+    where the system has no such mark."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+        peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")  # 5: reset the high-water mark
+    except (OSError, StopIteration, ValueError):
+        return None
+    return round(peak_kb / 1024, 1)
 
 
 def peak_memory_mb() -> float:
@@ -223,7 +246,7 @@ def run_pipeline(
         "seed": seed,
         "stages": clock.stages,
         "total_seconds": clock.total_seconds(),
-        "peak_memory_mb": peak_memory_mb(),
+        "peak_memory_mb": clock.peak_memory_mb(),
         "ingest": {k: ingest[k] for k in ("read", "accepted", "quarantined")},
         "evaluation": {name: _headline(m) for name, m in evaluation.items()},
         "list": {k: result.summary[k] for k in ("campaign_id", "product_id", "date", "capacity", "listed", "eligible")},

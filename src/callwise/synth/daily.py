@@ -45,13 +45,11 @@ def split_last_day(
         source = bank / f"{name}.parquet"
         if not source.exists():
             continue
-        table = pq.read_table(source)
-        if "ts" in table.column_names:
-            stamp = pc.cast(table.column("ts"), pa.timestamp("us"))
-            before = pc.fill_null(pc.less(stamp, cut), True)
-            _write(table.filter(before), history / source.name, rows["history"], name)
-            _write(table.filter(pc.invert(before)), today / source.name, rows["day"], name)
+        schema = pq.read_schema(source)
+        if "ts" in schema.names:  # the big tables: batch by batch, never whole in memory
+            _split_stream(source, history / source.name, today / source.name, cut, rows, name)
             continue
+        table = pq.read_table(source)
         shutil.copyfile(source, history / source.name)
         rows["history"][name] = table.num_rows
         if TABLES[name].snapshot:
@@ -60,6 +58,31 @@ def split_last_day(
             picked = np.random.default_rng(seed).random(table.num_rows) < changed_share
             _write(table.filter(pa.array(picked)), today / source.name, rows["day"], name)
     return rows
+
+
+def _split_stream(
+    source: Path, before_path: Path, day_path: Path, cut: pa.Scalar, rows: dict[str, dict[str, int]], name: str
+) -> None:
+    """Rows stamped before ``cut`` to one file, the others to the other; a side with no row has no file."""
+    reader = pq.ParquetFile(source)
+    writers: dict[Path, pq.ParquetWriter] = {}
+    counts = {before_path: 0, day_path: 0}
+    try:
+        for batch in reader.iter_batches(batch_size=1_000_000):
+            before = pc.fill_null(pc.less(pc.cast(batch.column("ts"), pa.timestamp("us")), cut), True)
+            for path, mask in ((before_path, before), (day_path, pc.invert(before))):
+                part = batch.filter(mask)
+                if part.num_rows:
+                    if path not in writers:
+                        writers[path] = pq.ParquetWriter(path, reader.schema_arrow, compression="zstd")
+                    writers[path].write_batch(part)
+                    counts[path] += part.num_rows
+    finally:
+        for writer in writers.values():
+            writer.close()
+    rows["history"][name] = counts[before_path]
+    if counts[day_path]:
+        rows["day"][name] = counts[day_path]
 
 
 def _write(table: pa.Table, path: Path, counts: dict[str, int], name: str) -> None:
