@@ -146,3 +146,24 @@ def test_a_day_of_bad_rows_quarantines_them_and_appends_the_rest(tmp_path):
     result = ingest_files({"transactions": day}, lake, tmp_path / "q", append=True).to_dict()["tables"][0]
     assert (result["read"], result["accepted"], result["quarantined"], result["mode"]) == (2, 1, 1, "appended")
     assert sorted(lake.table("transactions").amount.to_list()) == [5.0, 7.0]
+
+
+def test_a_key_twice_in_the_day_keeps_the_last_row_and_quarantines_the_other(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    ingest_files(
+        {"customers": _customers(tmp_path / "c1.csv", ["C1,13800138000,张三,35,是,正常"])}, lake, tmp_path / "q"
+    )
+    day = _customers(tmp_path / "c2.csv", ["C1,13800138000,张三,36,是,正常", "C1,13800138000,张三,37,否,正常"])
+    result = ingest_files({"customers": day}, lake, tmp_path / "q", append=True).to_dict()["tables"][0]
+    assert (result["mode"], result["updated"], result["quarantined"]) == ("updated", 1, 1)
+    assert result["reasons"] == {"duplicate_key": 1}
+    assert lake.table("customers").age.to_list() == [37]
+
+
+def test_a_day_whose_table_has_only_parts_appends_to_them(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    events = tmp_path / "events.csv"
+    events.write_text("customer_id,ts,event\nC1,2026-06-01 10:00:00,login\n", encoding="utf-8")
+    lake.append("events", "first", pa.table({"customer_id": ["C0"]}), pa.schema([("customer_id", pa.string())]))
+    with pytest.raises(IngestError, match="has no column ts, event"):
+        ingest_files({"events": events}, lake, tmp_path / "q", append=True)

@@ -83,7 +83,7 @@ class Lake:
         return self.root / f"{name}.parts"
 
     def has(self, name: str) -> bool:
-        return bool(self.files(name))
+        return self.path(name).exists() or bool(self.files(name))
 
     def names(self) -> list[str]:
         if not self.root.exists():
@@ -129,9 +129,10 @@ class Lake:
         elif self.engine == "duckdb":
             table = self.con.read_parquet(files, table_name=view)
         else:  # Ibis's Spark reader takes one path; Spark's own takes several
-            con: Any = self.con
-            con._session.read.parquet(*map(str, files)).createOrReplaceTempView(view)
-            table = con.table(view)
+            from callwise.lake.spark import spark_session
+
+            spark_session().read.parquet(*map(str, files)).createOrReplaceTempView(view)
+            table = self.con.table(view)
         self._tables[name] = (identity, table)
         return table
 
@@ -157,12 +158,7 @@ class Lake:
         deleted. One writer at a time per lake (ingest, compaction): a part appended while a whole table is
         written is replaced with it."""
         folder = self.parts_dir(name)
-        replaced = sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
-        metadata = {MERGED_KEY: json.dumps(replaced).encode()} if replaced else None
-        final = self._atomic(self.path(name), data, schema, metadata)
-        for part in replaced:
-            (folder / f"{part}.parquet").unlink(missing_ok=True)
-        return final
+        return self._write_whole(name, data, schema, {p.stem for p in folder.glob("*.parquet")})
 
     def append(self, name: str, part_id: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema) -> Path:
         """Add rows to a table as a part of its own, without rewriting what is there (a day's new rows).
@@ -178,12 +174,17 @@ class Lake:
 
         The parts taken in are those listed at the start: one appended meanwhile stays a part."""
         files = self.files(name)
-        merged = self.merged_parts(name)
         taken = {p.stem for p in files if p.parent == self.parts_dir(name)}
         dataset = pads.dataset([str(p) for p in files], format="parquet")
-        metadata = {MERGED_KEY: json.dumps(sorted(merged | taken)).encode()}
-        final = self._atomic(self.path(name), dataset.to_batches(), dataset.schema, metadata)
-        for part in merged | taken:  # with what an interrupted write left behind
+        return self._write_whole(name, dataset.to_batches(), dataset.schema, self.merged_parts(name) | taken)
+
+    def _write_whole(
+        self, name: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None, merged: set[str]
+    ) -> Path:
+        """The whole file, its footer naming the parts ``merged`` into it; then those parts are deleted."""
+        metadata = {MERGED_KEY: json.dumps(sorted(merged)).encode()} if merged else None
+        final = self._atomic(self.path(name), data, schema, metadata)
+        for part in merged:  # with what an interrupted write left behind
             (self.parts_dir(name) / f"{part}.parquet").unlink(missing_ok=True)
         return final
 
