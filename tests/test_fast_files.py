@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
 
@@ -216,3 +217,14 @@ def test_a_second_reader_sees_the_same_sheet(tmp_path):
     books = [CalamineWorkbook.from_path(str(p)) for p in (new, old)]
     assert books[0].sheet_names == books[1].sheet_names == [t("dialer.sheet", "zh")[:31]]
     assert books[0].get_sheet_by_index(0).to_python() == books[1].get_sheet_by_index(0).to_python()
+
+
+def test_rows_are_joined_as_large_strings_so_long_cells_cannot_pass_arrow_s_2_gb_per_array():
+    """A chunk of 200,000 rows of 11,000-character cells is 2.2 GB: past what a ``string`` array holds."""
+    from callwise.csv_text import end_to_end, joined
+
+    cells = pa.array(["甲,乙", "x" * 5, None, "丙"], pa.string()).fill_null("")
+    rows = joined([cells.slice(1), pa.array(["1", "2", "3"]), pa.scalar("\n")], ",")
+    assert rows.type == pa.large_string()
+    assert end_to_end(rows.slice(1)) == ",2,\n丙,3,\n".encode()
+    assert end_to_end(rows) == "xxxxx,1,\n,2,\n丙,3,\n".encode()

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-ROWS_PER_CHUNK = 200_000  # rows joined at once: bounds the memory of the text, far below Arrow's 2 GB per array
+ROWS_PER_CHUNK = 200_000  # rows joined at once: bounds the memory of the text
 _NEEDS_QUOTES = '[,"\n]'  # what the csv module quotes with QUOTE_MINIMAL, lineterminator "\n" and no escapechar
 
 
@@ -47,20 +47,29 @@ def csv_chunks(columns: list[pa.Array]) -> Iterator[bytes]:
     """The data rows as UTF-8 bytes, a chunk of rows at a time, each row ended by ``\\n``."""
     rows = len(columns[0])
     for start in range(0, rows, ROWS_PER_CHUNK):
-        part = [c.slice(start, ROWS_PER_CHUNK) for c in columns]
-        yield end_to_end(pc.binary_join_element_wise(pc.binary_join_element_wise(*part, ","), "", "\n"))
+        rows_text = joined([c.slice(start, ROWS_PER_CHUNK) for c in columns], ",")
+        yield end_to_end(joined([rows_text, pa.scalar("\n")], ""))
+
+
+def joined(parts: list[pa.Array | pa.Scalar], separator: str) -> pa.Array:
+    """The parts joined row by row, as ``large_string``: a chunk of long cells may pass the 2 GB ``string`` holds."""
+    text = [p.cast(pa.large_string()) for p in parts]
+    return pc.binary_join_element_wise(*text, pa.scalar(separator, pa.large_string()))
 
 
 def end_to_end(lines: pa.Array | pa.ChunkedArray) -> bytes:
-    """Every value of a ``string`` array one after the other, as UTF-8 bytes.
+    """Every value of a ``string`` or ``large_string`` array one after the other, as UTF-8 bytes.
 
     The values lie end to end in the array's data buffer, so that run of the buffer is the text: no join in Python.
     """
     if isinstance(lines, pa.ChunkedArray):
         return b"".join(end_to_end(chunk) for chunk in lines.chunks)
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1, offset=lines.offset * 4)
+    width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
+    size = np.dtype(width).itemsize
+    offsets = np.frombuffer(lines.buffers()[1], dtype=width, count=len(lines) + 1, offset=lines.offset * size)
     data = lines.buffers()[2]
-    return b"" if data is None else data.to_pybytes()[offsets[0] : offsets[-1]]
+    start, stop = int(offsets[0]), int(offsets[-1])
+    return b"" if data is None else data.slice(start, stop - start).to_pybytes()
 
 
 def _cell_text(column: pd.Series) -> pa.Array | None:

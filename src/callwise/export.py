@@ -31,12 +31,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
 from callwise.csv_text import csv_chunks, csv_columns, header_line
-from callwise.xlsx import sheet_columns, sheet_title, write_sheet
+from callwise.xlsx import XML_ILLEGAL, sheet_columns, sheet_title, write_sheet
 
 _LEADS = "^[=+\\-@\t\r\n＝＋－＠]"  # first characters that start a formula: OWASP's, LF and the full-width forms
 _LEAD_CHARS = pa.array(list("=+-@\t\r\n＝＋－＠"))  # the characters of _LEADS, one by one
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-_XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # control characters an XLSX file cannot hold
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -215,7 +214,7 @@ def _xlsx_column(sheet: Any, column: pd.Series) -> list[Any]:
     if text is None or not text.any():
         return cells
     where = text.nonzero()[0]
-    values = column.iloc[where].astype("str").str.replace(_XML_ILLEGAL, "\ufffd", regex=True)
+    values = column.iloc[where].astype("str").str.replace(XML_ILLEGAL, "\ufffd", regex=True)
     misread = (values.str.startswith("=") | values.isin(ERROR_CODES)).to_numpy(bool)
     for i, value, typed in zip(where, values.tolist(), misread, strict=True):
         cells[i] = _string_cell(sheet, value) if typed else value

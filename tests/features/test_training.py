@@ -1,8 +1,41 @@
 """The training set in one query (each member row with its campaign's cutoff) against one query per campaign."""
 
-from callwise.features import materialize
-from callwise.features.training import past_campaigns, training_set, training_set_by_campaign
+import shutil
+from datetime import timedelta
+
+import ibis
+import pyarrow.compute as pc
+
+from callwise.features import customer_features, materialize
+from callwise.features.training import past_campaigns, training_set
+from callwise.lake import Lake
 from tests.parity.compare import assert_same
+
+CATEGORY_FEATURES = {"balance_same_category", "n_views_category_14d", "n_views_category_90d"}
+
+
+def training_set_by_campaign(lake: Lake, campaigns: list[dict], horizon_days: int) -> ibis.Table:
+    """The reference: the list's own features query once per campaign, its treatment members, a union."""
+    conversions, members = lake.table("conversions"), lake.table("campaign_members")
+    parts = []
+    for c in campaigns:
+        start, product = c["start_at"], c["product_id"]
+        treated = members.filter((members.campaign_id == c["campaign_id"]) & (members.group == "treatment"))
+        features = customer_features(lake, start, product, customers=treated.select("customer_id"))
+        window = conversions.filter(
+            (conversions.product_id == product)
+            & (conversions.ts >= ibis.literal(start))
+            & (conversions.ts < ibis.literal(start + timedelta(days=horizon_days)))
+        )
+        parts.append(
+            features.mutate(
+                converted=features.customer_id.isin(window.customer_id).cast("int64"),
+                campaign_id=ibis.literal(c["campaign_id"]),
+                product_id=ibis.literal(product),
+                cutoff=ibis.literal(start),
+            )
+        )
+    return ibis.union(*parts)
 
 
 def test_one_query_for_all_campaigns_gives_the_rows_of_one_query_per_campaign(small_bank):
@@ -18,3 +51,17 @@ def test_one_query_for_all_campaigns_gives_the_rows_of_one_query_per_campaign(sm
     assert frame.converted.sum() > 0
     # Sums of the same amounts in another order may differ in the last bits (as between two runs of one engine).
     assert_same(by_campaign, at_once, ["campaign_id", "customer_id"], rel=1e-12)
+
+
+def test_a_product_without_a_category_leaves_the_category_features_out_for_every_campaign(small_bank, tmp_path):
+    shutil.copytree(small_bank["lake"].root, tmp_path / "lake")
+    lake = Lake(tmp_path / "lake")
+    products = lake.table("products").to_pyarrow()
+    first = past_campaigns(lake, 30)[0]["product_id"]
+    category = products.column("category")
+    blank = pc.if_else(pc.equal(products.column("product_id"), first), None, category)
+    lake.write("products", products.set_column(products.schema.get_field_index("category"), "category", blank))
+    mixed = materialize(training_set(lake, horizon_days=30))
+    full = materialize(training_set(small_bank["lake"], horizon_days=30))
+    assert set(full.column_names) >= CATEGORY_FEATURES and not CATEGORY_FEATURES & set(mixed.column_names)
+    assert_same(full.select(mixed.column_names), mixed, ["campaign_id", "customer_id"], rel=1e-12)

@@ -14,7 +14,7 @@ from tests.schedule.test_fast_paths import scanned_plans, stacked_classes
 
 import callwise.schedule.optimise as optimise
 import callwise.schedule.stage as stage
-import callwise.timing.fit as fit
+import callwise.threads as threads
 from callwise.lists.build import build_list
 from callwise.lists.campaign import Campaign
 from callwise.pipeline import train_from_lake
@@ -37,8 +37,7 @@ def test_the_list_is_the_one_the_plain_paths_give(small_bank, model, monkeypatch
     assert quick.summary["plan"]["solver"] == "highs-lp-classes"
     monkeypatch.setattr(optimise, "candidate_plans", scanned_plans)
     monkeypatch.setattr(optimise, "customer_classes", stacked_classes)
-    for module in (optimise, fit):
-        monkeypatch.setattr(module, "threadpool_limits", lambda limits: contextlib.nullcontext())
+    monkeypatch.setattr(threads, "threadpool_limits", lambda limits: contextlib.nullcontext())
     plain = _build(small_bank, model)
     assert (quick.calls["attempt"] > 1).any()  # re-attempts are planned, so their choice is compared too
     for name in ("listed", "calls", "members", "excluded"):

@@ -159,3 +159,20 @@ def test_lightgbm_side_by_side_boosters_give_the_one_by_one_model(uci, n_jobs):
         margin[held_out] = one(train).predict(M[held_out], raw_score=True)
     platt = LogisticRegression(C=1e4).fit(margin.reshape(-1, 1), target)
     assert model.platt_ == (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+
+
+def test_lightgbm_n_jobs_of_zero_or_less_means_every_core_as_in_lightgbm(uci, monkeypatch):
+    from callwise.models import lgbm
+
+    X, y = uci
+    monkeypatch.setattr(lgbm.os, "cpu_count", lambda: 6)
+    threads: list[int] = []
+    train = lgbm.LightGBMResponse._train
+
+    def recorded(self, M, target, n):
+        threads.append(n)
+        return train(self, M, target, n)
+
+    monkeypatch.setattr(lgbm.LightGBMResponse, "_train", recorded)
+    make_model("lightgbm", random_state=3, n_estimators=5, n_jobs=-1).fit(X, y)
+    assert threads == [2, 2, 2]  # the model and its two calibration folds at once, two of the six cores each

@@ -60,3 +60,14 @@ def test_a_column_with_a_python_default_must_be_given(db_engine):
     factory = session_factory(db_engine)
     with transaction(factory) as s, pytest.raises(ValueError, match="also needs"):
         insert_columns(s, table_of(ListItem), {"list_id": [1], "customer_id": ["C"]})
+
+
+def test_no_rows_insert_nothing_and_unhashable_values_go_one_by_one(db_engine):
+    from callwise.ops.db import _processed
+
+    factory = session_factory(db_engine)
+    with transaction(factory) as s:
+        insert_columns(s, table_of(ListItem), {name: [] for name in ("list_id", "customer_id")})
+    with factory() as s:
+        assert s.scalars(select(ListItem)).all() == []
+    assert _processed([{"a": 1}, {"a": 1}, None], lambda v: None if v is None else str(v)) == ["{'a': 1}"] * 2 + [None]

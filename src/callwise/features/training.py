@@ -21,7 +21,6 @@ from callwise.features.asof import (
     RowCutoffs,
     Source,
     category_of,
-    customer_features,
     features_as_of,
     join_on_keys,
 )
@@ -53,30 +52,20 @@ def _data_end(lake: Lake) -> datetime:
     return max(ends)
 
 
-def _members(lake: Lake, campaign_id: str) -> ir.Table:
-    if lake.has("campaign_members"):
-        m = lake.table("campaign_members")
-        return m.filter((m.campaign_id == campaign_id) & (m.group == "treatment")).select("customer_id")
-    k = lake.table("contacts")  # no member list: everyone the campaign called
-    return k.filter(k.campaign_id == campaign_id).select("customer_id").distinct()
-
-
 def training_set(lake: Lake, horizon_days: int = 30) -> ir.Table:
     """Features and label for every treatment member of every finished past campaign.
 
     One query for all campaigns: each member row carries its campaign's start, product and category
-    (:class:`RowCutoffs`), so every source table is read once, not once per campaign. Campaigns whose product
-    has no category have fewer product features; those go one query per campaign, as before.
+    (:class:`RowCutoffs`), so every source table is read once, not once per campaign. When a campaign's product
+    has no category, no row gets the features by category (a training set has one set of columns).
     """
     campaigns = past_campaigns(lake, horizon_days)
     if not campaigns:
         raise TrainingDataError("train.no_label_window", days=horizon_days)
     categories = {p: category_of(lake, p) for p in sorted({c["product_id"] for c in campaigns})}
-    if not all(categories.values()):
-        return training_set_by_campaign(lake, campaigns, horizon_days)
     cuts = _cutoffs(campaigns, categories)
     source = Source(lake, None, members=_all_members(lake, campaigns).join(cuts, ASOF_CAMPAIGN))
-    features = features_as_of(source, RowCutoffs(with_category=True))
+    features = features_as_of(source, RowCutoffs(with_category=all(categories.values())))
     conversions = source.table("conversions")
     cutoff = conversions[ASOF_CUTOFF]
     window = conversions.filter(
@@ -112,7 +101,8 @@ def _cutoffs(campaigns: list[dict], categories: dict[str, str | None]) -> ir.Tab
 
 
 def _all_members(lake: Lake, campaigns: list[dict]) -> ir.Table:
-    """(campaign, customer) once per treatment member of each campaign, as :func:`_members` gives them."""
+    """(campaign, customer) once per treatment member of each campaign; without a member list, each customer the
+    campaign called."""
     ids = [c["campaign_id"] for c in campaigns]
     if lake.has("campaign_members"):
         m = lake.table("campaign_members")
@@ -121,26 +111,3 @@ def _all_members(lake: Lake, campaigns: list[dict]) -> ir.Table:
         m = lake.table("contacts")  # no member list: everyone the campaign called
         m = m.filter(m.campaign_id.isin(ids))
     return m.select(**{ASOF_CAMPAIGN: m.campaign_id}, customer_id=m.customer_id).distinct()
-
-
-def training_set_by_campaign(lake: Lake, campaigns: list[dict], horizon_days: int = 30) -> ir.Table:
-    """The same rows as :func:`training_set`, one features query per campaign (a union of them)."""
-    conversions = lake.table("conversions")
-    parts = []
-    for c in campaigns:
-        start, product = c["start_at"], c["product_id"]
-        members = _members(lake, c["campaign_id"])
-        features = customer_features(lake, start, product, customers=members)
-        window = conversions.filter(
-            (conversions.product_id == product)
-            & (conversions.ts >= ibis.literal(start))
-            & (conversions.ts < ibis.literal(start + timedelta(days=horizon_days)))
-        )
-        labelled = features.mutate(
-            converted=features.customer_id.isin(window.customer_id).cast("int64"),
-            campaign_id=ibis.literal(c["campaign_id"]),
-            product_id=ibis.literal(product),
-            cutoff=ibis.literal(start),
-        )
-        parts.append(labelled)
-    return ibis.union(*parts) if len(parts) > 1 else parts[0]

@@ -9,6 +9,7 @@ batches, and machines without the compiler, use LightGBM's own predict. Both agr
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -109,8 +110,9 @@ class LightGBMResponse(ResponseModel):
         for each other at every step of every tree.
         """
         splits = self._calibration_splits(X, y)
-        workers = max(1, min(self.n_jobs, 1 + len(splits)))
-        threads = max(1, self.n_jobs // workers)
+        jobs = self.n_jobs if self.n_jobs > 0 else os.cpu_count() or 1  # LightGBM's "0 or less: every core"
+        workers = min(jobs, 1 + len(splits))
+        threads = max(1, jobs // workers)
         with ThreadPoolExecutor(workers) as pool:
             model = pool.submit(self._train, X, y, threads)
             folds = [pool.submit(self._held_out_margin, X, y, tr, ho, threads) for tr, ho in splits]

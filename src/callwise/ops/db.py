@@ -106,7 +106,7 @@ def insert_columns(session: Session, table: Table, columns: dict[str, list[Any]]
     SQLAlchemy compiles for this dialect with plain tuples or dicts. Columns left out take their server side
     defaults only: a column with a Python-side default must be given (the compiled statement would ask for it).
     """
-    if not columns:
+    if not columns or not len(next(iter(columns.values()))):
         return
     connection = session.connection()
     dialect = connection.dialect
@@ -116,28 +116,29 @@ def insert_columns(session: Session, table: Table, columns: dict[str, list[Any]]
     for name, column in columns.items():
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         values[name] = column if process is None else _processed(column, process)
-    order = compiled.positiontup
-    if order is not None:  # qmark / format (SQLite): positional tuples in the statement's order
-        unknown = set(order) - set(values)
-        if unknown:
-            raise ValueError(f"the insert into {table.name} also needs {sorted(unknown)}")
-        params: list[Any] = list(zip(*(values[name] for name in order), strict=True))
-    else:  # pyformat / named (psycopg): one dict per row
-        names = list(compiled.params)
-        if set(names) - set(values):
-            raise ValueError(f"the insert into {table.name} also needs {sorted(set(names) - set(values))}")
-        params = [dict(zip(names, row, strict=True)) for row in zip(*(values[name] for name in names), strict=True)]
+    order = compiled.positiontup  # qmark / format (SQLite): positional; pyformat / named (psycopg): by name
+    positional = order is not None
+    names = list(order) if order is not None else list(compiled.params)
+    missing = sorted(set(names) - set(values))
+    if missing:
+        raise ValueError(f"the insert into {table.name} also needs {missing}")
+    rows = zip(*(values[name] for name in names), strict=True)
+    params: list[Any] = list(rows) if positional else [dict(zip(names, row, strict=True)) for row in rows]
     connection.exec_driver_sql(str(compiled), params)
 
 
 def _processed(column: list[Any], process: Any) -> list[Any]:
     """``[process(v) for v in column]``, computed once per distinct value (a list's slots repeat a lot).
 
-    A missing value (``None``, NaN, NaT) is processed as ``None``: it is stored as NULL.
+    A missing value (``None``, NaN, NaT) is processed as ``None``. Values that cannot be hashed (JSON objects)
+    are processed one by one.
     """
     cells = np.empty(len(column), dtype=object)
     cells[:] = column
-    codes, distinct = pd.factorize(cells)
+    try:
+        codes, distinct = pd.factorize(cells)
+    except TypeError:
+        return [process(v) for v in column]
     done = np.empty(len(distinct) + 1, dtype=object)
     done[:-1] = [process(v) for v in distinct]
     done[-1] = process(None)  # code -1: a missing value

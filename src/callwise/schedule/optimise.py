@@ -28,12 +28,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from callwise.policy.phones import NumberDays
 from callwise.schedule.numbers import free_slots, over_limit
 from callwise.schedule.plans import Plans, candidate_plans, valued_plans
 from callwise.schedule.slots import Slots
+from callwise.threads import one_thread
 
 EPS = 1e-9
 
@@ -83,6 +83,7 @@ class Solution:
         return max(0.0, (self.bound - self.objective) / self.bound) if self.bound > 0 else 0.0
 
 
+@one_thread
 def solve(problem: Problem, max_classes: int = 3_000, rounds: int = 30, seed: int = 0) -> Solution:
     """The schedule for every customer (see the module doc).
 
@@ -90,11 +91,6 @@ def solve(problem: Problem, max_classes: int = 3_000, rounds: int = 30, seed: in
     L-BFGS on a few hundred prices), and on a busy machine their thread pools cost more in waking and waiting
     than they save (k-means on 20,000 customers: 2.8 s against 0.2 s, the same clusters). See decision 0022.
     """
-    with threadpool_limits(limits=1):
-        return _solve(problem, max_classes, rounds, seed)
-
-
-def _solve(problem: Problem, max_classes: int, rounds: int, seed: int) -> Solution:
     n = len(problem.pool)
     if n <= max_classes:
         classes, class_problem, supply = np.arange(n), problem, np.ones(n)

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
+from callwise.threads import one_thread
 from callwise.timing.hours import (
     DEFAULT_DAYPARTS,
     HOURS_OF_WEEK,
@@ -90,6 +90,7 @@ def clean_attempts(
     return out, counts
 
 
+@one_thread
 def fit_answer_model(
     contacts: pd.DataFrame,
     customers: pd.DataFrame,
@@ -111,36 +112,6 @@ def fit_answer_model(
     BLAS runs on one thread: its calls here are small products (the marginal likelihood of a few dozen grid
     points), and on a busy machine a thread pool costs more than it saves (decision 0022; the same model).
     """
-    with threadpool_limits(limits=1):
-        return _fit(
-            contacts,
-            customers,
-            legal_hours,
-            segment_columns,
-            as_of,
-            age_edges=age_edges,
-            daypart_bounds=daypart_bounds,
-            weekend=weekend,
-            customer_dayparts=customer_dayparts,
-            customer_mean=customer_mean,
-            cap=cap,
-        )
-
-
-def _fit(
-    contacts: pd.DataFrame,
-    customers: pd.DataFrame,
-    legal_hours: np.ndarray | None,
-    segment_columns: tuple[str, ...],
-    as_of: datetime | None,
-    *,
-    age_edges: tuple[int, ...],
-    daypart_bounds: tuple[int, ...],
-    weekend: tuple[int, ...],
-    customer_dayparts: bool,
-    customer_mean: bool,
-    cap: float,
-) -> AnswerModel:
     started = time.perf_counter()
     legal = legal_mask(legal_hours)
     grid = TimeGrid(tuple(daypart_bounds), tuple(weekend))
