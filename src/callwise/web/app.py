@@ -15,11 +15,11 @@ from callwise.ops.jobs import run_build
 from callwise.web import api_docs, errors
 from callwise.web.deps import Services
 from callwise.web.limits import BodyLimit
-from callwise.web.routes import audit, auth, campaigns, customers, health, lookups, metrics, models, outcomes, users
+from callwise.web.routes import audit, auth, campaigns, customers, health, lookups, metrics, models, outcomes, results, users
 from callwise.web.text import WellFormedText
 
 API = "/api/v1"
-ROUTERS = (health, auth, users, campaigns, outcomes, customers, lookups, models, metrics, audit)
+ROUTERS = (health, auth, users, campaigns, outcomes, customers, lookups, models, metrics, results, audit)
 
 
 def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:

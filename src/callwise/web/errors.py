@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from callwise.i18n import t
+from callwise.i18n.errors import say
 from callwise.ops.customers import CustomerNotFound
 from callwise.security.errors import DutyRefused
 
@@ -100,8 +100,8 @@ def error_body(code: str, details: Any = None, **values: Any) -> dict[str, Any]:
     return {
         "error": {
             "code": code,
-            "message": t(key, "en", **values),
-            "message_zh": t(key, "zh", **values),
+            "message": say(key, "en", **values),
+            "message_zh": say(key, "zh", **values),
             "details": details,
         }
     }
