@@ -446,7 +446,7 @@ def _traits(lake: Lake, ids: np.ndarray, campaign: Campaign) -> pd.DataFrame:
     """Province, age band and segment of the customers ``ids``, by customer id (one query on the customers)."""
     wanted = ibis.memtable(pa.table({"customer_id": pa.array(ids, pa.string())}))
     traits = member_traits(lake.table("customers"), campaign.date)
-    found = traits.semi_join(wanted, "customer_id").to_pandas()
+    found: pd.DataFrame = traits.semi_join(wanted, "customer_id").to_pandas()
     return found.drop_duplicates("customer_id").set_index("customer_id")
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -128,7 +127,7 @@ def run_build(
             result_info = {"list_id": issued.list_id, "items": issued.items, "funnel": result.summary.get("funnel")}
             # Last, and in the same transaction: a worker that lost its lease meanwhile rolls its list back.
             fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **FREED)
-        _record_in_lake(lake, result, result_info["list_id"], job_id)
+        _record_in_lake(lake, result, issued.list_id, job_id)
     except LeaseLost:
         log.warning("list build %s (start %d): the lease was lost, another worker has the job", job_id, claim.attempt)
     except Exception as error:  # the job records every failure; the service keeps running

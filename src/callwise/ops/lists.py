@@ -118,7 +118,7 @@ def member_columns(
         "customer_id": members["customer_id"].astype(str).tolist(),
         "group": members["group"].astype(str).tolist(),
         "score": score.astype(object).where(score.notna(), None).tolist(),
-        "score_decile": decile.to_numpy(dtype=object, na_value=None).tolist(),
+        "score_decile": decile.astype(object).where(decile.notna(), None).tolist(),
         "seed": [None if seed is None else int(seed)] * n,
         "assigned_at": [assigned_at] * n,
         **{name: cells(name) for name in MEMBER_TEXT},

@@ -81,7 +81,7 @@ def member_table(result: ListResult, list_id: int | None = None) -> pa.Table:
             "assigned_at": pa.array([campaign_start(campaign)] * n, pa.timestamp("us")),
             "list_id": pa.array([list_id] * n, pa.int64()),
             "score": pa.array(members["score"].astype(float).to_numpy(), pa.float64()),
-            "score_decile": pa.array(decile.astype("Int64").to_numpy(dtype=object, na_value=None), pa.int64()),
+            "score_decile": pa.array(decile.astype("Int64"), pa.int64(), from_pandas=True),
             "seed": pa.array([seed] * n, pa.int64()),
             "product_id": pa.array([campaign.product_id] * n, pa.string()),
             "province": text("province"),
