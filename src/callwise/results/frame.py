@@ -169,7 +169,7 @@ def _member_columns(table: ir.Table) -> ir.Table:
     values: dict[str, ir.Value] = {}
     for field in MEMBER:
         kind = "int64" if pa.types.is_integer(field.type) else "float64" if pa.types.is_floating(field.type) else None
-        kind = kind or ("timestamp" if pa.types.is_timestamp(field.type) else "string")
+        kind = kind or ("timestamp(6)" if pa.types.is_timestamp(field.type) else "string")
         values[field.name] = table[field.name].cast(kind) if field.name in table.columns else ibis.null(kind)
     return table.select(**values)
 
@@ -247,7 +247,7 @@ def _calls(lake: Lake, campaign_id: str, ops: _Ops) -> ir.Table | None:
             mine.select(
                 customer_id=mine.customer_id.cast("string"),
                 channel=mine.channel.cast("string"),
-                ts=mine.ts.cast("timestamp"),
+                ts=mine.ts.cast("timestamp(6)"),
                 disposition=mine.disposition.cast("string"),
                 agent_id=mine.agent_id.cast("string") if "agent_id" in table.columns else ibis.null("string"),
                 duration_s=mine.duration_s.cast("float64") if "duration_s" in table.columns else ibis.null("float64"),
@@ -317,7 +317,7 @@ def _sales(lake: Lake, ops: _Ops) -> ir.Table | None:
             table.select(
                 customer_id=table.customer_id.cast("string"),
                 product_id=table.product_id.cast("string"),
-                ts=table.ts.cast("timestamp"),
+                ts=table.ts.cast("timestamp(6)"),
                 amount=table.amount.cast("float64") if "amount" in table.columns else ibis.null("float64"),
             )
         )
