@@ -247,7 +247,7 @@ def test_a_window_out_of_range_is_refused(lake, window):
 
 def test_a_contacts_table_without_dispositions_is_refused(tmp_path):
     lake = _lake(tmp_path / "lake", contacts_columns=("contact_id", "campaign_id", "customer_id", "channel", "ts"))
-    with pytest.raises(ResultsError, match="the lake table contacts lacks .*: disposition"):
+    with pytest.raises(ResultsError, match=r"the lake table contacts lacks .*: disposition"):
         member_outcomes(lake, "K1")
 
 
