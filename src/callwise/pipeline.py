@@ -33,6 +33,7 @@ class StageRecord(TypedDict, total=False):
     steps: dict[str, float]  # the list build's own steps, in seconds
     scored: int  # the list build: customers scored, and how fast
     score_rows_per_s: float
+    members: dict[str, object]  # the files stage: the members recorded in the lake (part id, rows, already)
     seconds: float
     rows_per_s: float
     peak_memory_mb: float  # the process's peak while the stage ran (Linux)
@@ -176,6 +177,7 @@ def run_pipeline(
     from callwise.lists.build import build_list
     from callwise.lists.campaign import Campaign
     from callwise.lists.output import write_list
+    from callwise.results.record import record_members
     from callwise.synth import synthesize
     from callwise.synth.against_truth import compare_schedules_with_truth, compare_with_truth
 
@@ -232,6 +234,7 @@ def run_pipeline(
     with clock.stage("files") as s:
         files = write_list(result, out / "lists" / campaign.campaign_id)
         s["rows"] = len(result.calls)
+        s["members"] = record_members(lake, result).to_dict()  # the experiment, control included, in the lake
     if dialer is not None:
         files["dialer"] = str(_dialer_file(out, lake, result, campaign, pii, dialer, clock))
     truth = compare_with_truth(result, bank / "_truth", seed=seed)
@@ -283,6 +286,7 @@ def _dialer_file(out: Path, lake: Lake, result: Any, campaign: Any, pii: Pii, fm
     from callwise.ops.migrate import upgrade
     from callwise.ops.models import Campaign
     from callwise.ops.users import Principal
+    from callwise.results.record import campaign_start
     from callwise.security.rbac import Permission
 
     engine = make_engine(f"sqlite:///{out / 'ops' / 'callwise.db'}")
@@ -298,7 +302,17 @@ def _dialer_file(out: Path, lake: Lake, result: Any, campaign: Any, pii: Pii, fm
     campaign_id = result.summary["campaign_id"]
     with clock.stage("dialer") as s:
         with transaction(factory) as session:
-            issued = issue_list(session, campaign_id, result.calls, result.summary, "pipeline", None, "Asia/Shanghai")
+            issued = issue_list(
+                session,
+                campaign_id,
+                result.calls,
+                result.summary,
+                "pipeline",
+                None,
+                "Asia/Shanghai",
+                members=result.members,
+                assigned_at=pd.Timestamp(campaign_start(campaign)).tz_localize("Asia/Shanghai").to_pydatetime(),
+            )
             path = out / "lists" / campaign_id / f"dialer_{issued.list_id}.{'xlsx' if fmt == 'xlsx' else 'csv'}"
             done = export_for_dialer(session, pii, principal, issued.list_id, fmt, path)
         s["rows"] = done.rows

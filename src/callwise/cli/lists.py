@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
         answer_model: Annotated[Path | None, typer.Option(help="help.lists.build.answer_model")] = None,
         truth: Annotated[Path | None, typer.Option(help="help.lists.build.truth")] = None,
         engine: EngineName = None,
+        record: Annotated[bool, typer.Option("--record/--no-record", help="help.lists.build.record")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
@@ -49,7 +50,8 @@ def register(app: typer.Typer) -> None:
                 fail(t("lists.no_model", get_settings().lang, path=campaign))
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
-            result = build_list(spec, lake_on(lake, engine), load_model(model_dir), rules, timing)
+            store = lake_on(lake, engine)
+            result = build_list(spec, store, load_model(model_dir), rules, timing)
         except (
             CampaignError,
             ListError,
@@ -62,6 +64,10 @@ def register(app: typer.Typer) -> None:
             fail(exc)
         files = write_list(result, out, spec.lang)
         summary: dict[str, Any] = {**result.summary, "files": files}
+        if record:  # the experiment's members, control included, so the campaign can be measured later
+            from callwise.results.record import record_members
+
+            summary["members_recorded"] = record_members(store, result).to_dict()
         if truth is not None:
             summary["against_truth"] = compare_with_truth(result, truth, seed=spec.seed)
             summary["schedules_against_truth"] = compare_schedules_with_truth(result, truth)

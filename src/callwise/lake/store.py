@@ -169,14 +169,19 @@ class Lake:
             raise ValueError(f"a part id is 1 to 64 letters, digits, '_' or '-': {part_id!r}")
         return self._atomic(private_dir(self.parts_dir(name)) / f"{part_id}.parquet", data, schema, None)
 
-    def compact(self, name: str) -> Path:
+    def compact(self, name: str, schema: pa.Schema | None = None) -> Path:
         """Rewrite a table with its parts merged in: one file again, the same rows, the ids kept as merged.
 
+        With ``schema`` (the table's columns and more), the columns it adds are written empty: a table widened
+        once, so the parts appended after it can carry them (every file of a table has the same columns).
         The parts taken in are those listed at the start: one appended meanwhile stays a part."""
         files = self.files(name)
         taken = {p.stem for p in files if p.parent == self.parts_dir(name)}
         dataset = pads.dataset([str(p) for p in files], format="parquet")
-        return self._write_whole(name, dataset.to_batches(), dataset.schema, self.merged_parts(name) | taken)
+        if schema is None:
+            return self._write_whole(name, dataset.to_batches(), dataset.schema, self.merged_parts(name) | taken)
+        batches = (_widened(batch, schema) for batch in dataset.to_batches())
+        return self._write_whole(name, batches, schema, self.merged_parts(name) | taken)
 
     def _write_whole(
         self, name: str, data: pa.Table | Iterable[pa.RecordBatch], schema: pa.Schema | None, merged: set[str]
@@ -207,6 +212,15 @@ class Lake:
         finally:
             tmp.unlink(missing_ok=True)
         return final
+
+
+def _widened(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """``batch`` with ``schema``'s columns: its own cast to their types, the others empty."""
+    columns = [
+        batch.column(f.name).cast(f.type) if f.name in batch.schema.names else pa.nulls(batch.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.RecordBatch.from_arrays(columns, schema=schema.remove_metadata())
 
 
 def _identity(path: Path) -> tuple[int, int, int]:

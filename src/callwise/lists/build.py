@@ -26,6 +26,7 @@ from callwise.configfile import suggest
 from callwise.experiments import assign_groups, campaign_seed
 from callwise.experiments.measurable import measurability
 from callwise.features import customer_features, materialize
+from callwise.features.members import TRAIT_COLUMNS, member_traits
 from callwise.i18n.errors import Translated
 from callwise.i18n.message import clipped, msg
 from callwise.lake import Lake
@@ -192,7 +193,7 @@ def build_list(
 
     calls, listed, reason_codes = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
     clock.lap("explain")
-    members = _members(worth, plan, listed)
+    members = _members(worth, plan, listed, lake, campaign)
     excluded = _excluded(verdicts, ranked, worth, plan, listed, checked.refused)
     summary = _summary(campaign, product, policy, verdicts, ranked, worth, plan, listed, excluded, checked, model)
     return ListResult(
@@ -414,25 +415,39 @@ def _cells(X: pd.DataFrame, names: np.ndarray) -> list[Any]:
     return list(out)
 
 
-def _members(worth: pd.DataFrame, plan: CallPlan, listed: pd.DataFrame) -> pd.DataFrame:
-    """The experiment's members: every called customer and every control customer the plan would have called."""
+def _members(worth: pd.DataFrame, plan: CallPlan, listed: pd.DataFrame, lake: Lake, campaign: Campaign) -> pd.DataFrame:
+    """The experiment's members: every called customer and every control customer the plan would have called,
+    with the fields results are broken down by (product, province, age band on the campaign's date, segment)."""
     planned = plan.customers.set_index("customer_id")["planned"].reindex(worth["customer_id"]).to_numpy(bool)
     called = worth["customer_id"].isin(listed["customer_id"]).to_numpy()
     control = (worth["group"] == "control").to_numpy() & planned
     members = worth[called | control]
+    ids = members["customer_id"].to_numpy()
+    traits = _traits(lake, ids, campaign).reindex(ids)
+    traits = traits.astype(object).where(traits.notna(), None)  # a customer or a field not found: None
     return (
         pd.DataFrame(
             {
-                "customer_id": members["customer_id"].to_numpy(),
+                "customer_id": ids,
                 "group": members["group"].to_numpy(),
                 "arm": members["arm"].to_numpy(),
                 "score": members["score"].to_numpy(),
                 "score_decile": members["score_decile"].to_numpy(),
+                "product_id": campaign.product_id,
+                **{name: traits[name].to_numpy() for name in TRAIT_COLUMNS},
             }
         )
         .sort_values("customer_id", kind="stable")
         .reset_index(drop=True)
     )
+
+
+def _traits(lake: Lake, ids: np.ndarray, campaign: Campaign) -> pd.DataFrame:
+    """Province, age band and segment of the customers ``ids``, by customer id (one query on the customers)."""
+    wanted = ibis.memtable(pa.table({"customer_id": pa.array(ids, pa.string())}))
+    traits = member_traits(lake.table("customers"), campaign.date)
+    found: pd.DataFrame = traits.semi_join(wanted, "customer_id").to_pandas()
+    return found.drop_duplicates("customer_id").set_index("customer_id")
 
 
 def _excluded(

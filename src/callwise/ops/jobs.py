@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +31,9 @@ from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Job, ModelVersion
 from callwise.ops.overlay import export_policy_state
 from callwise.policy import Policy, default_policy
+
+if TYPE_CHECKING:
+    from callwise.lists.build import ListResult
 
 log = logging.getLogger("callwise.jobs")
 
@@ -103,7 +109,16 @@ def run_build(
         with transaction(factory) as session:
             _reach(session, campaign_id, "built", actor, "list_built")
             issued = issue_list(
-                session, campaign_id, result.calls, result.summary, actor, job_id, bank_timezone, model_version
+                session,
+                campaign_id,
+                result.calls,
+                result.summary,
+                actor,
+                job_id,
+                bank_timezone,
+                model_version,
+                members=result.members,
+                assigned_at=_assigned_at(result, bank_timezone),
             )
             _reach(session, campaign_id, "issued", actor, "list_issued")
             audit.append(
@@ -112,6 +127,7 @@ def run_build(
             result_info = {"list_id": issued.list_id, "items": issued.items, "funnel": result.summary.get("funnel")}
             # Last, and in the same transaction: a worker that lost its lease meanwhile rolls its list back.
             fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **FREED)
+        _record_in_lake(lake, result, issued.list_id, job_id)
     except LeaseLost:
         log.warning("list build %s (start %d): the lease was lost, another worker has the job", job_id, claim.attempt)
     except Exception as error:  # the job records every failure; the service keeps running
@@ -125,6 +141,28 @@ def run_build(
                 fence(session, claim, status="failed", error=english[:2000], error_zh=chinese[:2000], **FREED)
         except LeaseLost:
             log.warning("list build %s failed after its lease was lost", job_id)
+
+
+def _assigned_at(result: ListResult, bank_timezone: str) -> datetime:
+    """The campaign's first calling slot as an instant: when its members' assignment takes effect."""
+    from callwise.results.record import campaign_start
+
+    local = pd.Timestamp(campaign_start(result.planning.campaign)).tz_localize(bank_timezone)
+    return local.tz_convert("UTC").to_pydatetime()
+
+
+def _record_in_lake(lake: Lake, result: ListResult, list_id: int, job_id: str) -> None:
+    """The issued list's members into the lake's campaign_members, after the list is issued.
+
+    Recording is idempotent (a part named by its rows), and the operational DB holds the same members already, so
+    a lake that cannot take them is logged and the job stays done: results fall back to the DB's list_members.
+    """
+    from callwise.results.record import record_members
+
+    try:
+        record_members(lake, result, list_id)
+    except Exception:
+        log.exception("list build %s: the members of list %d could not be recorded in the lake", job_id, list_id)
 
 
 def _detail(error: Exception, lang: str) -> str:

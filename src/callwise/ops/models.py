@@ -140,6 +140,33 @@ class ListItem(Base):
     __table_args__ = (Index("ix_list_items_customer_status", "customer_id", "status"),)
 
 
+class ListMember(Base):
+    """A member of an issued list's experiment: called (treatment) or held out (control), as assigned then.
+
+    The control group is never called, so only this table says who it was; results are measured against it.
+    """
+
+    __tablename__ = "list_members"
+    member_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("issued_lists.list_id"))
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    group: Mapped[str] = mapped_column(String(16))  # treatment, control
+    arm: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[float | None] = mapped_column(Float)
+    score_decile: Mapped[int | None] = mapped_column(Integer)
+    seed: Mapped[int | None] = mapped_column(BigInteger)  # the campaign seed the assignment hashed with
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    province: Mapped[str | None] = mapped_column(String(64))
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    segment: Mapped[str | None] = mapped_column(String(64))
+    assigned_at: Mapped[datetime]
+    __table_args__ = (
+        Index("ix_list_members_campaign_customer", "campaign_id", "customer_id"),
+        Index("ix_list_members_list_id", "list_id"),
+    )
+
+
 class CallOutcome(Base):
     """One call's outcome, stored exactly once per idempotency key."""
 
