@@ -37,6 +37,9 @@ class CampaignSettings(ConfigModel):
     capacity: int | None = Field(default=None, ge=0, le=100_000_000)  # most customers to call; None = agents' limit
     max_attempts: int = Field(default=3, ge=1, le=10)  # attempts per customer (the policy's cap still applies)
     cost_per_call: float = Field(default=5.0, ge=0, le=10_000)  # CNY per attempt, agent time and telephony
+    # What results count against the incremental value (CNY): each connected minute, each SMS of the campaign.
+    cost_per_minute: float = Field(default=0.0, ge=0, le=10_000)
+    cost_per_sms: float = Field(default=0.0, ge=0, le=10_000)
     min_expected_value: float = Field(default=0.0, ge=-1e9, le=1e9)  # at or below this, customers are left off
     control_share: float = 0.1  # randomised hold-out, not called, stratified by score decile
     # The control group is "measurable" when it can detect this relative lift at this α and power.
