@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -35,6 +35,9 @@ from scipy import optimize, special, stats
 from callwise.i18n.errors import Translated
 from callwise.lake.frames import to_pandas
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
+
+if TYPE_CHECKING:
+    from callwise.lake import Lake
 
 CALL_COLUMNS = ("campaign_id", "customer_id", "agent_id", "ts", "disposition", "duration_s")
 CALIBRATIONS = ("logistic", "isotonic", "identity")
@@ -196,8 +199,9 @@ def _score_pairs(pairs: pd.DataFrame, members: pd.DataFrame | None) -> pd.DataFr
             raise AgentsError("results_agents.missing_column", table="members", column=column)
     keys = ["campaign_id", "customer_id"] if "campaign_id" in members.columns else ["customer_id"]
     scores = members[[*keys, "score"]]
-    if scores.duplicated(keys).any():
-        raise AgentsError("results_agents.duplicate_members", keys=", ".join(keys), n=int(scores.duplicated(keys).sum()))
+    twice = int(scores.duplicated(keys).sum())
+    if twice:
+        raise AgentsError("results_agents.duplicate_members", keys=", ".join(keys), n=twice)
     values = pd.to_numeric(scores["score"], errors="coerce").to_numpy(dtype=float)
     if np.isinf(values).any():
         raise AgentsError("results_agents.bad_score")
@@ -223,8 +227,8 @@ def _calibrate(pairs: pd.DataFrame, method: str) -> tuple[np.ndarray, dict[str, 
     elif method == "isotonic":
         from sklearn.isotonic import IsotonicRegression
 
-        p[known] = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s[known], y[known]).predict(
-            s[known]
+        p[known] = (
+            IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(s[known], y[known]).predict(s[known])
         )
     else:
         x = _logit_or_standard(s[known])
@@ -354,7 +358,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for row in frame.to_dict(orient="records"):
         clean: dict[str, Any] = {}
-        for key, value in row.items():
+        for name, value in row.items():
+            key = str(name)
             if value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
                 clean[key] = None
             elif isinstance(value, np.generic):
@@ -368,3 +373,22 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def until_of(day: date) -> datetime:
     """The exclusive end of a date range that includes ``day``."""
     return _instant(day) + timedelta(days=1)
+
+
+def read_lake_inputs(
+    lake: Lake, campaigns: Sequence[str] | None = None
+) -> tuple[ir.Table, pd.DataFrame | None, ir.Table | None]:
+    """The lake's calls, the members' pre-call scores (None when campaign_members has no score) and roster."""
+    if not lake.has("contacts"):
+        raise AgentsError("results_agents.no_lake_table", table="contacts")
+    roster = lake.table("agents") if lake.has("agents") else None
+    members = None
+    if lake.has("campaign_members") and "score" in lake.table("campaign_members").columns:
+        m = lake.table("campaign_members")
+        if campaigns:
+            m = m.filter(m.campaign_id.isin(list(campaigns)))
+        # a member's score at the earliest assignment is the one that counts (the results contract)
+        score = m.score.argmin(m.assigned_at) if "assigned_at" in m.columns else m.score.mean()
+        m = m.group_by(["campaign_id", "customer_id"]).aggregate(score=score)
+        members = to_pandas(m.select("campaign_id", "customer_id", "score"))
+    return lake.table("contacts"), members, roster

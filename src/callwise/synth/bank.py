@@ -338,9 +338,7 @@ def agent_skills(n_agents: int, seed: int, sigma: float = SKILL_SIGMA) -> np.nda
 
 def _write_agent_truth(truth_dir: Path, n_agents: int, seed: int) -> None:
     """``agents.parquet``: agent_id, skill. The past campaigns did not use it (their tables predate it)."""
-    table = pa.table(
-        {"agent_id": [f"A{i:04d}" for i in range(1, n_agents + 1)], "skill": agent_skills(n_agents, seed)}
-    )
+    table = pa.table({"agent_id": [f"A{i:04d}" for i in range(1, n_agents + 1)], "skill": agent_skills(n_agents, seed)})
     pq.write_table(table, truth_dir / "agents.parquet")
 
 

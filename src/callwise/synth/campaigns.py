@@ -177,11 +177,11 @@ def _record_truth(
     alone = p_buy_alone[treated]
     history.add(
         "truth",
-        campaign=[c],
-        members=[len(members)],
-        treatment=[int(treated.sum())],
-        expected_with_calls=[float(np.sum(p_call + (1 - p_call) * alone))],
-        expected_without_calls=[float(np.sum(alone))],
+        campaign=np.array([c]),
+        members=np.array([len(members)]),
+        treatment=np.array([int(treated.sum())]),
+        expected_with_calls=np.array([np.sum(p_call + (1 - p_call) * alone)]),
+        expected_without_calls=np.array([np.sum(alone)]),
     )
 
 

@@ -125,8 +125,14 @@ def simulate_campaign(
         busy = rng.random(n) < 0.2
         disposition = np.select(
             [buy, complain, dnc, answered, wrong, busy],
-            ["converted", "complaint", "dnc_requested", np.array([o for o, _ in ANSWERED_OUTCOMES])[other],
-             "wrong_number", "busy"],
+            [
+                "converted",
+                "complaint",
+                "dnc_requested",
+                np.array([o for o, _ in ANSWERED_OUTCOMES])[other],
+                "wrong_number",
+                "busy",
+            ],
             "no_answer",
         )
         seconds = (day - 719_163) * 86_400 + hour * 3_600 + rng.integers(0, 3_600, n)  # 719163: 1970-01-01
@@ -234,8 +240,12 @@ def _contacts(
     if rows:
         calls = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     else:
-        calls = {"member": np.zeros(0, np.int64), "seconds": np.zeros(0, np.int64), "disposition": np.zeros(0, str),
-                 "duration": np.zeros(0)}
+        calls = {
+            "member": np.zeros(0, np.int64),
+            "seconds": np.zeros(0, np.int64),
+            "disposition": np.zeros(0, str),
+            "duration": np.zeros(0),
+        }
     order = np.lexsort((calls["member"], calls["seconds"]))
     member = calls["member"][order]
     n = len(member)
