@@ -133,7 +133,7 @@ def _calls(
     table = table.select(*(table[c] for c in CALL_COLUMNS))
     if outcomes is not None:
         ops = _as_table(outcomes, "call_outcomes", CALL_COLUMNS)
-        ops = ops.select(*(ops[c].cast(table[c].type()) for c in CALL_COLUMNS))
+        ops = ops.select(*(ops[c].cast(table[c].type()).name(c) for c in CALL_COLUMNS))
         table = table.union(ops, distinct=False)
     table = table.filter(table.agent_id.notnull())
     if campaigns:
