@@ -101,7 +101,7 @@ def test_prior_is_recovered_and_intervals_cover():
     assert 8 < shape < 15 and abs(mean - 1) < 0.03
     # Coverage of the 95% posterior interval, computed through agent_performance from call rows.
     covered = []
-    for rep in range(4):
+    for _ in range(4):
         theta, observed = _poisson_agents(rng, 11.0, np.full(150, 25.0))
         calls, members = _reached_rows(observed, np.full(150, 25.0), rng)
         result = agent_performance(calls, members, calibration="identity")
@@ -224,7 +224,8 @@ def test_calibrations_on_a_simulated_campaign(small_bank):
         ({"alpha": 1.5}, "results_agents.bad_alpha"),
         ({"since": date(2026, 6, 1), "until": date(2026, 5, 1)}, "results_agents.bad_dates"),
         ({"calls": _calls().drop(columns="disposition")}, "results_agents.missing_column"),
-        ({"members": pd.DataFrame({"customer_id": ["C1", "C1"], "score": [0.1, 0.2]})}, "results_agents.duplicate_members"),
+        ({"members": pd.DataFrame({"customer_id": ["C1", "C1"], "score": [0.1, 0.2]})},
+         "results_agents.duplicate_members"),
         ({"members": pd.DataFrame({"customer_id": ["C1"]})}, "results_agents.missing_column"),
         ({"members": pd.DataFrame({"customer_id": ["C1"], "score": [np.inf]})}, "results_agents.bad_score"),
         ({"members": pd.DataFrame({"customer_id": ["C1"], "score": [3.0]}), "calibration": "identity"},

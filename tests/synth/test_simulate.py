@@ -193,7 +193,8 @@ def test_bad_agents_and_products_are_refused(small_bank):
     with pytest.raises(ValueError, match="no column skill"):
         simulate_campaign(bank, "P_WM01", members, agents=pd.DataFrame({"agent_id": ["A"], "team": ["t"]}))
     with pytest.raises(ValueError, match="non-negative"):
-        simulate_campaign(bank, "P_WM01", members, agents=pd.DataFrame({"agent_id": ["A"], "team": ["t"], "skill": [-1]}))
+        crew = pd.DataFrame({"agent_id": ["A"], "team": ["t"], "skill": [-1]})
+        simulate_campaign(bank, "P_WM01", members, agents=crew)
     with pytest.raises(ValueError, match="no column p_answered__P_NONE"):
         simulate_campaign(bank, "P_NONE", members)
     with pytest.raises(ValueError, match="not customers"):
