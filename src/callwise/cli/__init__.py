@@ -24,6 +24,7 @@ from callwise.cli import (
     outcomes,
     policy,
     quarantine,
+    results,
     serve,
     synth,
     timing,
@@ -78,6 +79,7 @@ for module in (
     customers,
     outcomes,
     outbox,
+    results,
 ):
     module.register(app)
 

@@ -1,1 +1,1 @@
-"""Campaign results: the experiment as recorded, the per-member frame, and what the calls earned."""
+"""Campaign results: what the calls earned against the control group, and who earned it."""

@@ -36,6 +36,10 @@ from callwise.synth.people import SEGMENTS, _text, make_customers
 from callwise.synth.transcripts import transcripts_table
 
 DEFAULT_END = date(2026, 6, 30)
+# The agents' true skill comes from a stream of its own (a spawn key no other part uses), so adding it left
+# every table and every other draw of a bank exactly as it was.
+SKILL_STREAM = 0x5C111
+SKILL_SIGMA = 0.3
 FORMATS = ("parquet", "csv")
 
 
@@ -83,6 +87,8 @@ def synthesize(
     rows["transactions"] = _write_stream(chunks, out, "transactions", fmt)
     list_day = end + timedelta(days=1)
     _write_truth(out / "_truth", ids, traits, latent, holdings, ev, start, list_day, evidence)
+    _write_campaign_truth(out / "_truth", history)
+    _write_agent_truth(out / "_truth", n_agents, seed)
     manifest = {
         "customers": customers,
         "seed": seed,
@@ -322,3 +328,33 @@ def _write_truth(
         "p_answer": "answer_profiles.p_answer[segment, hour_of_week] × customers.answer_scale, capped at 0.95",
     }
     (truth_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def agent_skills(n_agents: int, seed: int, sigma: float = SKILL_SIGMA) -> np.ndarray:
+    """Each agent's true skill: a multiplier on p(buy | answered), lognormal with mean 1 (log-sd ``sigma``)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SKILL_STREAM,)))
+    return np.exp(rng.normal(-(sigma**2) / 2, sigma, n_agents))
+
+
+def _write_agent_truth(truth_dir: Path, n_agents: int, seed: int) -> None:
+    """``agents.parquet``: agent_id, skill. The past campaigns did not use it (their tables predate it)."""
+    table = pa.table({"agent_id": [f"A{i:04d}" for i in range(1, n_agents + 1)], "skill": agent_skills(n_agents, seed)})
+    pq.write_table(table, truth_dir / "agents.parquet")
+
+
+def _write_campaign_truth(truth_dir: Path, history: History) -> None:
+    """``campaigns.parquet``: per past campaign, members, treatment and the true expected conversions."""
+    t = history.arrays("truth")
+    with_calls, without = t["expected_with_calls"].astype(float), t["expected_without_calls"].astype(float)
+    table = pa.table(
+        {
+            "campaign_id": [CAMPAIGNS[int(c)][0] for c in t["campaign"]],
+            "product_id": [CAMPAIGNS[int(c)][2] for c in t["campaign"]],
+            "members": t["members"].astype(np.int64),
+            "treatment": t["treatment"].astype(np.int64),
+            "expected_conversions": with_calls,
+            "expected_conversions_without_calls": without,
+            "true_incremental_conversions": with_calls - without,
+        }
+    )
+    pq.write_table(table, truth_dir / "campaigns.parquet")

@@ -26,6 +26,7 @@ CAMPAIGNS = [
     ("CMP2605W", "季季盈理财夏季外呼", "P_WM01", 321),
 ]
 # Dispositions of an answered call that did not convert, with their shares.
+WRONG_NUMBER = 0.01  # share of unanswered attempts logged as a wrong number (which ends the member's calls)
 ANSWERED_OUTCOMES = (("refused", 0.45), ("interested", 0.15), ("callback_requested", 0.1), ("answered", 0.3))
 
 
@@ -45,6 +46,7 @@ class History:
     members: dict[str, list] = field(default_factory=dict)
     contacts: dict[str, list] = field(default_factory=dict)
     conversions: dict[str, list] = field(default_factory=dict)
+    truth: dict[str, list] = field(default_factory=dict)  # per campaign: expected outcomes (never in the tables)
 
     def add(self, part: str, **columns: np.ndarray) -> None:
         for k, v in columns.items():
@@ -117,6 +119,7 @@ def run_campaigns(
         bought_on_call, answered_attempt, complained = _dial(
             history, c, product, members, ~control, p_buy_answered, latent, traits, n_agents, day, rng
         )
+        _record_truth(history, c, members, control, p_buy_answered, p_buy_alone, latent, traits, day)
         _add_holdings(holdings, members[bought_on_call], product, day + CALL_DAYS // 2, traits, rng)
         alone = (rng.random(len(members)) < p_buy_alone) & ~bought_on_call
         when = (day + rng.integers(0, HORIZON_DAYS, len(members))) * 86_400 + rng.integers(
@@ -132,6 +135,54 @@ def run_campaigns(
         visible = logit - bh.TYPE_OFFSET[latent["type"][members]] - latent["taste"][members]
         evidence.campaign(members, visible, CampaignOutcome(answered_attempt, bought_on_call, complained, alone))
     return history
+
+
+def reach_probability(segment: np.ndarray, scale: np.ndarray, day: int) -> np.ndarray:
+    """p(a call is answered at some attempt) under ``_dial``'s schedule, in expectation over its random hours.
+
+    Attempt k falls on ``day + 3k + U{0,1,2}`` at a uniform legal hour, independently of the others, so its
+    mean p(answer) is an average over those 36 hours; an unanswered attempt ends the member's calls when
+    it is logged a wrong number (1%).
+    """
+    p_answer = np.zeros(len(segment))
+    still = np.ones(len(segment))
+    for attempt in range(bh.ATTEMPTS):
+        days = day + attempt * 3 + np.arange(3)
+        how = (((days + 6) % 7)[:, None] * 24 + np.array(bh.LEGAL_HOURS)[None, :]).ravel()
+        q = bh.answer_probability(segment[:, None], scale[:, None], how[None, :]).mean(axis=1)
+        p_answer += still * q
+        still *= (1 - q) * (1 - WRONG_NUMBER)
+    return p_answer
+
+
+def _record_truth(
+    history: History,
+    c: int,
+    members: np.ndarray,
+    control: np.ndarray,
+    p_buy_answered: np.ndarray,
+    p_buy_alone: np.ndarray,
+    latent: dict,
+    traits: dict,
+    day: int,
+) -> None:
+    """The campaign's expected conversions among its treatment members, with and without the calls.
+
+    Computed from the probabilities the draws use (no draw of its own, so the random stream is untouched):
+    a treatment member buys on the call with p(reach) × p(buy | answered), else alone with p(buy alone).
+    """
+    treated = ~control
+    cust = members[treated]
+    p_call = reach_probability(traits["segment"][cust], latent["answer_scale"][cust], day) * p_buy_answered[treated]
+    alone = p_buy_alone[treated]
+    history.add(
+        "truth",
+        campaign=np.array([c]),
+        members=np.array([len(members)]),
+        treatment=np.array([int(treated.sum())]),
+        expected_with_calls=np.array([np.sum(p_call + (1 - p_call) * alone)]),
+        expected_without_calls=np.array([np.sum(alone)]),
+    )
 
 
 def _dial(
@@ -180,7 +231,7 @@ def _dial(
         dnc = answered & ~buy & ~complain & (rng.random(len(pending)) < 0.01)
         other = rng.choice(len(ANSWERED_OUTCOMES), len(pending), p=[s for _, s in ANSWERED_OUTCOMES])
         disposition = np.select(
-            [buy, complain, dnc, answered, rng.random(len(pending)) < 0.01, rng.random(len(pending)) < 0.2],
+            [buy, complain, dnc, answered, rng.random(len(pending)) < WRONG_NUMBER, rng.random(len(pending)) < 0.2],
             [
                 "converted",
                 "complaint",

@@ -20,6 +20,13 @@ class Truth:
     conversion: pd.DataFrame  # index customer_id: p_<kind>__<product> for every kind in KINDS
     profiles: pd.DataFrame  # index segment, columns hour_of_week 0..167: p(answer) before the customer's scale
     meta: dict[str, Any]
+    # Written by banks made since the agents' truth was added (None in an older _truth directory):
+    agents: pd.DataFrame | None = None  # index agent_id: skill (multiplier on p(buy | answered), mean 1)
+    campaigns: pd.DataFrame | None = None  # index campaign_id: members, treatment, expected conversions
+
+
+def _optional(path: Path, index: str) -> pd.DataFrame | None:
+    return pd.read_parquet(path).set_index(index) if path.exists() else None
 
 
 def load_truth(truth_dir: str | Path) -> Truth:
@@ -32,6 +39,8 @@ def load_truth(truth_dir: str | Path) -> Truth:
         conversion=pd.read_parquet(truth_dir / "conversion.parquet").set_index("customer_id"),
         profiles=profiles.pivot(index="segment", columns="hour_of_week", values="p_answer"),
         meta=json.loads((truth_dir / "meta.json").read_text(encoding="utf-8")),
+        agents=_optional(truth_dir / "agents.parquet", "agent_id"),
+        campaigns=_optional(truth_dir / "campaigns.parquet", "campaign_id"),
     )
 
 
