@@ -1,0 +1,1 @@
+"""Campaign results: what the calls earned, measured against the control group."""
