@@ -286,4 +286,3 @@ def always_valid(
     else:
         window = whole(window_days, "results_seq.bad_window", 1)
     return always_valid_counts(daily_counts(treated, day, window), alpha=alpha, prior_scale=prior_scale)
-
