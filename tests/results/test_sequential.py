@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,7 @@ def test_a_strong_effect_is_shown_and_the_confidence_sequence_excludes_one_exact
     assert result["cs_low"] < result["hazard_ratio"] < result["cs_high"]
     assert 1.4 < result["hazard_ratio"] < 3.0  # the truth is about 2
     widths = [h - lo for lo, h in zip(daily["cs_low"], daily["cs_high"], strict=True) if lo and h]
-    assert all(b <= a + 1e-12 for a, b in zip(widths, widths[1:], strict=False))  # intersected over the days
+    assert all(b <= a + 1e-12 for a, b in pairwise(widths))  # intersected over the days
 
 
 def test_no_conversions_yet_is_no_evidence() -> None:

@@ -136,10 +136,6 @@ def _prior(prior_scale: float) -> tuple[int, np.ndarray]:
     return half, log_w - logsumexp(log_w)
 
 
-def _number(value: Any) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
 def always_valid_counts(
     counts: DailyCounts,
     alpha: float = 0.05,
@@ -209,7 +205,7 @@ def always_valid_counts(
     naive_first = int(np.argmax(naive_hit)) if naive_hit.any() else None
 
     last = days - 1
-    daily = {
+    daily: dict[str, list[Any]] = {
         "day": list(range(days)),
         "at_risk_treatment": [int(v) for v in counts.at_risk_treatment],
         "at_risk_control": [int(v) for v in counts.at_risk_control],
@@ -282,7 +278,7 @@ def always_valid(
             )
     if window_days is None:
         seen = day[np.isfinite(day)]
-        window = int(math.floor(seen.max())) + 1 if seen.size else 1
+        window = math.floor(seen.max()) + 1 if seen.size else 1
     else:
         window = whole(window_days, "results_seq.bad_window", 1)
     return always_valid_counts(daily_counts(treated, day, window), alpha=alpha, prior_scale=prior_scale)
