@@ -25,7 +25,8 @@ step 0.01), each with the prior centred at ``log ψ0``, and intersected over the
 every day at once with probability ≥ 1 − α *under the proportional-odds model with members alike within a group*;
 with members who differ (they do) it is an approximation. The test of ``ψ = 1`` needs no model at all, and the
 sequence excludes 1 exactly when the test has shown an effect. The bounds are ``None`` where the set reaches the
-end of the grid (unbounded in that direction as far as the data can tell).
+end of the grid (unbounded in that direction as far as the data can tell); ``cs_empty`` marks a day where no
+hazard ratio on the grid is left (probability ≤ α; the model is then in doubt).
 
 **What it is not.** It says whether the calls changed the *timing-or-occurrence* of conversions within the days
 looked at, and by how much in daily odds; the headline incremental conversions and revenue (with their fixed-
@@ -171,6 +172,7 @@ def always_valid_counts(
 
     cs_low: list[float | None] = []
     cs_high: list[float | None] = []
+    cs_empty: list[bool] = []
     estimate: list[float | None] = []
     if confidence:
         inside = np.ones(2 * candidates + 1, dtype=bool)
@@ -179,6 +181,7 @@ def always_valid_counts(
             log_lr_each = logsumexp(windows + log_w[None, :], axis=1) - log_lik[d, half : half + 2 * candidates + 1]
             inside &= log_lr_each < threshold
             kept = np.flatnonzero(inside)
+            cs_empty.append(kept.size == 0)
             if kept.size == 0:  # happens with probability ≤ α: no hazard ratio on the grid is consistent
                 cs_low.append(None)
                 cs_high.append(None)
@@ -218,6 +221,7 @@ def always_valid_counts(
         "hazard_ratio": estimate,
         "cs_low": cs_low,
         "cs_high": cs_high,
+        "cs_empty": cs_empty,
         "naive_z": [float(v) for v in z],
         "naive_p_value": [float(v) for v in naive_p],
         "naive_significant": [bool(v) for v in naive_hit],
