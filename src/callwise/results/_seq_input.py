@@ -46,17 +46,23 @@ def columns(frame: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) 
 
 def is_treatment(group: np.ndarray) -> np.ndarray:
     """True for treatment, False for control; any other value is refused with its row."""
-    text = np.array([g if isinstance(g, str) else "" for g in group], dtype=object)
-    treat, ctrl = text == TREATMENT, text == CONTROL
+    text = pd.Series(group, dtype=object)
+    treat, ctrl = (text == TREATMENT).to_numpy(dtype=bool), (text == CONTROL).to_numpy(dtype=bool)
     bad = ~(treat | ctrl)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise ResultsInputError("results_seq.bad_group", row=row + 1, value=repr(group[row]))
-    return np.asarray(treat, dtype=bool)
+    return treat
+
+
+def named(values: np.ndarray) -> np.ndarray:
+    """True where a value is present and not blank (an arm's name)."""
+    text = pd.Series(values, dtype=object)
+    return (text.notna() & (text.astype(str).str.strip() != "")).to_numpy(dtype=bool)
 
 
 def as_float(values: np.ndarray) -> np.ndarray:
-    """Floats with NaN for missing (None, pandas NA); a non-number stays NaN-free and is refused by the caller."""
+    """Floats, NaN for a missing value (None, pandas NA) and for a non-number alike; callers tell the two apart."""
     return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"), dtype=float)
 
 

@@ -28,6 +28,7 @@ from callwise.results._seq_input import (
     columns,
     converted_flags,
     is_treatment,
+    named,
     whole,
 )
 
@@ -55,8 +56,7 @@ def _arm_counts(frame: Any) -> tuple[list[str], np.ndarray, np.ndarray, int, int
     treated = is_treatment(data["group"])
     converted = converted_flags(data["converted"])
     arm = data["arm"]
-    named = np.array([isinstance(a, str) and a != "" for a in arm])
-    bad = treated & ~named
+    bad = treated & ~named(arm)
     if bad.any():
         raise ResultsInputError("results_seq.bad_arm", row=int(np.flatnonzero(bad)[0]) + 1)
     if not treated.any():
