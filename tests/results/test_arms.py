@@ -105,6 +105,7 @@ def test_a_single_arm_takes_the_whole_called_part() -> None:
         (lambda: compare_arms({"group": ["treatment"], "arm": [None], "converted": [1]}), "row 1"),
         (lambda: compare_arms({"group": ["control", "treatment"], "arm": [None, " "], "converted": [1, 0]}), "row 2"),
         (lambda: compare_arms({"group": ["control"], "arm": [None], "converted": [1]}), "no script arms"),
+        (lambda: thompson_shares({"group": ["treatment"], "arm": ["control"], "converted": [1]}, 0.1), "named control"),
         (lambda: compare_arms({"group": ["treatment"], "arm": ["A"], "converted": [2]}), "row 1: converted is 2"),
         (lambda: compare_arms({"group": ["treatment"], "arm": ["A"], "converted": [None]}), "row 1: converted"),
         (lambda: compare_arms({"group": ["treatment"], "arm": ["A"], "converted": [1]}, alpha=0), "alpha"),

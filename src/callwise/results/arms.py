@@ -62,6 +62,8 @@ def _arm_counts(frame: Any) -> tuple[list[str], np.ndarray, np.ndarray, int, int
     if not treated.any():
         raise ResultsInputError("results_seq.no_arms")
     names, index = np.unique(np.asarray(arm[treated], dtype=str), return_inverse=True)
+    if CONTROL_KEY in names:
+        raise ResultsInputError("results_seq.arm_named_control")
     members = np.bincount(index, minlength=len(names))
     conversions = np.bincount(index, weights=converted[treated], minlength=len(names)).astype(np.int64)
     return (
