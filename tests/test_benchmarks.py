@@ -32,6 +32,7 @@ TINY = {
     "engines_1m.py": (["2000"], "engines_2000"),
     "scale_10m.py": (["3000", "1000", "256MB"], "scale_3000"),
     "results_agents.py": (["3000", "2"], "results_agents"),
+    "results_daily_looks.py": (["20", "3000"], "results_daily_looks"),
 }
 
 
