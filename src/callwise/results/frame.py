@@ -294,11 +294,8 @@ def _first_agents(lake: Lake, calls: ir.Table | None) -> ir.Table | None:
     chosen = ranked.filter(ranked._connected == 0).select("customer_id", "agent_id")
     agents = first.join(chosen, "customer_id")
     if lake.has("agents") and {"agent_id", "team"} <= set(lake.table("agents").columns):
-        teams = (
-            lake.table("agents")
-            .select(_agent=ibis._.agent_id.cast("string"), team=ibis._.team.cast("string"))
-            .distinct(on="_agent", keep="first")
-        )
+        table = lake.table("agents")  # an agent twice: one team, the same on every engine
+        teams = table.group_by(_agent=table.agent_id.cast("string")).aggregate(team=table.team.cast("string").min())
         agents = agents.left_join(teams, agents.first_agent == teams._agent).drop("_agent")
     else:
         agents = agents.mutate(team=ibis.null("string"))
