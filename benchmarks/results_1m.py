@@ -139,7 +139,7 @@ def main(members: int = 1_000_000, outcomes: int = 3_000_000) -> dict:
             "converted": int(frame["converted"].sum()),
         }
     output = {
-        "benchmark": "results_1m",
+        "benchmark": "results",
         "sizes": rows,
         "outcome_rows": rows["contacts"] + rows["conversions"],
         "engine": "duckdb",
