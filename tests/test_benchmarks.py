@@ -33,6 +33,7 @@ TINY = {
     "scale_10m.py": (["3000", "1000", "256MB"], "scale_3000"),
     "results_agents.py": (["3000", "2"], "results_agents"),
     "results_daily_looks.py": (["20", "3000"], "results_daily_looks"),
+    "results_1m.py": (["5000", "15000"], "results_5000"),
 }
 
 
