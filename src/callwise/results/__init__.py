@@ -1,0 +1,1 @@
+"""Campaign results: what a finished campaign earned against its randomised control group."""
