@@ -49,7 +49,8 @@ def interval_chart(
         parts.append(f'<text{marked} text-anchor="end">{spans}</text>')
         if est is not None and low is not None and high is not None:
             colour = COLOURS[1] if small else COLOURS[0]
-            tip = f"{escape(str(label))}: {escape(fmt.format(est))} [{escape(fmt.format(low))}, {escape(fmt.format(high))}]"
+            bounds = f"[{fmt.format(low)}, {fmt.format(high)}]"
+            tip = escape(f"{label}: {fmt.format(est)} {bounds}")
             parts.append(
                 f'<line x1="{x(low)}" x2="{x(high)}" y1="{round(mid, 2)}" y2="{round(mid, 2)}" stroke="{colour}" '
                 f'stroke-width="3"><title>{tip}</title></line>'

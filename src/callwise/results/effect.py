@@ -222,12 +222,11 @@ def _effect_on_reached(m: Members, alpha: float) -> dict[str, Any]:
     beta = (float(y[t].mean()) - float(y[~t].mean())) / share
     u = y - beta * d
     se = float(np.sqrt(_var(u[t]) / n_t + _var(u[~t]) / n_c)) / share
-    effect = normal_interval(beta, se, z) | {"method": "wald_iv_delta"}
-    incremental = float(reached_t) * beta
+    ci = normal_interval(beta, se, z)
     return out | {
-        "effect": effect,
+        "effect": {**ci, "method": "wald_iv_delta"},
         "incremental_conversions_among_reached": _interval(
-            incremental, reached_t * effect["low"], reached_t * effect["high"], "wald_iv_delta"
+            reached_t * beta, reached_t * ci["low"], reached_t * ci["high"], "wald_iv_delta"
         ),
     }
 

@@ -8,9 +8,10 @@ Everything here is a pure function of counts, means and variances; validation is
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
-FloatArray = np.ndarray
+FloatArray = ArrayLike
 
 
 def z_value(alpha: float) -> float:
@@ -18,7 +19,7 @@ def z_value(alpha: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
-def wilson(successes: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
+def wilson(successes: FloatArray, n: FloatArray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of each rate successes/n (NaN where n is 0)."""
     s = np.asarray(successes, dtype=float)
     m = np.asarray(n, dtype=float)
@@ -32,7 +33,7 @@ def wilson(successes: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, 
 
 def newcombe(
     conv_t: FloatArray, n_t: FloatArray, conv_c: FloatArray, n_c: FloatArray, z: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Difference of two rates (treatment − control) and Newcombe's hybrid score interval (his method 10)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         p_t = np.asarray(conv_t, dtype=float) / np.asarray(n_t, dtype=float)
@@ -47,7 +48,7 @@ def newcombe(
 
 def katz_log_ratio(
     conv_t: FloatArray, n_t: FloatArray, conv_c: FloatArray, n_c: FloatArray, z: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Relative lift p_t / p_c − 1 with Katz's interval on the log risk ratio; NaN where a group has no conversion
     (the log ratio is then infinite or undefined)."""
     a, b = np.asarray(conv_t, dtype=float), np.asarray(conv_c, dtype=float)

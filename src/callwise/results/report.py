@@ -37,7 +37,7 @@ def _fmt(kind: str) -> Callable[[Any], str]:
 
 
 def _ci(d: dict[str, Any] | None, kind: str) -> str:
-    if not d or d.get("low") is None and d.get("high") is None:
+    if not d or (d.get("low") is None and d.get("high") is None):
         return "—"
     f = _fmt(kind)
     return f"[{f(d.get('low'))}, {'∞' if d.get('high') is None else f(d.get('high'))}]"
