@@ -10,6 +10,7 @@ def hand_frame(conv_t: int, n_t: int, conv_c: int, n_c: int) -> pd.DataFrame:
     """n_t treatment members of whom the first conv_t converted (revenue 100 each), n_c control (conv_c converted).
     Every treatment member was dialled twice; the first half of them was reached for 60 seconds."""
     n = n_t + n_c
+    score = ((np.arange(n) * 7919) % n + 0.5) / n  # spread over both groups, as a random assignment would
     group = ["treatment"] * n_t + ["control"] * n_c
     converted = [1] * conv_t + [0] * (n_t - conv_t) + [1] * conv_c + [0] * (n_c - conv_c)
     reached = [1 if i < n_t // 2 else 0 for i in range(n_t)] + [0] * n_c
@@ -19,8 +20,8 @@ def hand_frame(conv_t: int, n_t: int, conv_c: int, n_c: int) -> pd.DataFrame:
             "customer_id": [f"C{i:05d}" for i in range(n)],
             "group": group,
             "arm": ["A" if i % 2 else "B" for i in range(n_t)] + [None] * n_c,
-            "score": np.linspace(0.9, 0.1, n),
-            "score_decile": pd.array([1 + (i * 10) // n for i in range(n)], dtype="Int64"),
+            "score": score,
+            "score_decile": pd.array(np.minimum((1 - score) * 10, 9).astype(int) + 1, dtype="Int64"),
             "product_id": "P_WM01",
             "province": ["北京" if i % 3 else "上海" for i in range(n)],
             "age_band": ["30-39"] * n,

@@ -235,3 +235,18 @@ def test_missing_scores_are_imputed_with_an_indicator():
     a = adjusted(frame)
     assert a["covariates"] == ["score_missing", "score", "past_purchases"]
     assert a["variants"]["cuped_stratified"]["conversions"]["strata"] == 11  # ten deciles and the unknown
+
+
+def test_no_variation_inside_the_groups_gives_no_adjusted_interval():
+    frame = hand_frame(100, 100, 0, 50)  # every treatment member converted, no control member did
+    a = adjusted(frame)["variants"]
+    assert all(a[v]["conversions"].get("reason") == "no_variation" for v in ("unadjusted", "cuped"))
+    r = itt(frame)["lift"]
+    assert r["low"] < 1 and r["high"] == pytest.approx(1.0)
+
+
+def test_groups_that_differ_before_the_campaign_are_flagged():
+    frame = hand_frame(30, 100, 5, 50)
+    assert adjusted(frame)["balance"]["imbalanced"] == []
+    frame["past_purchases"] = np.where(frame.group == "treatment", 3, 0)  # not what a random split gives
+    assert adjusted(frame)["balance"]["imbalanced"] == ["past_purchases"]

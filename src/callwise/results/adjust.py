@@ -79,7 +79,8 @@ def _usable_strata(strata: np.ndarray, treat: np.ndarray) -> np.ndarray:
 def adjusted_difference(
     y: np.ndarray, treat: np.ndarray, X: np.ndarray | None = None, strata: np.ndarray | None = None
 ) -> Fit | None:
-    """The (adjusted) difference of means and its standard error; None when neither group varies at all."""
+    """The (adjusted) difference of means and its standard error; None when the outcome does not vary inside any
+    group."""
     n = len(y)
     s = np.zeros(n, dtype=np.int64) if strata is None else _usable_strata(strata, treat)
     k = int(s.max()) + 1
@@ -98,7 +99,7 @@ def adjusted_difference(
         theta = [float(c) for c in coef]
         r = y - X @ coef
     dev = centred(r)
-    if not (dev[treat].any() or dev[~treat].any()) and np.ptp(y) == 0:
+    if not dev.any():  # nothing varies inside any group (everyone, or no one, converted in each): no interval
         return None
     means = np.bincount(cell, weights=r, minlength=2 * k) / np.maximum(counts, 1)
     var = np.bincount(cell, weights=dev**2, minlength=2 * k) / np.maximum(counts - 1, 1)

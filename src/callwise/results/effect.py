@@ -296,7 +296,7 @@ def _adjusted(m: Members, alpha: float, covariates: Sequence[str], costs: Campai
         "cuped": (X, None),
         "cuped_stratified": (X, strata),
     }
-    out: dict[str, Any] = {"covariates": used, "variants": {}}
+    out: dict[str, Any] = {"covariates": used, "balance": _balance(X, used, m.treat), "variants": {}}
     n_t = m.n_treatment
     base_se: dict[str, float] = {}
     for name, (x, s) in variants.items():
@@ -319,6 +319,24 @@ def _adjusted(m: Members, alpha: float, covariates: Sequence[str], costs: Campai
             }
         out["variants"][name] = entry
     return out
+
+
+IMBALANCE_SMD = 0.1  # |standardised mean difference| above which a covariate reads as imbalanced
+
+
+def _balance(X: np.ndarray | None, names: list[str], treat: np.ndarray) -> dict[str, Any]:
+    """Standardised mean difference of each covariate, treatment vs control. Randomisation keeps these near 0;
+    a large one means the groups were not assigned at random (or the frame is wrong), and adjustment then moves
+    the estimate a long way: the summary warns."""
+    if X is None:
+        return {"smd": {}, "imbalanced": []}
+    mean_t, mean_c = X[treat].mean(axis=0), X[~treat].mean(axis=0)
+    sd = X.std(axis=0)  # of all members: defined even where a group does not vary
+    smd = np.where(sd > 0, (mean_t - mean_c) / np.where(sd > 0, sd, 1), 0.0)
+    return {
+        "smd": {name: float(v) for name, v in zip(names, smd, strict=True)},
+        "imbalanced": [name for name, v in zip(names, smd, strict=True) if abs(v) > IMBALANCE_SMD],
+    }
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:

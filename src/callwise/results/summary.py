@@ -102,6 +102,8 @@ def _warnings(result: dict[str, Any]) -> list[str]:
         out.append("control_reached")
     if result["value"]["cpia"]["flag"] in ("unbounded_high", "no_increment"):
         out.append(f"cpia_{result['value']['cpia']['flag']}")
+    if result["adjusted"]["balance"]["imbalanced"]:
+        out.append("covariates_imbalanced")
     if any(c["small_cell"] for b in result["breakdowns"].values() for c in b["cells"]):
         out.append("small_cells")
     itt = result["itt"]
