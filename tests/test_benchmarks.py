@@ -34,6 +34,7 @@ TINY = {
     "results_agents.py": (["3000", "2"], "results_agents"),
     "results_daily_looks.py": (["20", "3000"], "results_daily_looks"),
     "results_1m.py": (["5000", "15000"], "results_5000"),
+    "results_coverage.py": (["10", "3000"], "results_coverage"),
 }
 
 
