@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 from callwise.experiments.analysis import lift_with_ci
-from callwise.results.arms import ResultsInputError, compare_arms, holm, thompson_shares
+from callwise.results.arms import ResultsError, compare_arms, holm, thompson_shares
 
 
 def _frame(counts: dict[str | None, tuple[int, int]]) -> dict[str, list]:
@@ -121,7 +121,7 @@ def test_a_single_arm_takes_the_whole_called_part() -> None:
     ],
 )
 def test_bad_input_is_refused_with_one_sentence_in_both_languages(call, words) -> None:
-    with pytest.raises(ResultsInputError) as caught:
+    with pytest.raises(ResultsError) as caught:
         call()
     assert words in str(caught.value)
     assert caught.value.message("zh") != str(caught.value)

@@ -12,7 +12,7 @@ from scipy import integrate, stats
 
 from callwise.experiments.analysis import lift_with_ci
 from callwise.results.sequential import (
-    ResultsInputError,
+    ResultsError,
     always_valid,
     always_valid_counts,
     daily_counts,
@@ -168,7 +168,7 @@ def test_a_dataframe_and_a_mapping_give_the_same_answer() -> None:
     ],
 )
 def test_bad_input_is_refused_with_one_sentence_in_both_languages(frame, options, words) -> None:
-    with pytest.raises(ResultsInputError) as caught:
+    with pytest.raises(ResultsError) as caught:
         always_valid(frame, **options)
     assert words in str(caught.value)
     assert caught.value.message("zh") != str(caught.value)

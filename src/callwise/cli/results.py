@@ -38,7 +38,8 @@ def register(app: typer.Typer) -> None:
         """ITT lift, incremental conversions and revenue, costs, ROI, harm and breakdowns, each with its interval."""
         from callwise.configfile import ConfigError
         from callwise.i18n import t
-        from callwise.results.campaign import ResultsError, results_for
+        from callwise.results.campaign import results_for
+        from callwise.results.errors import ResultsError
         from callwise.results.report import render_results
         from callwise.results.text import results_text
 
@@ -53,11 +54,11 @@ def register(app: typer.Typer) -> None:
         human = results_text(result, lang)
         if html is not None:
             html.mkdir(parents=True, exist_ok=True)
-            for language in ("zh", "en"):
-                path = html / f"results_{campaign_id}_{language}.html"
+            reports = {language: html / f"results_{campaign_id}_{language}.html" for language in ("zh", "en")}
+            for language, path in reports.items():
                 path.write_text(render_results(result, language), encoding="utf-8")
                 human += "\n" + t("results.cli.report_written", lang, path=path)
-            result = {**result, "reports": {lang_: str(html / f"results_{campaign_id}_{lang_}.html") for lang_ in ("zh", "en")}}
+            result = {**result, "reports": {language: str(path) for language, path in reports.items()}}
         emit(result, as_json, human=human)
 
     from callwise.cli.results_agents import register_agents

@@ -9,13 +9,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from callwise.i18n.errors import Translated
+from callwise.results.errors import ResultsError
 
 TREATMENT, CONTROL = "treatment", "control"
-
-
-class ResultsInputError(Translated, ValueError):
-    """A member frame or a parameter the daily looks or the arm comparison cannot use (names row and column)."""
 
 
 def columns(frame: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
@@ -27,10 +23,10 @@ def columns(frame: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) 
         present = {str(c) for c in frame}
         get = frame.__getitem__
     else:
-        raise ResultsInputError("results_seq.not_a_frame", kind=type(frame).__name__)
+        raise ResultsError("results_seq.not_a_frame", kind=type(frame).__name__)
     for name in names:
         if name not in present:
-            raise ResultsInputError("results_seq.missing_column", column=name)
+            raise ResultsError("results_seq.missing_column", column=name)
     out: dict[str, np.ndarray] = {}
     for name in (*names, *(n for n in optional if n in present)):
         value = get(name)
@@ -38,9 +34,9 @@ def columns(frame: Any, names: tuple[str, ...], optional: tuple[str, ...] = ()) 
     length = len(out[names[0]])
     for name, values in out.items():
         if values.ndim != 1 or len(values) != length:
-            raise ResultsInputError("results_seq.ragged", column=name, got=len(values), expected=length)
+            raise ResultsError("results_seq.ragged", column=name, got=len(values), expected=length)
     if length == 0:
-        raise ResultsInputError("results_seq.empty")
+        raise ResultsError("results_seq.empty")
     return out
 
 
@@ -51,7 +47,7 @@ def is_treatment(group: np.ndarray) -> np.ndarray:
     bad = ~(treat | ctrl)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ResultsInputError("results_seq.bad_group", row=row + 1, value=repr(group[row]))
+        raise ResultsError("results_seq.bad_group", row=row + 1, value=repr(group[row]))
     return treat
 
 
@@ -72,17 +68,17 @@ def converted_flags(values: np.ndarray) -> np.ndarray:
     bad = ~np.isin(number, (0.0, 1.0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ResultsInputError("results_seq.bad_converted", row=row + 1, value=repr(values[row]))
+        raise ResultsError("results_seq.bad_converted", row=row + 1, value=repr(values[row]))
     return number.astype(np.int64)
 
 
 def check_alpha(alpha: object) -> float:
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1 or math.isnan(alpha):
-        raise ResultsInputError("results_seq.bad_alpha", value=repr(alpha))
+        raise ResultsError("results_seq.bad_alpha", value=repr(alpha))
     return float(alpha)
 
 
 def whole(value: object, key: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ResultsInputError(key, value=repr(value))
+        raise ResultsError(key, value=repr(value))
     return int(value)

@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from callwise.i18n.errors import Translated
 from callwise.lake.frames import to_pandas
+from callwise.results.errors import ResultsError
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ CALIBRATIONS = ("logistic", "isotonic", "identity")
 NO_TEAM = ""  # the team of an agent the agents table does not list
 
 
-class AgentsError(Translated, ValueError):
+class AgentsError(ResultsError):
     """A bad input to the agents' results, said in one sentence."""
 
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from callwise.experiments.analysis import lift_with_ci
 from callwise.results._seq_input import (
-    ResultsInputError,
+    ResultsError,
     check_alpha,
     columns,
     converted_flags,
@@ -32,7 +32,7 @@ from callwise.results._seq_input import (
     whole,
 )
 
-__all__ = ["ResultsInputError", "compare_arms", "holm", "thompson_shares"]
+__all__ = ["ResultsError", "compare_arms", "holm", "thompson_shares"]
 
 CONTROL_KEY = "control"
 
@@ -58,12 +58,12 @@ def _arm_counts(frame: Any) -> tuple[list[str], np.ndarray, np.ndarray, int, int
     arm = data["arm"]
     bad = treated & ~named(arm)
     if bad.any():
-        raise ResultsInputError("results_seq.bad_arm", row=int(np.flatnonzero(bad)[0]) + 1)
+        raise ResultsError("results_seq.bad_arm", row=int(np.flatnonzero(bad)[0]) + 1)
     if not treated.any():
-        raise ResultsInputError("results_seq.no_arms")
+        raise ResultsError("results_seq.no_arms")
     names, index = np.unique(np.asarray(arm[treated], dtype=str), return_inverse=True)
     if CONTROL_KEY in names:
-        raise ResultsInputError("results_seq.arm_named_control")
+        raise ResultsError("results_seq.arm_named_control")
     members = np.bincount(index, minlength=len(names))
     conversions = np.bincount(index, weights=converted[treated], minlength=len(names)).astype(np.int64)
     return (
@@ -190,13 +190,13 @@ def thompson_shares(
         or not 0 <= control_share < 1
         or math.isnan(control_share)
     ):
-        raise ResultsInputError("results_seq.bad_share", value=repr(control_share))
+        raise ResultsError("results_seq.bad_share", value=repr(control_share))
     draws = whole(draws, "results_seq.bad_draws", 1)
     seed = whole(seed, "results_seq.bad_seed", 0)
     names, members, conversions, _, _ = _arm_counts(frame)
     k = len(names)
     if isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 <= floor <= 1 / k or math.isnan(floor):
-        raise ResultsInputError("results_seq.bad_floor", value=repr(floor), arms=k)
+        raise ResultsError("results_seq.bad_floor", value=repr(floor), arms=k)
     rng = np.random.default_rng(seed)
     sample = rng.beta(1 + conversions, 1 + members - conversions, size=(draws, k))
     p_best = np.bincount(np.argmax(sample, axis=1), minlength=k) / draws

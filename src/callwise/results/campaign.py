@@ -7,33 +7,15 @@ overrides both. The value of a conversion is the product's, from the lake.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
-from callwise.i18n.errors import Translated
 from callwise.lake import Lake
+from callwise.results.effect import CampaignCosts
 
 COST_FIELDS = ("cost_per_call", "cost_per_minute", "cost_per_sms")
-
-
-class ResultsError(Translated, ValueError):
-    """Results that cannot be measured as asked (no lake, an unknown product …)."""
-
-
-@dataclass(frozen=True)
-class Costs:
-    """What one unit of contact costs (CNY), and what one conversion is worth."""
-
-    cost_per_call: float = 0.0
-    cost_per_minute: float = 0.0
-    cost_per_sms: float = 0.0
-    value_per_conversion: float = 0.0
-
-    def as_dict(self) -> dict[str, float]:
-        return {name: float(getattr(self, name)) for name in (*COST_FIELDS, "value_per_conversion")}
 
 
 def campaign_costs(
@@ -42,8 +24,8 @@ def campaign_costs(
     ops_engine: Engine | None = None,
     campaign_file: Path | None = None,
     overrides: dict[str, float | None] | None = None,
-) -> tuple[Costs, str | None]:
-    """The campaign's costs and its product, from the ops DB spec, the campaign file, then ``overrides``."""
+) -> CampaignCosts:
+    """The campaign's costs from its campaign file or the ops DB's spec, then ``overrides``; its product's value."""
     spec: dict[str, Any] = {}
     if campaign_file is not None:
         from callwise.lists.campaign import load_campaign
@@ -52,14 +34,10 @@ def campaign_costs(
     elif ops_engine is not None:
         spec = _ops_spec(ops_engine, campaign_id)
     product_id = spec.get("product_id") or _lake_product(lake, campaign_id)
-    costs = Costs(**{name: float(spec.get(name) or 0.0) for name in COST_FIELDS})
-    if product_id is not None:
-        costs = replace(costs, value_per_conversion=_product_value(lake, product_id))
-    given = {k: float(v) for k, v in (overrides or {}).items() if v is not None}
-    for name, value in given.items():
-        if value < 0:
-            raise ResultsError("results.cli.cost_negative", name=name, value=value)
-    return replace(costs, **given), product_id
+    found = {name: spec.get(name) for name in COST_FIELDS}
+    found.update({name: value for name, value in (overrides or {}).items() if value is not None})
+    value = _product_value(lake, product_id) if product_id is not None else 0.0
+    return CampaignCosts.of({**found, "value_per_conversion": value})
 
 
 def results_for(
@@ -75,11 +53,11 @@ def results_for(
     from callwise.results.frame import member_outcomes
     from callwise.results.summary import campaign_results
 
-    costs, _ = campaign_costs(campaign_id, lake, ops_engine, campaign_file, overrides)
+    costs = campaign_costs(campaign_id, lake, ops_engine, campaign_file, overrides)
     frame = member_outcomes(
         lake, campaign_id, window_days, ops_engine=ops_engine, value_per_conversion=costs.value_per_conversion
     )
-    return campaign_results(frame, costs.as_dict(), window_days, alpha=alpha, campaign_id=campaign_id)
+    return campaign_results(frame, costs, window_days, alpha=alpha, campaign_id=campaign_id)
 
 
 def _ops_spec(engine: Engine, campaign_id: str) -> dict[str, Any]:
@@ -93,11 +71,16 @@ def _ops_spec(engine: Engine, campaign_id: str) -> dict[str, Any]:
 
 
 def _lake_product(lake: Lake, campaign_id: str) -> str | None:
-    if not lake.has("campaigns"):
-        return None
-    campaigns = lake.table("campaigns")
-    rows = campaigns.filter(campaigns.campaign_id == campaign_id).select("product_id").limit(1).to_pyarrow()
-    return str(rows.column(0)[0].as_py()) if rows.num_rows else None
+    """The campaign's product as the lake's campaigns table, or its recorded members, name it."""
+    for name in ("campaigns", "campaign_members"):
+        if not lake.has(name) or "product_id" not in lake.table(name).columns:
+            continue
+        table = lake.table(name)
+        rows = table.filter((table.campaign_id == campaign_id) & table.product_id.notnull()).select("product_id")
+        found = rows.limit(1).to_pyarrow()
+        if found.num_rows:
+            return str(found.column(0)[0].as_py())
+    return None
 
 
 def _product_value(lake: Lake, product_id: str) -> float:

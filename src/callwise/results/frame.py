@@ -26,9 +26,10 @@ from sqlalchemy import Engine, select
 
 from callwise.configfile import suggest
 from callwise.features.members import TRAIT_COLUMNS, member_traits
-from callwise.i18n.errors import Translated
 from callwise.i18n.message import clipped
 from callwise.lake import Lake
+from callwise.experiments import DEFAULT_ARM
+from callwise.results.errors import ResultsError
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
 MAX_WINDOW_DAYS = 365
@@ -90,10 +91,6 @@ MEMBER = pa.schema(
         ("segment", pa.string()),
     ]
 )
-
-
-class ResultsError(Translated, ValueError):
-    """A campaign whose results cannot be counted as asked (unknown, no members, a bad window, a missing column)."""
 
 
 def member_outcomes(
@@ -162,7 +159,10 @@ def _members(lake: Lake, campaign_id: str, ops: _Ops) -> ir.Table:
         raise ResultsError("results.no_members", campaign=campaign_id)
     order = [source.assigned_at, source.group, source.arm.fill_null(""), source.score.fill_null(-1.0)]
     ranked = source.mutate(_rank=ibis.row_number().over(group_by=source.customer_id, order_by=order))
-    return ranked.filter(ranked._rank == 0).drop("_rank")
+    first = ranked.filter(ranked._rank == 0).drop("_rank")
+    # A campaign without script arms (or a bank's own member file) has called members with no arm: one arm, the default.
+    untold = (first.group == "treatment") & (first.arm.isnull() | (first.arm == ""))
+    return first.mutate(arm=ibis.ifelse(untold, DEFAULT_ARM, first.arm))
 
 
 def _member_columns(table: ir.Table) -> ir.Table:

@@ -12,16 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from callwise.i18n.errors import Translated
+from callwise.results.errors import ResultsError
 
 TREATMENT, CONTROL = "treatment", "control"
 BINARY = ("converted", "reached", "complaint", "dnc", "opt_out")
 COUNTS = ("dials", "connects", "sms", "past_purchases")
 AMOUNTS = ("revenue", "talk_seconds")
-
-
-class ResultsError(Translated, ValueError):
-    """A campaign's results cannot be computed from what was given (missing column, empty group, bad value …)."""
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.special import gammaln
 
 from callwise.results._seq_input import (
-    ResultsInputError,
+    ResultsError,
     as_float,
     check_alpha,
     columns,
@@ -56,7 +56,7 @@ from callwise.results._seq_input import (
     whole,
 )
 
-__all__ = ["DailyCounts", "ResultsInputError", "always_valid", "always_valid_counts", "daily_counts"]
+__all__ = ["DailyCounts", "ResultsError", "always_valid", "always_valid_counts", "daily_counts"]
 
 GRID_STEP = 0.01  # log hazard ratio
 CANDIDATE_LIMIT = 3.0  # the confidence sequence searches log ψ0 in [−3, 3] (ψ0 from 0.05 to 20)
@@ -150,10 +150,10 @@ def always_valid_counts(
         or not isinstance(prior_scale, int | float)
         or not 0 < prior_scale <= MAX_PRIOR_SCALE
     ):
-        raise ResultsInputError("results_seq.bad_prior_scale", value=repr(prior_scale), limit=MAX_PRIOR_SCALE)
+        raise ResultsError("results_seq.bad_prior_scale", value=repr(prior_scale), limit=MAX_PRIOR_SCALE)
     for size, group in ((counts.n_treatment, "treatment"), (counts.n_control, "control")):
         if size == 0:
-            raise ResultsInputError("results_seq.no_group", group=group)
+            raise ResultsError("results_seq.no_group", group=group)
     half, log_w = _prior(float(prior_scale))
     candidates = round(CANDIDATE_LIMIT / GRID_STEP) if confidence else 0
     steps = np.arange(-(candidates + half), candidates + half + 1)
@@ -271,15 +271,13 @@ def always_valid(
     bad = ~missing & (~np.isfinite(day) | (day < 0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise ResultsInputError("results_seq.bad_day", row=row + 1, value=repr(raw[row]))
+        raise ResultsError("results_seq.bad_day", row=row + 1, value=repr(raw[row]))
     if "converted" in data:
         flags = converted_flags(data["converted"])
         clash = (flags == 1) != np.isfinite(day)
         if clash.any():
             row = int(np.flatnonzero(clash)[0])
-            raise ResultsInputError(
-                "results_seq.day_mismatch", row=row + 1, converted=int(flags[row]), day=repr(raw[row])
-            )
+            raise ResultsError("results_seq.day_mismatch", row=row + 1, converted=int(flags[row]), day=repr(raw[row]))
     if window_days is None:
         seen = day[np.isfinite(day)]
         window = math.floor(seen.max()) + 1 if seen.size else 1

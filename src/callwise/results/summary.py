@@ -1,14 +1,12 @@
 """One finished campaign's results as one JSON-ready dict: the headline, costs, reach, harm, adjusted and by cell.
 
-The keys ``sequential``, ``arms`` and ``thompson`` are filled by ``callwise.results.sequential`` and
-``callwise.results.arms`` when those modules are installed; until then they hold ``{"status": "not_available"}``.
+``sequential`` is the always-valid daily look (``callwise.results.sequential``); ``arms`` and ``thompson`` compare the
+script arms and propose the next list's shares (``callwise.results.arms``).
 Numbers are rounded (6 significant digits, money above 1,000 to the cent), so the same frame gives the same bytes.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from callwise.results.adjust import COVARIATES
+from callwise.results.arms import compare_arms, thompson_shares
 from callwise.results.effect import (
     DIMENSIONS,
     SMALL_CELL_RULE,
@@ -30,18 +29,10 @@ from callwise.results.effect import (
     value_for_money,
 )
 from callwise.results.members import ResultsError, check_alpha, members
+from callwise.results.sequential import always_valid
 
 NEEDED = ("dials", "talk_seconds", "sms", "reached", "complaint", "dnc", "opt_out", "score_decile", *COVARIATES)
-NOT_AVAILABLE = {"status": "not_available"}
 THOMPSON_DRAWS = 10_000
-
-
-def _module(name: str) -> Any | None:
-    try:
-        found = importlib.util.find_spec(name)
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(name) if found is not None else None
 
 
 def campaign_results(
@@ -75,21 +66,12 @@ def campaign_results(
         "breakdowns": _breakdowns(m, alpha, dims),
         "breakdowns_missing": [d for d in DIMENSIONS if d not in dims],
         "small_cell_rule": SMALL_CELL_RULE,
-        # Filled by part SEQ's modules when present (callwise.results.sequential / callwise.results.arms).
-        "sequential": NOT_AVAILABLE,
-        "arms": NOT_AVAILABLE,
-        "thompson": NOT_AVAILABLE,
         "extras": dict(extras or {}),
     }
-    sequential = _module("callwise.results.sequential")
-    if sequential is not None:
-        result["sequential"] = sequential.always_valid(m.frame, alpha)
-    arms = _module("callwise.results.arms")
-    if arms is not None:
-        result["arms"] = arms.compare_arms(m.frame, alpha)
-        share = m.n_control / (m.n_control + m.n_treatment)
-        seed = int((extras or {}).get("seed", 0))
-        result["thompson"] = arms.thompson_shares(m.frame, share, seed, THOMPSON_DRAWS)
+    result["sequential"] = always_valid(m.frame, alpha, window_days=int(window_days))
+    result["arms"] = compare_arms(m.frame, alpha)
+    share = m.n_control / (m.n_control + m.n_treatment)
+    result["thompson"] = thompson_shares(m.frame, share, int((extras or {}).get("seed", 0)), THOMPSON_DRAWS)
     result["warnings"] = _warnings(result)
     return json_ready(result)
 

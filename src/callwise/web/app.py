@@ -15,7 +15,19 @@ from callwise.ops.jobs import run_build
 from callwise.web import api_docs, errors
 from callwise.web.deps import Services
 from callwise.web.limits import BodyLimit
-from callwise.web.routes import audit, auth, campaigns, customers, health, lookups, metrics, models, outcomes, results, users
+from callwise.web.routes import (
+    audit,
+    auth,
+    campaigns,
+    customers,
+    health,
+    lookups,
+    metrics,
+    models,
+    outcomes,
+    results,
+    users,
+)
 from callwise.web.text import WellFormedText
 
 API = "/api/v1"

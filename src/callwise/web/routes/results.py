@@ -25,7 +25,7 @@ def get_results(
     campaign_id: str,
     svc: ServicesDep,
     window_days: Annotated[int, Query(ge=1, le=365)] = 30,
-    format: Literal["json", "html"] = "json",  # noqa: A002 (the query parameter's name)
+    format: Literal["json", "html"] = "json",
     lang: Literal["zh", "en"] = "zh",
 ) -> Any:
     from callwise.results.campaign import results_for
