@@ -7,7 +7,8 @@ Y ~ Bernoulli(p_call) for treatment, Bernoulli(p_nocall) for control, each conve
 times a mean-one lognormal. The truth of a campaign is Σ over its treatment members of (p_call − p_nocall)
 (revenue: that times the product's value).
 
-Reported per estimator: the 95% interval's coverage of the truth and its mean width, for incremental conversions
+Reported per estimator (headline = what the report shows: Newcombe for conversions, rate × amount for revenue):
+the 95% interval's coverage of the truth and its mean width, for incremental conversions
 and revenue. callwise's CUPED uses what a bank knows before the campaign (score, past purchases); the *oracle*
 CUPED uses each member's true p_nocall as its covariate, the best any pre-campaign covariate could do, which is the
 honest ceiling of the width reduction (a Bernoulli outcome keeps most of its variance whatever is known).
@@ -35,7 +36,16 @@ from callwise.results.intervals import z_value
 from callwise.synth import synthesize
 from callwise.synth.activity import PRODUCTS
 
-ESTIMATORS = ("newcombe", "unadjusted", "post_stratified", "cuped", "cuped_stratified", "oracle", "oracle_stratified")
+ESTIMATORS = (
+    "headline",
+    "welch",
+    "unadjusted",
+    "post_stratified",
+    "cuped",
+    "cuped_stratified",
+    "oracle",
+    "oracle_stratified",
+)
 
 
 def _bank(root: Path, customers: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -84,7 +94,9 @@ def _campaign(k: int, truth: pd.DataFrame, past: pd.Series, rng: np.random.Gener
     strata = strata_codes(frame["score_decile"])
     out: dict = {"product": product, "size": size, "truth": truths, "intervals": {}}
     inc = headline["incremental_conversions"]
-    out["intervals"]["newcombe"] = {"conversions": (inc["low"], inc["high"])}
+    rev, welch = headline["revenue"]["incremental"], headline["revenue"]["incremental_welch"]
+    out["intervals"]["headline"] = {"conversions": (inc["low"], inc["high"]), "revenue": (rev["low"], rev["high"])}
+    out["intervals"]["welch"] = {"revenue": (welch["low"], welch["high"])}
     for name in ("unadjusted", "post_stratified", "cuped", "cuped_stratified"):
         out["intervals"][name] = {
             o: (adj[name][o]["incremental"]["low"], adj[name][o]["incremental"]["high"]) for o in truths
@@ -110,7 +122,7 @@ def _summary(runs: list[dict]) -> dict:
         )
         block = {}
         for name in ESTIMATORS:
-            if outcome not in runs[0]["intervals"][name]:
+            if outcome not in runs[0]["intervals"].get(name, {}):
                 continue
             lo = np.array([r["intervals"][name][outcome][0] for r in runs])
             hi = np.array([r["intervals"][name][outcome][1] for r in runs])

@@ -58,8 +58,24 @@ def test_incremental_revenue_is_welch_against_scipy():
     c = frame.loc[frame.group == "control", "revenue"]
     ci = stats.ttest_ind(t, c, equal_var=False).confidence_interval(0.95)
     assert (r["difference"]["low"], r["difference"]["high"]) == pytest.approx((ci.low, ci.high))
-    assert r["incremental"]["estimate"] == pytest.approx(2000.0)
-    assert r["incremental"]["low"] == pytest.approx(100 * ci.low)
+    assert r["incremental_welch"]["estimate"] == pytest.approx(2000.0)
+    assert r["incremental_welch"]["low"] == pytest.approx(100 * ci.low)
+
+
+def test_incremental_revenue_interval_from_rate_and_pooled_amounts_by_hand():
+    frame = hand_frame(30, 100, 5, 50)
+    frame.loc[frame.converted == 1, "revenue"] = np.where(np.arange(35) % 2, 50.0, 150.0)  # amounts vary
+    r = itt(frame)["revenue"]["incremental"]
+    amounts = frame.loc[frame.converted == 1, "revenue"]
+    m1, m2 = amounts.mean(), (amounts**2).mean()
+    p_t, p_c = (30 + Z * Z / 2) / (100 + Z * Z), (5 + Z * Z / 2) / (50 + Z * Z)
+    se = math.sqrt((p_t * m2 - (p_t * m1) ** 2) / 100 + (p_c * m2 - (p_c * m1) ** 2) / 50)
+    t = frame.group == "treatment"
+    estimate = 100 * (frame.revenue[t].mean() - frame.revenue[~t].mean())
+    assert r["method"] == "rate_times_amount"
+    assert (r["estimate"], r["low"], r["high"]) == pytest.approx(
+        (estimate, estimate - 100 * Z * se, estimate + 100 * Z * se)
+    )
 
 
 def test_vectorised_newcombe_matches_the_scalar_one():

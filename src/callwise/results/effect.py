@@ -129,9 +129,32 @@ def _itt(m: Members, alpha: float, costs: CampaignCosts | None) -> dict[str, Any
             "mean_treatment": float(r_t.mean()),
             "mean_control": float(r_c.mean()),
             "difference": _interval(diff["estimate"], diff["low"], diff["high"], "welch") | {"df": diff["df"]},
-            "incremental": _interval(n_t * diff["estimate"], n_t * diff["low"], n_t * diff["high"], "welch"),
+            "incremental": _rate_times_amount(y, revenue, t, z),
+            "incremental_welch": _interval(n_t * diff["estimate"], n_t * diff["low"], n_t * diff["high"], "welch"),
         },
     }
+
+
+def _rate_times_amount(y: np.ndarray, revenue: np.ndarray, t: np.ndarray, z: float) -> dict[str, Any]:
+    """Incremental revenue n_t × (mean revenue_t − mean revenue_c) with a variance built from its two parts.
+
+    Per-member revenue is a conversion (rare) times an amount (skewed). Its sample variance is smallest exactly when
+    a group happens to have few conversions, so Welch's interval undercovers with a small control group (measured:
+    91% for a 95% interval). Here each group's variance is p̃·E[A²] − (p̃·E[A])², with p̃ the Agresti–Coull rate
+    (c + z²/2) / (n + z²) and the amount moments E[A], E[A²] pooled over every converting member (calls change
+    whether a customer buys far more than how much). Without any conversion, Welch's zero interval stands."""
+    n_t, n_c = int(t.sum()), int((~t).sum())
+    estimate = n_t * (float(revenue[t].mean()) - float(revenue[~t].mean()))
+    amounts = revenue[y == 1]
+    if len(amounts) == 0:
+        return _interval(estimate, estimate, estimate, "welch")
+    m1, m2 = float(amounts.mean()), float((amounts**2).mean())
+    var = 0.0
+    for group, n in ((t, n_t), (~t, n_c)):
+        p = (float(y[group].sum()) + z * z / 2) / (n + z * z)
+        var += (p * m2 - (p * m1) ** 2) / n
+    half = n_t * z * math.sqrt(var)
+    return _interval(estimate, estimate - half, estimate + half, "rate_times_amount")
 
 
 def _var(x: np.ndarray) -> float:
@@ -177,9 +200,9 @@ def value_for_money(itt_result: Mapping[str, Any], cost: float) -> dict[str, Any
     revenue = itt_result["revenue"]["incremental"]
     net = _interval(revenue["estimate"] - cost, revenue["low"] - cost, revenue["high"] - cost, revenue["method"])
     if cost > 0:
-        roi: dict[str, Any] = _interval(net["estimate"] / cost, net["low"] / cost, net["high"] / cost, "welch")
+        roi: dict[str, Any] = _interval(net["estimate"] / cost, net["low"] / cost, net["high"] / cost, net["method"])
     else:
-        roi = {"estimate": None, "low": None, "high": None, "method": "welch", "reason": "no_cost"}
+        roi = {"estimate": None, "low": None, "high": None, "method": net["method"], "reason": "no_cost"}
     inc = itt_result["incremental_conversions"]
     est, low, high = inc["estimate"], inc["low"], inc["high"]
     cpia: dict[str, Any] = {"method": "inverted_newcombe", "flag": None}
