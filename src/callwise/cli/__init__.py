@@ -20,6 +20,7 @@ from callwise.cli import (
     lake,
     lists,
     model,
+    monitor,
     outbox,
     outcomes,
     policy,
@@ -78,6 +79,7 @@ for module in (
     customers,
     outcomes,
     outbox,
+    monitor,
 ):
     module.register(app)
 

@@ -82,7 +82,9 @@ def monitoring_run(
         Xw["converted"] = (rng.random(weekly) < pw).astype(int)
         Xw["week"] = w
         frames.append(Xw)
-    result = monitor_weeks(profile, pd.concat(frames, ignore_index=True), card_auc, FEATURES, checks=weeks, margin=margin)
+    result = monitor_weeks(
+        profile, pd.concat(frames, ignore_index=True), card_auc, FEATURES, checks=weeks, margin=margin
+    )
     first = result["first_flagged_week"]
     flagged = None if first is None else int(first)
     return {
@@ -91,6 +93,8 @@ def monitoring_run(
         "card_auc": round(card_auc, 6),
         "first_flagged_week": flagged,
         "false_alarm": flagged is not None and (drift_week is None or flagged < drift_week),
-        "checks_to_flag": None if flagged is None or drift_week is None or flagged < drift_week else flagged - drift_week + 1,
+        "checks_to_flag": None
+        if flagged is None or drift_week is None or flagged < drift_week
+        else flagged - drift_week + 1,
         "reasons": [] if flagged is None else result["weeks"][flagged]["reasons"],
     }

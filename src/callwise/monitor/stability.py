@@ -169,7 +169,11 @@ def load_profile(directory: str | Path) -> Profile | None:
 
 
 def stability(
-    profile: Profile, current: pd.DataFrame, alpha: float = 0.05, material: float = MATERIAL_PSI, tests: int | None = None
+    profile: Profile,
+    current: pd.DataFrame,
+    alpha: float = 0.05,
+    material: float = MATERIAL_PSI,
+    tests: int | None = None,
 ) -> list[dict[str, Any]]:
     """One row per profiled column present in ``current`` (the score first): PSI, its threshold, the alarm.
 
