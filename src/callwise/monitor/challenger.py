@@ -66,7 +66,7 @@ def paired_bootstrap(
         "low": round(float(np.quantile(diffs, tail)), 6),
         "high": round(float(np.quantile(diffs, 1 - tail)), 6),
         "level": level,
-        "draws": int(len(diffs)),
+        "draws": len(diffs),
     }
 
 

@@ -16,6 +16,7 @@ flagged. ``MATERIAL_PSI = 0.01`` is the PSI of a mean shift of 0.1 standard devi
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,7 @@ class Binning:
     def labels(self) -> list[str]:
         if self.kind == "numeric":
             bounds = ["-inf", *(f"{e:.6g}" for e in self.edges), "inf"]
-            return [f"[{a}, {b})" for a, b in zip(bounds[:-1], bounds[1:], strict=True)] + [MISSING]
+            return [f"[{a}, {b})" for a, b in itertools.pairwise(bounds)] + [MISSING]
         return [*self.categories, OTHER, MISSING]
 
     def counts(self, values: pd.Series) -> np.ndarray:
