@@ -48,6 +48,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/scoring.py
 	$(BIN)/python benchmarks/engines_1m.py
 	$(BIN)/python benchmarks/scale_10m.py
+	$(BIN)/python benchmarks/model_health.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

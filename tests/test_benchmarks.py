@@ -31,6 +31,7 @@ TINY = {
     "scoring.py": (["2000", "20000"], "scoring_20000"),
     "engines_1m.py": (["2000"], "engines_2000"),
     "scale_10m.py": (["3000", "1000", "256MB"], "scale_3000"),
+    "model_health.py": (["2", "1", "800", "4000"], "model_health"),
 }
 
 

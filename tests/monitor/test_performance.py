@@ -75,7 +75,9 @@ def test_auc_below_rule() -> None:
 def test_no_drift_runs_stay_quiet_and_drift_is_flagged_within_two_checks() -> None:
     quiet = [monitoring_run(seed, train_rows=8_000, weekly=1_500, weeks=6) for seed in range(4)]
     assert not any(r["false_alarm"] for r in quiet)
-    drift = [monitoring_run(seed, Scenario(drift_month=1), train_rows=8_000, weekly=1_500, weeks=6) for seed in range(3)]
+    drift = [
+        monitoring_run(seed, Scenario(drift_month=1), train_rows=8_000, weekly=1_500, weeks=6) for seed in range(3)
+    ]
     assert all(r["checks_to_flag"] is not None and r["checks_to_flag"] <= 2 for r in drift)
 
 

@@ -67,12 +67,14 @@ def test_stability_flags_a_shift_and_not_the_same_population(tmp_path) -> None:
     back = load_profile(tmp_path)
     assert back is not None and back.counts == profile.counts
     assert json.loads((tmp_path / "reference_profile.json").read_text())["rows"] == 20_000
-    same = pd.DataFrame({"x": rng.normal(size=3_000), "c": rng.choice(["a", "b", "c"], 3_000), "score": rng.random(3_000)})
+    same = pd.DataFrame(
+        {"x": rng.normal(size=3_000), "c": rng.choice(["a", "b", "c"], 3_000), "score": rng.random(3_000)}
+    )
     assert not any(r["alarm"] for r in stability(back, same))
     moved = same.assign(x=same["x"] + 0.3)
     rows = {r["column"]: r for r in stability(back, moved)}
     assert rows["x"]["alarm"] and not rows["c"]["alarm"]
-    assert list(rows)[0] == "score" and set(rows) == {"score", "x", "c"}
+    assert next(iter(rows)) == "score" and set(rows) == {"score", "x", "c"}
 
 
 def test_bad_inputs_are_translated_errors(tmp_path) -> None:

@@ -106,7 +106,8 @@ def challenge_on_lake(
     champion = load_model(champion_dir)
     X, y, meta = members(lake, horizon_days)
     starts = pd.to_datetime(meta["cutoff"])
-    latest = meta["campaign_id"].to_numpy() == meta.loc[starts.idxmax(), "campaign_id"]
+    latest_id = str(meta["campaign_id"].to_numpy()[int(np.argmax(starts.to_numpy()))])
+    latest = meta["campaign_id"].to_numpy() == latest_id
     if latest.all():
         raise MonitorError("monitor.one_campaign")
     train = ~latest
@@ -119,7 +120,7 @@ def challenge_on_lake(
         draws=draws,
         seed=seed,
     )
-    version = version or f"challenger-{meta.loc[starts.idxmax(), 'campaign_id']}"
+    version = version or f"challenger-{latest_id}"
     card = {
         "data_window": {"campaigns": sorted(meta.loc[train, "campaign_id"].unique().tolist())},
         "rows": int(train.sum()),
