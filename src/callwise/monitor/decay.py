@@ -7,8 +7,9 @@ standard error, ``z = (card - margin - auc) / se > z(1 - level)``.
 
 False alarms over a monitoring run: each check spends ``alpha / checks`` (the run's planned weekly checks),
 and inside a check that level is split (Bonferroni) over the stability tests and the AUC test, so the chance
-of any alarm in a run with no change is at most ``alpha`` (the union bound; default 0.02, see ``ALPHA``). The margin (default 0.02 of AUC)
-absorbs the sampling error of the card's own validation AUC and a change too small to retrain for.
+of any alarm in a run with no change is at most ``alpha`` (the union bound; default 0.02, see ``ALPHA``).
+The margin (default 0.02 of AUC) absorbs the sampling error of the card's own validation AUC and a change
+too small to retrain for.
 """
 
 from __future__ import annotations
