@@ -52,6 +52,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/results_daily_looks.py
 	$(BIN)/python benchmarks/results_1m.py
 	$(BIN)/python benchmarks/results_coverage.py
+	$(BIN)/python benchmarks/model_health.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

@@ -35,6 +35,7 @@ TINY = {
     "results_daily_looks.py": (["20", "3000"], "results_daily_looks"),
     "results_1m.py": (["5000", "15000"], "results_5000"),
     "results_coverage.py": (["10", "3000"], "results_coverage"),
+    "model_health.py": (["2", "1", "800", "4000"], "model_health"),
 }
 
 

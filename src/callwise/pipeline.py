@@ -141,7 +141,11 @@ def train_from_lake(
         "positives": int(y.sum()),
     }
     if out_dir is not None:
+        from callwise.monitor.stability import build_profile, save_profile
+
         model.save(out_dir, card=card)
+        # The training population's bins and counts, beside the model: what `callwise monitor` compares with.
+        save_profile(out_dir, build_profile(X, model.predict_proba(X)[:, 1]))
     return model, card
 
 

@@ -20,6 +20,7 @@ from callwise.cli import (
     lake,
     lists,
     model,
+    monitor,
     outbox,
     outcomes,
     policy,
@@ -80,6 +81,7 @@ for module in (
     outcomes,
     outbox,
     results,
+    monitor,
 ):
     module.register(app)
 
