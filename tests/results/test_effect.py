@@ -266,3 +266,13 @@ def test_groups_that_differ_before_the_campaign_are_flagged():
     assert adjusted(frame)["balance"]["imbalanced"] == []
     frame["past_purchases"] = np.where(frame.group == "treatment", 3, 0)  # not what a random split gives
     assert adjusted(frame)["balance"]["imbalanced"] == ["past_purchases"]
+
+
+def test_a_difference_a_small_control_group_shows_by_chance_is_not_flagged():
+    frame = hand_frame(30, 100, 5, 50)
+    treated = (frame.group == "treatment").to_numpy()
+    rank = frame.groupby("group").cumcount().to_numpy()
+    frame["past_purchases"] = np.where(treated, rank < 45, rank < 15).astype(int)  # 45% against 30%
+    balance = adjusted(frame)["balance"]
+    assert balance["smd"]["past_purchases"] > 0.1  # over the fixed 0.1 …
+    assert balance["imbalanced"] == [] and balance["limit"] > 0.5  # … but within chance for 100 against 50

@@ -344,21 +344,27 @@ def _adjusted(m: Members, alpha: float, covariates: Sequence[str], costs: Campai
     return out
 
 
-IMBALANCE_SMD = 0.1  # |standardised mean difference| above which a covariate reads as imbalanced
+IMBALANCE_SMD = 0.1  # |standardised mean difference| above which a covariate reads as imbalanced …
+IMBALANCE_Z = 3.29  # … when it is also beyond chance: 3.29 standard errors (two-sided 0.1%)
 
 
 def _balance(X: np.ndarray | None, names: list[str], treat: np.ndarray) -> dict[str, Any]:
     """Standardised mean difference of each covariate, treatment vs control. Randomisation keeps these near 0;
     a large one means the groups were not assigned at random (or the frame is wrong), and adjustment then moves
-    the estimate a long way: the summary warns."""
+    the estimate a long way: the summary warns. A small control group shows differences of 0.1 by chance alone
+    (the SMD's standard error is about sqrt(1/n_t + 1/n_c): 0.12 for 79 control members), so a difference is
+    flagged only when it is both material and beyond chance."""
     if X is None:
         return {"smd": {}, "imbalanced": []}
     mean_t, mean_c = X[treat].mean(axis=0), X[~treat].mean(axis=0)
     sd = X.std(axis=0)  # of all members: defined even where a group does not vary
     smd = np.where(sd > 0, (mean_t - mean_c) / np.where(sd > 0, sd, 1), 0.0)
+    chance = IMBALANCE_Z * np.sqrt(1 / max(int(treat.sum()), 1) + 1 / max(int((~treat).sum()), 1))
+    limit = max(IMBALANCE_SMD, float(chance))
     return {
         "smd": {name: float(v) for name, v in zip(names, smd, strict=True)},
-        "imbalanced": [name for name, v in zip(names, smd, strict=True) if abs(v) > IMBALANCE_SMD],
+        "limit": limit,
+        "imbalanced": [name for name, v in zip(names, smd, strict=True) if abs(v) > limit],
     }
 
 

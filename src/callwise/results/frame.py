@@ -25,10 +25,10 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, select
 
 from callwise.configfile import suggest
+from callwise.experiments import DEFAULT_ARM
 from callwise.features.members import TRAIT_COLUMNS, member_traits
 from callwise.i18n.message import clipped
 from callwise.lake import Lake
-from callwise.experiments import DEFAULT_ARM
 from callwise.results.errors import ResultsError
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
