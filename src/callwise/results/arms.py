@@ -91,38 +91,10 @@ def compare_arms(frame: Any, alpha: float = 0.05) -> dict[str, Any]:
     if n_ctrl > 0:
         for i, name in enumerate(names):
             lift = lift_with_ci(int(conversions[i]), int(members[i]), conv_ctrl, n_ctrl, alpha=alpha)
-            tests.append(
-                {
-                    "kind": "vs_control",
-                    "arm": name,
-                    "other": CONTROL_KEY,
-                    "rate": lift["treatment_rate"],
-                    "other_rate": lift["control_rate"],
-                    "lift_absolute": lift["lift_absolute"],
-                    "lift_relative": lift["lift_relative"],
-                    "ci_low": lift["ci_low"],
-                    "ci_high": lift["ci_high"],
-                    "z": lift["z"],
-                    "p_value": lift["p_value"],
-                }
-            )
+            tests.append(_test("vs_control", name, CONTROL_KEY, lift))
     for i, j in combinations(range(len(names)), 2):
         lift = lift_with_ci(int(conversions[i]), int(members[i]), int(conversions[j]), int(members[j]), alpha=alpha)
-        tests.append(
-            {
-                "kind": "pair",
-                "arm": names[i],
-                "other": names[j],
-                "rate": lift["treatment_rate"],
-                "other_rate": lift["control_rate"],
-                "lift_absolute": lift["lift_absolute"],
-                "lift_relative": lift["lift_relative"],
-                "ci_low": lift["ci_low"],
-                "ci_high": lift["ci_high"],
-                "z": lift["z"],
-                "p_value": lift["p_value"],
-            }
-        )
+        tests.append(_test("pair", names[i], names[j], lift))
     adjusted = holm([t["p_value"] for t in tests])
     for test, p_adj in zip(tests, adjusted, strict=True):
         test["p_holm"] = float(p_adj)
@@ -206,3 +178,15 @@ def thompson_shares(
     for name, share in zip(names, scaled, strict=True):
         shares[name] = float(share)
     return shares
+
+
+def _test(kind: str, arm: str, other: str, lift: dict[str, Any]) -> dict[str, Any]:
+    """One comparison of the family, from ``lift_with_ci``'s result (``other`` plays its control)."""
+    return {
+        "kind": kind,
+        "arm": arm,
+        "other": other,
+        "rate": lift["treatment_rate"],
+        "other_rate": lift["control_rate"],
+        **{key: lift[key] for key in ("lift_absolute", "lift_relative", "ci_low", "ci_high", "z", "p_value")},
+    }
