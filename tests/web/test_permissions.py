@@ -67,6 +67,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("POST", "/models/{model_id}/promote"): ({"model_id": 1}, {}),
     ("POST", "/models/by-name/{name}/rollback"): ({"name": "response"}, {}),
     ("GET", "/metrics/summary"): ({}, {}),
+    ("GET", "/campaigns/{campaign_id}/results"): ({"campaign_id": "CMP-none"}, {}),
     ("GET", "/audit"): ({}, {}),
     ("GET", "/audit/verify"): ({}, {}),
 }
