@@ -27,6 +27,8 @@ CAMPAIGNS = [
 ]
 # Dispositions of an answered call that did not convert, with their shares.
 WRONG_NUMBER = 0.01  # share of unanswered attempts logged as a wrong number (which ends the member's calls)
+# Share of unanswered attempts that were busy.
+BUSY = 0.2
 ANSWERED_OUTCOMES = (("refused", 0.45), ("interested", 0.15), ("callback_requested", 0.1), ("answered", 0.3))
 
 
@@ -230,18 +232,9 @@ def _dial(
         )
         dnc = answered & ~buy & ~complain & (rng.random(len(pending)) < 0.01)
         other = rng.choice(len(ANSWERED_OUTCOMES), len(pending), p=[s for _, s in ANSWERED_OUTCOMES])
-        disposition = np.select(
-            [buy, complain, dnc, answered, rng.random(len(pending)) < WRONG_NUMBER, rng.random(len(pending)) < 0.2],
-            [
-                "converted",
-                "complaint",
-                "dnc_requested",
-                np.array([o for o, _ in ANSWERED_OUTCOMES])[other],
-                "wrong_number",
-                "busy",
-            ],
-            "no_answer",
-        )
+        wrong = rng.random(len(pending)) < WRONG_NUMBER  # drawn in this order: the bank's stream stays as it was
+        busy = rng.random(len(pending)) < BUSY
+        disposition = dispositions(buy, complain, dnc, answered, other, wrong, busy)
         seconds = (d - EPOCH) * 86_400 + hour * 3600 + rng.integers(0, 3600, len(pending))
         duration = np.where(answered, rng.gamma(2, 60 + 120 * buy, len(pending)), rng.uniform(0, 35, len(pending)))
         history.add(
@@ -262,6 +255,31 @@ def _dial(
         stop = answered | (disposition == "wrong_number")
         pending = pending[~stop]
     return bought, answered_attempt, complained
+
+
+def dispositions(
+    buy: np.ndarray,
+    complain: np.ndarray,
+    dnc: np.ndarray,
+    answered: np.ndarray,
+    other: np.ndarray,
+    wrong: np.ndarray,
+    busy: np.ndarray,
+) -> np.ndarray:
+    """Each call's disposition from what happened on it, the first that holds in this order; ``other`` indexes
+    ``ANSWERED_OUTCOMES`` for an answered call that led nowhere."""
+    return np.select(
+        [buy, complain, dnc, answered, wrong, busy],
+        [
+            "converted",
+            "complaint",
+            "dnc_requested",
+            np.array([o for o, _ in ANSWERED_OUTCOMES])[other],
+            "wrong_number",
+            "busy",
+        ],
+        "no_answer",
+    )
 
 
 def _add_holdings(

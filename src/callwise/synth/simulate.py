@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from callwise.synth import behaviour as bh
-from callwise.synth.campaigns import ANSWERED_OUTCOMES, WRONG_NUMBER
+from callwise.synth.campaigns import ANSWERED_OUTCOMES, BUSY, WRONG_NUMBER, dispositions
 from callwise.synth.truth import Truth, load_truth
 
 ASSIGNMENTS = ("by_team_score", "random")
@@ -122,19 +122,8 @@ def simulate_campaign(
         dnc = answered & ~buy & ~complain & (rng.random(n) < 0.01)
         other = rng.choice(len(ANSWERED_OUTCOMES), n, p=[s for _, s in ANSWERED_OUTCOMES])
         wrong = ~answered & (rng.random(n) < WRONG_NUMBER)
-        busy = rng.random(n) < 0.2
-        disposition = np.select(
-            [buy, complain, dnc, answered, wrong, busy],
-            [
-                "converted",
-                "complaint",
-                "dnc_requested",
-                np.array([o for o, _ in ANSWERED_OUTCOMES])[other],
-                "wrong_number",
-                "busy",
-            ],
-            "no_answer",
-        )
+        busy = rng.random(n) < BUSY
+        disposition = dispositions(buy, complain, dnc, answered, other, wrong, busy)
         seconds = (day - 719_163) * 86_400 + hour * 3_600 + rng.integers(0, 3_600, n)  # 719163: 1970-01-01
         duration = np.where(answered, rng.gamma(2, 60 + 120 * buy, n), rng.uniform(0, 35, n))
         rows.append(
