@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from callwise.lake import Lake
-from callwise.results.effect import CampaignCosts
-
-COST_FIELDS = ("cost_per_call", "cost_per_minute", "cost_per_sms")
+from callwise.results.effect import UNIT_COSTS, CampaignCosts
 
 
 def campaign_costs(
@@ -34,7 +32,7 @@ def campaign_costs(
     elif ops_engine is not None:
         spec = _ops_spec(ops_engine, campaign_id)
     product_id = spec.get("product_id") or _lake_product(lake, campaign_id)
-    found = {name: spec.get(name) for name in COST_FIELDS}
+    found = {name: spec.get(name) for name in UNIT_COSTS}
     found.update({name: value for name, value in (overrides or {}).items() if value is not None})
     value = _product_value(lake, product_id) if product_id is not None else 0.0
     return CampaignCosts.of({**found, "value_per_conversion": value})

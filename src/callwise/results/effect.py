@@ -71,7 +71,8 @@ class CampaignCosts:
         return cls(**{k: float(v) for k, v in found.items()})
 
 
-_COST_FIELDS = ("cost_per_call", "cost_per_minute", "cost_per_sms", "value_per_conversion")
+UNIT_COSTS = ("cost_per_call", "cost_per_minute", "cost_per_sms")  # what a campaign pays per unit of contact
+_COST_FIELDS = (*UNIT_COSTS, "value_per_conversion")
 
 
 def _interval(estimate: float, low: float, high: float, method: str) -> dict[str, Any]:

@@ -17,6 +17,11 @@ def _pct(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{100 * x:+.{digits}f}%"
 
 
+def _points(x: float | None) -> str:
+    """A difference of two rates in percentage points (the lift), not a per cent of anything."""
+    return "—" if x is None else f"{100 * x:+.2f}"
+
+
 def _ci(interval: Mapping[str, Any], fmt: Any = _num) -> str:
     return f"{fmt(interval.get('estimate'))} [{fmt(interval.get('low'))}, {fmt(interval.get('high'))}]"
 
@@ -38,7 +43,7 @@ def results_text(result: Mapping[str, Any], lang: str) -> str:
             c_c=f"{itt['conversions_control']:,}",
             r_c=f"{100 * itt['rate_control']:.2f}%",
         ),
-        t("results.cli.lift", lang, lift=_ci(itt["lift"], _pct), relative=_ci(itt["relative_lift"], _pct)),
+        t("results.cli.lift", lang, lift=_ci(itt["lift"], _points), relative=_ci(itt["relative_lift"], _pct)),
         t(
             "results.cli.incremental",
             lang,
@@ -57,7 +62,7 @@ def results_text(result: Mapping[str, Any], lang: str) -> str:
             "results.cli.reached",
             lang,
             rate=f"{100 * reached['contact_rate']['estimate']:.1f}%",
-            effect=_ci(reached["effect"], _pct),
+            effect=_ci(reached["effect"], _points),
         ),
         t(
             "results.cli.harm",
