@@ -126,8 +126,13 @@ def run_build(
             )
             result_info = {"list_id": issued.list_id, "items": issued.items, "funnel": result.summary.get("funnel")}
             # Last, and in the same transaction: a worker that lost its lease meanwhile rolls its list back.
-            fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **FREED)
+            fence(session, claim, progress=0.95, stage="record")
+        # Done only once the lake holds the members too, so a client that sees "done" can measure the campaign.
+        # A worker that dies in between leaves the job to be run again: the list (keyed by job) and the lake part
+        # (named by its rows) are then found, not made twice.
         _record_in_lake(lake, result, issued.list_id, job_id)
+        with transaction(factory) as session:
+            fence(session, claim, status="done", progress=1.0, stage="done", result=result_info, **FREED)
     except LeaseLost:
         log.warning("list build %s (start %d): the lease was lost, another worker has the job", job_id, claim.attempt)
     except Exception as error:  # the job records every failure; the service keeps running
