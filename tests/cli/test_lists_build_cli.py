@@ -19,6 +19,7 @@ def test_lists_build_writes_both_reports_and_says_when_the_control_group_is_too_
         encoding="utf-8",
     )
     args = ["lists", "build", "--campaign", str(campaign), "--lake", lake, "--model", str(tmp_path / "model")]
+    args.append("--no-record")  # the session's shared lake stays as it was
     human = runner.invoke(app, [*args, "--out", str(tmp_path / "a")], env={"CALLWISE_LANG": "en"})
     assert human.exit_code == 0, human.output
     for lang in ("zh", "en"):

@@ -12,7 +12,8 @@ runner = CliRunner()
 
 
 def build(*args: str, lang: str = "zh"):
-    return runner.invoke(app, ["lists", "build", *args], env={"CALLWISE_LANG": lang})
+    # --no-record: these tests read the session's shared lake and must leave it as they found it
+    return runner.invoke(app, ["lists", "build", *args, "--no-record"], env={"CALLWISE_LANG": lang})
 
 
 @pytest.fixture
