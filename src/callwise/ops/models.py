@@ -244,6 +244,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agent_id: Mapped[str | None] = mapped_column(String(64))  # the agent this user is on the floor, if any
+    teams: Mapped[str | None] = mapped_column(Text)  # space-separated teams a supervisor runs
 
 
 class UserRole(Base):
@@ -265,6 +267,7 @@ class ApiToken(Base):
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]  # a dashboard session's last request, for its idle timeout
 
 
 class LoginAttempt(Base):
