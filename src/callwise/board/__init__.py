@@ -1,0 +1,1 @@
+"""What the dashboard's pages show, as library functions over the ops DB and the lake (no web code here)."""
