@@ -225,6 +225,15 @@ class Browser:
         """Every `.chart` element of the page, with what ECharts holds in it."""
         return [ChartState(**state) for state in self.d.execute_script(_CHARTS_JS)]
 
+    def wait_for_charts(self, timeout: float = 10.0) -> list[ChartState]:
+        """The page's charts once ECharts holds an instance on every `.chart` (or as they are after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        states = self.charts()
+        while not all(s.instance for s in states) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            states = self.charts()
+        return states
+
     def charts_with_data(self) -> tuple[int, int]:
         """(charts holding at least one series with at least one point, all `.chart` elements)."""
         states = self.charts()
