@@ -2,7 +2,8 @@
 
 A page that loads the vendored ECharts, draws one chart, leaves another empty, logs one console error and shows
 an image without alt text must give exactly that error, one chart of two with data, and axe's image-alt
-violation; a clean page must give none of them, so neither check passes by always passing.
+violation; a clean page must give none of them, so neither check passes by always passing. The pages are served
+with a CSP as strict as the dashboard's (``script-src 'self'``), which axe, injected through WebDriver, must pass.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import callwise.web
 from tests.web.board_browser import AXE, Browser
 
 VENDOR = Path(callwise.web.__file__).with_name("static") / "vendor"
+CSP = "default-src 'self'; script-src 'self'; img-src 'self' data:"  # as strict as the dashboard's pages
 HEAD = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title><link rel="icon" href="data:,">'
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+    '<link rel="icon" href="data:,"><link rel="stylesheet" href="/probe.css">'
 )
 CHART_JS = """
 var chart = echarts.init(document.getElementById('drawn'));
@@ -35,8 +38,8 @@ console.error('planted error for the harness');
 PAGES = {
     "/dirty.html": HEAD.format(title="dirty")
     + """<script src="/echarts.min.js"></script></head><body><main><h1>Dirty</h1>
-<div class="chart" id="drawn" style="width:400px;height:300px"></div>
-<div class="chart" id="empty" style="width:400px;height:300px"></div>
+<div class="chart" id="drawn"></div>
+<div class="chart" id="empty"></div>
 <img src="/dot.png">
 <script src="/chart.js"></script></main></body></html>""",
     "/clean.html": HEAD.format(title="clean")
@@ -46,6 +49,8 @@ PAGES = {
     "/cdn.html": HEAD.format(title="cdn")
     + """<script src="https://cdn.jsdelivr.net/npm/echarts@6/dist/echarts.min.js"></script></head>
 <body><main><h1>CDN</h1></main></body></html>""",
+    "/styled.html": HEAD.format(title="styled")
+    + """</head><body><main><h1 style="color: #333">Styled</h1></main></body></html>""",
     "/login": HEAD.format(title="login")
     + """</head><body><main><h1>Sign in</h1><form method="post" action="/login">
 <label>User <input name="username"></label><label>Password <input name="password" type="password"></label>
@@ -64,6 +69,7 @@ class _Site(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
+        self.send_header("Content-Security-Policy", CSP)
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -76,6 +82,8 @@ class _Site(BaseHTTPRequestHandler):
             self._send(200, PAGES[path].encode(), "text/html; charset=utf-8")
         elif path == "/echarts.min.js":
             self._send(200, (VENDOR / "echarts.min.js").read_bytes(), "text/javascript")
+        elif path == "/probe.css":
+            self._send(200, b".chart { width: 400px; height: 300px; }", "text/css")
         elif path == "/chart.js":
             self._send(200, CHART_JS.encode(), "text/javascript")
         elif path == "/dot.png":
@@ -141,6 +149,13 @@ def test_a_cdn_script_is_refused_and_the_refusal_is_a_console_error(chrome, site
     errors = chrome.console_errors()
     assert errors and any("cdn.jsdelivr.net" in e for e in errors), errors
     assert chrome.d.execute_script("return typeof window.echarts") == "undefined"
+
+
+def test_an_inline_style_attribute_is_a_csp_error(chrome, site):
+    """What a template's ``style="..."`` does under the dashboard's CSP (unless it allows inline styles)."""
+    chrome.open(f"{site}/styled.html")
+    errors = chrome.console_errors()
+    assert len(errors) == 1 and "Content Security Policy" in errors[0], errors
 
 
 def test_an_export_link_downloads_a_file_that_opens(chrome, site, tmp_path):
