@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import openpyxl
@@ -149,15 +149,30 @@ def screenshots(tmp_path: Path) -> Path:
     return Path(wanted) if wanted else tmp_path
 
 
-def test_every_role_lands_on_a_page_it_may_see(chrome, site):
+def home_of(role: Role) -> str:
+    """The first page of the navigation ``role`` may see, or the page saying there is none."""
+    return next((p.path for p in PAGES if p.nav and p.permission in ROLE_PERMISSIONS[role]), "/board/none")
+
+
+def test_every_role_lands_on_its_first_page_cleanly(chrome, site, tmp_path):
     for role in Role:
         log_in(chrome, site, role.value)
         chrome.open(site.url + "/")
-        path = urlsplit(chrome.url).path
-        seen = [p for p in PAGES if p.permission in ROLE_PERMISSIONS[role]]
-        if seen:
-            assert path.startswith("/board"), (role, path)
-        assert chrome.console_errors() == [], role
+        assert urlsplit(chrome.url).path == home_of(role), role.value
+        assert chrome.console_errors() == [], role.value
+        violations = chrome.axe("serious")
+        assert violations == [], "\n".join(str(v) for v in violations)
+
+
+def test_the_login_page_is_clean_and_accessible(chrome, site, tmp_path):
+    chrome.d.delete_all_cookies()
+    for lang in LANGS:
+        chrome.open(f"{site.url}/login?lang={lang}")
+        assert lang_of(chrome) == lang
+        assert chrome.console_errors() == []
+        violations = chrome.axe("serious")
+        assert violations == [], "\n".join(str(v) for v in violations)
+        chrome.screenshot(screenshots(tmp_path) / f"board-login-{lang}.png")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -194,18 +209,16 @@ def test_a_role_without_the_permission_gets_403(chrome, site, page):
 
 
 def test_the_language_switch_keeps_the_path_and_query(chrome, site):
-    page = PAGES[0]
-    log_in(chrome, site, role_for(page))
-    query = "date_from=2026-01-01&date_to=2026-01-31"
-    chrome.open(f"{url_of(site, page)}?{query}")
-    before = lang_of(chrome)
-    chrome.wait_for("a[data-lang-switch]").click()
-    chrome.wait_for(f'html[lang]:not([lang^="{before}"])')
-    after = urlsplit(chrome.url)
-    assert (after.path, after.query) == (urlsplit(url_of(site, page)).path, query)
-    chrome.wait_for("a[data-lang-switch]").click()  # and back
-    chrome.wait_for(f'html[lang^="{before}"]')
-    assert urlsplit(chrome.url).query == query
+    log_in(chrome, site, Role.ANALYST.value)
+    path = home_of(Role.ANALYST)
+    query = {"date_from": ["2026-01-01"], "date_to": ["2026-01-31"], "campaign": ["board-demo"]}
+    chrome.open(f"{site.url}{path}?date_from=2026-01-01&date_to=2026-01-31&campaign=board-demo")
+    for lang in ("en", "zh") if lang_of(chrome) == "zh" else ("zh", "en"):
+        chrome.wait_for("a[data-lang-switch]").click()
+        chrome.wait_for(f'html[lang^="{lang}"]')
+        after = urlsplit(chrome.url)
+        assert after.path == path
+        assert parse_qs(after.query) == {**query, "lang": [lang]}
     assert chrome.console_errors() == []
 
 
@@ -235,9 +248,9 @@ def test_an_export_link_downloads_a_file_that_opens(chrome, site, fmt, tmp_path)
 
 
 def test_a_post_without_the_csrf_token_is_refused(chrome, site):
-    page = PAGES[0]
-    log_in(chrome, site, role_for(page))
-    chrome.open(url_of(site, page))
+    log_in(chrome, site, Role.ANALYST.value)
+    page = site.url + home_of(Role.ANALYST)
+    chrome.open(page)
     cookies = chrome.cookies()
     refused = httpx.post(f"{site.url}/logout", cookies=cookies, follow_redirects=False, timeout=30)
     assert refused.status_code == 403
@@ -245,5 +258,5 @@ def test_a_post_without_the_csrf_token_is_refused(chrome, site):
         f"{site.url}/logout", data={"csrf_token": "not-the-token"}, cookies=cookies, follow_redirects=False, timeout=30
     )
     assert wrong.status_code == 403
-    still = httpx.get(url_of(site, page), cookies=cookies, follow_redirects=False, timeout=30)
+    still = httpx.get(page, cookies=cookies, follow_redirects=False, timeout=30)
     assert still.status_code == 200, "a refused logout must leave the session as it was"

@@ -3,7 +3,7 @@
 A page that loads the vendored ECharts, draws one chart, leaves another empty, logs one console error and shows
 an image without alt text must give exactly that error, one chart of two with data, and axe's image-alt
 violation; a clean page must give none of them, so neither check passes by always passing. The pages are served
-with a CSP as strict as the dashboard's (``script-src 'self'``), which axe, injected through WebDriver, must pass.
+with the dashboard's ``script-src 'self'`` (and no inline styles): axe, injected through WebDriver, must run under it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import callwise.web
 from tests.web.board_browser import AXE, Browser
 
 VENDOR = Path(callwise.web.__file__).with_name("static") / "vendor"
-CSP = "default-src 'self'; script-src 'self'; img-src 'self' data:"  # as strict as the dashboard's pages
+CSP = "default-src 'self'; script-src 'self'; img-src 'self' data:"  # the dashboard's scripts rule; stricter on styles
 HEAD = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
     '<link rel="icon" href="data:,"><link rel="stylesheet" href="/probe.css">'
