@@ -250,6 +250,19 @@ class Browser:
         violations = [Violation(v["id"], v["impact"] or "minor", v["help"], tuple(v["nodes"])) for v in found]
         return [v for v in violations if IMPACTS.index(v.impact) >= floor]
 
+    def transferred(self) -> int:
+        """Bytes of the page and everything it loaded as they came over the wire (compressed bodies, no headers).
+
+        ``encodedBodySize`` is counted, not ``transferSize``: a file the browser had cached from an earlier page
+        still counts, so every page is weighed as a first visit.
+        """
+        return int(
+            self.d.execute_script(
+                "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+                ".reduce(function (sum, e) { return sum + (e.encodedBodySize || 0); }, 0);"
+            )
+        )
+
     def screenshot(self, path: Path, *, full_page: bool = True) -> Path:
         """A PNG of the page (the whole page, or just the window), written to ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
