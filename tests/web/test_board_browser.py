@@ -12,6 +12,7 @@ is made so), else to a temporary one.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from callwise.clock import utcnow
 from callwise.lake import Lake
 from callwise.ops.customers import sync_customers
 from callwise.ops.db import session_factory, transaction
-from callwise.ops.models import Campaign, User
+from callwise.ops.models import Campaign
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
 from callwise.ops.users import create_user
 from callwise.security.rbac import ROLE_PERMISSIONS, Role
@@ -54,13 +55,25 @@ class Seeded:
 
 
 def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
-    """The board's data. TODO(lead): point this at ``callwise.demo_board``'s seeding once it is on main.
+    """The board's data: the small synthetic bank's lake copied under ``data_dir`` (the server's data directory),
+    and the ops database seeded by the demo's ``seed_board``, so the screenshots show what ``make demo`` shows.
 
-    Until then: the small synthetic bank's lake under ``data_dir``, its customers synced, one campaign with a
-    few outcomes, and ``<role>1`` per role (the supervisor runs the first agent's team, the agent is that agent).
+    Until ``callwise.demo_board`` is on the branch, ``seed_minimal`` stands in (remove it once it is).
     """
     shutil.copytree(small_bank["root"] / "lake", data_dir / "lake")
     lake = Lake(data_dir / "lake", threads=1)
+    if importlib.util.find_spec("callwise.demo_board") is None:
+        return seed_minimal(engine, lake)
+    from callwise.demo_board import seed_board  # type: ignore[import-not-found,unused-ignore]
+
+    board = seed_board(engine, lake, small_bank["bank"])
+    users = {u.role: (u.username, u.password) for u in board.users}
+    return Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id})
+
+
+def seed_minimal(engine: Engine, lake: Lake) -> Seeded:
+    """The lake's customers synced, one campaign with a few outcomes, and ``<role>1`` per role (the supervisor
+    runs the first agent's team, the agent is that agent)."""
     factory = session_factory(engine)
     sync_customers(factory, lake)
     agent = lake.table("agents").select("agent_id", "team").order_by("agent_id").limit(1).to_pyarrow().to_pylist()[0]
@@ -75,10 +88,8 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
         for role in Role:
             user = create_user(session, f"{role.value}1", PASSWORD, [role.value], "setup", None)
             users[role.value] = (user.username, PASSWORD)
-            if role is Role.SUPERVISOR:
-                session.get(User, user.user_id).teams = agent["team"]  # type: ignore[union-attr]
-            if role is Role.AGENT:
-                session.get(User, user.user_id).agent_id = agent["agent_id"]  # type: ignore[union-attr]
+            user.teams = agent["team"] if role is Role.SUPERVISOR else None
+            user.agent_id = agent["agent_id"] if role is Role.AGENT else None
         session.add(
             Campaign(campaign_id="board-demo", name="Board demo", product_id=product_id, spec={}, created_by="t")
         )
@@ -127,7 +138,7 @@ def role_for(page: Page) -> str:
 
 
 def url_of(site: Site, page: Page) -> str:
-    return site.url + (page.example or page.path).format(**site.seeded.ids)
+    return site.url + page.example_path(**site.seeded.ids)
 
 
 def log_in(chrome: Browser, site: Site, role: str) -> None:
