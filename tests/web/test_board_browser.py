@@ -16,7 +16,7 @@ import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,16 +25,16 @@ import httpx
 import openpyxl
 import pytest
 from selenium.webdriver.common.by import By
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from callwise.clock import utcnow
 from callwise.lake import Lake
 from callwise.ops.customers import sync_customers
 from callwise.ops.db import session_factory, transaction
-from callwise.ops.models import Campaign
+from callwise.ops.models import Campaign, User
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
-from callwise.ops.users import create_user
-from callwise.security.rbac import ROLE_PERMISSIONS, Role
+from callwise.ops.users import create_user, roles_of
+from callwise.security.rbac import ROLE_PERMISSIONS, Role, permissions_for
 from callwise.web.ui.registry import PAGES, Page
 from tests.web.board_browser import Browser
 from tests.web.live_server import LiveServer, live_database
@@ -48,10 +48,21 @@ ROLE_ORDER = (Role.ANALYST, Role.SUPERVISOR, Role.AUDITOR, Role.AGENT, Role.ADMI
 
 @dataclass(frozen=True)
 class Seeded:
-    """What the seeding made: a user name and password per role, and the ids ``Page.example`` placeholders take."""
+    """What the seeding made: a user name and password per role, and the ids ``Page.example`` placeholders take;
+    ``permissions``: what each role's user may do, read back from the database (a demo user may hold more roles)."""
 
     users: dict[str, tuple[str, str]]
     ids: dict[str, str]
+    permissions: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+def with_permissions(seeded: Seeded, engine: Engine) -> Seeded:
+    with session_factory(engine)() as session:
+        granted = {}
+        for role, (username, _) in seeded.users.items():
+            user_id = session.scalars(select(User.user_id).where(User.username == username)).one()
+            granted[role] = permissions_for(roles_of(session, user_id))
+    return replace(seeded, permissions=granted)
 
 
 def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
@@ -68,7 +79,9 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
 
     board = seed_board(engine, lake, small_bank["bank"])
     users = {u.role: (u.username, u.password) for u in board.users}
-    return Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id})
+    return with_permissions(
+        Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine
+    )
 
 
 def seed_minimal(engine: Engine, lake: Lake) -> Seeded:
@@ -108,7 +121,7 @@ def seed_minimal(engine: Engine, lake: Lake) -> Seeded:
             for i, cid in enumerate(ids)
         ]
         record_outcomes(session, outcomes, "setup")
-    return Seeded(users, {"campaign_id": "board-demo", "customer_id": ids[0]})
+    return with_permissions(Seeded(users, {"campaign_id": "board-demo", "customer_id": ids[0]}), engine)
 
 
 @dataclass(frozen=True)
@@ -133,8 +146,9 @@ def chrome(tmp_path_factory) -> Iterator[Browser]:
         yield running
 
 
-def role_for(page: Page) -> str:
-    return next(r.value for r in ROLE_ORDER if page.permission in ROLE_PERMISSIONS[r])
+def role_for(site: Site, page: Page) -> str:
+    """The first role of ``ROLE_ORDER`` whose user may see ``page``."""
+    return next(r.value for r in ROLE_ORDER if page.permission in site.seeded.permissions[r.value])
 
 
 def url_of(site: Site, page: Page) -> str:
@@ -162,16 +176,17 @@ def screenshots(tmp_path: Path) -> Path:
     return Path(wanted) if wanted else tmp_path
 
 
-def home_of(role: Role) -> str:
-    """The first page of the navigation ``role`` may see, or the page saying there is none."""
-    return next((p.path for p in PAGES if p.nav and p.permission in ROLE_PERMISSIONS[role]), "/board/none")
+def home_of(site: Site, role: Role) -> str:
+    """The first page of the navigation ``role``'s user may see, or the page saying there is none."""
+    granted = site.seeded.permissions[role.value]
+    return next((p.path for p in PAGES if p.nav and p.permission in granted), "/board/none")
 
 
 def test_every_role_lands_on_its_first_page_cleanly(chrome, site, tmp_path):
     for role in Role:
         log_in(chrome, site, role.value)
         chrome.open(site.url + "/")
-        assert urlsplit(chrome.url).path == home_of(role), role.value
+        assert urlsplit(chrome.url).path == home_of(site, role), role.value
         assert chrome.console_errors() == [], role.value
         violations = chrome.axe("serious")
         assert violations == [], "\n".join(str(v) for v in violations)
@@ -191,7 +206,7 @@ def test_the_login_page_is_clean_and_accessible(chrome, site, tmp_path):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_a_page_renders_its_charts_cleanly_and_accessibly(chrome, site, page, lang, tmp_path):
-    log_in(chrome, site, role_for(page))
+    log_in(chrome, site, role_for(site, page))
     chrome.open(url_of(site, page))
     switch_to(chrome, lang)
     assert urlsplit(chrome.url).path == urlsplit(url_of(site, page)).path
@@ -206,16 +221,15 @@ def test_a_page_renders_its_charts_cleanly_and_accessibly(chrome, site, page, la
     assert shot.read_bytes().startswith(b"\x89PNG")
 
 
-def roles_without(page: Page) -> list[str]:
-    return [r.value for r in ROLE_ORDER if page.permission not in ROLE_PERMISSIONS[r]]
-
-
-FORBIDDEN = [p for p in PAGES if roles_without(p)]  # a page every role may see has nobody to refuse
+# A page every role may see has nobody to refuse.
+FORBIDDEN = [p for p in PAGES if any(p.permission not in ROLE_PERMISSIONS[r] for r in Role)]
 
 
 @pytest.mark.parametrize("page", FORBIDDEN, ids=[p.name for p in FORBIDDEN])
 def test_a_role_without_the_permission_gets_403(chrome, site, page):
-    role = roles_without(page)[0]
+    without = [r.value for r in ROLE_ORDER if page.permission not in site.seeded.permissions[r.value]]
+    assert without, f"every seeded user may see {page.name}"
+    role = without[0]
     log_in(chrome, site, role)
     chrome.open(site.url + "/")
     response = httpx.get(url_of(site, page), cookies=chrome.cookies(), follow_redirects=False, timeout=30)
@@ -224,7 +238,7 @@ def test_a_role_without_the_permission_gets_403(chrome, site, page):
 
 def test_the_language_switch_keeps_the_path_and_query(chrome, site):
     log_in(chrome, site, Role.ANALYST.value)
-    path = home_of(Role.ANALYST)
+    path = home_of(site, Role.ANALYST)
     query = {"date_from": ["2026-01-01"], "date_to": ["2026-01-31"], "campaign": ["board-demo"]}
     chrome.open(f"{site.url}{path}?date_from=2026-01-01&date_to=2026-01-31&campaign=board-demo")
     for lang in ("en", "zh") if lang_of(chrome) == "zh" else ("zh", "en"):
@@ -240,7 +254,7 @@ def test_the_language_switch_keeps_the_path_and_query(chrome, site):
 def test_an_export_link_downloads_a_file_that_opens(chrome, site, fmt, tmp_path):
     chrome.use_downloads(tmp_path / "downloads")
     for page in PAGES:
-        log_in(chrome, site, role_for(page))
+        log_in(chrome, site, role_for(site, page))
         chrome.open(url_of(site, page))
         links = chrome.d.find_elements(By.CSS_SELECTOR, f'a[data-export="{fmt}"]')
         if links:
@@ -263,7 +277,7 @@ def test_an_export_link_downloads_a_file_that_opens(chrome, site, fmt, tmp_path)
 
 def test_a_post_without_the_csrf_token_is_refused(chrome, site):
     log_in(chrome, site, Role.ANALYST.value)
-    page = site.url + home_of(Role.ANALYST)
+    page = site.url + home_of(site, Role.ANALYST)
     chrome.open(page)
     cookies = chrome.cookies()
     refused = httpx.post(f"{site.url}/logout", cookies=cookies, follow_redirects=False, timeout=30)
