@@ -119,7 +119,9 @@ def test_a_done_job_shows_its_lists_funnel_and_plan(small_bank, factory):
         "plan": {"capacity_calls": 300.0, "utilisation": 0.4, "days": [{"date": "2026-07-01", "capacity": 100.0}]},
     }
     with transaction(factory) as session:
-        listed = IssuedList(campaign_id="wm-board", job_id=job_id, issued_by="a", policy_sha256="0" * 64, summary=summary)
+        listed = IssuedList(
+            campaign_id="wm-board", job_id=job_id, issued_by="a", policy_sha256="0" * 64, summary=summary
+        )
         session.add(listed)
         session.flush()
         job = session.get(Job, job_id)

@@ -178,18 +178,20 @@ def _with_segments(lake: Lake, calls: ibis.Table, on: date) -> ibis.Table:
             columns[name] = people[name].cast("string")
     if "birth_date" in people.columns or "age" in people.columns:
         age = age_on(people, on)
-        labels = age_band_labels(DEFAULT_AGE_EDGES)
-        edges = DEFAULT_AGE_EDGES
-        cases = [(age < edges[0], labels[0])]
-        cases += [((age >= lo) & (age < hi), labels[i + 1]) for i, (lo, hi) in enumerate(zip(edges, edges[1:]))]
-        cases.append((age >= edges[-1], labels[-1]))
-        columns["age_band"] = ibis.cases(*cases, else_=ibis.null("string"))
+        labels = age_band_labels(DEFAULT_AGE_EDGES)  # one more label than edges: the last is "60+"
+        bands = [(age < edge, label) for edge, label in zip(DEFAULT_AGE_EDGES, labels, strict=False)]
+        columns["age_band"] = ibis.cases((age.isnull(), ibis.null("string")), *bands, else_=labels[-1])
     seg = people.select(**columns)
     return calls.join(seg, calls.customer_id == seg.cid)
 
 
 def history_counts(
-    lake: Lake, *, column: str | None = None, value: str | None = None, customer_id: str | None = None, on: date | None = None
+    lake: Lake,
+    *,
+    column: str | None = None,
+    value: str | None = None,
+    customer_id: str | None = None,
+    on: date | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Dialled and answered per hour of the week (168 each), for everyone, a segment or one customer."""
     calls = _calls(lake)
@@ -214,7 +216,8 @@ def history_segments(lake: Lake, on: date) -> list[str]:
     for column in HISTORY_COLUMNS:
         if column not in joined.columns:
             continue
-        counts = joined.filter(joined[column].notnull()).group_by(column).aggregate(n=joined.count())
+        present = joined.filter(joined[column].notnull())
+        counts = present.group_by(column).aggregate(n=present.count())
         values = counts.order_by([ibis.desc("n"), column]).limit(40).to_pandas()[column]
         options += [f"{column}={v}" for v in values.astype(str)]
     return options
@@ -265,9 +268,7 @@ def person(lake: Lake | None, customer_id: str) -> Person:
     return Person(True, bool(rows[0]["opted"]))
 
 
-def record_view(
-    factory: sessionmaker[Session], actor: str, customer_id: str, source: Source, ip: str | None
-) -> None:
+def record_view(factory: sessionmaker[Session], actor: str, customer_id: str, source: Source, ip: str | None) -> None:
     """Audit that ``actor`` saw when ``customer_id`` answers: a habit of theirs, like any look-up of them."""
     with transaction(factory) as session:
         audit.append(session, actor, "customer.best_time", f"customer:{customer_id}", {"source": source}, ip)

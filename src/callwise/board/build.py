@@ -10,7 +10,7 @@ only when its stored settings are the form's, so a build never runs on settings 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -180,7 +180,11 @@ def _lake_problems(lake: Lake, settings: CampaignSettings) -> dict[str, Term]:
 
 
 def _term(error: ListError) -> Term:
-    return Term(error.key, tuple(error.values.items())) if error.key is not None else Term("board.build.plain", ())
+    return (
+        Term(error.key, tuple(error.values.items()))
+        if error.key is not None
+        else msg("board.build.plain", text=str(error))
+    )
 
 
 def products(lake: Lake | None) -> list[dict[str, str]]:
@@ -234,23 +238,19 @@ def job_view(factory: sessionmaker[Session], job_id: str, lang: str) -> JobView 
         job = session.get(Job, job_id[:64])
         if job is None or job.kind != "list_build":
             return None
+        failed = job.status == "failed"
         stage = job.stage if job.stage in STAGES else ("queued" if job.status == "queued" else "build")
-        error = (job.error_zh if lang == "zh" else job.error) or job.error if job.status == "failed" else None
-        base = {
-            "job_id": job.job_id,
-            "campaign_id": job.campaign_id,
-            "status": job.status,
-            "progress": float(job.progress or 0.0),
-            "stage": "failed" if job.status == "failed" else stage,
-            "error": error,
-        }
+        error = ((job.error_zh if lang == "zh" else job.error) or job.error) if failed else None
+        view = JobView(
+            job.job_id, job.campaign_id, job.status, float(job.progress or 0.0), "failed" if failed else stage, error
+        )
         result = job.result or {}
         issued = session.get(IssuedList, result["list_id"]) if job.status == "done" and "list_id" in result else None
         if issued is None:
-            return JobView(**base)
+            return view
         summary = dict(issued.summary or {})
-        return JobView(
-            **base,
+        return replace(
+            view,
             list_id=issued.list_id,
             funnel=funnel_rows(summary.get("funnel") or [], lang),
             plan=plan_figures(summary),
