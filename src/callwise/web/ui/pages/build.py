@@ -13,9 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callwise.board import build as data
+from callwise.clock import utcnow
 from callwise.web.deps import ServicesDep, client_ip
 from callwise.web.ui.parts import Chart, Table, export_response
-from callwise.web.ui.registry import Page
+from callwise.web.ui.page import Page
 from callwise.web.ui.render import render
 from callwise.web.ui.session import Viewer, form_for, viewer_for
 
@@ -42,7 +43,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _page(request: Request, viewer: Viewer, svc: Any, checked: data.Checked | None, status: int = 200) -> HTMLResponse:
-    values = checked.values if checked is not None else data.defaults(_today())
+    values = checked.values if checked is not None else data.defaults(utcnow().date())
     return render(
         request,
         viewer,
@@ -57,12 +58,6 @@ def _page(request: Request, viewer: Viewer, svc: Any, checked: data.Checked | No
         products=data.products(svc.lake),
         no_lake=svc.lake is None,
     )
-
-
-def _today() -> Any:
-    from callwise.clock import utcnow
-
-    return utcnow().date()
 
 
 @router.get(PAGE.path)
