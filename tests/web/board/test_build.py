@@ -116,7 +116,11 @@ def test_a_bad_form_is_not_submitted_and_says_why(board):
     client = _client(board)
     answer = _post(board, client, "/board/build", {**GOOD, "days": "-1", "arms": "A=0.7,B=0.7"})
     assert answer.status_code == 422
-    assert "days must be at least 1, not &#39;-1&#39;" in answer.text and "arm shares must sum to 1" in answer.text and 'aria-invalid="true"' in answer.text
+    assert (
+        "days must be at least 1, not &#39;-1&#39;" in answer.text
+        and "arm shares must sum to 1" in answer.text
+        and 'aria-invalid="true"' in answer.text
+    )
     assert 'value="A=0.7,B=0.7"' in answer.text  # the form keeps what was typed
 
 

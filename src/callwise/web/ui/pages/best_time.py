@@ -57,7 +57,7 @@ def _view(request: Request, viewer: Viewer, svc: Services, audit: bool) -> dict[
         out["notes"].append(t("board.best_time.unknown_segment", viewer.lang, segment=segment))
         segment = data.ALL
         grid = data.model_segment(model, segment) if model is not None else data.history_grid(svc.lake, segment, today)
-    as_of = (model.as_of.date().isoformat() if model is not None and model.as_of else "—")
+    as_of = model.as_of.date().isoformat() if model is not None and model.as_of else "—"
     charts: dict[str, Chart] = {}
     grids: dict[str, data.Heatmap] = {}
     if grid is not None:
@@ -85,7 +85,15 @@ def _view(request: Request, viewer: Viewer, svc: Services, audit: bool) -> dict[
                 )
                 if own.opted_out:
                     out["notes"].append(t("board.best_time.opted_out", viewer.lang))
-    return {**out, "state": source, "segment": segment, "options": options, "charts": charts, "grids": grids, "as_of": as_of}
+    return {
+        **out,
+        "state": source,
+        "segment": segment,
+        "options": options,
+        "charts": charts,
+        "grids": grids,
+        "as_of": as_of,
+    }
 
 
 def _query(values: dict[str, str]) -> Any:
@@ -108,9 +116,7 @@ def _chart(chart_id: str, grid: data.Heatmap, title: str, lang: str, as_of: str,
     """An ECharts heatmap (hours across, weekdays down) and the same numbers as a table."""
     days = [t(f"timing.weekday.{d}", lang) for d in range(7)]
     hours = [f"{h:02d}:00" for h in grid.hours]
-    cells = [
-        [x, y, round(v, 4) if v is not None else "-"] for y, row in enumerate(grid.p) for x, v in enumerate(row)
-    ]
+    cells = [[x, y, round(v, 4) if v is not None else "-"] for y, row in enumerate(grid.p) for x, v in enumerate(row)]
     present = [v for row in grid.p for v in row if v is not None]
     option = {
         "tooltip": {"position": "top"},

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from callwise.board import build as data
 from callwise.clock import utcnow
 from callwise.web.deps import ServicesDep, client_ip
-from callwise.web.ui.parts import Chart, Table, export_response
 from callwise.web.ui.page import Page
+from callwise.web.ui.parts import Chart, Table, export_response
 from callwise.web.ui.render import render
 from callwise.web.ui.session import Viewer, form_for, viewer_for
 
