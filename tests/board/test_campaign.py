@@ -129,3 +129,24 @@ def test_results_cache_keeps_a_young_snapshot_and_says_why_it_failed():
     assert not found.computing  # young: not recomputed for the new version yet
     assert found.snapshot.result is None and found.snapshot.reason_key == FAILED
     assert found.snapshot.reason_values == {"error": "RuntimeError"}  # the kind only, never the message
+
+
+def test_snapshot_of_the_real_results_over_the_lake(factory, db_engine, small_bank):
+    """The cached snapshot is ``results_for`` itself: the members recorded in the ops DB, measured in the lake."""
+    from callwise.results.campaign import results_for
+
+    lake = small_bank["lake"]
+    ids = lake.table("customers").select("customer_id").limit(18).to_pyarrow()["customer_id"].to_pylist()
+    names = seed_campaign(factory, ids)
+    report_outcomes(factory, names)
+    cache = ResultsCache()
+    with factory() as s:
+        version = board.data_version(s, CAMPAIGN)
+    cache.get(CAMPAIGN, version, lambda: results_for(CAMPAIGN, lake, 30, ops_engine=db_engine))
+    cache.wait(CAMPAIGN)
+    found = cache.get(CAMPAIGN, version, lambda: {})
+    assert found.current and found.snapshot.reason_key is None, found.snapshot
+    result = found.snapshot.result
+    assert result["members"] == {"total": 18, "treatment": 12, "control": 6}
+    assert result["itt"]["conversions_treatment"] >= 2  # the two recorded conversions, and any the lake holds
+    assert {a["arm"] for a in result["arms"]["arms"]} == {"A", "B"}
