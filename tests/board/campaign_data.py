@@ -12,6 +12,7 @@ from callwise.ops.db import transaction
 from callwise.ops.lists import issue_list
 from callwise.ops.models import Campaign, Customer
 from callwise.ops.outcomes import OutcomeIn, record_outcomes
+from callwise.security.pii import Pii
 
 CAMPAIGN = "camp-board"
 START = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
@@ -39,8 +40,11 @@ FUNNEL = [
 PLAN_DAYS = [{"date": "2026-07-01", "expected_calls": 9.5, "capacity": 10.0}]
 
 
-def seed_campaign(factory: sessionmaker[Session], customers: list[str] | None = None) -> dict[str, str]:
-    """Create the campaign, its customers and its list; returns the ids used (fixed, or the lake's ``customers``)."""
+def seed_campaign(
+    factory: sessionmaker[Session], customers: list[str] | None = None, pii: Pii | None = None
+) -> dict[str, str]:
+    """Create the campaign, its customers (with sealed phones when ``pii`` is given) and its list; returns the
+    ids used by code (the fixed ones, or the lake's ``customers``)."""
     ids = customers or [*TREATMENT, *CONTROL]
     names = dict(zip([*TREATMENT, *CONTROL], ids, strict=False))
     treated = [names[c] for c in TREATMENT]
@@ -67,8 +71,10 @@ def seed_campaign(factory: sessionmaker[Session], customers: list[str] | None = 
     )
     summary = {"funnel": FUNNEL, "plan": {"days": PLAN_DAYS}, "experiment": {"seed": 7}}
     with transaction(factory) as s:
-        for cid in ids:
-            s.add(Customer(customer_id=cid, consent_marketing=True))
+        for i, cid in enumerate(ids):
+            phone = f"1380013{i:04d}"
+            sealed = pii.seal(cid, "phone", phone) if pii is not None else None
+            s.add(Customer(customer_id=cid, phone_enc=sealed, consent_marketing=True))
         s.add(Campaign(campaign_id=CAMPAIGN, name="Board test", product_id="P1", spec={}, created_by="setup"))
         s.flush()
         issue_list(s, CAMPAIGN, calls, summary, "setup", None, "Asia/Shanghai", members=members, assigned_at=START)  # type: ignore[arg-type]

@@ -78,6 +78,13 @@ class ResultsCache:
         if future is not None:
             future.result(timeout)
 
+    def drain(self, timeout: float | None = None) -> None:
+        """Block until every computation started so far is done (a test's end, before its database goes)."""
+        with self._lock:
+            futures = list(self._running.values())
+        for future in futures:
+            future.result(timeout)
+
     def _compute(self, key: Hashable, version: Hashable, compute: Compute) -> None:
         try:
             snapshot = Snapshot(version, utcnow(), result=compute())

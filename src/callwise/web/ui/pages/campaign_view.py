@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -83,11 +84,11 @@ def full_view(session: Session, svc: Services, head: data.CampaignHead, lang: st
             "capacity": capacity_chart(plan["days"], lang),
         }
     )
-    view.tables["lists"] = Table(
+    zone = ZoneInfo(svc.bank_timezone)
+    view.tables["lists"] = Table(  # the export's rows: times as the bank's clock with its offset (Excel has no zones)
         "lists",
         [(name, f"board.campaign.col.{name}") for name in LIST_COLUMNS],
-        view.lists,
-        formats={"issued_at": "datetime"},
+        [row | {"issued_at": row["issued_at"].astimezone(zone).isoformat(timespec="seconds")} for row in view.lists],
     )
     return view
 
@@ -247,7 +248,7 @@ def effect_chart(result: dict[str, Any] | None, lang: str) -> Chart:
             )
         lift = itt["lift"]
         rows.append(
-            {"row": t("board.campaign.group.lift", lang), "members": None, "conversions": None,
+            {"row": t("board.campaign.group.lift", lang), "members": int(sizes.sum()), "conversions": int(counts.sum()),
              "estimate": lift["estimate"], "low": lift["low"], "high": lift["high"]}
         )
     option = _interval_option([r["row"] for r in rows], [r["estimate"] for r in rows], [r["low"] for r in rows],
