@@ -6,7 +6,7 @@ stays well inside its budget over a million outcomes. What needs the control gro
 
 Definitions (docs/dashboard/campaign.md): *dialled* customers have at least one outcome of the campaign;
 *connected* ones at least one answered disposition (``ANSWERED_DISPOSITIONS``); *interested* ones said
-``interested`` or ``converted``; *converted* ones have a conversion recorded for the campaign.
+``interested`` or ``converted``; *converted* ones have a conversion recorded from one of the campaign's outcomes.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, String, and_, case, distinct, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, case, distinct, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from callwise.ops.models import Campaign, CallOutcome, Conversion, IssuedList, ListItem, ListMember
+from callwise.ops.models import CallOutcome, Campaign, Conversion, IssuedList, ListItem, ListMember
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
 INTERESTED = ("interested", "converted")
@@ -81,38 +81,97 @@ class Delivery:
 
 
 def delivery(session: Session, campaign_id: str) -> Delivery:
-    """The delivery funnel dial → connect → interested → converted, in three aggregate queries."""
-    groups = dict(
-        session.execute(
-            select(ListMember.group, func.count(distinct(ListMember.customer_id)))
-            .where(ListMember.campaign_id == campaign_id)
-            .group_by(ListMember.group)
-        ).all()
+    """The delivery funnel dial → connect → interested → converted (from :func:`cells`)."""
+    return delivery_of(cells(session, campaign_id))
+
+
+def delivery_of(found: Sequence[dict[str, Any]]) -> Delivery:
+    """The funnel summed over the cells: each customer is in exactly one cell, so the sums stay distinct counts.
+    Outcomes of customers who are no member (the cell of group None) count as dials all the same."""
+
+    def total(name: str, group: str | None = None) -> Any:
+        return sum(c[name] for c in found if group is None or c["group"] == group)
+
+    received = [c["last_received_at"] for c in found if c["last_received_at"] is not None]
+    return Delivery(
+        treatment=total("members", "treatment"),
+        control=total("members", "control"),
+        dials=total("dials"),
+        dialled=total("dialled"),
+        connected=total("connected"),
+        interested=total("interested"),
+        converted=total("converted"),
+        talk_seconds=float(total("talk_seconds")),
+        last_received_at=max(received) if received else None,
     )
+
+
+CELL = ("group", "arm", "score_decile")
+COUNTS = ("members", "dials", "dialled", "connected", "interested", "converted", "talk_seconds")
+
+
+def cells(session: Session, campaign_id: str) -> list[dict[str, Any]]:
+    """The campaign's numbers per cell (group, arm, score decile): members, dials, and customers dialled,
+    connected, interested and converted, talk time, the newest outcome's arrival.
+
+    Two aggregate queries: members; the campaign's outcomes left-joined to members and to the conversions they
+    recorded (one pass over the outcomes, whose rows lie scattered among every campaign's). A customer listed twice for the
+    campaign (two lists) is counted once, in the cell of their first assignment's values (the smallest).
+    """
+    one = _one_row_per_member(campaign_id)
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def cell(key: tuple[Any, ...]) -> dict[str, Any]:
+        return found.setdefault(
+            key, dict(zip(CELL, key, strict=True)) | dict.fromkeys(COUNTS, 0) | {"last_received_at": None}
+        )
+
+    keys = [one.c.group, one.c.arm, one.c.score_decile]
+    for *key, n in session.execute(select(*keys, func.count()).group_by(*keys)):
+        cell(tuple(key))["members"] = int(n)
     answered = CallOutcome.disposition.in_(ANSWERED_DISPOSITIONS)
-    calls = session.execute(
+    customer = CallOutcome.customer_id
+    calls = (
         select(
+            *keys,
             func.count(CallOutcome.outcome_id),
-            func.count(distinct(CallOutcome.customer_id)),
-            func.count(distinct(case((answered, CallOutcome.customer_id)))),
-            func.count(distinct(case((CallOutcome.disposition.in_(INTERESTED), CallOutcome.customer_id)))),
+            func.count(distinct(customer)),
+            func.count(distinct(case((answered, customer)))),
+            func.count(distinct(case((CallOutcome.disposition.in_(INTERESTED), customer)))),
             func.coalesce(func.sum(case((answered, CallOutcome.duration_s), else_=0.0)), 0.0),
             func.max(CallOutcome.received_at),
-        ).where(CallOutcome.campaign_id == campaign_id)
-    ).one()
-    converted = session.scalar(
-        select(func.count(distinct(Conversion.customer_id))).where(Conversion.campaign_id == campaign_id)
+            func.count(distinct(case((Conversion.conversion_id.is_not(None), customer)))),
+        )
+        .select_from(CallOutcome)
+        .outerjoin(one, one.c.customer_id == customer)
+        .outerjoin(Conversion, Conversion.outcome_id == CallOutcome.outcome_id)
+        .where(CallOutcome.campaign_id == campaign_id)
+        .group_by(*keys)
     )
-    return Delivery(
-        treatment=int(groups.get("treatment", 0)),
-        control=int(groups.get("control", 0)),
-        dials=int(calls[0]),
-        dialled=int(calls[1]),
-        connected=int(calls[2]),
-        interested=int(calls[3]),
-        converted=int(converted or 0),
-        talk_seconds=float(calls[4] or 0.0),
-        last_received_at=calls[5],
+    for group, arm, decile, dials, dialled, connected, interested, talk, received, converted in session.execute(calls):
+        cell((group, arm, decile)).update(
+            converted=int(converted),
+            dials=int(dials),
+            dialled=int(dialled),
+            connected=int(connected),
+            interested=int(interested),
+            talk_seconds=float(talk or 0.0),
+            last_received_at=received,
+        )
+    return list(found.values())
+
+
+def _one_row_per_member(campaign_id: str) -> Any:
+    return (
+        select(
+            ListMember.customer_id,
+            func.min(ListMember.group).label("group"),
+            func.min(ListMember.arm).label("arm"),
+            func.min(ListMember.score_decile).label("score_decile"),
+        )
+        .where(ListMember.campaign_id == campaign_id)
+        .group_by(ListMember.customer_id)
+        .subquery("member")
     )
 
 
@@ -172,72 +231,38 @@ def eligibility_funnel(session: Session, campaign_id: str) -> tuple[int | None, 
     ]
 
 
-def by_member(session: Session, campaign_id: str, key: str) -> list[dict[str, Any]]:
-    """Members, dialled, connected and converted customers per value of ``key`` (``arm`` or ``score_decile``)
-    and group, from ``list_members`` joined to the campaign's outcomes and conversions."""
-    column = getattr(ListMember, key)
-    outcome_on = and_(CallOutcome.campaign_id == ListMember.campaign_id, CallOutcome.customer_id == ListMember.customer_id)
-    answered = CallOutcome.disposition.in_(ANSWERED_DISPOSITIONS)
-    calls = session.execute(
-        select(
-            column,
-            ListMember.group,
-            func.count(distinct(ListMember.customer_id)),
-            func.count(distinct(case((CallOutcome.outcome_id.is_not(None), ListMember.customer_id)))),
-            func.count(distinct(case((answered, ListMember.customer_id)))),
-        )
-        .select_from(ListMember)
-        .outerjoin(CallOutcome, outcome_on)
-        .where(ListMember.campaign_id == campaign_id)
-        .group_by(column, ListMember.group)
-    ).all()
-    conversion_on = and_(Conversion.campaign_id == ListMember.campaign_id, Conversion.customer_id == ListMember.customer_id)
-    converted = {
-        (value, group): int(n)
-        for value, group, n in session.execute(
-            select(column, ListMember.group, func.count(distinct(ListMember.customer_id)))
-            .select_from(ListMember)
-            .join(Conversion, conversion_on)
-            .where(ListMember.campaign_id == campaign_id)
-            .group_by(column, ListMember.group)
-        )
-    }
-    rows = [
-        {
-            key: value,
-            "group": str(group),
-            "members": int(members),
-            "dialled": int(dialled),
-            "connected": int(connected),
-            "converted": converted.get((value, group), 0),
-        }
-        for value, group, members, dialled, connected in calls
-    ]
-    return sorted(rows, key=lambda r: (r["group"] != "treatment", r[key] is None, r[key] if r[key] is not None else 0))
-
-
 def arms(session: Session, campaign_id: str) -> list[dict[str, Any]]:
     """Each script arm's called members and how far they got; control last, as one row."""
-    rows = by_member(session, campaign_id, "arm")
-    treated = [r | {"arm": r["arm"] or "-"} for r in rows if r["group"] == "treatment"]
-    control = [r for r in rows if r["group"] == "control"]
-    merged = _sum_rows(control, {"arm": "control", "group": "control"}) if control else []
-    return [_rated(r) for r in (*treated, *merged)]
+    return arms_of(cells(session, campaign_id))
+
+
+def arms_of(found: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = sorted({c["arm"] or "-" for c in found if c["group"] == "treatment"})
+    rows = [
+        _summed([c for c in found if c["group"] == "treatment" and (c["arm"] or "-") == arm], arm=arm) for arm in names
+    ]
+    control = [c for c in found if c["group"] == "control"]
+    if control:
+        rows.append(_summed(control, arm="control"))
+    return [_rated(r) for r in rows]
 
 
 def deciles(session: Session, campaign_id: str) -> list[dict[str, Any]]:
-    """Per score decile (1 = the best scores): treatment and control members, converted treatment members and
-    the cumulative share of all treatment conversions (the gains curve)."""
-    rows = by_member(session, campaign_id, "score_decile")
-    table: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        if r["score_decile"] is None:
-            continue
-        d = table.setdefault(int(r["score_decile"]), {"decile": int(r["score_decile"]), "treatment": 0, "control": 0})
-        d[r["group"]] = r["members"]
-        if r["group"] == "treatment":
-            d.update(dialled=r["dialled"], connected=r["connected"], converted=r["converted"])
-    out = [table[k] | {"dialled": 0, "connected": 0, "converted": 0} | table[k] for k in sorted(table)]
+    """Per score decile (1 = the best scores): treatment and control members, how far the treatment members got,
+    and the cumulative share of all treatment conversions (the gains curve)."""
+    return deciles_of(cells(session, campaign_id))
+
+
+def deciles_of(found: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for decile in sorted({int(c["score_decile"]) for c in found if c["score_decile"] is not None}):
+        mine = [c for c in found if c["score_decile"] is not None and int(c["score_decile"]) == decile]
+        treated = _summed([c for c in mine if c["group"] == "treatment"])
+        control = _summed([c for c in mine if c["group"] == "control"])
+        out.append(
+            {"decile": decile, "treatment": treated["members"], "control": control["members"]}
+            | {k: treated[k] for k in ("dialled", "connected", "converted")}
+        )
     total = sum(d["converted"] for d in out)
     running = 0
     for d in out:
@@ -247,16 +272,14 @@ def deciles(session: Session, campaign_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _sum_rows(rows: Sequence[dict[str, Any]], fixed: dict[str, Any]) -> list[dict[str, Any]]:
-    names = ("members", "dialled", "connected", "converted")
-    return [fixed | {n: sum(int(r[n]) for r in rows) for n in names}]
+def _summed(rows: Sequence[dict[str, Any]], **fixed: Any) -> dict[str, Any]:
+    return fixed | {n: sum(int(r[n]) for r in rows) for n in ("members", "dialled", "connected", "converted")}
 
 
 def _rated(row: dict[str, Any]) -> dict[str, Any]:
-    members, connected = row["members"], row["connected"]
     return row | {
-        "connect_rate": connected / row["dialled"] if row["dialled"] else None,
-        "conversion_rate": row["converted"] / members if members else None,
+        "connect_rate": row["connected"] / row["dialled"] if row["dialled"] else None,
+        "conversion_rate": row["converted"] / row["members"] if row["members"] else None,
     }
 
 

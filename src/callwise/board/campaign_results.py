@@ -88,7 +88,7 @@ class ResultsCache:
     def _compute(self, key: Hashable, version: Hashable, compute: Compute) -> None:
         try:
             snapshot = Snapshot(version, utcnow(), result=compute())
-        except Exception as failed:  # noqa: BLE001 - never a traceback on the page: a sentence says why
+        except Exception as failed:  # never a traceback on the page: a sentence says why
             snapshot = _refused(version, failed)
         with self._lock:
             self._snapshots[key] = snapshot

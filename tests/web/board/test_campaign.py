@@ -49,8 +49,15 @@ def test_the_page_shows_the_data_numbers(board, seeded):
     page = client.get(PAGE + "?lang=en")
     assert page.status_code == 200, page.text[:500]
     html = page.text
-    for title in ("Delivery funnel", "Eligibility funnel by reason code", "Treatment vs control", "Gains by score",
-                  "Schedule heatmap", "Capacity use per day", "Issued lists"):
+    for title in (
+        "Delivery funnel",
+        "Eligibility funnel by reason code",
+        "Treatment vs control",
+        "Gains by score",
+        "Schedule heatmap",
+        "Capacity use per day",
+        "Issued lists",
+    ):
         assert title in html
     assert 'hx-get="/board/campaigns/camp-board/live"' in html and 'hx-trigger="every 10s"' in html
     funnel = _csv(client.get(PAGE + "/export/delivery.csv?lang=en"))
@@ -125,8 +132,9 @@ def test_dialer_download_only_for_pii_read_and_audited(board, seeded):
     assert "1380013" not in str(entries[0].detail)
     vici = supervisor.post(url, data={"format": "vicidial", "csrf_token": board.csrf(supervisor)})
     assert vici.status_code == 200 and len(_exports(board)) == 2
-    other = supervisor.post(f"/board/campaigns/nope/lists/{list_id}/dialer",
-                            data={"format": "csv", "csrf_token": board.csrf(supervisor)})
+    other = supervisor.post(
+        f"/board/campaigns/nope/lists/{list_id}/dialer", data={"format": "csv", "csrf_token": board.csrf(supervisor)}
+    )
     assert other.status_code == 404 and len(_exports(board)) == 2
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from callwise.board import campaign as data
 from callwise.i18n.errors import say
@@ -26,8 +27,9 @@ from callwise.web.ui.parts import export_response
 from callwise.web.ui.render import render
 from callwise.web.ui.session import BoardError, Viewer, form_for, viewer_for
 
-PAGE = Page("campaign", "/board/campaigns/{campaign_id}", "metrics:read", example="/board/campaigns/{campaign_id}",
-            nav=False)
+PAGE = Page(
+    "campaign", "/board/campaigns/{campaign_id}", "metrics:read", example="/board/campaigns/{campaign_id}", nav=False
+)
 router = APIRouter()
 PATH = "/board/campaigns/{campaign_id}"
 MEDIA = {
@@ -39,14 +41,14 @@ MEDIA = {
 Reader = Annotated[Viewer, viewer_for("metrics:read")]
 
 
-def _head(session: object, campaign_id: str) -> data.CampaignHead:
-    head = data.campaign_head(session, campaign_id)  # type: ignore[arg-type]
+def _head(session: Session, campaign_id: str) -> data.CampaignHead:
+    head = data.campaign_head(session, campaign_id)
     if head is None:
         raise BoardError(404, "board.campaign.not_found", campaign_id=campaign_id)
     return head
 
 
-def _context(view: CampaignView, viewer: Viewer) -> dict[str, object]:
+def _context(view: CampaignView, viewer: Viewer) -> dict[str, Any]:
     cid = view.head.campaign_id
     return {
         "page_name": "campaign",

@@ -35,6 +35,7 @@ class CampaignView:
     tiles: list[Tile]
     charts: dict[str, Chart]
     lookup: Lookup | None
+    cells: list[dict[str, Any]]
     tables: dict[str, Table] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table | None:
@@ -58,12 +59,13 @@ def results_lookup(session: Session, svc: Services, campaign_id: str) -> Lookup 
 
 def live_view(session: Session, svc: Services, head: data.CampaignHead, lang: str) -> CampaignView:
     """The part that refreshes while outcomes arrive: tiles and the delivery funnel."""
-    delivery = data.delivery(session, head.campaign_id)
+    found = data.cells(session, head.campaign_id)
+    delivery = data.delivery_of(found)
     lookup = results_lookup(session, svc, head.campaign_id)
     result = lookup.snapshot.result if lookup and lookup.snapshot else None
     fmt = Formatter(lang, svc.bank_timezone)
     charts = {"delivery": delivery_chart(delivery, lang)}
-    return CampaignView(head, delivery, [], tiles(delivery, result, fmt, lang), charts, lookup)
+    return CampaignView(head, delivery, [], tiles(delivery, result, fmt, lang), charts, lookup, found)
 
 
 def full_view(session: Session, svc: Services, head: data.CampaignHead, lang: str) -> CampaignView:
@@ -78,8 +80,8 @@ def full_view(session: Session, svc: Services, head: data.CampaignHead, lang: st
         {
             "eligibility": eligibility_chart(funnel, list_id, lang),
             "effect": effect_chart(result, lang),
-            "arms": arms_chart(data.arms(session, cid), result, lang),
-            "deciles": deciles_chart(data.deciles(session, cid), result, lang),
+            "arms": arms_chart(data.arms_of(view.cells), result, lang),
+            "deciles": deciles_chart(data.deciles_of(view.cells), result, lang),
             "heatmap": heatmap_chart(plan["cells"], lang),
             "capacity": capacity_chart(plan["days"], lang),
         }
@@ -113,8 +115,13 @@ def tiles(delivery: data.Delivery, result: dict[str, Any] | None, fmt: Formatter
                 "board.campaign.tile.lift",
                 fmt.signed(_points(lift["estimate"]), 2),
                 good=_good(lift),
-                hint=t("board.campaign.ci", lang, level=level, low=fmt.signed(_points(lift["low"]), 2),
-                       high=fmt.signed(_points(lift["high"]), 2)),
+                hint=t(
+                    "board.campaign.ci",
+                    lang,
+                    level=level,
+                    low=fmt.signed(_points(lift["low"]), 2),
+                    high=fmt.signed(_points(lift["high"]), 2),
+                ),
             )
         )
         out.append(
@@ -122,8 +129,13 @@ def tiles(delivery: data.Delivery, result: dict[str, Any] | None, fmt: Formatter
                 "board.campaign.tile.incremental",
                 fmt.signed(extra["estimate"], 1),
                 good=_good(extra),
-                hint=t("board.campaign.ci", lang, level=level, low=fmt.signed(extra["low"], 1),
-                       high=fmt.signed(extra["high"], 1)),
+                hint=t(
+                    "board.campaign.ci",
+                    lang,
+                    level=level,
+                    low=fmt.signed(extra["low"], 1),
+                    high=fmt.signed(extra["high"], 1),
+                ),
             )
         )
     return out
@@ -159,25 +171,44 @@ def _bar(names: list[str], values: list[Any], lang: str, colour: str = BLUE, hor
         "grid": {"left": 8, "right": 24, "top": 16, "bottom": 8, "containLabel": True},
         "xAxis": value if horizontal else category,
         "yAxis": category if horizontal else value,
-        "series": [{"type": "bar", "data": values, "itemStyle": {"color": colour}, "label": {"show": True,
-                    "position": "right" if horizontal else "top"}}],
+        "series": [
+            {
+                "type": "bar",
+                "data": values,
+                "itemStyle": {"color": colour},
+                "label": {"show": True, "position": "right" if horizontal else "top"},
+            }
+        ],
         "aria": {"enabled": True},
     }
 
 
 def eligibility_chart(funnel: list[dict[str, Any]], list_id: int | None, lang: str) -> Chart:
-    rows = [{"step": _step(s["step"], lang), "code": s["step"], **{k: s[k] for k in ("removed", "remaining")}}
-            for s in funnel]
+    rows = [
+        {"step": _step(s["step"], lang), "code": s["step"], **{k: s[k] for k in ("removed", "remaining")}}
+        for s in funnel
+    ]
     names = [r["step"] for r in rows[1:]]
     option = _bar(names, [r["removed"] for r in rows[1:]], lang, ORANGE, horizontal=True)
     table = Table(
         "eligibility",
-        [("step", "board.campaign.col.step"), ("code", "board.campaign.col.code"),
-         ("removed", "board.campaign.col.removed"), ("remaining", "board.campaign.col.remaining")],
+        [
+            ("step", "board.campaign.col.step"),
+            ("code", "board.campaign.col.code"),
+            ("removed", "board.campaign.col.removed"),
+            ("remaining", "board.campaign.col.remaining"),
+        ],
         rows,
     )
-    return Chart("eligibility", "board.campaign.chart.eligibility", "board.campaign.source.eligibility", option,
-                 table, height=max(200, 28 * len(names) + 40), values={"list_id": list_id or "—"})
+    return Chart(
+        "eligibility",
+        "board.campaign.chart.eligibility",
+        "board.campaign.source.eligibility",
+        option,
+        table,
+        height=max(200, 28 * len(names) + 40),
+        values={"list_id": list_id or "—"},
+    )
 
 
 def _step(code: str, lang: str) -> str:
@@ -192,13 +223,17 @@ def delivery_chart(delivery: data.Delivery, lang: str) -> Chart:
     option = _bar([r["stage"] for r in rows], [r["customers"] for r in rows], lang, BLUE, horizontal=True)
     table = Table(
         "delivery",
-        [("stage", "board.campaign.col.stage"), ("customers", "board.campaign.col.customers"),
-         ("of_previous", "board.campaign.col.of_previous")],
+        [
+            ("stage", "board.campaign.col.stage"),
+            ("customers", "board.campaign.col.customers"),
+            ("of_previous", "board.campaign.col.of_previous"),
+        ],
         [{k: r[k] for k in ("stage", "customers", "of_previous")} for r in rows],
         formats={"of_previous": "pct"},
     )
-    return Chart("delivery", "board.campaign.chart.delivery", "board.campaign.source.delivery", option, table,
-                 height=240)
+    return Chart(
+        "delivery", "board.campaign.chart.delivery", "board.campaign.source.delivery", option, table, height=240
+    )
 
 
 def _interval_option(names: list[str], est: list[Any], low: list[Any], high: list[Any], axis_pct: bool) -> dict:
@@ -218,8 +253,12 @@ def _interval_option(names: list[str], est: list[Any], low: list[Any], high: lis
         "xAxis": {"type": "category", "data": names},
         "yAxis": {"type": "value", "scale": True, "axisLabel": {"formatter": "{value}" + (" pp" if axis_pct else "")}},
         "series": [
-            {"type": "candlestick", "data": boxes, "barMaxWidth": 18,
-             "itemStyle": {"color": "#bfdbfe", "color0": "#bfdbfe", "borderColor": BLUE, "borderColor0": BLUE}},
+            {
+                "type": "candlestick",
+                "data": boxes,
+                "barMaxWidth": 18,
+                "itemStyle": {"color": "#bfdbfe", "color0": "#bfdbfe", "borderColor": BLUE, "borderColor0": BLUE},
+            },
             {"type": "scatter", "data": mid, "itemStyle": {"color": BLUE}, "symbolSize": 10},
         ],
         "aria": {"enabled": True},
@@ -248,21 +287,44 @@ def effect_chart(result: dict[str, Any] | None, lang: str) -> Chart:
             )
         lift = itt["lift"]
         rows.append(
-            {"row": t("board.campaign.group.lift", lang), "members": int(sizes.sum()), "conversions": int(counts.sum()),
-             "estimate": lift["estimate"], "low": lift["low"], "high": lift["high"]}
+            {
+                "row": t("board.campaign.group.lift", lang),
+                "members": int(sizes.sum()),
+                "conversions": int(counts.sum()),
+                "estimate": lift["estimate"],
+                "low": lift["low"],
+                "high": lift["high"],
+            }
         )
-    option = _interval_option([r["row"] for r in rows], [r["estimate"] for r in rows], [r["low"] for r in rows],
-                              [r["high"] for r in rows], axis_pct=True)
+    option = _interval_option(
+        [r["row"] for r in rows],
+        [r["estimate"] for r in rows],
+        [r["low"] for r in rows],
+        [r["high"] for r in rows],
+        axis_pct=True,
+    )
     table = Table(
         "effect",
-        [("row", "board.campaign.col.row"), ("members", "board.campaign.col.members"),
-         ("conversions", "board.campaign.col.conversions"), ("estimate", "board.campaign.col.estimate"),
-         ("low", "board.campaign.col.low"), ("high", "board.campaign.col.high")],
+        [
+            ("row", "board.campaign.col.row"),
+            ("members", "board.campaign.col.members"),
+            ("conversions", "board.campaign.col.conversions"),
+            ("estimate", "board.campaign.col.estimate"),
+            ("low", "board.campaign.col.low"),
+            ("high", "board.campaign.col.high"),
+        ],
         rows,
         formats={"estimate": "pct", "low": "pct", "high": "pct"},
     )
-    return Chart("effect", "board.campaign.chart.effect", "board.campaign.source.effect", option, table, height=260,
-                 values={"level": _level(result), "days": WINDOW_DAYS})
+    return Chart(
+        "effect",
+        "board.campaign.chart.effect",
+        "board.campaign.source.effect",
+        option,
+        table,
+        height=260,
+        values={"level": _level(result), "days": WINDOW_DAYS},
+    )
 
 
 def arms_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lang: str) -> Chart:
@@ -283,10 +345,26 @@ def arms_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lang: 
             }
         )
     shown = [r for r in rows if r["lift"] is not None]
-    option = _interval_option([r["arm"] for r in shown], [r["lift"] for r in shown], [r["low"] for r in shown],
-                              [r["high"] for r in shown], axis_pct=True)
-    columns = ["arm", "members", "dialled", "connected", "converted", "connect_rate", "conversion_rate", "lift",
-               "low", "high", "p_holm"]
+    option = _interval_option(
+        [r["arm"] for r in shown],
+        [r["lift"] for r in shown],
+        [r["low"] for r in shown],
+        [r["high"] for r in shown],
+        axis_pct=True,
+    )
+    columns = [
+        "arm",
+        "members",
+        "dialled",
+        "connected",
+        "converted",
+        "connect_rate",
+        "conversion_rate",
+        "lift",
+        "low",
+        "high",
+        "p_holm",
+    ]
     table = Table(
         "arms",
         [(c, f"board.campaign.col.{c}") for c in columns],
@@ -294,8 +372,15 @@ def arms_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lang: 
         formats={"connect_rate": "pct", "conversion_rate": "pct", "lift": "pct", "low": "pct", "high": "pct"},
     )
     winner = ((result or {}).get("arms") or {}).get("winner")
-    return Chart("arms", "board.campaign.chart.arms", "board.campaign.source.arms", option, table,
-                 height=260, values={"winner": winner or "—"})
+    return Chart(
+        "arms",
+        "board.campaign.chart.arms",
+        "board.campaign.source.arms",
+        option,
+        table,
+        height=260,
+        values={"winner": winner or "—"},
+    )
 
 
 def deciles_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lang: str) -> Chart:
@@ -309,8 +394,15 @@ def deciles_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lan
     for d in live:
         cell = cells.get(d["decile"], {})
         lift = cell.get("lift") or {}
-        rows.append(d | {"lift": lift.get("estimate"), "low": lift.get("low"), "high": lift.get("high"),
-                         "small_cell": cell.get("small_cell")})
+        rows.append(
+            d
+            | {
+                "lift": lift.get("estimate"),
+                "low": lift.get("low"),
+                "high": lift.get("high"),
+                "small_cell": cell.get("small_cell"),
+            }
+        )
     names = [str(r["decile"]) for r in rows]
     option = {
         "tooltip": {"trigger": "axis"},
@@ -319,16 +411,35 @@ def deciles_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lan
         "xAxis": {"type": "category", "data": names, "name": t("board.campaign.col.decile", lang)},
         "yAxis": [{"type": "value"}, {"type": "value", "max": 100, "axisLabel": {"formatter": "{value}%"}}],
         "series": [
-            {"name": t("board.campaign.col.converted", lang), "type": "bar", "data": [r["converted"] for r in rows],
-             "itemStyle": {"color": BLUE}},
-            {"name": t("board.campaign.col.gains", lang), "type": "line", "yAxisIndex": 1,
-             "data": [None if r["gains"] is None else round(100 * r["gains"], 2) for r in rows],
-             "itemStyle": {"color": GREEN}},
+            {
+                "name": t("board.campaign.col.converted", lang),
+                "type": "bar",
+                "data": [r["converted"] for r in rows],
+                "itemStyle": {"color": BLUE},
+            },
+            {
+                "name": t("board.campaign.col.gains", lang),
+                "type": "line",
+                "yAxisIndex": 1,
+                "data": [None if r["gains"] is None else round(100 * r["gains"], 2) for r in rows],
+                "itemStyle": {"color": GREEN},
+            },
         ],
         "aria": {"enabled": True},
     }
-    columns = ["decile", "treatment", "control", "dialled", "connected", "converted", "rate", "gains", "lift",
-               "low", "high"]
+    columns = [
+        "decile",
+        "treatment",
+        "control",
+        "dialled",
+        "connected",
+        "converted",
+        "rate",
+        "gains",
+        "lift",
+        "low",
+        "high",
+    ]
     table = Table(
         "deciles",
         [(c, f"board.campaign.col.{c}") for c in columns],
@@ -347,21 +458,38 @@ def heatmap_chart(cells: list[dict[str, Any]], lang: str) -> Chart:
         "grid": {"left": 8, "right": 8, "top": 8, "bottom": 56, "containLabel": True},
         "xAxis": {"type": "category", "data": [f"{h:02d}:00" for h in hours], "splitArea": {"show": True}},
         "yAxis": {"type": "category", "data": dates, "splitArea": {"show": True}},
-        "visualMap": {"min": 0, "max": max([p[2] for p in points], default=1) or 1, "calculable": True,
-                      "orient": "horizontal", "left": "center", "bottom": 0,
-                      "inRange": {"color": ["#eff6ff", BLUE]}},
-        "series": [{"name": t("board.campaign.col.planned", lang), "type": "heatmap", "data": points,
-                    "label": {"show": True}}],
+        "visualMap": {
+            "min": 0,
+            "max": max([p[2] for p in points], default=1) or 1,
+            "calculable": True,
+            "orient": "horizontal",
+            "left": "center",
+            "bottom": 0,
+            "inRange": {"color": ["#eff6ff", BLUE]},
+        },
+        "series": [
+            {"name": t("board.campaign.col.planned", lang), "type": "heatmap", "data": points, "label": {"show": True}}
+        ],
         "aria": {"enabled": True},
     }
     table = Table(
         "heatmap",
-        [("date", "board.campaign.col.date"), ("hour", "board.campaign.col.hour"),
-         ("planned", "board.campaign.col.planned"), ("dials", "board.campaign.col.dials")],
+        [
+            ("date", "board.campaign.col.date"),
+            ("hour", "board.campaign.col.hour"),
+            ("planned", "board.campaign.col.planned"),
+            ("dials", "board.campaign.col.dials"),
+        ],
         cells,
     )
-    return Chart("heatmap", "board.campaign.chart.heatmap", "board.campaign.source.heatmap", option, table,
-                 height=max(200, 36 * len(dates) + 100))
+    return Chart(
+        "heatmap",
+        "board.campaign.chart.heatmap",
+        "board.campaign.source.heatmap",
+        option,
+        table,
+        height=max(200, 36 * len(dates) + 100),
+    )
 
 
 def capacity_chart(days: list[dict[str, Any]], lang: str) -> Chart:
@@ -373,16 +501,30 @@ def capacity_chart(days: list[dict[str, Any]], lang: str) -> Chart:
         "xAxis": {"type": "category", "data": names},
         "yAxis": {"type": "value"},
         "series": [
-            {"name": t("board.campaign.col.capacity", lang), "type": "line", "step": "middle",
-             "data": [d["capacity"] for d in days], "itemStyle": {"color": GREY}},
-            {"name": t("board.campaign.col.planned", lang), "type": "bar", "data": [d["planned"] for d in days],
-             "itemStyle": {"color": "#93c5fd"}},
-            {"name": t("board.campaign.col.dials", lang), "type": "bar", "data": [d["dials"] for d in days],
-             "itemStyle": {"color": BLUE}},
+            {
+                "name": t("board.campaign.col.capacity", lang),
+                "type": "line",
+                "step": "middle",
+                "data": [d["capacity"] for d in days],
+                "itemStyle": {"color": GREY},
+            },
+            {
+                "name": t("board.campaign.col.planned", lang),
+                "type": "bar",
+                "data": [d["planned"] for d in days],
+                "itemStyle": {"color": "#93c5fd"},
+            },
+            {
+                "name": t("board.campaign.col.dials", lang),
+                "type": "bar",
+                "data": [d["dials"] for d in days],
+                "itemStyle": {"color": BLUE},
+            },
         ],
         "aria": {"enabled": True},
     }
     columns = ["date", "capacity", "expected_calls", "planned", "dials", "use"]
     table = Table("capacity", [(c, f"board.campaign.col.{c}") for c in columns], days, formats={"use": "pct"})
-    return Chart("capacity", "board.campaign.chart.capacity", "board.campaign.source.capacity", option, table,
-                 height=240)
+    return Chart(
+        "capacity", "board.campaign.chart.capacity", "board.campaign.source.capacity", option, table, height=240
+    )
