@@ -94,7 +94,11 @@ def test_data_version_moves_with_outcomes(factory):
     with factory() as s:
         second = board.data_version(s, CAMPAIGN)
     assert first[0] == second[0] and first[0] > 0
-    assert first[1:] == (0, 0) and second[1] > 0 and second[2] > 0
+    assert first[1:3] == (0, 0) and second[1] > 0 and second[2] > 0
+    report_outcomes(factory, names, {"T01": "refused"})  # a refusal is a policy event too
+    with factory() as s:
+        third = board.data_version(s, CAMPAIGN)
+    assert third[1] > second[1] and third[3] > second[3]
 
 
 def test_results_cache_computes_once_per_version_in_the_background():
@@ -150,3 +154,18 @@ def test_snapshot_of_the_real_results_over_the_lake(factory, db_engine, small_ba
     assert result["members"] == {"total": 18, "treatment": 12, "control": 6}
     assert result["itt"]["conversions_treatment"] >= 2  # the two recorded conversions, and any the lake holds
     assert {a["arm"] for a in result["arms"]["arms"]} == {"A", "B"}
+
+
+def test_numbers_are_kept_while_the_version_stays(factory):
+    names = seed_campaign(factory)
+    cache = board.NumbersCache()
+    with factory() as s:
+        version = board.data_version(s, CAMPAIGN)
+        first = cache.get(("db", CAMPAIGN, "cells"), version, lambda: board.cells(s, CAMPAIGN))
+    report_outcomes(factory, names)
+    with factory() as s:
+        same = cache.get(("db", CAMPAIGN, "cells"), version, lambda: board.cells(s, CAMPAIGN))
+        newer = board.data_version(s, CAMPAIGN)
+        fresh = cache.get(("db", CAMPAIGN, "cells"), newer, lambda: board.cells(s, CAMPAIGN))
+    assert same is first and board.delivery_of(same).dials == 0
+    assert newer != version and board.delivery_of(fresh).dials == 8

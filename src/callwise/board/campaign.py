@@ -11,7 +11,9 @@ Definitions (docs/dashboard/campaign.md): *dialled* customers have at least one 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +22,7 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Select, String, case, distinct, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from callwise.ops.models import CallOutcome, Campaign, Conversion, IssuedList, ListItem, ListMember
+from callwise.ops.models import CallOutcome, Campaign, Conversion, IssuedList, ListItem, ListMember, PolicyEvent
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
 INTERESTED = ("interested", "converted")
@@ -115,8 +117,8 @@ def cells(session: Session, campaign_id: str) -> list[dict[str, Any]]:
     connected, interested and converted, talk time, the newest outcome's arrival.
 
     Two aggregate queries: members; the campaign's outcomes left-joined to members and to the conversions they
-    recorded (one pass over the outcomes, whose rows lie scattered among every campaign's). A customer listed twice for the
-    campaign (two lists) is counted once, in the cell of their first assignment's values (the smallest).
+    recorded (one pass over the outcomes, whose rows lie scattered among every campaign's). A customer listed
+    twice for the campaign (two lists) is counted once, in the cell of the smallest values of their assignments.
     """
     one = _one_row_per_member(campaign_id)
     found: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -361,10 +363,12 @@ def _hour_of(column: Any, dialect: str) -> ColumnElement[Any]:
     return type_coerce(func.date_trunc("hour", func.timezone("UTC", column)), String())
 
 
-def data_version(session: Session, campaign_id: str) -> tuple[int, int, int]:
-    """What the campaign's results depend on in the ops DB: its newest list, outcome and conversion ids.
+def data_version(session: Session, campaign_id: str) -> tuple[int, int, int, int]:
+    """What the campaign's numbers depend on in the ops DB: its newest list, outcome and conversion ids, and the
+    newest policy event (a DNC request withdraws calls without an outcome of this campaign).
 
-    Any new list, outcome or conversion changes it; the results snapshot is keyed by it."""
+    Any new list, outcome, conversion or policy event changes it; the cached numbers and the results snapshot are
+    keyed by it. Four look-ups of a maximum, each answered from an index."""
     newest_list = session.scalar(select(func.max(IssuedList.list_id)).where(IssuedList.campaign_id == campaign_id))
     newest_outcome = session.scalar(
         select(func.max(CallOutcome.outcome_id)).where(CallOutcome.campaign_id == campaign_id)
@@ -372,4 +376,35 @@ def data_version(session: Session, campaign_id: str) -> tuple[int, int, int]:
     newest_conversion = session.scalar(
         select(func.max(Conversion.conversion_id)).where(Conversion.campaign_id == campaign_id)
     )
-    return int(newest_list or 0), int(newest_outcome or 0), int(newest_conversion or 0)
+    newest_event = session.scalar(select(func.max(PolicyEvent.event_id)))
+    return int(newest_list or 0), int(newest_outcome or 0), int(newest_conversion or 0), int(newest_event or 0)
+
+
+class NumbersCache:
+    """The page's numbers per (key, part), kept while the campaign's data version stays the same.
+
+    A page view or a poll that finds nothing new costs the version's four look-ups only; a new outcome, list,
+    conversion or policy event computes the part again on the next request. Bounded, least recently used first.
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._found: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            hit = self._found.get(key)
+            if hit is not None and hit[0] == version:
+                self._found.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self._lock:
+            self._found[key] = (version, value)
+            self._found.move_to_end(key)
+            while len(self._found) > self.max_entries:
+                self._found.popitem(last=False)
+        return value
+
+
+NUMBERS = NumbersCache()  # one per process, like the results snapshots

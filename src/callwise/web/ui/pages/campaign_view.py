@@ -6,6 +6,7 @@ language; the numbers stay raw in the tables, formatted only where a tile shows 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from callwise.board import campaign as data
+from callwise.board.campaign import NUMBERS
 from callwise.board.campaign_results import RESULTS, Lookup
 from callwise.i18n import t
 from callwise.results.intervals import wilson, z_value
@@ -36,6 +38,7 @@ class CampaignView:
     charts: dict[str, Chart]
     lookup: Lookup | None
     cells: list[dict[str, Any]]
+    version: Hashable
     tables: dict[str, Table] = field(default_factory=dict)
 
     def table(self, table_id: str) -> Table | None:
@@ -45,27 +48,32 @@ class CampaignView:
         return self.tables.get(table_id)
 
 
-def results_lookup(session: Session, svc: Services, campaign_id: str) -> Lookup | None:
+def results_lookup(svc: Services, campaign_id: str, version: Hashable) -> Lookup | None:
     """The cached results snapshot (computed in the background when missing or stale); None without a lake."""
     lake = svc.lake
     if lake is None:
         return None
-    version = data.data_version(session, campaign_id)
     key = (str(svc.engine.url), campaign_id)
     from callwise.results.campaign import results_for
 
     return RESULTS.get(key, version, lambda: results_for(campaign_id, lake, WINDOW_DAYS, ops_engine=svc.engine))
 
 
+def _cached(svc: Services, campaign_id: str, version: Hashable, part: str, compute: Callable[[], Any]) -> Any:
+    return NUMBERS.get((str(svc.engine.url), campaign_id, part), version, compute)
+
+
 def live_view(session: Session, svc: Services, head: data.CampaignHead, lang: str) -> CampaignView:
     """The part that refreshes while outcomes arrive: tiles and the delivery funnel."""
-    found = data.cells(session, head.campaign_id)
+    cid = head.campaign_id
+    version = data.data_version(session, cid)
+    found = _cached(svc, cid, version, "cells", lambda: data.cells(session, cid))
     delivery = data.delivery_of(found)
-    lookup = results_lookup(session, svc, head.campaign_id)
+    lookup = results_lookup(svc, cid, version)
     result = lookup.snapshot.result if lookup and lookup.snapshot else None
     fmt = Formatter(lang, svc.bank_timezone)
     charts = {"delivery": delivery_chart(delivery, lang)}
-    return CampaignView(head, delivery, [], tiles(delivery, result, fmt, lang), charts, lookup, found)
+    return CampaignView(head, delivery, [], tiles(delivery, result, fmt, lang), charts, lookup, found, version)
 
 
 def full_view(session: Session, svc: Services, head: data.CampaignHead, lang: str) -> CampaignView:
@@ -74,8 +82,8 @@ def full_view(session: Session, svc: Services, head: data.CampaignHead, lang: st
     cid = head.campaign_id
     result = view.lookup.snapshot.result if view.lookup and view.lookup.snapshot else None
     list_id, funnel = data.eligibility_funnel(session, cid)
-    plan = data.schedule(session, cid, svc.bank_timezone)
-    view.lists = data.issued_lists(session, cid)
+    plan = _cached(svc, cid, view.version, "schedule", lambda: data.schedule(session, cid, svc.bank_timezone))
+    view.lists = _cached(svc, cid, view.version, "lists", lambda: data.issued_lists(session, cid))
     view.charts.update(
         {
             "eligibility": eligibility_chart(funnel, list_id, lang),
