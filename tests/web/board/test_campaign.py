@@ -63,6 +63,7 @@ def test_the_page_shows_the_data_numbers(board, seeded):
     funnel = _csv(client.get(PAGE + "/export/delivery.csv?lang=en"))
     assert funnel[0] == ["Stage", "Customers", "Of the step before"]
     assert [row[1] for row in funnel[1:]] == ["12", "8", "5", "3", "2"]
+    assert [row[0] for row in funnel[1:]] == ["On the list", "Dialled", "Connected", "Interested", "Converted"]
     arms = {row[0]: row[1:5] for row in _csv(client.get(PAGE + "/export/arms.csv"))[1:]}
     assert arms["A"] == ["6", "4", "3", "2"] and arms["B"] == ["6", "4", "2", "0"]
     eligibility = _csv(client.get(PAGE + "/export/eligibility.csv"))

@@ -227,7 +227,7 @@ def _step(code: str, lang: str) -> str:
 
 
 def delivery_chart(delivery: data.Delivery, lang: str) -> Chart:
-    rows = [{"stage": t(f"board.campaign.stage.{s['stage']}", lang), **s} for s in delivery.stages()]
+    rows = [s | {"stage": t(f"board.campaign.stage.{s['stage']}", lang)} for s in delivery.stages()]
     option = _bar([r["stage"] for r in rows], [r["customers"] for r in rows], lang, BLUE, horizontal=True)
     table = Table(
         "delivery",
@@ -457,6 +457,10 @@ def deciles_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lan
     return Chart("deciles", "board.campaign.chart.deciles", "board.campaign.source.deciles", option, table)
 
 
+# Dark figures with a white outline: readable on the palest and the darkest cell alike.
+HEAT_LABEL = {"show": True, "color": "#111827", "textBorderColor": "#ffffff", "textBorderWidth": 2}
+
+
 def heatmap_chart(cells: list[dict[str, Any]], lang: str) -> Chart:
     dates = sorted({c["date"] for c in cells})
     hours = list(range(min((c["hour"] for c in cells), default=8), max((c["hour"] for c in cells), default=20) + 1))
@@ -476,7 +480,7 @@ def heatmap_chart(cells: list[dict[str, Any]], lang: str) -> Chart:
             "inRange": {"color": ["#eff6ff", BLUE]},
         },
         "series": [
-            {"name": t("board.campaign.col.planned", lang), "type": "heatmap", "data": points, "label": {"show": True}}
+            {"name": t("board.campaign.col.planned", lang), "type": "heatmap", "data": points, "label": HEAT_LABEL}
         ],
         "aria": {"enabled": True},
     }
