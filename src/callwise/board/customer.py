@@ -121,7 +121,7 @@ def contact_history(
         )
     if lake is not None and lake.has("contacts"):
         k = lake.table("contacts")
-        wanted = [c for c in ("ts", "channel", "campaign_id", "product_id", "disposition", "agent_id", "duration_s")]
+        wanted = ["ts", "channel", "campaign_id", "product_id", "disposition", "agent_id", "duration_s"]
         present = [c for c in wanted if c in k.columns]
         expr = k.filter(k.customer_id.cast("string") == customer_id).select(*present).order_by(ibis.desc("ts"))
         frame = to_pandas(expr.limit(limit))
@@ -131,7 +131,7 @@ def contact_history(
             frame["ts"] = stamps.dt.tz_convert("UTC")
             frame = frame.astype(object).where(frame.notna(), None)
             for record in frame.to_dict("records"):
-                rows.append({**dict.fromkeys(wanted), **record, "source": "lake"})
+                rows.append({**dict.fromkeys(wanted), **{str(k): v for k, v in record.items()}, "source": "lake"})
     rows.sort(key=lambda r: r["ts"] or datetime.min.replace(tzinfo=UTC), reverse=True)
     return [{**r, "ts": r["ts"].to_pydatetime() if isinstance(r["ts"], pd.Timestamp) else r["ts"]} for r in rows][
         :limit
@@ -181,7 +181,8 @@ def eligibility(session: Session, lake: Lake, policy: Policy, customer_id: str, 
     products = to_pandas(lake.table("products").order_by("product_id"))
     products = products.astype(object).where(products.notna(), None)
     out = []
-    for product in products.to_dict("records"):
+    for record in products.to_dict("records"):
+        product = {str(k): v for k, v in record.items()}
         verdicts = evaluate_customers(view, policy, product, None, on, on)
         reasons = verdicts.reasons.iloc[0] if len(verdicts.reasons) else None
         codes = reasons.split("|") if isinstance(reasons, str) else []
