@@ -145,8 +145,14 @@ def test_a_lake_customer_shows_contacts_eligibility_and_exports_without_pii(boar
     client = board.client_for("supervisor")
     page = client.get(f"/board/customers/{cid}")
     assert page.status_code == 200 and phone not in page.text
+    assert f'hx-get="/board/customers/{cid}/eligibility"' in page.text  # loaded after the rest of the page
+    fragment = client.get(f"/board/customers/{cid}/eligibility")
+    assert fragment.status_code == 200 and "<html" not in fragment.text and phone not in fragment.text
     products = lake.table("products").product_id.execute().astype(str).tolist()
-    assert all(p in page.text for p in products)  # one eligibility row per product
+    assert all(p in fragment.text for p in products)  # one eligibility row per product
+    assert "可呼" in fragment.text or "不可呼" in fragment.text
+    assert client.get("/board/customers/NOPE/eligibility").status_code == 404
+    assert client.get("/board/customers/NOPE/export/contacts.csv").status_code == 404
     for table in ("contacts", "scores", "eligibility"):
         got = client.get(f"/board/customers/{cid}/export/{table}.csv")
         assert got.status_code == 200 and phone not in got.content.decode("utf-8-sig")

@@ -87,16 +87,25 @@ def _label(prefix: str, value: Any, lang: str) -> Any:
     return t(key, lang) if isinstance(value, str) and key in catalog() else value
 
 
-def _tables(svc: Any, customer_id: str, lang: str) -> dict[str, Table]:
-    """The page's three tables (none holds personal data: they are what the exports give)."""
+TABLES = ("contacts", "scores", "eligibility")
+
+
+def _tables(svc: Any, customer_id: str, lang: str, only: tuple[str, ...] = TABLES) -> dict[str, Table]:
+    """The page's tables named in ``only`` (none holds personal data: they are what the exports give).
+
+    Eligibility runs the policy once per product (about 0.1 s each on the small bank), so the page loads it as a
+    fragment after the rest, and an export computes only the table it gives.
+    """
+    history: list[dict[str, Any]] = []
+    scored: list[dict[str, Any]] = []
+    verdicts: list[dict[str, Any]] = []
     with svc.factory() as session:
-        history = data.contact_history(session, svc.lake, customer_id)
-        scored = data.scores(session, customer_id)
-        verdicts = (
-            data.eligibility(session, svc.lake, svc.policy or default_policy(), customer_id, _today(svc))
-            if svc.lake is not None
-            else []
-        )
+        if "contacts" in only:
+            history = data.contact_history(session, svc.lake, customer_id)
+        if "scores" in only:
+            scored = data.scores(session, customer_id)
+        if "eligibility" in only and svc.lake is not None:
+            verdicts = data.eligibility(session, svc.lake, svc.policy or default_policy(), customer_id, _today(svc))
     contacts = Table(
         "contacts",
         [
@@ -154,7 +163,8 @@ def _tables(svc: Any, customer_id: str, lang: str) -> dict[str, Table]:
             for r in verdicts
         ],
     )
-    return {"contacts": contacts, "scores": scores, "eligibility": eligibility}
+    found = {"contacts": contacts, "scores": scores, "eligibility": eligibility}
+    return {name: found[name] for name in only}
 
 
 def _missing(request: Request, viewer: Viewer, customer_id: str) -> HTMLResponse:
@@ -174,7 +184,7 @@ def _detail(
         customer=shown,
         reveal_min=data.REASON_MIN,
         reveal_max=data.REASON_MAX,
-        **_tables(svc, customer_id, viewer.lang),
+        **_tables(svc, customer_id, viewer.lang, ("contacts", "scores")),
         **extra,
     )
 
@@ -245,7 +255,24 @@ def export(customer_id: str, filename: str, viewer: CustomersRead, svc: Services
     with svc.factory() as session:
         if session.get(Customer, customer_id) is None:
             return PlainTextResponse(t("board.customer.not_found", viewer.lang, customer_id=customer_id[:64]), 404)
-    tables = _tables(svc, customer_id, viewer.lang)
-    if table_id not in tables:
+    if table_id not in TABLES:
         return PlainTextResponse(t("board.compliance.unknown_table", viewer.lang, table=table_id[:40]), 404)
-    return export_response(tables[table_id], fmt, viewer.lang, f"customer-{customer_id}-{table_id}")
+    table = _tables(svc, customer_id, viewer.lang, (table_id,))[table_id]
+    return export_response(table, fmt, viewer.lang, f"customer-{customer_id}-{table_id}")
+
+
+@router.get(PAGE.path + "/{customer_id}/eligibility", response_class=HTMLResponse)
+def eligibility_fragment(request: Request, customer_id: str, viewer: CustomersRead, svc: ServicesDep) -> HTMLResponse:
+    """The eligibility table alone: the page loads it after the rest (HTMX), or a reader follows the link."""
+    with svc.factory() as session:
+        if session.get(Customer, customer_id) is None:
+            return _missing(request, viewer, customer_id)
+    table = _tables(svc, customer_id, viewer.lang, ("eligibility",))["eligibility"]
+    return render(
+        request,
+        viewer,
+        "pages/customer_eligibility.html.j2",
+        page_name="customer",
+        eligibility=table,
+        customer_id=customer_id,
+    )
