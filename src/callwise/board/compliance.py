@@ -187,6 +187,11 @@ def audit_row(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def campaign_ids(session: Session) -> list[str]:
+    """The campaigns lists were issued for, for the page's campaign filter."""
+    return list(session.scalars(select(IssuedList.campaign_id).distinct().order_by(IssuedList.campaign_id)))
+
+
 def audit_actions(session: Session) -> list[str]:
     """The actions the log holds, for the viewer's filter."""
     return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

@@ -72,6 +72,7 @@ def _charts(svc: Any, viewer: Viewer, filters: Filters, today: date) -> dict[str
         excluded = data.exclusions_by_day(session, start, end, tz, filters.campaign)
         changes = data.policy_changes_by_day(session, start, end, tz)
         policy = data.policy_in_force(session, svc.policy)
+        campaigns = data.campaign_ids(session)
     ex_rows = [{**r, "code": r["reason"], "reason": reason_label(r["reason"], lang)} for r in excluded]
     ex_table = Table(
         "exclusions",
@@ -151,6 +152,7 @@ def _charts(svc: Any, viewer: Viewer, filters: Filters, today: date) -> dict[str
         "history": history,
         "lists": lists,
         "policy": policy,
+        "campaigns": campaigns,
     }
 
 
