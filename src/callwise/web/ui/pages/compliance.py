@@ -5,27 +5,37 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 
 from callwise.board import compliance as data
 from callwise.board.filters import Filters
 from callwise.i18n import catalog, t
 from callwise.web.deps import ServicesDep
 from callwise.web.ui.parts import Chart, Table, export_response
-from callwise.web.ui.registry import Page
+from callwise.web.ui.page import Page
 from callwise.web.ui.render import render
-from callwise.web.ui.session import FiltersDep, Viewer, form_for, viewer_for
+from callwise.web.ui.session import MAX_TEXT, BoardError, FiltersDep, Viewer, form_for, viewer_for
 
 PAGE = Page("compliance", "/board/compliance", "audit:read")
 router = APIRouter(include_in_schema=False)
 
 AuditRead = Annotated[Viewer, viewer_for("audit:read")]
 AuditForm = Annotated[Viewer, form_for("audit:read")]
-ActionQ = Annotated[str | None, Query(max_length=64)]
-ActorQ = Annotated[str | None, Query(max_length=64)]
 EXPORT_ROWS = 10_000  # the audit table's export: every matching entry up to this many
+
+
+def audit_filters(request: Request) -> tuple[str | None, str | None]:
+    """The audit viewer's action and actor from the URL; a malformed one is refused naming it, as the filters are."""
+    found: list[str | None] = []
+    for name in ("action", "actor"):
+        raw = request.query_params.get(name)
+        if raw is not None and (len(raw) > MAX_TEXT or any(ord(c) < 32 for c in raw)):
+            raise BoardError(422, "board.error.bad_filter", field=name)
+        found.append(raw.strip() or None if raw is not None else None)
+    return found[0], found[1]
 
 
 def reason_label(code: str, lang: str) -> str:
@@ -201,6 +211,13 @@ def _page(
     today = _today(svc)
     parts = _charts(svc, viewer, filters, today)
     audit_table, actions = _audit(svc, _audit_query(filters, action, actor))
+    extra = {k: v for k, v in (("action", action), ("actor", actor)) if v}
+
+    def query(**changes: Any) -> str:
+        """The page's query string changed, keeping the audit viewer's action and actor (pager, exports)."""
+        base = filters.query(**changes)
+        return "&".join(p for p in (base, urlencode(extra)) if p)
+
     return render(
         request,
         viewer,
@@ -213,6 +230,8 @@ def _page(
         action=action or "",
         actor=actor or "",
         verified=verified,
+        query=query,
+        export_base=PAGE.path,
         **parts,
     )
 
@@ -225,14 +244,8 @@ def _today(svc: Any) -> date:
 
 
 @router.get(PAGE.path, response_class=HTMLResponse)
-def compliance_page(
-    request: Request,
-    viewer: AuditRead,
-    svc: ServicesDep,
-    filters: FiltersDep,
-    action: ActionQ = None,
-    actor: ActorQ = None,
-) -> HTMLResponse:
+def compliance_page(request: Request, viewer: AuditRead, svc: ServicesDep, filters: FiltersDep) -> HTMLResponse:
+    action, actor = audit_filters(request)
     return _page(request, viewer, svc, filters, action, actor)
 
 
@@ -247,15 +260,9 @@ def verify_chain(request: Request, viewer: AuditForm, svc: ServicesDep) -> HTMLR
 
 
 @router.get(f"{PAGE.path}/export/{{filename}}")
-def export(
-    filename: str,
-    viewer: AuditRead,
-    svc: ServicesDep,
-    filters: FiltersDep,
-    action: ActionQ = None,
-    actor: ActorQ = None,
-) -> Response:
+def export(request: Request, filename: str, viewer: AuditRead, svc: ServicesDep, filters: FiltersDep) -> Response:
     """A table of the page as CSV or XLSX, with the page's filters; the audit table with every matching entry."""
+    action, actor = audit_filters(request)
     table_id, _, fmt = filename.rpartition(".")
     if table_id == "audit":
         q = _audit_query(Filters(date_from=filters.date_from, date_to=filters.date_to), action, actor, EXPORT_ROWS)
@@ -271,6 +278,7 @@ def export(
             "policy_lists": parts["lists"],
         }
         if table_id not in found:
-            return PlainTextResponse(t("board.compliance.unknown_table", viewer.lang, table=table_id[:40]), 404)
+            raise BoardError(404, "board.error.not_found")
         table = found[table_id]
-    return export_response(table, fmt, viewer.lang, f"compliance-{table_id}")
+    local = Table(table.id, table.columns, data.naive_local(table.rows, svc.bank_timezone))
+    return export_response(local, fmt, viewer.lang, f"compliance-{table_id}")

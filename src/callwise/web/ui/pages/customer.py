@@ -14,18 +14,19 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callwise.board import customer as data
+from callwise.board.compliance import naive_local
 from callwise.i18n import catalog, t
 from callwise.ops.db import transaction
 from callwise.ops.models import Customer
 from callwise.policy import default_policy
 from callwise.web.deps import ServicesDep, client_ip
 from callwise.web.ui.parts import Table, export_response
-from callwise.web.ui.registry import Page
+from callwise.web.ui.page import Page
 from callwise.web.ui.render import render
-from callwise.web.ui.session import Viewer, form_for, viewer_for
+from callwise.web.ui.session import BoardError, Viewer, form_for, viewer_for
 
 PAGE = Page("customer", "/board/customers", "customers:read", example="/board/customers/{customer_id}")
 router = APIRouter(include_in_schema=False)
@@ -41,6 +42,8 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 def _lookup_form(request: Request, viewer: Viewer, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("key", "customer_id")
+    context.setdefault("problem", None)
+    context.setdefault("several", [])
     return render(
         request, viewer, "pages/customer.html.j2", status=status, page_name="customer", keys=data.KEYS, **context
     )
@@ -173,19 +176,19 @@ def _missing(request: Request, viewer: Viewer, customer_id: str) -> HTMLResponse
 
 
 def _detail(
-    request: Request, viewer: Viewer, svc: Any, customer_id: str, shown: dict[str, Any], status: int = 200, **extra: Any
+    request: Request, viewer: Viewer, svc: Any, customer_id: str, shown: dict[str, Any], revealed: bool = False
 ) -> HTMLResponse:
     return render(
         request,
         viewer,
         "pages/customer_detail.html.j2",
-        status=status,
         page_name="customer",
         customer=shown,
         reveal_min=data.REASON_MIN,
         reveal_max=data.REASON_MAX,
+        revealed=revealed,
+        export_base=f"{PAGE.path}/{quote(customer_id, safe='')}",
         **_tables(svc, customer_id, viewer.lang, ("contacts", "scores")),
-        **extra,
     )
 
 
@@ -213,6 +216,7 @@ def reveal_form(request: Request, customer_id: str, viewer: PiiRead, svc: Servic
         "pages/customer_reveal.html.j2",
         page_name="customer",
         customer=shown,
+        problem=None,
         reveal_min=data.REASON_MIN,
         reveal_max=data.REASON_MAX,
     )
@@ -254,11 +258,12 @@ def export(customer_id: str, filename: str, viewer: CustomersRead, svc: Services
     table_id, _, fmt = filename.rpartition(".")
     with svc.factory() as session:
         if session.get(Customer, customer_id) is None:
-            return PlainTextResponse(t("board.customer.not_found", viewer.lang, customer_id=customer_id[:64]), 404)
+            raise BoardError(404, "board.error.not_found")
     if table_id not in TABLES:
-        return PlainTextResponse(t("board.compliance.unknown_table", viewer.lang, table=table_id[:40]), 404)
+        raise BoardError(404, "board.error.not_found")
     table = _tables(svc, customer_id, viewer.lang, (table_id,))[table_id]
-    return export_response(table, fmt, viewer.lang, f"customer-{customer_id}-{table_id}")
+    local = Table(table.id, table.columns, naive_local(table.rows, svc.bank_timezone))
+    return export_response(local, fmt, viewer.lang, f"customer-{customer_id}-{table_id}")
 
 
 @router.get(PAGE.path + "/{customer_id}/eligibility", response_class=HTMLResponse)
