@@ -14,8 +14,8 @@ from callwise.board import compliance as data
 from callwise.board.filters import Filters
 from callwise.i18n import catalog, t
 from callwise.web.deps import ServicesDep
-from callwise.web.ui.parts import Chart, Table, export_response
 from callwise.web.ui.page import Page
+from callwise.web.ui.parts import Chart, Table, export_response
 from callwise.web.ui.render import render
 from callwise.web.ui.session import MAX_TEXT, BoardError, FiltersDep, Viewer, form_for, viewer_for
 

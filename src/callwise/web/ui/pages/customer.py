@@ -23,8 +23,8 @@ from callwise.ops.db import transaction
 from callwise.ops.models import Customer
 from callwise.policy import default_policy
 from callwise.web.deps import ServicesDep, client_ip
-from callwise.web.ui.parts import Table, export_response
 from callwise.web.ui.page import Page
+from callwise.web.ui.parts import Table, export_response
 from callwise.web.ui.render import render
 from callwise.web.ui.session import BoardError, Viewer, form_for, viewer_for
 
@@ -178,6 +178,7 @@ def _missing(request: Request, viewer: Viewer, customer_id: str) -> HTMLResponse
 def _detail(
     request: Request, viewer: Viewer, svc: Any, customer_id: str, shown: dict[str, Any], revealed: bool = False
 ) -> HTMLResponse:
+    tables: dict[str, Any] = _tables(svc, customer_id, viewer.lang, ("contacts", "scores"))
     return render(
         request,
         viewer,
@@ -188,7 +189,7 @@ def _detail(
         reveal_max=data.REASON_MAX,
         revealed=revealed,
         export_base=f"{PAGE.path}/{quote(customer_id, safe='')}",
-        **_tables(svc, customer_id, viewer.lang, ("contacts", "scores")),
+        **tables,
     )
 
 
