@@ -6,9 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from callwise.web.ui.page import Page
-from callwise.web.ui.pages import campaign
+from callwise.web.ui.pages import campaign, compliance, customer
 
-MODULES: tuple[ModuleType, ...] = (campaign,)
+MODULES: tuple[ModuleType, ...] = (campaign, compliance, customer)
 
 PAGES: tuple[Page, ...] = tuple(module.PAGE for module in MODULES)
 
