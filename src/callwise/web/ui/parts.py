@@ -64,6 +64,7 @@ class Chart:
     table: Table
     height: int = 320
     values: dict[str, Any] = field(default_factory=dict)  # placeholders of title_key and source_key
+    empty_key: str | None = None  # nothing to draw yet: this sentence (what to do, or when it comes) instead
 
 
 @dataclass

@@ -332,6 +332,7 @@ def effect_chart(result: dict[str, Any] | None, lang: str) -> Chart:
         table,
         height=260,
         values={"level": _level(result), "days": WINDOW_DAYS},
+        empty_key=None if rows else "board.campaign.effect_pending",
     )
 
 
@@ -388,6 +389,7 @@ def arms_chart(live: list[dict[str, Any]], result: dict[str, Any] | None, lang: 
         table,
         height=260,
         values={"winner": winner or "—"},
+        empty_key=None if shown else "board.campaign.arms_pending",
     )
 
 
