@@ -41,9 +41,7 @@ def register(app: typer.Typer) -> None:
         if not board:
             emit(summary, as_json, human=_human(summary))
             return
-        seeded, lang = _board(out), get_settings().lang
-        if as_json:  # standard output stays one JSON document; the command to open the board is in it and here
-            typer.echo(board_text(seeded, lang), err=True)
+        seeded, lang = _board(out), get_settings().lang  # with --json, the command and URL are in the JSON only
         emit({**summary, "board": seeded}, as_json, human=f"{_human(summary)}\n\n{board_text(seeded, lang)}")
 
 
