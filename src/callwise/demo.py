@@ -3,7 +3,8 @@
 Without PII keys in the settings the demo makes a key ring under its output folder (``OUT/keys/demo-keys.env``),
 so ``make demo`` stays one command and still stores no personal data in clear. `callwise serve --demo OUT` then
 turns that folder into a working service in one step: a migrated SQLite file in it, the demo's customers synced,
-its model registered and promoted, and a demo administrator with a fresh password shown once.
+its model registered and promoted, the demo board seeded (:mod:`callwise.demo_board`; `callwise demo` seeds it
+already), and one demo user per role, each with a fresh password shown once.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def prepare_demo_service(settings: Settings, users: bool = True) -> DemoService:
 
 
 def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -> BoardData | None:
-    """The board's campaigns and outcomes, unless a start before seeded them; seeded from the demo's own bank,
-    model and seed (``summary.json``)."""
+    """The board's campaigns and outcomes, unless a start before seeded them or the folder has no synthetic bank;
+    seeded from the demo's own bank, model and seed (``summary.json``)."""
     import json
 
     from callwise.demo_board import is_seeded, seed_data
@@ -135,6 +136,8 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     with factory() as session:
         if is_seeded(session):
             return None
+    if not (settings.data_dir / "bank" / "_truth" / "meta.json").is_file():
+        return None  # no synthetic bank with its truth beside the lake: nothing to simulate calls from
     seed = int(json.loads((settings.data_dir / "summary.json").read_text(encoding="utf-8")).get("seed", 7))
     model = load_model(settings.data_dir / DEMO_MODEL)
     return seed_data(factory, lake, settings.data_dir / "bank", seed, model=model, settings=settings)

@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.demo import DEMO_ADMIN, new_password
 from callwise.lake import Lake
 from callwise.ops import audit
 from callwise.ops.db import insert_columns, session_factory, table_of, transaction
@@ -47,7 +48,7 @@ CATEGORIES = ("wealth", "credit_card", "insurance")  # one campaign per category
 BATCH = 1000  # outcomes per transaction, the API's batch limit
 DEMO_BANK_NAME = "【示例银行】"  # signs the demo's follow-up SMS when the settings name no bank (none go out unsigned)
 USERS = {  # role → demo user name; the administrator is the one `serve --demo` always made
-    Role.ADMIN: "demo-admin",
+    Role.ADMIN: DEMO_ADMIN,
     Role.ANALYST: "demo-analyst",
     Role.SUPERVISOR: "demo-supervisor",
     Role.AGENT: "demo-agent",
@@ -429,7 +430,6 @@ def _example_customer(session: Session, campaign_id: str) -> str:
 def demo_users(factory: sessionmaker[Session], teams: Sequence[str], agents: Sequence[str]) -> tuple[DemoUser, ...]:
     """One user per role, each with a new random password (made, or the password replaced); the supervisor runs
     the two busiest ``teams``, the agent user is the busiest of ``agents``. Returns them with their passwords."""
-    from callwise.demo import new_password
     from callwise.security.passwords import hash_password
 
     scope = {Role.SUPERVISOR: (None, tuple(teams[:2])), Role.AGENT: (agents[0] if agents else None, ())}
