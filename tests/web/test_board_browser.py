@@ -12,12 +12,10 @@ is made so), else to a temporary one.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,13 +25,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
-from callwise.clock import utcnow
 from callwise.lake import Lake
-from callwise.ops.customers import sync_customers
-from callwise.ops.db import session_factory, transaction
-from callwise.ops.models import Campaign, User
-from callwise.ops.outcomes import OutcomeIn, record_outcomes
-from callwise.ops.users import create_user, roles_of
+from callwise.ops.db import session_factory
+from callwise.ops.models import User
+from callwise.ops.users import roles_of
 from callwise.security.rbac import ROLE_PERMISSIONS, Role, permissions_for
 from callwise.web.ui.registry import PAGES, Page
 from tests.web.board_browser import Browser
@@ -68,60 +63,16 @@ def with_permissions(seeded: Seeded, engine: Engine) -> Seeded:
 def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     """The board's data: the small synthetic bank's lake copied under ``data_dir`` (the server's data directory),
     and the ops database seeded by the demo's ``seed_board``, so the screenshots show what ``make demo`` shows.
-
-    Until ``callwise.demo_board`` is on the branch, ``seed_minimal`` stands in (remove it once it is).
     """
     shutil.copytree(small_bank["root"] / "lake", data_dir / "lake")
     lake = Lake(data_dir / "lake", threads=1)
-    if importlib.util.find_spec("callwise.demo_board") is None:
-        return seed_minimal(engine, lake)
-    from callwise.demo_board import seed_board  # type: ignore[import-not-found,unused-ignore]
+    from callwise.demo_board import seed_board
 
     board = seed_board(engine, lake, small_bank["bank"])
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine
     )
-
-
-def seed_minimal(engine: Engine, lake: Lake) -> Seeded:
-    """The lake's customers synced, one campaign with a few outcomes, and ``<role>1`` per role (the supervisor
-    runs the first agent's team, the agent is that agent)."""
-    factory = session_factory(engine)
-    sync_customers(factory, lake)
-    agent = lake.table("agents").select("agent_id", "team").order_by("agent_id").limit(1).to_pyarrow().to_pylist()[0]
-    customers = lake.table("customers").select("customer_id").order_by("customer_id").limit(40).to_pyarrow()
-    ids = [row["customer_id"] for row in customers.to_pylist()]
-    product = lake.table("products").select("product_id").order_by("product_id").limit(1).to_pyarrow()
-    product_id = product.to_pylist()[0]["product_id"]
-    users: dict[str, tuple[str, str]] = {}
-    now = utcnow()
-    dispositions = ("no_answer", "answered", "interested", "converted", "busy", "refused", "callback_requested")
-    with transaction(factory) as session:
-        for role in Role:
-            user = create_user(session, f"{role.value}1", PASSWORD, [role.value], "setup", None)
-            users[role.value] = (user.username, PASSWORD)
-            user.teams = agent["team"] if role is Role.SUPERVISOR else None
-            user.agent_id = agent["agent_id"] if role is Role.AGENT else None
-        session.add(
-            Campaign(campaign_id="board-demo", name="Board demo", product_id=product_id, spec={}, created_by="t")
-        )
-        session.flush()
-        outcomes = [
-            OutcomeIn(
-                idempotency_key=f"board-{i}",
-                customer_id=cid,
-                disposition=dispositions[i % len(dispositions)],
-                ts=now - timedelta(hours=i % 48),
-                campaign_id="board-demo",
-                product_id=product_id,
-                agent_id=agent["agent_id"],
-                duration_s=30.0 + i,
-            )
-            for i, cid in enumerate(ids)
-        ]
-        record_outcomes(session, outcomes, "setup")
-    return with_permissions(Seeded(users, {"campaign_id": "board-demo", "customer_id": ids[0]}), engine)
 
 
 @dataclass(frozen=True)
