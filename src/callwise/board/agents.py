@@ -13,13 +13,12 @@ lake files it reads) and period, so a page view after the first costs a dictiona
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
+from callwise.board.cache import VersionedCache, lake_version
 from callwise.board.filters import Filters
 from callwise.lake.frames import to_pandas
 from callwise.results.agents import agent_performance, read_lake_inputs, until_of
@@ -100,36 +99,20 @@ def agents_board(lake: Lake, reach: Reach, filters: Filters) -> AgentsBoard:
 
 
 def data_version(lake: Lake) -> tuple[Any, ...]:
-    """The identity (name, inode, mtime, size) of every lake file the board reads: any write or append changes it."""
-    version = []
-    for name in LAKE_TABLES:
-        for path in lake.files(name) if lake.has(name) else []:
-            stat = path.stat()
-            version.append((name, path.name, stat.st_ino, stat.st_mtime_ns, stat.st_size))
-    return (str(lake.root), *version)
+    """The identity of every lake file the board reads: any write or append changes it."""
+    return lake_version(lake, LAKE_TABLES)
 
 
-_CACHE: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_LOCK = threading.Lock()
+_CACHE: VersionedCache[dict[str, Any]] = VersionedCache(CACHE_SIZE)
 
 
 def _cached(lake: Lake, campaign: str | None, since: date | None, until: date | None) -> dict[str, Any]:
     key = (data_version(lake), campaign, since, until)
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    computed = compute(lake, campaign, since, until)
-    with _LOCK:
-        _CACHE[key] = computed
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return computed
+    return _CACHE.get(key, lambda: compute(lake, campaign, since, until))
 
 
 def clear_cache() -> None:
-    with _LOCK:
-        _CACHE.clear()
+    _CACHE.clear()
 
 
 def compute(lake: Lake, campaign: str | None, since: date | None, until: date | None) -> dict[str, Any]:
