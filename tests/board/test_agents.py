@@ -80,7 +80,9 @@ def test_calls_per_hour_against_pandas(lake, small_bank):
         assert agent["talk_minutes"] == pytest.approx(agent["talk_seconds"] / 60)
     team = board.teams[0]
     members = [a for a in board.agents if a["team"] == team["team"]]
-    assert team["calls_per_hour"] == pytest.approx(sum(a["dials"] for a in members) / sum(a["active_hours"] for a in members))
+    assert team["calls_per_hour"] == pytest.approx(
+        sum(a["dials"] for a in members) / sum(a["active_hours"] for a in members)
+    )
 
 
 def test_the_fair_score_is_issue_13s(lake):

@@ -156,7 +156,7 @@ def _active_hours(calls: Any, campaigns: list[str] | None, since: date | None, e
     table = table.mutate(hour=table.ts.truncate("h"))
     per = table.group_by("agent_id").aggregate(hours=table.hour.nunique())
     frame = to_pandas(per)
-    return {str(r.agent_id): {"hours": int(r.hours)} for r in frame.itertuples(index=False)}
+    return {str(a): {"hours": int(h)} for a, h in zip(frame["agent_id"], frame["hours"].astype("int64"), strict=True)}
 
 
 def _span(calls: Any, campaigns: list[str] | None, since: date | None, end: Any) -> dict[str, date | None]:

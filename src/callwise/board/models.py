@@ -99,7 +99,7 @@ def model_card(session: Session, model_id: int) -> ModelCard | None:
         features=[str(f) for f in _sequence(card.get("features"))],
         top_features=ranked[:15],
         metrics=metrics,
-        params=card.get("params") if isinstance(card.get("params"), dict) else {},
+        params=dict(params) if isinstance(params := card.get("params"), dict) else {},
         promoted_at=row.promoted_at,
         promoted_by=row.promoted_by,
         path=row.path,

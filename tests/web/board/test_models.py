@@ -25,7 +25,9 @@ def models(board, trained_dir) -> dict[str, int]:
 
     card = json.loads((trained_dir / "model_card.json").read_text(encoding="utf-8"))
     with transaction(board.services.factory) as s:
-        rows = {v: ModelVersion(name="response", version=v, path=str(trained_dir), card=card) for v in ("v1", "v2", "v3")}
+        rows = {
+            v: ModelVersion(name="response", version=v, path=str(trained_dir), card=card) for v in ("v1", "v2", "v3")
+        }
         s.add_all(rows.values())
         s.flush()
         ids = {v: r.model_id for v, r in rows.items()}
@@ -76,7 +78,9 @@ def test_promote_needs_confirmation_csrf_and_models_write(board, models):
     analyst = board.client_for("analyst")
     before = len(_audit(board, "model.promote"))
     confirm = analyst.get(f"/board/models/{models['v3']}/promote?lang=en")
-    assert confirm.status_code == 200 and "changes from v2 to v3" in confirm.text and 'name="csrf_token"' in confirm.text
+    assert (
+        confirm.status_code == 200 and "changes from v2 to v3" in confirm.text and 'name="csrf_token"' in confirm.text
+    )
     assert _active(board) == "v2"  # showing the confirmation changes nothing
     refused = analyst.post(f"/board/models/{models['v3']}/promote", data={})
     assert refused.status_code == 403 and _active(board) == "v2"
@@ -103,7 +107,9 @@ def test_rollback_confirms_the_version_it_showed(board, models):
     assert confirm.status_code == 200 and "将从 v2 变为 v1" in confirm.text
     assert f'name="expected" value="{models["v1"]}"' in confirm.text
     token = board.csrf(analyst)
-    stale = analyst.post("/board/models/by-name/response/rollback", data={"csrf_token": token, "expected": models["v3"]})
+    stale = analyst.post(
+        "/board/models/by-name/response/rollback", data={"csrf_token": token, "expected": models["v3"]}
+    )
     assert stale.status_code == 409 and _active(board) == "v2" and _audit(board, "model.rollback") == []
     no_csrf = analyst.post("/board/models/by-name/response/rollback", data={"expected": models["v1"]})
     assert no_csrf.status_code == 403 and _active(board) == "v2"

@@ -105,7 +105,9 @@ def interval_option(
     """A horizontal chart of estimates with interval bars: an invisible bar to the lower bound, a pale bar on to
     the upper one, the estimate as a dot, and a line at the reference (1 = as the customers predicted)."""
     base = [None if low is None else round(low, 3) for low in lows]
-    width = [None if low is None or high is None else round(high - low, 3) for low, high in zip(lows, highs)]
+    width = [
+        None if low is None or high is None else round(high - low, 3) for low, high in zip(lows, highs, strict=True)
+    ]
     return {
         "grid": {"left": 110, "right": 30, "top": 30, "bottom": 30},
         "tooltip": {"trigger": "item"},
@@ -128,7 +130,11 @@ def interval_option(
                 "data": [None if p is None else round(p, 3) for p in points],
                 "symbolSize": 10,
                 "itemStyle": {"color": "#1f4e79"},
-                "markLine": {"symbol": "none", "data": [{"xAxis": round(reference, 3)}], "lineStyle": {"type": "dashed"}},
+                "markLine": {
+                    "symbol": "none",
+                    "data": [{"xAxis": round(reference, 3)}],
+                    "lineStyle": {"type": "dashed"},
+                },
             },
         ],
     }
@@ -210,7 +216,10 @@ def _campaigns(svc: Services) -> list[str]:
     if lake is None or not lake.has("campaigns"):
         return []
     table = lake.table("campaigns")
-    return [str(r["campaign_id"]) for r in table.select("campaign_id").distinct().order_by("campaign_id").to_pyarrow().to_pylist()]
+    return [
+        str(r["campaign_id"])
+        for r in table.select("campaign_id").distinct().order_by("campaign_id").to_pyarrow().to_pylist()
+    ]
 
 
 @router.get(PAGE.path, response_class=HTMLResponse)

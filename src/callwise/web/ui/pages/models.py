@@ -69,9 +69,7 @@ def registry_table(svc: Any, lang: str) -> Table:
 
 
 def health_tables(health: Health, lang: str) -> dict[str, Table]:
-    psi = [
-        {**r, "alarm": t("board.models.alarm" if r["alarm"] else "board.models.ok", lang)} for r in health.stability
-    ]
+    psi = [{**r, "alarm": t("board.models.alarm" if r["alarm"] else "board.models.ok", lang)} for r in health.stability]
     return {"psi": Table("psi", PSI_COLUMNS, psi), "auc": Table("auc", AUC_COLUMNS, [dict(w) for w in health.weeks])}
 
 
@@ -115,7 +113,12 @@ def health_charts(health: Health, tabs: dict[str, Table], lang: str) -> list[Cha
             {"type": "bar", "stack": "band", "data": low, "itemStyle": {"color": "transparent"}, "silent": True},
             {"name": band_name, "type": "bar", "stack": "band", "data": width, "itemStyle": {"color": "#9ec5e8"}},
             {"name": auc_name, "type": "line", "data": [w["auc"] for w in weeks], "itemStyle": {"color": "#1f4e79"}},
-            {"name": card_name, "type": "line", "data": [w["card_auc"] for w in weeks], "lineStyle": {"type": "dashed"}},
+            {
+                "name": card_name,
+                "type": "line",
+                "data": [w["card_auc"] for w in weeks],
+                "lineStyle": {"type": "dashed"},
+            },
         ],
     }
     week = health.latest_week or ""
@@ -136,7 +139,7 @@ def health_charts(health: Health, tabs: dict[str, Table], lang: str) -> list[Cha
 @router.get(PAGE.path, response_class=HTMLResponse)
 def models_page(request: Request, viewer: ReadModels, svc: ServicesDep) -> HTMLResponse:
     table = registry_table(svc, viewer.lang)
-    context = {"page_name": PAGE.name, "registry": table, "links": {"version": "link"}}
+    context: dict[str, Any] = {"page_name": PAGE.name, "registry": table, "links": {"version": "link"}}
     return render(request, viewer, "pages/models.html.j2", **context)
 
 
