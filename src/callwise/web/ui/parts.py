@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import Response
@@ -79,6 +80,14 @@ class Tile:
         return " ".join(f"{i * step:.1f},{height - (p - low) / span * height:.1f}" for i, p in enumerate(points))
 
 
+def disposition(filename: str, fmt: str) -> str:
+    """An attachment header: an ASCII name for every browser, the Chinese name (RFC 5987) for those that read it."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in filename)[:80] or "export"
+    ascii_name = "".join(c if c.isascii() else "_" for c in name)
+    header = f'attachment; filename="{ascii_name}.{fmt}"'
+    return header if ascii_name == name else f"{header}; filename*=UTF-8''{quote(name)}.{fmt}"
+
+
 def export_response(table: Table, fmt: str, lang: str, filename: str) -> Response:
     """The table as a download: CSV (UTF-8 with BOM, for Excel) or XLSX; formula-safe; headers in ``lang``."""
     if fmt not in MEDIA:
@@ -91,6 +100,5 @@ def export_response(table: Table, fmt: str, lang: str, filename: str) -> Respons
         else:
             write_xlsx(frame, path, sheet=table.id[:31])
         body = path.read_bytes()
-    safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in filename)[:80] or "export"
-    headers = {"Content-Disposition": f'attachment; filename="{safe_name}.{fmt}"', "Cache-Control": "no-store"}
+    headers = {"Content-Disposition": disposition(filename, fmt), "Cache-Control": "no-store"}
     return Response(body, media_type=MEDIA[fmt], headers=headers)
