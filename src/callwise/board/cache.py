@@ -48,6 +48,11 @@ class VersionedCache(Generic[T]):
                 self._items.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable) -> T | None:
+        """The value of ``key`` if it is computed already, else None (nothing is computed)."""
+        with self._lock:
+            return self._items.get(key)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()

@@ -170,13 +170,25 @@ _HEALTH: VersionedCache[Health] = VersionedCache(8)
 
 def model_health(lake: Lake | None, model_path: str | Path) -> Health:
     """``monitor_lake`` of the saved model over the lake, cached by data version and model files."""
+    found = health_if_ready(lake, model_path)
+    if found is not None or lake is None:
+        return found or Health("board.models.health.no_lake")
+    directory = Path(model_path)
+    return _HEALTH.get(_health_key(lake, directory), lambda: _health(lake, directory))
+
+
+def health_if_ready(lake: Lake | None, model_path: str | Path) -> Health | None:
+    """The health when it needs no computing (a problem, or already cached), else None: the page then loads it."""
     directory = Path(model_path)
     if lake is None:
         return Health("board.models.health.no_lake")
     if not directory.is_dir():
         return Health("board.models.health.no_files")
-    key = (lake_version(lake), _dir_version(directory))
-    return _HEALTH.get(key, lambda: _health(lake, directory))
+    return _HEALTH.peek(_health_key(lake, directory))
+
+
+def _health_key(lake: Lake, directory: Path) -> tuple[Any, ...]:
+    return (lake_version(lake), _dir_version(directory))
 
 
 def clear_cache() -> None:

@@ -62,16 +62,27 @@ def test_registry_and_card_in_both_languages(board, models):
     assert client.get("/board/models/999999").status_code == 404
 
 
-def test_health_fragment_has_psi_and_auc_by_week(board, models):
+def test_health_is_loaded_then_shown_in_the_card(board, models):
+    from callwise.board.models import clear_cache
+
+    clear_cache()
     client = board.client_for("analyst")
-    part = client.get(f"/board/models/{models['v2']}/health?lang=en")
-    assert part.status_code == 200 and "<html" not in part.text
-    assert 'id="figure-psi"' in part.text and 'id="figure-auc"' in part.text and "Realised AUC by week" in part.text
-    assert f'href="/board/models/{models["v2"]}/export/auc.csv"' in part.text
+    waiting = client.get(f"/board/models/{models['v2']}?lang=en")
+    assert f'hx-get="/board/models/{models["v2"]}/health"' in waiting.text and 'id="figure-psi"' not in waiting.text
+    loaded = client.get(f"/board/models/{models['v2']}/health", headers={"HX-Request": "true"})
+    assert loaded.status_code == 204 and loaded.headers["hx-refresh"] == "true"  # HTMX reloads the card page
+    plain = client.get(f"/board/models/{models['v2']}/health")
+    assert plain.status_code == 303 and plain.headers["location"] == f"/board/models/{models['v2']}#health"
+    page = client.get(f"/board/models/{models['v2']}?lang=en")
+    assert 'id="figure-psi"' in page.text and 'id="figure-auc"' in page.text and "Realised AUC by week" in page.text
+    assert 'id="option-psi"' in page.text and "hx-get" not in page.text.split('id="health"')[1][:200]
+    assert f'href="/board/models/{models["v2"]}/export/auc.csv"' in page.text
     weeks = client.get(f"/board/models/{models['v2']}/export/auc.csv?lang=en").content.decode("utf-8-sig")
     assert weeks.splitlines()[0].startswith("Week,") and len(weeks.splitlines()) > 2
     psi = client.get(f"/board/models/{models['v2']}/export/psi.xlsx")
     assert psi.status_code == 200 and psi.content[:2] == b"PK"
+    zh = client.get(f"/board/models/{models['v2']}?lang=zh")
+    assert "每周实际 AUC 及其 95% 区间" in zh.text
 
 
 def test_promote_needs_confirmation_csrf_and_models_write(board, models):

@@ -111,7 +111,7 @@ def interval_option(
     return {
         "grid": {"left": 110, "right": 30, "top": 30, "bottom": 30},
         "tooltip": {"trigger": "item"},
-        "legend": {"data": list(names)},
+        "legend": {"top": 0, "data": list(names)},
         "xAxis": {"type": "value", "scale": True},
         "yAxis": {"type": "category", "data": labels, "inverse": True},
         "series": [

@@ -1,9 +1,10 @@
 """The models page: the registry, a model's card and health, and promote / roll back behind a confirmation.
 
-Health (``callwise.monitor`` over the lake) takes seconds the first time, so the model's page loads it as an
-HTMX fragment. A promotion or roll back is a GET that says what would change and a POST (CSRF, models:write)
-that does it through ``callwise.ops.registry`` — the API's own call, audited the same way. The roll back's
-form names the version it was shown; if the registry changed meanwhile, nothing is done and the page says so.
+Health (``callwise.monitor`` over the lake) takes seconds the first time, so the card page shows it when it is
+cached and otherwise asks for it by HTMX, then reloads. A promotion or roll back is a GET that says what would
+change and a POST (CSRF, models:write) that does it through ``callwise.ops.registry`` — the API's own call,
+audited the same way. The roll back's form names the version it was shown; if the registry changed meanwhile,
+nothing is done and the page says so.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from callwise.board.models import Health, model_card, model_health, promote_change, registry_rows, rollback_change
+from callwise.board.models import (
+    Health,
+    health_if_ready,
+    model_card,
+    model_health,
+    promote_change,
+    registry_rows,
+    rollback_change,
+)
 from callwise.i18n import t
 from callwise.ops import registry
 from callwise.ops.db import transaction
@@ -78,7 +87,7 @@ def health_charts(health: Health, tabs: dict[str, Table], lang: str) -> list[Cha
     psi = {
         "grid": {"left": 160, "right": 30, "top": 30, "bottom": 30},
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [t("board.models.chart.psi", lang), t("board.models.chart.threshold", lang)]},
+        "legend": {"top": 0, "data": [t("board.models.chart.psi", lang), t("board.models.chart.threshold", lang)]},
         "xAxis": {"type": "value"},
         "yAxis": {"type": "category", "data": [r["column"] for r in shown], "inverse": True},
         "series": [
@@ -106,7 +115,7 @@ def health_charts(health: Health, tabs: dict[str, Table], lang: str) -> list[Cha
     auc = {
         "grid": {"left": 60, "right": 30, "top": 40, "bottom": 40},
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [auc_name, band_name, card_name]},
+        "legend": {"top": 0, "data": [auc_name, band_name, card_name]},
         "xAxis": {"type": "category", "data": [w["week"] for w in weeks]},
         "yAxis": {"type": "value", "min": 0.4, "max": 1.0},
         "series": [
@@ -163,12 +172,17 @@ def _card(svc: Any, model_id: int) -> Any:
 def model_page(request: Request, model_id: int, viewer: ReadModels, svc: ServicesDep) -> HTMLResponse:
     card, rollback = _card(svc, model_id)
     done = request.query_params.get("done")
-    context = {
+    health = health_if_ready(svc.lake, card.path)
+    context: dict[str, Any] = {
         "page_name": PAGE.name,
         "card": card,
         "can_rollback": card.active and rollback is not None,
         "done": done if done in ("promote", "rollback") else None,
+        "health": health,
+        "charts": [],
     }
+    if health is not None and health.problem is None:
+        context["charts"] = health_charts(health, health_tables(health, viewer.lang), viewer.lang)
     return render(request, viewer, "pages/models_card.html.j2", **context)
 
 
@@ -177,13 +191,17 @@ def _health(svc: Any, model_id: int) -> Health:
     return model_health(svc.lake, card.path)
 
 
-@router.get(PAGE.path + "/{model_id}/health", response_class=HTMLResponse)
-def model_health_fragment(request: Request, model_id: int, viewer: ReadModels, svc: ServicesDep) -> HTMLResponse:
-    health = _health(svc, model_id)
-    context: dict[str, Any] = {"health": health, "export_base": f"{PAGE.path}/{model_id}", "charts": []}
-    if health.problem is None:
-        context["charts"] = health_charts(health, health_tables(health, viewer.lang), viewer.lang)
-    return render(request, viewer, "pages/models_health.html.j2", **context)
+@router.get(PAGE.path + "/{model_id}/health")
+def model_health_loader(request: Request, model_id: int, viewer: ReadModels, svc: ServicesDep) -> Response:
+    """Computes the health (seconds, once per data version), then has the card page shown again, now with it.
+
+    The card page asks for this by HTMX and is refreshed whole (``HX-Refresh``): its charts are drawn by
+    board.js from the page itself, never from a swapped fragment. Without JavaScript it is a link, and a redirect.
+    """
+    _health(svc, model_id)
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Refresh": "true"})
+    return RedirectResponse(f"{PAGE.path}/{model_id}#health", status_code=303)
 
 
 @router.get(PAGE.path + "/{model_id}/export/{table_id}.{fmt}")
