@@ -31,7 +31,7 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: the newes
 	  | $(LOCK_TOOL)/bin/uv pip compile pyproject.toml - --extra dev --extra spark --universal --python-version 3.11 \
 	    --generate-hashes --custom-compile-command 'make lock' $(if $(UPGRADE),--upgrade) --quiet -o $(LOCK)
 
-demo: $(STAMP)  ## synthesise a bank, ingest, train, evaluate, build today's call list, write the report
+demo: $(STAMP)  ## synthesise a bank, ingest, train, evaluate, build today's call list, write the report, seed the board; ends with the command that serves it
 	$(BIN)/callwise demo --out demo-output
 
 test: $(STAMP)  ## the whole test suite (unit, CLI, real UCI data)

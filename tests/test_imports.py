@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-# Who may import the synthetic bank: itself, the end-to-end pipeline and demo, and the command line.
-MAY_IMPORT_SYNTH = ("callwise.synth", "callwise.pipeline", "callwise.demo", "callwise.cli")
+# Who may import the synthetic bank: itself, the end-to-end pipeline and demo (its board too), and the command line.
+MAY_IMPORT_SYNTH = ("callwise.synth", "callwise.pipeline", "callwise.demo", "callwise.demo_board", "callwise.cli")
 
 
 def _module_name(path: Path) -> str:

@@ -3,18 +3,20 @@
 Without PII keys in the settings the demo makes a key ring under its output folder (``OUT/keys/demo-keys.env``),
 so ``make demo`` stays one command and still stores no personal data in clear. `callwise serve --demo OUT` then
 turns that folder into a working service in one step: a migrated SQLite file in it, the demo's customers synced,
-its model registered and promoted, and a demo administrator with a fresh password shown once.
+its model registered and promoted, the demo board seeded (:mod:`callwise.demo_board`; `callwise demo` seeds it
+already), and one demo user per role, each with a fresh password shown once.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.i18n import t
 from callwise.models.base import CARD as CARD_FILE
@@ -25,10 +27,13 @@ from callwise.security.files import private_dir, private_file
 from callwise.security.pii import Pii
 from callwise.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from callwise.demo_board import BoardData, DemoUser
+    from callwise.lake import Lake
+
 DEMO_KEYS = Path("keys") / "demo-keys.env"
 DEMO_MODEL = Path("models") / "lightgbm"  # where `callwise demo` saves its response model
 DEMO_ADMIN = "demo-admin"
-DEMO_ADMIN_ROLES = ["admin", "analyst"]  # manage users, and build lists: what a first look needs
 DEMO_MODEL_NAME, DEMO_MODEL_VERSION = "response", "demo"
 ACTOR = "cli"
 
@@ -39,12 +44,14 @@ class DemoOutputError(ValueError):
 
 @dataclass(frozen=True)
 class DemoService:
-    """What `callwise serve --demo` prepared; ``password`` is shown once and kept nowhere."""
+    """What `callwise serve --demo` prepared; the passwords are shown once and kept nowhere."""
 
     admin: str
-    password: str
+    password: str = field(repr=False)
     model_version: str
     synced: SyncReport
+    users: tuple[DemoUser, ...] = ()  # one per role, the administrator first (its password is ``password``)
+    board: BoardData | None = None  # what the seeding added, when this start seeded the board
 
 
 def demo_keys(out: Path, settings: Settings | None = None) -> tuple[Pii, Path | None]:
@@ -82,9 +89,20 @@ def demo_service_env(out: Path, settings: Settings) -> dict[str, str]:
     return env
 
 
-def prepare_demo_service(settings: Settings) -> DemoService:
-    """Migrate the database, sync the demo's customers, register and promote its model, (re)make the demo
-    administrator with a new password; ``settings`` are those of :func:`demo_service_env`. Safe to repeat."""
+def demo_settings(out: Path, settings: Settings) -> Settings:
+    """``settings`` pointed at the demo in ``out`` (:func:`demo_service_env`), without touching the environment."""
+    env = demo_service_env(out, settings)
+    return Settings.model_validate(
+        {**settings.model_dump(), **{k.removeprefix("CALLWISE_").lower(): v for k, v in env.items()}}
+    )
+
+
+def prepare_demo_service(settings: Settings, users: bool = True) -> DemoService:
+    """Migrate the database, sync the demo's customers, register and promote its model, seed the board when it is
+    not there yet (:mod:`callwise.demo_board`), and (re)make the demo users, one per role, each with a new password
+    (``users=False``: none, the passwords are left as they are). ``settings`` are those of
+    :func:`demo_service_env`. Safe to repeat."""
+    from callwise.demo_board import demo_users
     from callwise.lake import open_lake
     from callwise.ops.customers import sync_customers
     from callwise.ops.db import make_engine, session_factory, transaction
@@ -95,13 +113,43 @@ def prepare_demo_service(settings: Settings) -> DemoService:
     try:
         upgrade(engine)
         factory = session_factory(engine)
-        synced = sync_customers(factory, open_lake(settings=settings))
+        lake = open_lake(settings=settings)
+        synced = sync_customers(factory, lake)
         with transaction(factory) as session:
             version = _promote_demo_model(session, settings.data_dir / DEMO_MODEL)
-            password = _demo_admin(session)
+        board = _seed_once(factory, lake, settings)
+        made = demo_users(factory, *_scope(factory, lake)) if users else ()
     finally:
         engine.dispose()
-    return DemoService(DEMO_ADMIN, password, version, synced)
+    admin = next((u for u in made if u.username == DEMO_ADMIN), None)
+    return DemoService(DEMO_ADMIN, admin.password if admin else "", version, synced, made, board)
+
+
+def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -> BoardData | None:
+    """The board's campaigns and outcomes, unless a start before seeded them or the folder has no synthetic bank;
+    seeded from the demo's own bank, model and seed (``summary.json``)."""
+    import json
+
+    from callwise.demo_board import is_seeded, seed_data
+    from callwise.models import load_model
+
+    with factory() as session:
+        if is_seeded(session):
+            return None
+    if not (settings.data_dir / "bank" / "_truth" / "meta.json").is_file():
+        return None  # no synthetic bank with its truth beside the lake: nothing to simulate calls from
+    seed = int(json.loads((settings.data_dir / "summary.json").read_text(encoding="utf-8")).get("seed", 7))
+    model = load_model(settings.data_dir / DEMO_MODEL)
+    return seed_data(factory, lake, settings.data_dir / "bank", seed, model=model, settings=settings)
+
+
+def _scope(factory: sessionmaker[Session], lake: Lake) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The teams and agents of the seeded board, busiest first: the demo supervisor's and agent's scope."""
+    from callwise.demo_board import busiest, demo_campaign_ids
+
+    with factory() as session:
+        agents, teams = busiest(session, lake, demo_campaign_ids(session))
+    return teams, agents
 
 
 def _promote_demo_model(session: Session, directory: Path) -> str:
@@ -131,22 +179,6 @@ def _promote_demo_model(session: Session, directory: Path) -> str:
         detail = {"before": before, "after": DEMO_MODEL_VERSION}
         audit.append(session, ACTOR, "model.promote", f"model:{DEMO_MODEL_NAME}", detail)
     return row.version
-
-
-def _demo_admin(session: Session) -> str:
-    """The demo administrator with a new random password (made, or its password replaced); returns the password."""
-    from callwise.ops.models import User
-    from callwise.ops.users import create_user
-    from callwise.security.passwords import hash_password
-
-    password = new_password()
-    user = session.scalars(select(User).where(User.username == DEMO_ADMIN)).first()
-    if user is None:
-        create_user(session, DEMO_ADMIN, password, DEMO_ADMIN_ROLES, ACTOR, None)
-    else:
-        user.password_hash = hash_password(password)
-        audit.append(session, ACTOR, "user.password_reset", f"user:{DEMO_ADMIN}", {})
-    return password
 
 
 def new_password(length: int = 16) -> str:

@@ -19,6 +19,7 @@ from callwise.ops.db import make_engine, session_factory
 from callwise.ops.models import AuditEntry, ModelVersion
 
 PASSWORD = re.compile(r"Log in as (\S+) with the password (\S+) ")
+OTHER_USER = re.compile(r"^  \w+: (demo-\S+) password (\S+)", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +77,14 @@ def test_serve_demo_starts_a_service_a_list_can_be_built_on(demo_dir, tmp_path):
         assert issued["model_version"] == "response:demo" and issued["items"] > 0
     finally:
         server.stop()
-    # The password was printed once, and is in no table of the database (the audit log included).
-    assert log.read_text(encoding="utf-8").count(password) == 1
-    assert password.encode() not in (demo_dir / "callwise.db").read_bytes()
+    # The passwords were printed once, with the board's URL, and are in no table of the database (nor the audit log).
+    printed = log.read_text(encoding="utf-8")
+    others = dict(OTHER_USER.findall(printed))
+    assert set(others) == {"demo-analyst", "demo-supervisor", "demo-agent", "demo-auditor"}
+    assert "the board: http://127.0.0.1:" in printed
+    for secret in [password, *others.values()]:
+        assert printed.count(secret) == 1
+        assert secret.encode() not in (demo_dir / "callwise.db").read_bytes()
 
     # A second start is fine: same database and model, a new password; the old one no longer opens it.
     server, again, new_password = _started(demo_dir, tmp_path / "again.log")
@@ -97,7 +103,9 @@ def test_serve_demo_starts_a_service_a_list_can_be_built_on(demo_dir, tmp_path):
         engine.dispose()
     assert [(v.version, v.active) for v in versions] == [("demo", True)]
     assert actions.count("model.register") == 1 and actions.count("model.promote") == 1
-    assert actions.count("user.create") == 1 and actions.count("user.password_reset") == 1
+    # One demo user per role, each made once and given a new password at the second start; the board seeded once.
+    assert actions.count("user.create") == 5 and actions.count("user.password_reset") == 5
+    assert actions.count("campaign.create") == 3 + 1  # the three demo campaigns, and the one made above
 
 
 def test_serve_demo_refuses_a_folder_that_is_not_a_demo_in_one_sentence(tmp_path, monkeypatch):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from callwise.cli._output import emit, fail
+from callwise.cli.board_demo import board_summary, board_text
 from callwise.i18n import t
 from callwise.settings import get_settings
 
@@ -21,6 +22,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="help.demo.out")] = Path("demo-output"),
         customers: Annotated[int, typer.Option(min=1000, help="help.demo.customers")] = 50_000,
         seed: Annotated[int, typer.Option(help="help.demo.seed")] = 7,
+        board: Annotated[bool, typer.Option("--board/--no-board", help="help.demo.board")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Synthesise a bank, ingest it, train and evaluate, build today's wealth call list, write reports."""
@@ -36,7 +38,26 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 f"{t('cli.demo.keys', 'zh', path=key_file)} / {t('cli.demo.keys', 'en', path=key_file)}", err=True
             )
-        emit(summary, as_json, human=_human(summary))
+        if not board:
+            emit(summary, as_json, human=_human(summary))
+            return
+        seeded, lang = _board(out), get_settings().lang  # with --json, the command and URL are in the JSON only
+        emit({**summary, "board": seeded}, as_json, human=f"{_human(summary)}\n\n{board_text(seeded, lang)}")
+
+
+def _board(out: Path) -> dict[str, Any]:
+    """Seed the demo's board into its service database (``OUT/callwise.db``); what to run to open it.
+
+    No user is made here: `callwise serve --demo` makes the demo users and prints their new passwords, once, where
+    they are used, so neither this output nor ``--json`` nor ``summary.json`` ever holds one."""
+    from callwise.demo import demo_settings, prepare_demo_service
+    from callwise.security.errors import KeyConfigError
+
+    try:
+        ready = prepare_demo_service(demo_settings(out, get_settings()), users=False)
+    except KeyConfigError as error:
+        fail(error)
+    return board_summary(out, ready.board)
 
 
 def _human(summary: PipelineSummary) -> str:

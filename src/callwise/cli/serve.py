@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         from callwise.wiring import ServiceConfigError, build_services
 
         if demo is not None:
-            _prepare_demo(demo)
+            _prepare_demo(demo, host, port)
         settings = get_settings()
         listed = settings.forwarded_allow_ips if forwarded_allow_ips is None else forwarded_allow_ips
         proxies = trusted_proxies(listed, settings.lang)
@@ -78,9 +78,11 @@ def register(app: typer.Typer) -> None:
         )
 
 
-def _prepare_demo(out: Path) -> None:
-    """Point this process (and uvicorn's workers, which inherit it) at the demo in ``out``, make it ready to serve,
-    and print the demo administrator's password: on standard output, once, never to a log."""
+def _prepare_demo(out: Path, host: str, port: int) -> None:
+    """Point this process (and uvicorn's workers, which inherit it) at the demo in ``out``, make it ready to serve
+    (its board seeded if `callwise demo` did not), and print the demo users' new passwords and the board's URL: on
+    standard output, once, never to a log."""
+    from callwise.cli.board_demo import board_url, users_text
     from callwise.demo import DemoOutputError, demo_service_env, prepare_demo_service
     from callwise.security.errors import KeyConfigError
     from callwise.security.pii import ClearPiiError
@@ -96,6 +98,8 @@ def _prepare_demo(out: Path) -> None:
         fail(error.message(settings.lang))
     values = {"customers": f"{ready.synced.read:,}", "model": ready.model_version, "user": ready.admin}
     typer.echo(t("cli.serve.demo_ready", settings.lang, **values, password=ready.password))
+    others = [user for user in ready.users if user.username != ready.admin]
+    typer.echo(users_text(others, board_url(host, port), settings.lang))
 
 
 def trusted_proxies(listed: str, lang: str) -> list[str]:

@@ -77,3 +77,13 @@ def test_a_sparkline_spans_its_box_and_needs_two_points():
     points = Tile("x", "1", trend=[0.0, 5.0, 10.0]).sparkline(width=100, height=20).split()
     assert points[0] == "0.0,20.0" and points[-1] == "100.0,0.0"
     assert Tile("x", "1", trend=[3.0, 3.0]).sparkline(height=20).split()[0].endswith(",20.0")
+
+
+def test_zoned_times_export_on_the_banks_clock(tmp_path):
+    when = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+    table = Table("times", [("at", "board.filter.from")], [{"at": when}])
+    csv_text = export_response(table, "csv", "en", "x").body.decode("utf-8-sig")
+    assert "2026-12-02 01:30:00" in csv_text
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(export_response(table, "xlsx", "en", "x").body)
+    assert openpyxl.load_workbook(path).active["A2"].value == datetime(2026, 12, 2, 1, 30)

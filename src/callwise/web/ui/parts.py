@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,10 +38,17 @@ class Table:
     page_size: int = 50
     formats: dict[str, str] = field(default_factory=dict)  # field → num, pct, money, date, datetime, signed
 
-    def frame(self, lang: str) -> pd.DataFrame:
-        """The table as the export writes it: the columns in order, headers in ``lang``."""
+    def frame(self, lang: str, timezone: str = "Asia/Shanghai") -> pd.DataFrame:
+        """The table as the export writes it: the columns in order, headers in ``lang``, times on the bank's clock
+        (a spreadsheet has no time zones, so a zoned time is written as the bank's local time)."""
         names = [field for field, _ in self.columns]
         frame = pd.DataFrame.from_records(self.rows, columns=names) if self.rows else pd.DataFrame(columns=names)
+        for name in names:
+            column = frame[name]
+            if column.dtype == object and any(isinstance(v, datetime) and v.tzinfo for v in column.head(50)):
+                column = pd.to_datetime(column, utc=True)
+            if isinstance(column.dtype, pd.DatetimeTZDtype):
+                frame[name] = column.dt.tz_convert(timezone).dt.tz_localize(None)
         frame.columns = pd.Index([t(key, lang) for _, key in self.columns])
         return frame
 
@@ -56,6 +64,7 @@ class Chart:
     table: Table
     height: int = 320
     values: dict[str, Any] = field(default_factory=dict)  # placeholders of title_key and source_key
+    empty_key: str | None = None  # nothing to draw yet: this sentence (what to do, or when it comes) instead
 
 
 @dataclass
@@ -88,11 +97,11 @@ def disposition(filename: str, fmt: str) -> str:
     return header if ascii_name == name else f"{header}; filename*=UTF-8''{quote(name)}.{fmt}"
 
 
-def export_response(table: Table, fmt: str, lang: str, filename: str) -> Response:
+def export_response(table: Table, fmt: str, lang: str, filename: str, timezone: str = "Asia/Shanghai") -> Response:
     """The table as a download: CSV (UTF-8 with BOM, for Excel) or XLSX; formula-safe; headers in ``lang``."""
     if fmt not in MEDIA:
         raise BoardError(404, "board.error.not_found")
-    frame = table.frame(lang)
+    frame = table.frame(lang, timezone)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / f"export.{fmt}"
         if fmt == "csv":
