@@ -1,4 +1,4 @@
-"""CLI: `callwise users create / roles / token` — accounts, roles and machine tokens, audited as actor "cli".
+"""CLI: `callwise users create / roles / scope / token` — accounts, roles and machine tokens, audited as actor "cli".
 
 The first administrator is created here (the API needs a signed-in administrator to create users). A
 password never comes from the command line, where it would stay in the shell history and the process list.
@@ -80,6 +80,39 @@ def register(app: typer.Typer) -> None:
             as_json,
             human=t("cli.users.roles", language, name=name, roles=", ".join(after)),
         )
+
+    @users.command("scope", help="help.users.scope")
+    def scope(
+        name: Annotated[str, typer.Argument(help="help.users.scope.name")],
+        agent_id: Annotated[str | None, typer.Option("--agent-id", help="help.users.scope.agent_id")] = None,
+        teams: Annotated[str | None, typer.Option("--teams", help="help.users.scope.teams")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.users.scope.as_json")] = False,
+    ) -> None:
+        """Link a user to the agent they are and the teams they run (audited with the values before and after)."""
+        from callwise.cli._ops import ACTOR, lang, operational_db
+        from callwise.ops.db import transaction
+        from callwise.ops.scope import scope_of, set_scope
+        from callwise.ops.users import UserError
+
+        language = lang()
+        with operational_db() as factory:
+            try:
+                with transaction(factory) as session:
+                    if agent_id is None and teams is None:
+                        after = scope_of(session, name)
+                    else:
+                        after = set_scope(session, name, ACTOR, None, agent_id=agent_id, teams=teams)
+            except UserError as error:
+                fail(error)
+        none = t("board.agents.scope.none", language)
+        human = t(
+            "board.agents.scope.done",
+            language,
+            name=name,
+            agent_id=after.agent_id or none,
+            teams=", ".join(after.teams) or none,
+        )
+        emit({"username": name, **after.to_json()}, as_json, human=human)
 
     @users.command("token", help="help.users.token")
     def token(

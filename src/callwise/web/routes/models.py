@@ -9,13 +9,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from callwise.clock import utcnow
 from callwise.i18n import t
 from callwise.models.base import CARD
 from callwise.models.paths import OutsideRoot, confined_tree
-from callwise.ops import audit
+from callwise.ops import audit, registry
 from callwise.ops.db import transaction
 from callwise.ops.models import ModelVersion
 from callwise.web.deps import ModelsRead, ModelsWrite, RowId, ServicesDep, client_ip
@@ -90,15 +89,10 @@ def post_model(principal: ModelsWrite, body: ModelIn, request: Request, svc: Ser
 @router.post("/{model_id}/promote", responses=documented(404), summary="Make this version the active one of its name")
 def promote(principal: ModelsWrite, model_id: RowId, request: Request, svc: ServicesDep) -> ModelOut:
     with transaction(svc.factory) as session:
-        row = session.get(ModelVersion, model_id)
-        if row is None:
-            raise ApiError(404, "not_found", what=f"model {model_id}")
-        before = session.scalar(
-            select(ModelVersion.version).where(ModelVersion.name == row.name, ModelVersion.active.is_(True))
-        )
-        _activate(session, row, principal.name)
-        detail = {"before": before, "after": row.version}
-        audit.append(session, principal.name, "model.promote", f"model:{row.name}", detail, client_ip(request))
+        try:
+            row = registry.promote(session, model_id, principal.name, client_ip(request))
+        except registry.RegistryError:
+            raise ApiError(404, "not_found", what=f"model {model_id}") from None
         return ModelOut.model_validate(row, from_attributes=True)
 
 
@@ -109,27 +103,13 @@ def promote(principal: ModelsWrite, model_id: RowId, request: Request, svc: Serv
 )
 def rollback(principal: ModelsWrite, name: str, request: Request, svc: ServicesDep) -> ModelOut:
     with transaction(svc.factory) as session:
-        versions = session.scalars(
-            select(ModelVersion)
-            .where(ModelVersion.name == name, ModelVersion.promoted_at.is_not(None))
-            .order_by(ModelVersion.promoted_at.desc())
-        ).all()
-        active = next((v for v in versions if v.active), None)
-        promoted = [(v, v.promoted_at) for v in versions if v.promoted_at is not None]  # all are, by the query
-        latest = active.promoted_at if active is not None else None
-        earlier = [v for v, at in promoted if not v.active and (latest is None or at < latest)]
-        if active is None or not earlier:
-            raise ApiError(409, "conflict", what=f"model {name} has no earlier promoted version to roll back to")
-        _activate(session, earlier[0], principal.name)
-        detail = {"before": active.version, "after": earlier[0].version}
-        audit.append(session, principal.name, "model.rollback", f"model:{name}", detail, client_ip(request))
-        return ModelOut.model_validate(earlier[0], from_attributes=True)
-
-
-def _activate(session: Any, row: ModelVersion, actor: str) -> None:
-    session.execute(update(ModelVersion).where(ModelVersion.name == row.name).values(active=False))
-    row.active, row.promoted_at, row.promoted_by = True, utcnow(), actor
-    session.flush()
+        try:
+            row = registry.rollback(session, name, principal.name, client_ip(request))
+        except registry.RegistryError:
+            raise ApiError(
+                409, "conflict", what=f"model {name} has no earlier promoted version to roll back to"
+            ) from None
+        return ModelOut.model_validate(row, from_attributes=True)
 
 
 def _inside_models_dir(models_dir: Path | None, path: str) -> Path:
