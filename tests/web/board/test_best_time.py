@@ -14,7 +14,7 @@ from callwise.board.best_time import MODEL_DIR
 from callwise.ops.models import AuditEntry
 from callwise.timing import fit_from_lake
 
-OPTION = re.compile(r'<script type="application/json" id="option-(\w+)">(.*?)</script>', re.S)
+OPTION = re.compile(r'id="chart-(\w+)" data-chart=\'(.*?)\'', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_a_customers_grid_is_shown_by_id_and_audited(board, answer_model, small_
 )
 def test_a_bad_or_unknown_customer_is_said_and_not_audited(board, value, said):
     page = board.client_for("analyst").get("/board/best-time", params={"customer": value, "lang": "en"})
-    assert page.status_code == 200 and said in page.text and "option-customer" not in page.text
+    assert page.status_code == 200 and said in page.text and "chart-customer" not in page.text
     assert _audits(board) == []
 
 

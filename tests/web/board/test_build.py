@@ -137,7 +137,7 @@ def test_a_list_built_from_the_form_shows_its_funnel_and_plan(builder, saved_mod
     assert "Eligibility funnel (by reason code)" in done and "no marketing consent on record" in done
     assert "On the list (treatment)" in done and "Control (not called)" in done and "A 0.5, B 0.5" in done
     assert 'href="/board/campaigns/wm-board"' in done
-    option = re.search(r'<script type="application/json" id="option-funnel">(.*?)</script>', done).group(1)
+    option = re.search(r'id="chart-funnel" data-chart=\'(.*?)\'', done).group(1)
     assert '"type": "bar"' in option or '"type":"bar"' in option
     exported = client.get(f"/board/build/jobs/{job_id}/export/funnel.csv")
     assert exported.status_code == 200 and "no_consent" in exported.content.decode("utf-8-sig")

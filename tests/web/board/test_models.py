@@ -75,7 +75,7 @@ def test_health_is_loaded_then_shown_in_the_card(board, models):
     assert plain.status_code == 303 and plain.headers["location"] == f"/board/models/{models['v2']}#health"
     page = client.get(f"/board/models/{models['v2']}?lang=en")
     assert 'id="figure-psi"' in page.text and 'id="figure-auc"' in page.text and "Realised AUC by week" in page.text
-    assert 'id="option-psi"' in page.text and "hx-get" not in page.text.split('id="health"')[1][:200]
+    assert 'id="chart-psi"' in page.text and "hx-get" not in page.text.split('id="health"')[1][:200]
     assert f'href="/board/models/{models["v2"]}/export/auc.csv"' in page.text
     weeks = client.get(f"/board/models/{models['v2']}/export/auc.csv?lang=en").content.decode("utf-8-sig")
     assert weeks.splitlines()[0].startswith("Week,") and len(weeks.splitlines()) > 2

@@ -1,13 +1,12 @@
-/* Draws every chart of the page from the JSON option beside it, the new ones after each HTMX swap, and on resize.
+/* Draws every chart of the page from the JSON option it carries, the new ones after each HTMX swap, and on resize.
    No inline scripts: the pages' Content-Security-Policy allows scripts from this service only. */
 (function () {
   "use strict";
   function draw(root) {
     if (!window.echarts) { return; }
-    root.querySelectorAll(".chart[data-option]").forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-option"));
-      if (!source || window.echarts.getInstanceByDom(el)) { return; }
-      window.echarts.init(el, null, { renderer: "canvas" }).setOption(JSON.parse(source.textContent));
+    root.querySelectorAll(".chart[data-chart]").forEach(function (el) {
+      if (window.echarts.getInstanceByDom(el)) { return; }
+      window.echarts.init(el, null, { renderer: "canvas" }).setOption(JSON.parse(el.getAttribute("data-chart")));
     });
   }
   function dispose(root) {
