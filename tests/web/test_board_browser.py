@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,10 +26,13 @@ import pytest
 from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
+from callwise.demo import DEMO_MODEL, _promote_demo_model
+from callwise.demo_board import seed_board
 from callwise.lake import Lake
-from callwise.ops.db import session_factory
+from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
 from callwise.ops.users import roles_of
+from callwise.pipeline import train_from_lake
 from callwise.security.rbac import ROLE_PERMISSIONS, Role, permissions_for
 from callwise.web.ui.registry import PAGES, Page
 from tests.web.board_browser import Browser
@@ -60,15 +64,25 @@ def with_permissions(seeded: Seeded, engine: Engine) -> Seeded:
     return replace(seeded, permissions=granted)
 
 
+def active_model(engine: Engine, lake: Lake, data_dir: Path):
+    """A response model trained on the lake, saved under the server's models directory and made the active one (as
+    ``serve --demo`` does), so the models page lists it and a list built from the form has a model to rank with."""
+    model, _ = train_from_lake(lake, "lightgbm", seed=3)
+    directory = data_dir / DEMO_MODEL
+    model.save(directory, card={"note": "browser test"})
+    with transaction(session_factory(engine)) as session:
+        _promote_demo_model(session, directory)
+    return model
+
+
 def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     """The board's data: the small synthetic bank's lake copied under ``data_dir`` (the server's data directory),
     and the ops database seeded by the demo's ``seed_board``, so the screenshots show what ``make demo`` shows.
     """
     shutil.copytree(small_bank["root"] / "lake", data_dir / "lake")
     lake = Lake(data_dir / "lake", threads=1)
-    from callwise.demo_board import seed_board
-
-    board = seed_board(engine, lake, small_bank["bank"])
+    model = active_model(engine, lake, data_dir)
+    board = seed_board(engine, lake, small_bank["bank"], model=model)
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine
@@ -159,6 +173,8 @@ def test_the_login_page_is_clean_and_accessible(chrome, site, tmp_path):
 def test_a_page_renders_its_charts_cleanly_and_accessibly(chrome, site, page, lang, tmp_path):
     log_in(chrome, site, role_for(site, page))
     chrome.open(url_of(site, page))
+    if page.name == "campaign":
+        measured(chrome)
     switch_to(chrome, lang)
     assert urlsplit(chrome.url).path == urlsplit(url_of(site, page)).path
     chrome.wait_for_charts()
@@ -170,6 +186,15 @@ def test_a_page_renders_its_charts_cleanly_and_accessibly(chrome, site, page, la
     assert violations == [], "\n".join(str(v) for v in violations)
     shot = chrome.screenshot(screenshots(tmp_path) / f"board-{page.name}-{lang}.png")
     assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def measured(chrome: Browser, timeout: float = 60.0) -> None:
+    """The campaign page once its comparison with control is measured (a background snapshot on the first view)."""
+    deadline = time.monotonic() + timeout
+    while not chrome.d.find_elements(By.ID, "chart-effect"):
+        assert time.monotonic() < deadline, "the comparison with control was never measured"
+        time.sleep(1)
+        chrome.d.refresh()
 
 
 # A page every role may see has nobody to refuse.
@@ -239,3 +264,25 @@ def test_a_post_without_the_csrf_token_is_refused(chrome, site):
     assert wrong.status_code == 403
     still = httpx.get(page, cookies=cookies, follow_redirects=False, timeout=30)
     assert still.status_code == 200, "a refused logout must leave the session as it was"
+
+
+def test_a_list_built_from_the_form_appears_with_its_funnel(chrome, site):
+    log_in(chrome, site, Role.ANALYST.value)
+    chrome.open(f"{site.url}/board/build?lang=en")
+    fields = {"campaign_id": "browser-built", "product_id": "P_WM01", "date": "2026-07-01", "days": "2", "seed": "9"}
+    for name, value in fields.items():  # as a person picks them (a date picker, a select), change events and all
+        box = chrome.d.find_element(By.NAME, name)
+        chrome.d.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+            box,
+            value,
+        )
+    chrome.d.find_element(By.CSS_SELECTOR, "form#build-form [type=submit]").click()
+    chrome.wait_for('[data-status="done"]', timeout=120)
+    assert "/board/build/jobs/" in chrome.url
+    chrome.wait_for_charts()
+    assert "Eligibility funnel" in chrome.d.page_source
+    drawn, charts = chrome.charts_with_data()
+    assert charts >= 1 and drawn == charts
+    assert chrome.console_errors() == []
