@@ -273,8 +273,7 @@ def test_a_list_built_from_the_form_appears_with_its_funnel(chrome, site):
     for name, value in fields.items():  # as a person picks them (a date picker, a select), change events and all
         box = chrome.d.find_element(By.NAME, name)
         chrome.d.execute_script(
-            "arguments[0].value = arguments[1];"
-            "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+            "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
             box,
             value,
         )
