@@ -9,13 +9,14 @@ look-up (``*_lookup``); see ``callwise.security.crypto``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -184,6 +185,22 @@ class CallOutcome(Base):
     callback_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(String(16), default="api")  # api, import
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutcomeRollup(Base):
+    """Outcomes counted per campaign, local day (the bank's time zone) and disposition, kept in the transaction that
+    stores them (``callwise.ops.rollups``): the dashboard reads these few thousand rows, not a million outcomes.
+
+    ``campaign_id`` is ``""`` for outcomes of no campaign (a key column cannot be null on PostgreSQL).
+    """
+
+    __tablename__ = "outcome_rollups"
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    disposition: Mapped[str] = mapped_column(String(32), primary_key=True)
+    calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    __table_args__ = (Index("ix_outcome_rollups_day", "day"),)
 
 
 class Conversion(Base):
