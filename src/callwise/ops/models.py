@@ -165,6 +165,7 @@ class ListMember(Base):
     __table_args__ = (
         Index("ix_list_members_campaign_customer", "campaign_id", "customer_id"),
         Index("ix_list_members_list_id", "list_id"),
+        Index("ix_list_members_customer_id", "customer_id"),  # a conversion's campaigns (the dashboard, 0005)
     )
 
 

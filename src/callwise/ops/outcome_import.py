@@ -120,7 +120,7 @@ def import_dialer_outcomes(
         outcomes = [OutcomeIn(**row) for row in chunk.select(OUTCOME_FIELDS).to_pylist()]
         with transaction(factory) as session:
             results = record_outcomes(
-                session, outcomes, actor=actor, source="import", plan_followups=plan_followups, bank_timezone=bank_timezone
+                session, outcomes, actor, "import", plan_followups=plan_followups, bank_timezone=bank_timezone
             )
         lines = chunk.column("line").to_pylist()
         for result in results:

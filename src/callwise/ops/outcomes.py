@@ -3,8 +3,8 @@
 An outcome is not just a row. ``dnc_requested`` blocks the customer at once and withdraws every call of
 theirs still waiting in an issued list; ``refused`` starts the cool-down; ``complaint`` is on file for the
 policy; ``converted`` records the conversion; a customer reached on one attempt needs no more attempts; an
-issued campaign whose call has an outcome is running; the dashboard's roll-ups count it. All of it commits with the outcome or not at all, so a
-crash or a retry can neither lose nor double it.
+issued campaign whose call has an outcome is running; the dashboard's roll-ups count it. All of it commits
+with the outcome or not at all, so a crash or a retry can neither lose nor double it.
 Follow-up actions are planned by a caller-given function and land in the outbox in the same transaction.
 """
 

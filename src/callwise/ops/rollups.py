@@ -92,15 +92,14 @@ def rebuild_rollups(session: Session, bank_timezone: str | None = None, chunk: i
     if not parts:
         return 0
     total = pd.concat(parts).groupby(list(KEY), as_index=False)[["calls", "talk_seconds"]].sum()
-    rows = [
-        {
-            "campaign_id": str(r.campaign_id),
-            "day": r.day,
-            "disposition": str(r.disposition),
-            "calls": int(r.calls),
-            "talk_seconds": float(r.talk_seconds),
-        }
-        for r in total.itertuples(index=False)
-    ]
+    columns = zip(
+        total["campaign_id"].astype(str),
+        total["day"],
+        total["disposition"].astype(str),
+        total["calls"].astype("int64").tolist(),
+        total["talk_seconds"].astype(float).tolist(),
+        strict=True,
+    )
+    rows = [dict(zip(("campaign_id", "day", "disposition", "calls", "talk_seconds"), r, strict=True)) for r in columns]
     session.execute(table_of(OutcomeRollup).insert(), rows)
     return len(rows)

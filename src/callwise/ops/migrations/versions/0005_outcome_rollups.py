@@ -1,4 +1,5 @@
-"""Outcome roll-ups for the dashboard: calls and talk seconds per campaign, local day and disposition.
+"""Outcome roll-ups for the dashboard: calls and talk seconds per campaign, local day and disposition; list
+members indexed by customer, so a conversion finds its campaigns.
 
 The upgrade counts the outcomes already stored (``callwise.ops.rollups.rebuild_rollups``, local days in the
 ``CALLWISE_TIMEZONE`` of the settings); from then on ``record_outcomes`` keeps the counts. Decision 0031.
@@ -30,11 +31,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("campaign_id", "day", "disposition", name=op.f("pk_outcome_rollups")),
     )
     op.create_index("ix_outcome_rollups_day", "outcome_rollups", ["day"], unique=False)
+    # The members a conversion belongs to, found by customer (the overview's treatment-vs-control counts).
+    op.create_index("ix_list_members_customer_id", "list_members", ["customer_id"], unique=False)
     from callwise.ops.rollups import rebuild_rollups
 
     rebuild_rollups(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_list_members_customer_id", table_name="list_members")
     op.drop_index("ix_outcome_rollups_day", table_name="outcome_rollups")
     op.drop_table("outcome_rollups")
