@@ -34,10 +34,26 @@ def cid(i: int) -> str:
 def seed(factory) -> None:
     with transaction(factory) as s:
         s.add_all([Customer(customer_id=cid(i), consent_marketing=True) for i in range(100)])
-        s.add(Campaign(campaign_id="K1", name="理财 July", product_id="P1", status="running", created_by="t",
-                       spec={"cost_per_call": 5.0, "value_per_conversion": 800.0}))  # fmt: skip
-        s.add(Campaign(campaign_id="K2", name="Card", product_id="P2", status="issued", created_by="t",
-                       spec={"cost_per_call": 2.0}))  # fmt: skip
+        s.add(
+            Campaign(
+                campaign_id="K1",
+                name="理财 July",
+                product_id="P1",
+                status="running",
+                created_by="t",
+                spec={"cost_per_call": 5.0, "value_per_conversion": 800.0},
+            )
+        )
+        s.add(
+            Campaign(
+                campaign_id="K2",
+                name="Card",
+                product_id="P2",
+                status="issued",
+                created_by="t",
+                spec={"cost_per_call": 2.0},
+            )
+        )
         s.flush()
         _members(s, "K1", "P1", range(0, 40), range(40, 60))
         _members(s, "K2", "P2", range(60, 90), range(90, 100))
@@ -86,11 +102,12 @@ def _members(s: Session, campaign: str, product: str, treatment: range, control:
                 group=group,
                 product_id=product,
                 assigned_at=ASSIGNED,
-            )  # fmt: skip
+            )
             for i in ids
         )
 
 
 def _o(key, i, disposition, ts, campaign, product, agent, duration=None) -> OutcomeIn:
-    return OutcomeIn(key, cid(i), disposition, ts, campaign_id=campaign, product_id=product, agent_id=agent,
-                     duration_s=duration)  # fmt: skip
+    return OutcomeIn(
+        key, cid(i), disposition, ts, campaign_id=campaign, product_id=product, agent_id=agent, duration_s=duration
+    )

@@ -22,9 +22,9 @@ def factory(db_engine):
     return factory
 
 
-def _view(factory, filters=Filters(), **kw):
+def _view(factory, filters: Filters | None = None, **kw):
     with factory() as s:
-        return overview(s, filters, TODAY, ZONE, **kw)
+        return overview(s, filters or Filters(), TODAY, ZONE, **kw)
 
 
 def _kpi(view, name):
@@ -113,7 +113,7 @@ def test_new_sales_and_a_new_list_show_up_at_once(factory):
                 group="control",
                 product_id="P1",
                 assigned_at=ASSIGNED,
-            )  # fmt: skip
+            )
             for i in range(90, 100)
         )
     rows = {r["campaign_id"]: r for r in _view(factory).campaigns}

@@ -235,8 +235,14 @@ def _newcombe_incremental(counts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
     return ok, nt * lift, nt * low, nt * high
 
 
-def _roi(values: Mapping[str, float | None], ids: Sequence[str], inc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-         costs: Sequence[float]) -> list[dict[str, Any] | None]:  # fmt: skip
+def _roi(
+    values: Mapping[str, float | None],
+    ids: Sequence[str],
+    inc: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    costs: Sequence[float],
+) -> list[dict[str, Any] | None]:
     """ROI with its interval per campaign, by ``value_for_money`` (None without a value per conversion)."""
     out: list[dict[str, Any] | None] = []
     for i, cid in enumerate(ids):
@@ -286,10 +292,16 @@ def _effects(
         half_lo = math.sqrt(sum((g * (inc[i] - lo[i])) ** 2 for g, i in zip(gain, valued, strict=True)))
         half_hi = math.sqrt(sum((g * (hi[i] - inc[i])) ** 2 for g, i in zip(gain, valued, strict=True)))
         itt = {
-            "revenue": {"incremental": {"estimate": revenue, "low": revenue - half_lo, "high": revenue + half_hi,
-                                        "method": "newcombe"}},
+            "revenue": {
+                "incremental": {
+                    "estimate": revenue,
+                    "low": revenue - half_lo,
+                    "high": revenue + half_hi,
+                    "method": "newcombe",
+                }
+            },
             "incremental_conversions": {"estimate": est, "low": low, "high": high},
-        }  # fmt: skip
+        }
         roi = value_for_money(itt, cost)["roi"]
         out |= {"roi": roi["estimate"], "roi_low": roi["low"], "roi_high": roi["high"]}
     return out
