@@ -10,7 +10,6 @@ lake's outcome history, so a page over a million outcomes costs a few GROUP BYs.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -19,12 +18,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callwise.board.filters import Filters
-from callwise.board.overview_queries import MEMBERS, VOLUMES, member_conversions, period_converters, volumes
+from callwise.board.overview_queries import MEMBERS, VOLUMES, ZERO, daily_converters, period_converters, volumes
 from callwise.ops.models import Campaign
 from callwise.results.effect import value_for_money
 from callwise.results.intervals import newcombe, z_value
@@ -79,86 +77,59 @@ def overview(
     start, end = filters.period(today)
     prev_start, prev_end = filters.previous(today)
     campaigns = _campaigns(session, filters)
-    scoped = None if filters.campaign is None and filters.product is None else list(campaigns)
+    ids = list(campaigns)
+    scoped = None if filters.campaign is None and filters.product is None else ids
     agents = None if filters.team is None else list(team_agents or [])
-    vol = volumes(session, prev_start, end, bank_timezone, scoped, agents)
-    current = vol[vol["day"] >= start]
-    previous = vol[vol["day"] < start]
+    by_day, by_campaign = volumes(session, start, end, prev_start, bank_timezone, scoped, agents)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    by_day = current.groupby("day")[list(VOLUMES)].sum().reindex(days, fill_value=0)
+    daily = {name: [by_day.get(d, ZERO)[i] for d in days] for i, name in enumerate(VOLUMES)}
+    totals = [_sum(v for (_, p), v in by_campaign.items() if p == period) for period in (0, 1)]
 
     members, counted_at = MEMBERS.counts(session)
-    ids = list(campaigns)
     experiment = agents is None and bool(ids)
-    periods = [(start, end), (prev_start, prev_end)]
-    convs = period_converters(session, periods, bank_timezone, ids) if experiment else None
-    daily_convs = member_conversions(session, start, end, bank_timezone, ids) if experiment else None
     values = {cid: _value(info, product_values) for cid, info in campaigns.items()}
+    effects: list[dict[str, Any] | None] = [None, None]
+    rows_effect: dict[str, Any] = {}
+    inc_trend = [0.0] * len(days)
+    if experiment:
+        converted = period_converters(session, [(start, end), (prev_start, prev_end)], bank_timezone, ids)
+        for period in (0, 1):
+            counts = _counts(members, converted, period, ids)
+            spent = [by_campaign.get((cid, period), ZERO) for cid in ids]
+            costs = np.array([_cost(campaigns[c]["spec"], v[0], v[5]) for c, v in zip(ids, spent, strict=True)])
+            effect = _effect(counts, costs, np.array([np.nan if values[c] is None else values[c] for c in ids]))
+            effects[period] = effect
+            if period == 0:
+                rows_effect = effect
+        inc_trend = _daily_incremental(members, daily_converters(session, start, end, bank_timezone, ids), days, ids)
 
-    table = _campaign_rows(campaigns, current, members, convs, values, experiment)
-    now_inc = _effects(members, convs, 0, campaigns, values, current) if experiment else None
-    before_inc = _effects(members, convs, 1, campaigns, values, previous) if experiment else None
-    inc_trend = _daily_incremental(members, daily_convs, days, ids) if experiment else [0.0] * len(days)
+    def rate(v: Sequence[float], num: int, den: int, per: float = 1.0) -> float | None:
+        return per * v[num] / v[den] if v[den] else None
 
-    def total(frame: pd.DataFrame, name: str) -> float:
-        return float(frame[name].sum()) if len(frame) else 0.0
-
-    def rate(frame: pd.DataFrame, num: str, den: str, per: float = 1.0) -> float | None:
-        d = total(frame, den)
-        return per * total(frame, num) / d if d else None
-
-    def trend(num: str, den: str | None = None, per: float = 1.0) -> list[float]:
+    def trend(num: int, den: int | None = None, per: float = 1.0) -> list[float]:
+        top = daily[VOLUMES[num]]
         if den is None:
-            return [float(v) for v in by_day[num]]
-        d = by_day[den].to_numpy(dtype=float)
-        return [float(v) for v in np.where(d > 0, per * by_day[num].to_numpy(dtype=float) / np.where(d > 0, d, 1), 0)]
+            return list(top)
+        return [per * a / b if b else 0.0 for a, b in zip(top, daily[VOLUMES[den]], strict=True)]
+
+    def tile(name: str, num: int, den: int | None = None, per: float = 1.0) -> Kpi:
+        if den is None:
+            return Kpi(name, totals[0][num], totals[1][num], trend(num))
+        return Kpi(name, rate(totals[0], num, den, per), rate(totals[1], num, den, per), trend(num, den, per))
 
     note = None if experiment else ("by_team" if agents is not None else "no_campaigns")
+    now, before = effects
     kpis = [
-        Kpi("dials", total(current, "dials"), total(previous, "dials"), trend("dials")),
-        Kpi(
-            "connect_rate",
-            rate(current, "connects", "dials"),
-            rate(previous, "connects", "dials"),
-            trend("connects", "dials"),
-        ),
-        Kpi(
-            "conversion_per_connect",
-            rate(current, "conversions", "connects"),
-            rate(previous, "conversions", "connects"),
-            trend("conversions", "connects"),
-        ),
-        Kpi(
-            "incremental",
-            None if now_inc is None else now_inc["incremental"],
-            None if before_inc is None else before_inc["incremental"],
-            inc_trend,
-            None if now_inc is None else now_inc["low"],
-            None if now_inc is None else now_inc["high"],
-            note,
-        ),
-        Kpi(
-            "roi",
-            None if now_inc is None else now_inc["roi"],
-            None if before_inc is None else before_inc["roi"],
-            [],
-            None if now_inc is None else now_inc["roi_low"],
-            None if now_inc is None else now_inc["roi_high"],
-            note,
-        ),
-        Kpi(
-            "complaints_per_1k",
-            rate(current, "complaints", "dials", 1000),
-            rate(previous, "complaints", "dials", 1000),
-            trend("complaints", "dials", 1000),
-        ),
-        Kpi(
-            "dnc_per_1k",
-            rate(current, "dnc", "dials", 1000),
-            rate(previous, "dnc", "dials", 1000),
-            trend("dnc", "dials", 1000),
-        ),
-    ]
+        tile("dials", 0),
+        tile("connect_rate", 1, 0),
+        tile("conversion_per_connect", 2, 1),
+        Kpi("incremental", _get(now, "total"), _get(before, "total"), inc_trend, _get(now, "total_low"),
+            _get(now, "total_high"), note),
+        Kpi("roi", _get(now, "total_roi"), _get(before, "total_roi"), [], _get(now, "total_roi_low"),
+            _get(now, "total_roi_high"), note),
+        tile("complaints_per_1k", 3, 0, 1000),
+        tile("dnc_per_1k", 4, 0, 1000),
+    ]  # fmt: skip
     return Overview(
         start=start,
         end=end,
@@ -166,16 +137,30 @@ def overview(
         previous_end=prev_end,
         days=days,
         daily={
-            "dials": trend("dials"),
-            "connects": trend("connects"),
-            "conversions": trend("conversions"),
+            "dials": daily["dials"],
+            "connects": daily["connects"],
+            "conversions": daily["conversions"],
             "incremental": inc_trend,
         },
         kpis=kpis,
-        campaigns=table,
+        campaigns=_campaign_rows(campaigns, by_campaign, rows_effect),
         members_counted_at=counted_at,
-        has_outcomes=bool(len(vol)),
+        has_outcomes=bool(by_campaign),
     )
+
+
+def _get(effect: Mapping[str, Any] | None, name: str) -> float | None:
+    if effect is None:
+        return None
+    value = effect.get(name)
+    return None if value is None else float(value)
+
+
+def _sum(rows: Any) -> list[float]:
+    total = [0.0] * len(VOLUMES)
+    for row in rows:
+        total = [a + b for a, b in zip(total, row, strict=True)]
+    return total
 
 
 def _campaigns(session: Session, filters: Filters) -> dict[str, dict[str, Any]]:
@@ -205,152 +190,98 @@ def _cost(spec: Mapping[str, Any], dials: float, talk_seconds: float) -> float:
     return per_call * dials + per_minute * talk_seconds / 60
 
 
-def _counts(members: pd.DataFrame, convs: pd.DataFrame | None, period: int, ids: Sequence[str]) -> pd.DataFrame:
-    """Per campaign of ``ids``: members and converted members of treatment and control."""
-    n = members.pivot_table(index="campaign_id", columns="group", values="members", aggfunc="sum")
-    out = pd.DataFrame(index=pd.Index(list(ids), name="campaign_id"))
-    for group in ("treatment", "control"):
-        out[f"n_{group}"] = n.get(group, 0)
-        out[f"c_{group}"] = 0.0
-    if convs is not None and len(convs):
-        mine = convs[convs["period"] == period]
-        c = mine.pivot_table(index="campaign_id", columns="group", values="converted", aggfunc="sum")
-        for group in ("treatment", "control"):
-            if group in c:
-                out[f"c_{group}"] = c[group]
-    return out.fillna(0.0).astype(float)
-
-
-def _newcombe_incremental(counts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Incremental conversions n_t × lift with Newcombe's interval, per campaign; ``ok`` where both groups exist."""
-    ok = ((counts["n_treatment"] > 0) & (counts["n_control"] > 0)).to_numpy()
-    nt = counts["n_treatment"].to_numpy()
-    lift, low, high = newcombe(
-        counts["c_treatment"].to_numpy(),
-        np.where(ok, nt, 1),
-        counts["c_control"].to_numpy(),
-        np.where(ok, counts["n_control"].to_numpy(), 1),
-        z_value(ALPHA),
-    )
-    return ok, nt * lift, nt * low, nt * high
-
-
-def _roi(
-    values: Mapping[str, float | None],
-    ids: Sequence[str],
-    inc: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    costs: Sequence[float],
-) -> list[dict[str, Any] | None]:
-    """ROI with its interval per campaign, by ``value_for_money`` (None without a value per conversion)."""
-    out: list[dict[str, Any] | None] = []
-    for i, cid in enumerate(ids):
-        value = values.get(cid)
-        if value is None or not np.isfinite(inc[i]):
-            out.append(None)
-            continue
-        revenue = {"estimate": value * inc[i], "low": value * lo[i], "high": value * hi[i], "method": "newcombe"}
-        itt = {
-            "revenue": {"incremental": revenue},
-            "incremental_conversions": {"estimate": inc[i], "low": lo[i], "high": hi[i]},
-        }
-        out.append(value_for_money(itt, float(costs[i]))["roi"])
-    return out
-
-
-def _effects(
-    members: pd.DataFrame,
-    convs: pd.DataFrame | None,
+def _counts(
+    members: Mapping[tuple[str, str], int],
+    converted: Mapping[tuple[str, str, int], int],
     period: int,
-    campaigns: Mapping[str, Mapping[str, Any]],
-    values: Mapping[str, float | None],
-    vol: pd.DataFrame,
-) -> dict[str, float | None]:
-    """The period's incremental conversions and ROI over all campaigns of ``ids``.
-
-    The campaigns' intervals are combined as independent estimates: the half-widths on each side add in squares.
-    """
-    ids = list(campaigns)
-    counts = _counts(members, convs, period, ids)
-    ok, inc, lo, hi = _newcombe_incremental(counts)
-    out: dict[str, float | None] = {"incremental": None, "low": None, "high": None}
-    out |= {"roi": None, "roi_low": None, "roi_high": None}
-    if not ok.any():
-        return out
-    est = float(inc[ok].sum())
-    low = est - math.sqrt(float(((inc - lo)[ok] ** 2).sum()))
-    high = est + math.sqrt(float(((hi - inc)[ok] ** 2).sum()))
-    out |= {"incremental": est, "low": low, "high": high}
-    spent = vol.groupby("campaign_id")[["dials", "talk_seconds"]].sum().reindex(ids, fill_value=0)
-    dials, talk = spent["dials"].to_numpy(dtype=float), spent["talk_seconds"].to_numpy(dtype=float)
-    valued = [i for i, cid in enumerate(ids) if ok[i] and values.get(cid) is not None]
-    if valued:
-        cost = sum(_cost(campaigns[ids[i]]["spec"], float(dials[i]), float(talk[i])) for i in valued)
-        gain = [float(values[ids[i]] or 0.0) for i in valued]
-        revenue = sum(g * inc[i] for g, i in zip(gain, valued, strict=True))
-        half_lo = math.sqrt(sum((g * (inc[i] - lo[i])) ** 2 for g, i in zip(gain, valued, strict=True)))
-        half_hi = math.sqrt(sum((g * (hi[i] - inc[i])) ** 2 for g, i in zip(gain, valued, strict=True)))
-        itt = {
-            "revenue": {
-                "incremental": {
-                    "estimate": revenue,
-                    "low": revenue - half_lo,
-                    "high": revenue + half_hi,
-                    "method": "newcombe",
-                }
-            },
-            "incremental_conversions": {"estimate": est, "low": low, "high": high},
-        }
-        roi = value_for_money(itt, cost)["roi"]
-        out |= {"roi": roi["estimate"], "roi_low": roi["low"], "roi_high": roi["high"]}
+    ids: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Per campaign of ``ids`` (arrays in that order): members and converted members of each group."""
+    out = {}
+    for group in ("treatment", "control"):
+        out[f"n_{group}"] = np.array([members.get((c, group), 0) for c in ids], dtype=float)
+        out[f"c_{group}"] = np.array([converted.get((c, group, period), 0) for c in ids], dtype=float)
     return out
+
+
+def _effect(counts: Mapping[str, np.ndarray], costs: np.ndarray, values: np.ndarray) -> dict[str, Any]:
+    """Incremental conversions n_t × lift (Newcombe) and ROI (``value_for_money``) per campaign, and in total.
+
+    The total's interval combines the campaigns' as independent estimates (half-widths add in squares on each
+    side); its ROI counts the campaigns with a value per conversion."""
+    nt, nc = counts["n_treatment"], counts["n_control"]
+    ok = (nt > 0) & (nc > 0)
+    lift, low, high = newcombe(counts["c_treatment"], np.where(ok, nt, 1), counts["c_control"], np.where(ok, nc, 1),
+                               z_value(ALPHA))  # fmt: skip
+    inc, lo, hi = np.where(ok, nt * lift, np.nan), np.where(ok, nt * low, np.nan), np.where(ok, nt * high, np.nan)
+    rois = [_roi(float(inc[i]), float(lo[i]), float(hi[i]), float(values[i]), float(costs[i])) for i in range(len(nt))]
+    out: dict[str, Any] = {"ok": ok, "inc": inc, "lo": lo, "hi": hi, "roi": rois}
+    if ok.any():
+        est = float(inc[ok].sum())
+        out |= {"total": est, "total_low": est - float(np.sqrt(((inc - lo)[ok] ** 2).sum())),
+                "total_high": est + float(np.sqrt(((hi - inc)[ok] ** 2).sum()))}  # fmt: skip
+    valued = ok & np.isfinite(values)
+    if valued.any():
+        v = values[valued]
+        revenue = float((v * inc[valued]).sum())
+        half_lo = float(np.sqrt(((v * (inc - lo)[valued]) ** 2).sum()))
+        half_hi = float(np.sqrt(((v * (hi - inc)[valued]) ** 2).sum()))
+        total = _roi_of(revenue, revenue - half_lo, revenue + half_hi, float(costs[valued].sum()))
+        out |= {
+            "total_roi": total.get("estimate"),
+            "total_roi_low": total.get("low"),
+            "total_roi_high": total.get("high"),
+        }
+    return out
+
+
+def _roi(inc: float, lo: float, hi: float, value: float, cost: float) -> dict[str, Any] | None:
+    if not (np.isfinite(inc) and np.isfinite(value)):
+        return None
+    return _roi_of(value * inc, value * lo, value * hi, cost)
+
+
+def _roi_of(revenue: float, low: float, high: float, cost: float) -> dict[str, Any]:
+    """ROI = (incremental revenue − cost) / cost with the revenue interval carried through, by the results
+    package's ``value_for_money`` (None where nothing was spent)."""
+    itt = {
+        "revenue": {"incremental": {"estimate": revenue, "low": low, "high": high, "method": "newcombe"}},
+        "incremental_conversions": {"estimate": 0.0, "low": 0.0, "high": 0.0},
+    }
+    return dict(value_for_money(itt, cost)["roi"])
 
 
 def _daily_incremental(
-    members: pd.DataFrame, daily: pd.DataFrame | None, days: Sequence[date], ids: Sequence[str]
+    members: Mapping[tuple[str, str], int],
+    daily: Mapping[tuple[str, str, date], int],
+    days: Sequence[date],
+    ids: Sequence[str],
 ) -> list[float]:
-    """Per day: Σ over campaigns of treatment conversions − n_t × control conversions / n_c (the point estimate)."""
-    if daily is None or not len(daily):
-        return [0.0] * len(days)
-    n = members.pivot_table(index="campaign_id", columns="group", values="members", aggfunc="sum")
-    n = n.reindex(list(ids)).fillna(0.0)
-    if "treatment" not in n or "control" not in n:
-        return [0.0] * len(days)
-    ratio = (n["treatment"] / n["control"].where(n["control"] > 0)).dropna()
-    frame = daily[daily["campaign_id"].isin(ratio.index)]
-    sign = np.where(frame["group"] == "treatment", 1.0, -frame["campaign_id"].map(ratio).to_numpy(dtype=float))
-    per_day = (frame["converted"].to_numpy(dtype=float) * sign).tolist()
-    summed = pd.Series(per_day, index=frame["day"].to_numpy()).groupby(level=0).sum()
-    return [float(summed.get(d, 0.0)) for d in days]
+    """Per day: Σ over campaigns of treatment conversions − n_t / n_c × control conversions (point estimates)."""
+    ratio = {}
+    for c in ids:
+        nt, nc = members.get((c, "treatment"), 0), members.get((c, "control"), 0)
+        if nt and nc:
+            ratio[c] = nt / nc
+    per_day = dict.fromkeys(days, 0.0)
+    for (c, group, day), n in daily.items():
+        if c in ratio and day in per_day:
+            per_day[day] += n if group == "treatment" else -ratio[c] * n
+    return [per_day[d] for d in days]
 
 
 def _campaign_rows(
     campaigns: Mapping[str, Mapping[str, Any]],
-    current: pd.DataFrame,
-    members: pd.DataFrame,
-    convs: pd.DataFrame | None,
-    values: Mapping[str, float | None],
-    experiment: bool,
+    by_campaign: Mapping[tuple[str, int], Sequence[float]],
+    effect: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     """One row per campaign: status, volumes, incremental with its interval, ROI, complaints per 1,000 dials."""
-    ids = list(campaigns)
-    sums = current.groupby("campaign_id")[list(VOLUMES)].sum().reindex(ids, fill_value=0)
-    col = {name: sums[name].to_numpy(dtype=float) for name in VOLUMES}
-    costs = [
-        _cost(campaigns[c]["spec"], float(col["dials"][i]), float(col["talk_seconds"][i])) for i, c in enumerate(ids)
-    ]
-    if experiment:
-        ok, inc, lo, hi = _newcombe_incremental(_counts(members, convs, 0, ids))
-        rois = _roi(values, ids, np.where(ok, inc, np.nan), lo, hi, costs)
-    else:
-        ok = np.zeros(len(ids), dtype=bool)
-        inc = lo = hi = np.full(len(ids), np.nan)
-        rois = [None] * len(ids)
     rows = []
-    for i, cid in enumerate(ids):
-        dials, connects = float(col["dials"][i]), float(col["connects"][i])
-        roi = rois[i] or {}
+    for i, cid in enumerate(campaigns):
+        v = by_campaign.get((cid, 0), ZERO)
+        dials = v[0]
+        ok = bool(effect) and bool(effect["ok"][i])
+        roi = (effect["roi"][i] if effect else None) or {}
         rows.append(
             {
                 "campaign_id": cid,
@@ -358,15 +289,15 @@ def _campaign_rows(
                 "status": campaigns[cid]["status"],
                 "product_id": campaigns[cid]["product_id"],
                 "dials": int(dials),
-                "connect_rate": connects / dials if dials else None,
-                "conversions": int(col["conversions"][i]),
-                "incremental": float(inc[i]) if ok[i] else None,
-                "incremental_low": float(lo[i]) if ok[i] else None,
-                "incremental_high": float(hi[i]) if ok[i] else None,
+                "connect_rate": v[1] / dials if dials else None,
+                "conversions": int(v[2]),
+                "incremental": float(effect["inc"][i]) if ok else None,
+                "incremental_low": float(effect["lo"][i]) if ok else None,
+                "incremental_high": float(effect["hi"][i]) if ok else None,
                 "roi": roi.get("estimate"),
                 "roi_low": roi.get("low"),
                 "roi_high": roi.get("high"),
-                "complaints_per_1k": 1000 * float(col["complaints"][i]) / dials if dials else None,
+                "complaints_per_1k": 1000 * v[3] / dials if dials else None,
             }
         )
     rows.sort(key=lambda r: (-r["dials"], r["campaign_id"]))

@@ -211,7 +211,7 @@ class Conversion(Base):
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     product_id: Mapped[str | None] = mapped_column(String(64))
     campaign_id: Mapped[str | None] = mapped_column(String(64))
-    ts: Mapped[datetime]
+    ts: Mapped[datetime] = mapped_column(index=True)  # a period's conversions (the dashboard, 0005)
 
 
 class PolicyEvent(Base):
