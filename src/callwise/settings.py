@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1)
     job_poll_s: float = Field(2.0, gt=0)  # how often a worker looks for queued or abandoned jobs
     job_shutdown_s: float = Field(10.0, ge=0)  # at shutdown, how long the running build may take to finish
+    # A dashboard session unused this long is ended (the next request goes to the login page).
+    board_idle_minutes: int = Field(30, ge=1, le=24 * 60)
 
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{self.data_dir / 'callwise.db'}"

@@ -72,6 +72,7 @@ def build_services(settings: Settings) -> Services:
             poll_s=settings.job_poll_s,
             shutdown_s=settings.job_shutdown_s,
         ),
+        board_idle=timedelta(minutes=settings.board_idle_minutes),
     )
 
 

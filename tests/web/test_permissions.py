@@ -85,10 +85,11 @@ def _permissions(dependant: Dependant) -> set[str]:
 
 
 def _routes(app) -> dict[tuple[str, str], set[str]]:
-    """(method, path) → the permissions it requires, for every API route (docs and the spec left out)."""
+    """(method, path) → the permissions it requires, for every API route (docs and the spec left out; the
+    dashboard's pages have their own test, tests/web/board/test_board_permissions.py)."""
     routes = {}
     for context in iter_route_contexts(app.routes):
-        if isinstance(context.original_route, APIRoute):
+        if isinstance(context.original_route, APIRoute) and context.path.startswith(API):
             for method in context.methods:
                 routes[(method, context.path)] = _permissions(context.dependant)
     return routes

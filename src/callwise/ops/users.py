@@ -225,3 +225,50 @@ def _failures(session: Session, who: ColumnElement[bool], since: datetime) -> in
     failed = (who, LoginAttempt.ok.is_(False), LoginAttempt.ts >= since)
     query = select(func.count()).select_from(LoginAttempt).where(*failed)
     return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class BoardSession:
+    """A dashboard session: the person behind the cookie, and whose calls they may see."""
+
+    principal: Principal
+    agent_id: str | None
+    teams: tuple[str, ...]
+
+
+# A session's last activity is written at most this often, so a page's requests do not each write a row.
+SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+def board_session(session: Session, secret: str, idle: timedelta) -> BoardSession | None:
+    """The person a dashboard cookie stands for, or None; a session idle longer than ``idle`` is revoked.
+
+    Only people's session tokens open the board: a machine token in a cookie opens nothing.
+    """
+    token = session.scalars(select(ApiToken).where(ApiToken.digest == token_digest(secret))).first()
+    if token is None or token.kind != "session":
+        return None
+    now = utcnow()
+    seen = token.last_seen_at or token.created_at
+    if token.revoked_at is None and token.expires_at > now and now - seen > idle:
+        token.revoked_at = now
+        audit.append(session, token.name.removeprefix("login "), "logout.idle", f"token:{token.token_id}", {}, None)
+        return None
+    principal = principal_for(session, secret)
+    if principal is None or principal.user_id is None:
+        return None
+    if now - seen >= SEEN_RESOLUTION:
+        token.last_seen_at = now
+    user = session.get(User, principal.user_id)
+    teams = tuple((user.teams or "").split()) if user else ()
+    return BoardSession(principal, user.agent_id if user else None, teams)
+
+
+def logout(session: Session, secret: str, ip: str | None) -> bool:
+    """Revoke the session token behind ``secret``; True if there was a live one."""
+    token = session.scalars(select(ApiToken).where(ApiToken.digest == token_digest(secret))).first()
+    if token is None or token.kind != "session" or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    audit.append(session, token.name.removeprefix("login "), "logout", f"token:{token.token_id}", {}, ip)
+    return True

@@ -1,4 +1,5 @@
-"""The FastAPI application: ``create_app`` wires the services, the error bodies, the limits and the routes."""
+"""The FastAPI application: ``create_app`` wires the services, the error bodies, the limits, the routes and the
+dashboard."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from callwise.web.routes import (
     users,
 )
 from callwise.web.text import WellFormedText
+from callwise.web.ui import install as board
 
 API = "/api/v1"
 ROUTERS = (health, auth, users, campaigns, outcomes, customers, lookups, models, metrics, results, audit)
@@ -50,8 +52,10 @@ def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:
     for module in ROUTERS:
         # Any request may be too large, malformed, or meet an unreachable database.
         app.include_router(module.router, prefix=API, responses=errors.documented(413, 422, 503))
+    board.install(app)  # the dashboard's pages, beside the API
     app.add_middleware(WellFormedText)  # inside the limit: it reads only bodies the limit let through
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(board.BoardCompression)  # outermost: it compresses what the board sends, nothing else
     return app
 
 

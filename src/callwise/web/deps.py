@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,7 @@ class Services:
     lookups: LookupLimit = field(default_factory=LookupLimit)
     job_config: JobConfig = field(default_factory=JobConfig)
     jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
+    board_idle: timedelta = timedelta(minutes=30)  # a dashboard session unused this long is ended
 
 
 def services(request: Request) -> Services:

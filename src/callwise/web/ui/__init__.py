@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages (Jinja2 + HTMX + ECharts) beside the API, for people signed in."""

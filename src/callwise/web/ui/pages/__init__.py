@@ -1,0 +1,1 @@
+"""One module per dashboard page: its ``PAGE`` entry and its ``router``."""

@@ -1,0 +1,14 @@
+"""The dashboard's pages, in the order of the navigation. The app, the navigation, the permission tests and the
+browser test all read ``PAGES``: a new page is one module here and one line below."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from callwise.web.ui.page import Page
+
+MODULES: tuple[ModuleType, ...] = ()
+
+PAGES: tuple[Page, ...] = tuple(module.PAGE for module in MODULES)
+
+__all__ = ["MODULES", "PAGES", "Page"]
