@@ -332,3 +332,38 @@ class _TeamCache:
 
 
 TEAMS = _TeamCache()
+
+
+class _ProductValues:
+    """Value per conversion by product from the lake's ``products`` table, read once per lake for five minutes."""
+
+    TTL = 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[int, tuple[float, dict[str, float]]] = {}
+
+    def values(self, lake: Any) -> dict[str, float]:
+        if lake is None or not lake.has("products"):
+            return {}
+        with self._lock:
+            found = self._entries.get(id(lake))
+            if found is not None and time.monotonic() - found[0] < self.TTL:
+                return found[1]
+        table = lake.table("products")
+        if not {"product_id", "value_per_conversion"} <= set(table.columns):
+            return {}
+        rows = table.select("product_id", "value_per_conversion").to_pyarrow().to_pylist()
+        values = {str(r["product_id"]): float(r["value_per_conversion"]) for r in rows if r["value_per_conversion"]}
+        with self._lock:
+            self._entries[id(lake)] = (time.monotonic(), values)
+        return values
+
+
+PRODUCT_VALUES = _ProductValues()
+
+
+def filter_options(session: Session) -> tuple[list[str], list[str]]:
+    """The campaigns and products the filters bar offers (every campaign the ops DB knows)."""
+    rows = session.execute(select(Campaign.campaign_id, Campaign.product_id).order_by(Campaign.campaign_id)).all()
+    return [r[0] for r in rows], sorted({r[1] for r in rows})

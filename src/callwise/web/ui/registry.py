@@ -6,8 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from callwise.web.ui.page import Page
+from callwise.web.ui.pages import overview
 
-MODULES: tuple[ModuleType, ...] = ()
+MODULES: tuple[ModuleType, ...] = (overview,)
 
 PAGES: tuple[Page, ...] = tuple(module.PAGE for module in MODULES)
 
