@@ -130,3 +130,29 @@ def test_rebuild_recounts_everything_from_the_outcomes(db_engine):
     assert ("K", date(2026, 7, 1), "complaint") in _rollups(factory)
     with factory() as s:
         assert s.scalar(select(func.sum(OutcomeRollup.calls))) == 2
+
+
+def test_migration_0005_counts_the_outcomes_stored_before_it(tmp_path, monkeypatch):
+    from callwise.ops.db import make_engine
+    from callwise.ops.migrate import upgrade
+
+    monkeypatch.setenv("CALLWISE_TIMEZONE", ZONE)
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0004")
+    factory = session_factory(engine)
+    with transaction(factory) as s:
+        s.add(Customer(customer_id="C1", consent_marketing=True))
+        s.flush()
+        for key, disposition in (("a", "answered"), ("b", "answered"), ("c", "busy")):
+            s.execute(
+                CallOutcome.__table__.insert().values(
+                    idempotency_key=key, customer_id="C1", campaign_id="K", ts=LATE, disposition=disposition,
+                    duration_s=10.0, source="api", received_at=LATE,
+                )
+            )  # fmt: skip
+    upgrade(engine)
+    assert _rollups(factory) == {
+        ("K", date(2026, 7, 2), "answered"): (2, 20.0),
+        ("K", date(2026, 7, 2), "busy"): (1, 10.0),
+    }
+    engine.dispose()
