@@ -215,7 +215,8 @@ def measure_pages(engine: Engine, repeats: int) -> dict[str, Any]:
     form = client.get("/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
     signed = client.post(
-        "/login", data={"username": "bench_analyst", "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
+        "/login",
+        data={"username": "bench_analyst", "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
     )
     assert signed.status_code == 303, signed.status_code
     period = f"date_from={TODAY - timedelta(days=6)}&date_to={TODAY}"
@@ -274,7 +275,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "benchmark": "board_speed",
         "goal": {"p95_ms": GOAL_P95_MS, "page_bytes": GOAL_PAGE_BYTES},
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_at_start": os.getloadavg()},
         "runs": [],
     }
     with ExitStack() as stack:
@@ -284,6 +285,7 @@ def main() -> None:
         if pg:
             scratch = stack.enter_context(scratch_schema(pg, "cw_bench_board"))
             result["runs"].append(run("postgresql", scratch, outcomes, campaigns, repeats))
+    result["machine"]["load_at_end"] = os.getloadavg()  # the figures are only as quiet as the machine was
     result["callwise"] = __version__
     path = write_result("board_speed", result)
     for r in result["runs"]:

@@ -165,7 +165,10 @@ class ListMember(Base):
     __table_args__ = (
         Index("ix_list_members_campaign_customer", "campaign_id", "customer_id"),
         Index("ix_list_members_list_id", "list_id"),
-        Index("ix_list_members_customer_id", "customer_id"),  # a conversion's campaigns (the dashboard, 0005)
+        # A conversion's members, answered from the index alone (the dashboard's treatment vs control, 0005).
+        Index(
+            "ix_list_members_customer_conversion", "customer_id", "product_id", "assigned_at", "campaign_id", "group"
+        ),
     )
 
 
@@ -186,6 +189,7 @@ class CallOutcome(Base):
     callback_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(String(16), default="api")  # api, import
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_call_outcomes_agent_ts", "agent_id", "ts"),)  # a team's calls (the dashboard, 0005)
 
 
 class OutcomeRollup(Base):
@@ -211,7 +215,9 @@ class Conversion(Base):
     customer_id: Mapped[str] = mapped_column(String(64), index=True)
     product_id: Mapped[str | None] = mapped_column(String(64))
     campaign_id: Mapped[str | None] = mapped_column(String(64))
-    ts: Mapped[datetime] = mapped_column(index=True)  # a period's conversions (the dashboard, 0005)
+    ts: Mapped[datetime]
+    # A period's conversions, answered from the index alone (the dashboard, 0005).
+    __table_args__ = (Index("ix_conversions_ts_customer_product", "ts", "customer_id", "product_id"),)
 
 
 class PolicyEvent(Base):

@@ -1,5 +1,6 @@
 """Outcome roll-ups for the dashboard: calls and talk seconds per campaign, local day and disposition; list
-members indexed by customer and conversions by time, so a period's conversions find their campaigns' members.
+members and conversions indexed so that a period's conversions find their members from the indexes alone, and
+calls indexed by agent for a team's figures.
 
 The upgrade counts the outcomes already stored (``callwise.ops.rollups.rebuild_rollups``, local days in the
 ``CALLWISE_TIMEZONE`` of the settings); from then on ``record_outcomes`` keeps the counts. Decision 0031.
@@ -32,15 +33,25 @@ def upgrade() -> None:
     )
     op.create_index("ix_outcome_rollups_day", "outcome_rollups", ["day"], unique=False)
     # The members a conversion belongs to, found by customer (the overview's treatment-vs-control counts).
-    op.create_index("ix_list_members_customer_id", "list_members", ["customer_id"], unique=False)
-    op.create_index("ix_conversions_ts", "conversions", ["ts"], unique=False)  # and a period's conversions
+    op.create_index(
+        "ix_list_members_customer_conversion",
+        "list_members",
+        ["customer_id", "product_id", "assigned_at", "campaign_id", "group"],
+        unique=False,
+    )
+    # A period's conversions and a team's calls.
+    op.create_index(
+        "ix_conversions_ts_customer_product", "conversions", ["ts", "customer_id", "product_id"], unique=False
+    )
+    op.create_index("ix_call_outcomes_agent_ts", "call_outcomes", ["agent_id", "ts"], unique=False)
     from callwise.ops.rollups import rebuild_rollups
 
     rebuild_rollups(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_conversions_ts", table_name="conversions")
-    op.drop_index("ix_list_members_customer_id", table_name="list_members")
+    op.drop_index("ix_call_outcomes_agent_ts", table_name="call_outcomes")
+    op.drop_index("ix_conversions_ts_customer_product", table_name="conversions")
+    op.drop_index("ix_list_members_customer_conversion", table_name="list_members")
     op.drop_index("ix_outcome_rollups_day", table_name="outcome_rollups")
     op.drop_table("outcome_rollups")
