@@ -88,8 +88,16 @@ def test_every_vendored_file_is_the_one_its_readme_names():
     assert served == set(checksums), "a vendored file and the README's table disagree"
     for name, digest in checksums.items():
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, f"{name} is not the pinned file"
-    for licence in ("swagger-ui-dist.LICENSE.txt", "swagger-ui-dist.NOTICE.txt", "redoc.LICENSE.txt"):
-        assert (VENDOR / licence).stat().st_size > 0
+
+
+def test_every_licence_text_the_readme_names_is_shipped_and_no_other():
+    named = set(re.findall(r"`([^`/]+\.txt)`", (VENDOR / "README.md").read_text(encoding="utf-8")))
+    shipped = {p.name for p in VENDOR.glob("*.txt")}
+    assert named == shipped, "a licence text and the README disagree"
+    for name in ("htmx.LICENSE.txt", "echarts.LICENSE.txt", "echarts.NOTICE.txt", "redoc.LICENSE.txt"):
+        assert name in shipped
+    for name in shipped:
+        assert (VENDOR / name).stat().st_size > 0, name
 
 
 def test_the_vendored_files_are_in_the_wheel(tmp_path):

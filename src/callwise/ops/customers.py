@@ -157,13 +157,17 @@ def _utc(local: pd.Series, zones: list[str]) -> list[datetime | None]:
 
 
 def customer_view(
-    session: Session, pii: Pii, customer_id: str, reveal: bool, actor: str, ip: str | None
+    session: Session, pii: Pii, customer_id: str, reveal: bool, actor: str, ip: str | None, reason: str | None = None
 ) -> dict[str, Any]:
-    """A customer as the API shows it: masked, or in clear when ``reveal`` (the reveal is audited)."""
+    """A customer as the API shows it: masked, or in clear when ``reveal`` (the reveal is audited, with the
+    ``reason`` the revealer gave when there is one: the dashboard asks for it)."""
     c = _get(session, customer_id)
     clear = {f: pii.open(customer_id, f, getattr(c, f"{f}_enc")) for f in PII_FIELDS}
     if reveal:
-        audit.append(session, actor, "pii.reveal", f"customer:{customer_id}", {"fields": list(PII_FIELDS)}, ip)
+        detail: dict[str, Any] = {"fields": list(PII_FIELDS)}
+        if reason is not None:
+            detail["reason"] = reason
+        audit.append(session, actor, "pii.reveal", f"customer:{customer_id}", detail, ip)
         shown = clear
     else:
         shown = {

@@ -17,9 +17,9 @@ from callwise.lists.times import local_instant
 from callwise.ops import audit
 from callwise.ops.campaign_state import CampaignNotFound, IllegalTransition
 from callwise.ops.campaign_state import close as close_campaign
+from callwise.ops.campaigns import CampaignExists, NoLake, create_campaign, queue_build
 from callwise.ops.db import transaction
 from callwise.ops.dialer_export import ListNotFound, export_for_dialer
-from callwise.ops.jobs import new_build_job
 from callwise.ops.models import Campaign, Customer, IssuedList, Job, ListItem
 from callwise.policy.calltime import zone
 from callwise.security.pii import Pii
@@ -92,20 +92,11 @@ class ItemOut(BaseModel):
 
 @router.post("/campaigns", status_code=201, responses=documented(409), summary="Create a campaign")
 def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Request, svc: ServicesDep) -> CampaignOut:
-    spec = body.model_dump(mode="json")  # checked as a campaign file is (arms summing to 1, hours, …)
     with transaction(svc.factory) as session:
-        if session.get(Campaign, body.campaign_id) is not None:
-            raise ApiError(409, "conflict", what=f"campaign {body.campaign_id} exists")
-        row = Campaign(
-            campaign_id=body.campaign_id,
-            name=body.name,
-            product_id=body.product_id,
-            spec=spec,
-            created_by=principal.name,
-        )
-        session.add(row)
-        session.flush()
-        audit.append(session, principal.name, "campaign.create", f"campaign:{body.campaign_id}", {}, client_ip(request))
+        try:
+            row = create_campaign(session, body, principal.name, client_ip(request))
+        except CampaignExists:
+            raise ApiError(409, "conflict", what=f"campaign {body.campaign_id} exists") from None
         return CampaignOut.model_validate(row, from_attributes=True)
 
 
@@ -138,14 +129,14 @@ def get_campaign(_: CampaignsRead, campaign_id: str, svc: ServicesDep) -> Campai
 )
 def post_build(principal: ListsBuild, campaign_id: str, svc: ServicesDep) -> JobOut:
     with transaction(svc.factory) as session:
-        campaign = session.get(Campaign, campaign_id)
-        if campaign is None:
-            raise ApiError(404, "not_found", what=f"campaign {campaign_id}")
-        if campaign.status == "closed":
-            raise ApiError(409, "campaign_state", campaign_id=campaign_id, current="closed", wanted="built")
-        if svc.lake is None:
-            raise ApiError(409, "conflict", what="the service has no lake to build lists from")
-        job = new_build_job(session, campaign_id, principal.name)
+        try:
+            job = queue_build(session, campaign_id, principal.name, svc.lake is not None)
+        except CampaignNotFound:
+            raise ApiError(404, "not_found", what=f"campaign {campaign_id}") from None
+        except IllegalTransition:
+            raise ApiError(409, "campaign_state", campaign_id=campaign_id, current="closed", wanted="built") from None
+        except NoLake:
+            raise ApiError(409, "conflict", what="the service has no lake to build lists from") from None
         out = JobOut.model_validate(job, from_attributes=True)
     if svc.jobs is not None:  # queued in the database: this process's worker, or any other's, runs it
         svc.jobs.wake()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 from fastapi import Response
@@ -36,10 +38,17 @@ class Table:
     page_size: int = 50
     formats: dict[str, str] = field(default_factory=dict)  # field → num, pct, money, date, datetime, signed
 
-    def frame(self, lang: str) -> pd.DataFrame:
-        """The table as the export writes it: the columns in order, headers in ``lang``."""
+    def frame(self, lang: str, timezone: str = "Asia/Shanghai") -> pd.DataFrame:
+        """The table as the export writes it: the columns in order, headers in ``lang``, times on the bank's clock
+        (a spreadsheet has no time zones, so a zoned time is written as the bank's local time)."""
         names = [field for field, _ in self.columns]
         frame = pd.DataFrame.from_records(self.rows, columns=names) if self.rows else pd.DataFrame(columns=names)
+        for name in names:
+            column = frame[name]
+            if column.dtype == object and any(isinstance(v, datetime) and v.tzinfo for v in column.head(50)):
+                column = pd.to_datetime(column, utc=True)
+            if isinstance(column.dtype, pd.DatetimeTZDtype):
+                frame[name] = column.dt.tz_convert(timezone).dt.tz_localize(None)
         frame.columns = pd.Index([t(key, lang) for _, key in self.columns])
         return frame
 
@@ -55,6 +64,7 @@ class Chart:
     table: Table
     height: int = 320
     values: dict[str, Any] = field(default_factory=dict)  # placeholders of title_key and source_key
+    empty_key: str | None = None  # nothing to draw yet: this sentence (what to do, or when it comes) instead
 
 
 @dataclass
@@ -79,11 +89,19 @@ class Tile:
         return " ".join(f"{i * step:.1f},{height - (p - low) / span * height:.1f}" for i, p in enumerate(points))
 
 
-def export_response(table: Table, fmt: str, lang: str, filename: str) -> Response:
+def disposition(filename: str, fmt: str) -> str:
+    """An attachment header: an ASCII name for every browser, the Chinese name (RFC 5987) for those that read it."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in filename)[:80] or "export"
+    ascii_name = "".join(c if c.isascii() else "_" for c in name)
+    header = f'attachment; filename="{ascii_name}.{fmt}"'
+    return header if ascii_name == name else f"{header}; filename*=UTF-8''{quote(name)}.{fmt}"
+
+
+def export_response(table: Table, fmt: str, lang: str, filename: str, timezone: str = "Asia/Shanghai") -> Response:
     """The table as a download: CSV (UTF-8 with BOM, for Excel) or XLSX; formula-safe; headers in ``lang``."""
     if fmt not in MEDIA:
         raise BoardError(404, "board.error.not_found")
-    frame = table.frame(lang)
+    frame = table.frame(lang, timezone)
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / f"export.{fmt}"
         if fmt == "csv":
@@ -91,6 +109,5 @@ def export_response(table: Table, fmt: str, lang: str, filename: str) -> Respons
         else:
             write_xlsx(frame, path, sheet=table.id[:31])
         body = path.read_bytes()
-    safe_name = "".join(c if c.isalnum() or c in "-_" else "_" for c in filename)[:80] or "export"
-    headers = {"Content-Disposition": f'attachment; filename="{safe_name}.{fmt}"', "Cache-Control": "no-store"}
+    headers = {"Content-Disposition": disposition(filename, fmt), "Cache-Control": "no-store"}
     return Response(body, media_type=MEDIA[fmt], headers=headers)

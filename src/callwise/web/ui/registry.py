@@ -6,9 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from callwise.web.ui.page import Page
-from callwise.web.ui.pages import overview
+from callwise.web.ui.pages import best_time, build, campaign, compliance, customer, overview
 
-MODULES: tuple[ModuleType, ...] = (overview,)
+MODULES: tuple[ModuleType, ...] = (overview, campaign, build, best_time, compliance, customer)
 
 PAGES: tuple[Page, ...] = tuple(module.PAGE for module in MODULES)
 
