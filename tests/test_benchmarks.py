@@ -36,6 +36,7 @@ TINY = {
     "results_1m.py": (["5000", "15000"], "results_5000"),
     "results_coverage.py": (["10", "3000"], "results_coverage"),
     "model_health.py": (["2", "1", "800", "4000"], "model_health"),
+    "board_speed.py": (["5000", "5", "2"], "board_speed"),
 }
 
 

@@ -9,13 +9,14 @@ look-up (``*_lookup``); see ``callwise.security.crypto``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -164,6 +165,10 @@ class ListMember(Base):
     __table_args__ = (
         Index("ix_list_members_campaign_customer", "campaign_id", "customer_id"),
         Index("ix_list_members_list_id", "list_id"),
+        # A conversion's members, answered from the index alone (the dashboard's treatment vs control, 0005).
+        Index(
+            "ix_list_members_customer_conversion", "customer_id", "product_id", "assigned_at", "campaign_id", "group"
+        ),
     )
 
 
@@ -184,6 +189,23 @@ class CallOutcome(Base):
     callback_at: Mapped[datetime | None]
     source: Mapped[str] = mapped_column(String(16), default="api")  # api, import
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_call_outcomes_agent_ts", "agent_id", "ts"),)  # a team's calls (the dashboard, 0005)
+
+
+class OutcomeRollup(Base):
+    """Outcomes counted per campaign, local day (the bank's time zone) and disposition, kept in the transaction that
+    stores them (``callwise.ops.rollups``): the dashboard reads these few thousand rows, not a million outcomes.
+
+    ``campaign_id`` is ``""`` for outcomes of no campaign (a key column cannot be null on PostgreSQL).
+    """
+
+    __tablename__ = "outcome_rollups"
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    disposition: Mapped[str] = mapped_column(String(32), primary_key=True)
+    calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    talk_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    __table_args__ = (Index("ix_outcome_rollups_day", "day"),)
 
 
 class Conversion(Base):
@@ -194,6 +216,8 @@ class Conversion(Base):
     product_id: Mapped[str | None] = mapped_column(String(64))
     campaign_id: Mapped[str | None] = mapped_column(String(64))
     ts: Mapped[datetime]
+    # A period's conversions, answered from the index alone (the dashboard, 0005).
+    __table_args__ = (Index("ix_conversions_ts_customer_product", "ts", "customer_id", "product_id"),)
 
 
 class PolicyEvent(Base):

@@ -103,8 +103,10 @@ def import_dialer_outcomes(
     batch: int = 500,
     actor: str = "import",
     plan_followups: FollowupPlanner | None = None,
+    bank_timezone: str | None = None,
 ) -> OutcomeImport:
-    """Read ``path`` with ``mapping`` and store its outcomes, ``batch`` rows per transaction."""
+    """Read ``path`` with ``mapping`` and store its outcomes, ``batch`` rows per transaction (each batch with its
+    roll-ups, counted by local day in ``bank_timezone``; default: the settings')."""
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
         raise ValueError(f"batch must be a positive whole number of rows, not {batch!r}")
     if not isinstance(mapping, DialerMapping):
@@ -117,7 +119,9 @@ def import_dialer_outcomes(
         chunk = export.outcomes.slice(start, batch)
         outcomes = [OutcomeIn(**row) for row in chunk.select(OUTCOME_FIELDS).to_pylist()]
         with transaction(factory) as session:
-            results = record_outcomes(session, outcomes, actor=actor, source="import", plan_followups=plan_followups)
+            results = record_outcomes(
+                session, outcomes, actor, "import", plan_followups=plan_followups, bank_timezone=bank_timezone
+            )
         lines = chunk.column("line").to_pylist()
         for result in results:
             if result.status == "stored":

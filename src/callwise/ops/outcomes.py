@@ -3,8 +3,8 @@
 An outcome is not just a row. ``dnc_requested`` blocks the customer at once and withdraws every call of
 theirs still waiting in an issued list; ``refused`` starts the cool-down; ``complaint`` is on file for the
 policy; ``converted`` records the conversion; a customer reached on one attempt needs no more attempts; an
-issued campaign whose call has an outcome is running. All of it commits with the outcome or not at all, so a
-crash or a retry can neither lose nor double it.
+issued campaign whose call has an outcome is running; the dashboard's roll-ups count it. All of it commits
+with the outcome or not at all, so a crash or a retry can neither lose nor double it.
 Follow-up actions are planned by a caller-given function and land in the outbox in the same transaction.
 """
 
@@ -23,6 +23,7 @@ from callwise.clock import utcnow
 from callwise.ops.campaign_state import mark_running
 from callwise.ops.db import table_of
 from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, ListItem, PolicyEvent
+from callwise.ops.rollups import add_outcomes
 from callwise.ops.types import in_future
 from callwise.schema.contract import ANSWERED_DISPOSITIONS, DISPOSITIONS
 
@@ -93,8 +94,12 @@ def record_outcomes(
     actor: str,
     source: str = "api",
     plan_followups: FollowupPlanner | None = None,
+    bank_timezone: str | None = None,
 ) -> list[ItemResult]:
-    """Store every valid, new outcome of ``outcomes`` with its effects; report per item. Caller commits."""
+    """Store every valid, new outcome of ``outcomes`` with its effects; report per item. Caller commits.
+
+    The new outcomes are also counted into the roll-ups by local day in ``bank_timezone`` (default: the settings').
+    """
     results: dict[int, ItemResult] = {}
     fresh: dict[str, int] = {}
     repeats: dict[int, int] = {}  # a key seen earlier in the same batch → that item's index
@@ -124,6 +129,7 @@ def record_outcomes(
         else:
             results[i] = ItemResult(i, key, "duplicate", earlier.get(key))
     _apply_effects(session, stored, actor)
+    add_outcomes(session, [s.outcome for s in stored], bank_timezone)
     if stored:  # the first outcome of an issued campaign's calls: it is running now
         campaigns = [s.outcome.campaign_id for s in stored if s.outcome.campaign_id]
         mark_running(session, campaigns, [s.outcome.item_id for s in stored if s.outcome.item_id is not None], actor)

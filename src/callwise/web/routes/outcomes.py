@@ -98,7 +98,7 @@ def post_outcomes(principal: OutcomesWrite, body: OutcomeBatch, svc: ServicesDep
                 index=i, idempotency_key=key, status="rejected", code="invalid", details=problems(error.errors())
             )
     with transaction(svc.factory) as session:
-        results = record_outcomes(session, parsed, principal.name, "api", svc.plan_followups)
+        results = record_outcomes(session, parsed, principal.name, "api", svc.plan_followups, svc.bank_timezone)
     items = dict(invalid)
     for position, r in zip(positions, results, strict=True):
         items[position] = ItemOut(
@@ -127,7 +127,9 @@ def put_outcome(
             422, "validation", details=[{"where": "body.idempotency_key", "problem": "must equal the key in the path"}]
         )
     with transaction(svc.factory) as session:
-        (r,) = record_outcomes(session, [_to_outcome(body)], principal.name, "api", svc.plan_followups)
+        (r,) = record_outcomes(
+            session, [_to_outcome(body)], principal.name, "api", svc.plan_followups, svc.bank_timezone
+        )
     if r.status == "rejected":
         status = 404 if r.code == "unknown_customer" else 422
         raise ApiError(
