@@ -1,4 +1,4 @@
-"""The dashboard's speed over a full-size ops DB: the overview (and the campaign page, where it exists).
+"""The dashboard's speed over a full-size ops DB: the overview and the campaign page.
 
 1. A fresh SQLite ops DB (a file; and a fresh schema on CALLWISE_TEST_PG_URL when it is set), migrated, with
    100 campaigns, their list members (treatment and control), and 1M call outcomes over 30 days, bulk-inserted;
@@ -196,7 +196,7 @@ def measure_data(engine: Engine, repeats: int, team_agents: list[str]) -> dict[s
     return out
 
 
-def measure_pages(engine: Engine, repeats: int) -> dict[str, Any]:
+def measure_pages(engine: Engine, campaigns: int, repeats: int) -> dict[str, Any]:
     """The board's pages through the app in-process (the TestClient is httpx over ASGI), signed in through the
     login form as an analyst; gzip accepted, so the bytes counted are the bytes a browser would download."""
     import re
@@ -205,7 +205,6 @@ def measure_pages(engine: Engine, repeats: int) -> dict[str, Any]:
 
     from callwise.web.app import create_app
     from callwise.web.deps import Services
-    from callwise.web.ui.registry import PAGES
 
     factory = session_factory(engine)
     with transaction(factory) as s:
@@ -220,11 +219,12 @@ def measure_pages(engine: Engine, repeats: int) -> dict[str, Any]:
     )
     assert signed.status_code == 303, signed.status_code
     period = f"date_from={TODAY - timedelta(days=6)}&date_to={TODAY}"
-    paths = {"overview": f"/board/?{period}", "overview_tiles": f"/board/tiles?{period}"}
-    names = {p.name for p in PAGES}
-    if "campaign" in names:
-        paths["campaign"] = f"/board/campaigns/K001?{period}"
-    out: dict[str, Any] = {}
+    paths = {
+        "overview": f"/board/?{period}",
+        "overview_tiles": f"/board/tiles?{period}",
+        "campaign": f"/board/campaigns/K001?{period}",
+    }
+    out: dict[str, Any] = {"campaign_first_views": first_views(client, campaigns, repeats, period)}
     for name, path in paths.items():
         times, answer = [], None
         for _ in range(repeats + 1):
@@ -243,12 +243,23 @@ def measure_pages(engine: Engine, repeats: int) -> dict[str, Any]:
             "html_gzip": answer.headers.get("content-encoding") == "gzip",
             "asset_bytes": asset_bytes,
             "bytes_with_assets": total,
-            "missing_assets": [a for a, r in fetched.items() if r.status_code != 200],  # not in this build yet
+            "missing_assets": [a for a, r in fetched.items() if r.status_code != 200],
             "within_goal": _stats(times[1:])["p95_ms"] <= GOAL_P95_MS and total <= GOAL_PAGE_BYTES,
         }
-    if "campaign" not in names:
-        out["campaign"] = {"skipped": "the campaign page is not in this build (another helper writes it)"}
     return out
+
+
+def first_views(client: Any, campaigns: int, repeats: int, period: str) -> dict[str, Any]:
+    """Each campaign's page opened once, as a supervisor going down the campaign table does: every view is the
+    first of its campaign, so nothing of it is cached yet (K001, measured repeatedly above, is left out)."""
+    ids = [f"K{k:03d}" for k in range(campaigns) if k != 1][: max(repeats, 2)]
+    times = []
+    for cid in ids:
+        started = time.perf_counter()
+        answer = client.get(f"/board/campaigns/{cid}?{period}")
+        times.append(time.perf_counter() - started)
+        assert answer.status_code == 200, (cid, answer.status_code)
+    return {**_stats(times), "within_goal": _stats(times)["p95_ms"] <= GOAL_P95_MS}
 
 
 def run(backend: str, url: str, outcomes: int, campaigns: int, repeats: int) -> dict[str, Any]:
@@ -261,7 +272,7 @@ def run(backend: str, url: str, outcomes: int, campaigns: int, repeats: int) -> 
             "backend": backend,
             "data": built,
             "overview_data": measure_data(engine, repeats, team),
-            "pages": measure_pages(engine, repeats),
+            "pages": measure_pages(engine, campaigns, repeats),
         }
     finally:
         engine.dispose()
