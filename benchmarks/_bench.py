@@ -34,3 +34,18 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
 def throwaway_pii() -> Pii:
     """Fresh keys for a benchmark's own synthetic lake: it never holds data anyone needs to read again."""
     return Pii(PiiCipher({"bench": os.urandom(32)}), LookupHasher(os.urandom(32)))
+
+
+# A call centre's day: most calls are not answered; policy-changing outcomes are the rare ones.
+DISPOSITION_SHARES = {
+    "no_answer": 0.38,
+    "busy": 0.10,
+    "answered": 0.20,
+    "refused": 0.08,
+    "callback_requested": 0.06,
+    "interested": 0.06,
+    "converted": 0.04,
+    "wrong_number": 0.04,
+    "dnc_requested": 0.02,
+    "complaint": 0.02,
+}

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from _bench import throwaway_pii, write_result
+from _bench import DISPOSITION_SHARES, throwaway_pii, write_result
 from callwise import __version__
 from callwise.board.filters import Filters
 from callwise.board.overview import overview
@@ -52,18 +52,6 @@ DAYS = 30
 GOAL_P95_MS = 300
 GOAL_PAGE_BYTES = 1_500_000
 PASSWORD = "Bench-Board-2026"  # a throw-away user of a throw-away database
-DISPOSITION_SHARES = {
-    "no_answer": 0.38,
-    "busy": 0.10,
-    "answered": 0.20,
-    "refused": 0.08,
-    "callback_requested": 0.06,
-    "interested": 0.06,
-    "converted": 0.04,
-    "wrong_number": 0.04,
-    "dnc_requested": 0.02,
-    "complaint": 0.02,
-}
 TEAMS = 10
 AGENTS = 200
 

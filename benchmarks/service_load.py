@@ -31,7 +31,7 @@ import httpx
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from _bench import write_result
+from _bench import DISPOSITION_SHARES, write_result
 from callwise import __version__
 from callwise.clock import utcnow
 from callwise.ops.customers import Pii
@@ -45,19 +45,6 @@ from callwise.security.tokens import Scopes
 
 HOST = "127.0.0.1"
 GOAL_EVENTS_PER_S = 2_000
-# A call centre's day: most calls are not answered; policy-changing outcomes are the rare ones.
-DISPOSITION_SHARES = {
-    "no_answer": 0.38,
-    "busy": 0.10,
-    "answered": 0.20,
-    "refused": 0.08,
-    "callback_requested": 0.06,
-    "interested": 0.06,
-    "converted": 0.04,
-    "wrong_number": 0.04,
-    "dnc_requested": 0.02,
-    "complaint": 0.02,
-}
 
 
 def main(
