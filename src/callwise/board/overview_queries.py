@@ -125,10 +125,48 @@ def _converters(session: Session, bucket: Any, lo: datetime, hi: datetime, campa
     return [r for r in session.execute(query) if r[0] in wanted]
 
 
+class _ConverterCache:
+    """Converter counts, kept until a conversion is recorded or removed, or a list issued: the live tiles poll every
+    10 s, and between two conversions every poll would otherwise join the period's conversions to their members
+    again. Keyed by the database, the question asked, and that data version; the newest few answers are kept."""
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], Any] = {}
+
+    def get(self, session: Session, question: tuple[Any, ...], compute: Any) -> Any:
+        bind = session.get_bind()
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        newest, count = session.execute(select(func.max(Conversion.conversion_id), func.count())).one()
+        lists = session.execute(select(func.max(IssuedList.list_id), func.count()).select_from(IssuedList)).one()
+        key = (engine.url.render_as_string(hide_password=True), question, newest, count, *lists)
+        with self._lock:
+            if key in self._entries:
+                return self._entries[key]
+        answer = compute()
+        with self._lock:
+            self._entries[key] = answer
+            while len(self._entries) > self.SIZE:
+                self._entries.pop(next(iter(self._entries)))
+        return answer
+
+
+CONVERTERS = _ConverterCache()
+
+
 def daily_converters(
     session: Session, first: date, last: date, zone: str, campaigns: Sequence[str]
 ) -> dict[tuple[str, str, date], int]:
     """(campaign, group, local day) → members who converted that day."""
+    question = ("daily", first, last, zone, tuple(campaigns))
+    return CONVERTERS.get(session, question, lambda: _daily_converters(session, first, last, zone, campaigns))
+
+
+def _daily_converters(
+    session: Session, first: date, last: date, zone: str, campaigns: Sequence[str]
+) -> dict[tuple[str, str, date], int]:
     bounds = day_bounds(first, last, zone)
     rows = _converters(session, _day_of(Conversion.ts, bounds).label("day_index"), bounds[0], bounds[-1], campaigns)
     return {(r[0], r[1], first + timedelta(days=int(r[2]))): int(r[3]) for r in rows}
@@ -138,6 +176,13 @@ def period_converters(
     session: Session, periods: Sequence[tuple[date, date]], zone: str, campaigns: Sequence[str]
 ) -> dict[tuple[str, str, int], int]:
     """(campaign, group, index of the period in ``periods``) → distinct members who converted in it."""
+    question = ("periods", tuple(periods), zone, tuple(campaigns))
+    return CONVERTERS.get(session, question, lambda: _period_converters(session, periods, zone, campaigns))
+
+
+def _period_converters(
+    session: Session, periods: Sequence[tuple[date, date]], zone: str, campaigns: Sequence[str]
+) -> dict[tuple[str, str, int], int]:
     c = Conversion
     spans = [(day_bounds(a, b, zone)[0], day_bounds(a, b, zone)[-1]) for a, b in periods]
     which = case(*[(and_(c.ts >= lo, c.ts < hi), literal(i)) for i, (lo, hi) in enumerate(spans)], else_=literal(-1))
