@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.demo import DEMO_ADMIN, new_password
 from callwise.lake import Lake
 from callwise.ops import audit
@@ -169,7 +170,7 @@ def seed_data(
     if not settings.bank_name:
         settings = settings.model_copy(update={"bank_name": DEMO_BANK_NAME})
     zone = ZoneInfo(settings.timezone)
-    today = today or datetime.now(zone).date()
+    today = today or utcnow().astimezone(zone).date()
     with factory() as session:
         if is_seeded(session):
             raise ValueError("the operational database holds the demo board already")

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import ibis
 import numpy as np
-import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
+from callwise.clock import utcnow
 from callwise.features.asof import age_on
 from callwise.lake import Lake
 from callwise.ops import audit
@@ -140,7 +140,7 @@ def model_customer(model: AnswerModel, lake: Lake | None, customer_id: str, opte
         from callwise.timing.fit import read_customers
 
         as_of = model.as_of
-        on = as_of if as_of is not None else pd.Timestamp.now().to_pydatetime()
+        on = as_of if as_of is not None else utcnow().replace(tzinfo=None)
         frame = read_customers(lake, tuple(model.params["segment_columns"]), on)
         customers = frame[frame["customer_id"].astype(str) == customer_id]
     slots = np.arange(HOURS_OF_WEEK)
@@ -198,7 +198,7 @@ def history_counts(
     if customer_id is not None:
         calls = calls.filter(calls.customer_id == customer_id)
     if column is not None:
-        calls = _with_segments(lake, calls, on or date.today())
+        calls = _with_segments(lake, calls, on or utcnow().date())
         calls = calls.filter(calls[column] == value)
     grouped = calls.group_by("weekday", "hour").aggregate(dialled=calls.count(), answered=calls.picked.sum())
     frame = grouped.to_pandas()

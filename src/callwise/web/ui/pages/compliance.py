@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from callwise.board import compliance as data
 from callwise.board.filters import Filters
+from callwise.clock import today_in
 from callwise.i18n import catalog, t
 from callwise.policy import default_policy
 from callwise.web.deps import ServicesDep
@@ -238,10 +239,8 @@ def _page(
 
 
 def _today(svc: Any) -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo(svc.bank_timezone)).date()
+    return today_in(svc.bank_timezone)
 
 
 @router.get(PAGE.path, response_class=HTMLResponse)

@@ -8,16 +8,16 @@ back. Form fields are read without validation constraints so that no error page 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callwise.board import customer as data
 from callwise.board.compliance import naive_local
+from callwise.clock import today_in
 from callwise.i18n import catalog, t
 from callwise.ops.db import transaction
 from callwise.ops.models import Customer
@@ -82,7 +82,7 @@ def lookup(
 
 
 def _today(svc: Any) -> date:
-    return datetime.now(ZoneInfo(svc.bank_timezone)).date()
+    return today_in(svc.bank_timezone)
 
 
 def _label(prefix: str, value: Any, lang: str) -> Any:
