@@ -46,19 +46,6 @@ def local_day(ts: datetime, tz: str) -> date:
     return aware.astimezone(ZoneInfo(tz)).date()
 
 
-def naive_local(rows: list[dict[str, Any]], tz: str) -> list[dict[str, Any]]:
-    """The rows with every aware datetime as the bank's wall-clock time without a zone: what a spreadsheet cell
-    can hold (XLSX has no time zones), and what the page shows."""
-    zone = ZoneInfo(tz)
-
-    def cell(value: Any) -> Any:
-        if isinstance(value, datetime) and value.tzinfo is not None:
-            return value.astimezone(zone).replace(tzinfo=None)
-        return value
-
-    return [{k: cell(v) for k, v in row.items()} for row in rows]
-
-
 def exclusions_by_day(
     session: Session, start: date, end: date, tz: str, campaign: str | None = None
 ) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from callwise.web.ui.fmt import Formatter
 from callwise.web.ui.parts import Table, Tile, export_response
 from callwise.web.ui.session import BoardError
 
+ZONE = "Asia/Shanghai"
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "＝1+1", "\tx", "普通"]
 
 
@@ -26,7 +27,7 @@ def hostile_table() -> Table:
 
 
 def test_a_csv_export_opens_and_no_text_cell_starts_a_formula():
-    answer = export_response(hostile_table(), "csv", "en", "campaigns")
+    answer = export_response(hostile_table(), "csv", "en", "campaigns", ZONE)
     assert answer.headers["content-disposition"] == 'attachment; filename="campaigns.csv"'
     text = answer.body.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
@@ -37,7 +38,7 @@ def test_a_csv_export_opens_and_no_text_cell_starts_a_formula():
 
 
 def test_an_xlsx_export_keeps_numbers_as_numbers_and_text_as_text(tmp_path):
-    answer = export_response(hostile_table(), "xlsx", "zh", "活动/../x")
+    answer = export_response(hostile_table(), "xlsx", "zh", "活动/../x", ZONE)
     assert answer.headers["content-disposition"] == (
         "attachment; filename=\"______x.xlsx\"; filename*=UTF-8''%E6%B4%BB%E5%8A%A8____x.xlsx"
     )
@@ -52,12 +53,12 @@ def test_an_xlsx_export_keeps_numbers_as_numbers_and_text_as_text(tmp_path):
 
 def test_an_empty_table_exports_its_header():
     empty = Table("none", [("name", "board.filter.campaign")], [])
-    assert export_response(empty, "csv", "en", "x").body.decode("utf-8-sig").strip() == "Campaign"
+    assert export_response(empty, "csv", "en", "x", ZONE).body.decode("utf-8-sig").strip() == "Campaign"
 
 
 def test_an_unknown_export_format_is_not_found():
     with pytest.raises(BoardError) as refused:
-        export_response(hostile_table(), "exe", "en", "x")
+        export_response(hostile_table(), "exe", "en", "x", ZONE)
     assert refused.value.status == 404
 
 
@@ -82,8 +83,8 @@ def test_a_sparkline_spans_its_box_and_needs_two_points():
 def test_zoned_times_export_on_the_banks_clock(tmp_path):
     when = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
     table = Table("times", [("at", "board.filter.from")], [{"at": when}])
-    csv_text = export_response(table, "csv", "en", "x").body.decode("utf-8-sig")
+    csv_text = export_response(table, "csv", "en", "x", ZONE).body.decode("utf-8-sig")
     assert "2026-12-02 01:30:00" in csv_text
     path = tmp_path / "t.xlsx"
-    path.write_bytes(export_response(table, "xlsx", "en", "x").body)
+    path.write_bytes(export_response(table, "xlsx", "en", "x", ZONE).body)
     assert openpyxl.load_workbook(path).active["A2"].value == datetime(2026, 12, 2, 1, 30)

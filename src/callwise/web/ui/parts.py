@@ -97,8 +97,9 @@ def disposition(filename: str, fmt: str) -> str:
     return header if ascii_name == name else f"{header}; filename*=UTF-8''{quote(name)}.{fmt}"
 
 
-def export_response(table: Table, fmt: str, lang: str, filename: str, timezone: str = "Asia/Shanghai") -> Response:
-    """The table as a download: CSV (UTF-8 with BOM, for Excel) or XLSX; formula-safe; headers in ``lang``."""
+def export_response(table: Table, fmt: str, lang: str, filename: str, timezone: str) -> Response:
+    """The table as a download: CSV (UTF-8 with BOM, for Excel) or XLSX; formula-safe; headers in ``lang``; zoned
+    times on the clock of ``timezone`` (the bank's)."""
     if fmt not in MEDIA:
         raise BoardError(404, "board.error.not_found")
     frame = table.frame(lang, timezone)

@@ -249,4 +249,4 @@ def agents_export(table_id: str, fmt: str, viewer: SeeAgents, svc: ServicesDep, 
     tabs = tables(board_for(viewer, svc, filters), viewer.lang)
     if table_id not in tabs:
         raise BoardError(404, "board.error.not_found")
-    return export_response(tabs[table_id], fmt, viewer.lang, f"agents-{table_id}")
+    return export_response(tabs[table_id], fmt, viewer.lang, f"agents-{table_id}", svc.bank_timezone)

@@ -160,4 +160,4 @@ def export(request: Request, table_id: str, fmt: str, viewer: Reader, svc: Servi
     chart = view["charts"].get(table_id)
     if chart is None:
         return Response(status_code=404)
-    return export_response(chart.table, fmt, viewer.lang, f"best-time-{table_id}")
+    return export_response(chart.table, fmt, viewer.lang, f"best-time-{table_id}", svc.bank_timezone)

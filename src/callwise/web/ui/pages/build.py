@@ -18,7 +18,7 @@ from callwise.web.deps import ServicesDep, client_ip
 from callwise.web.ui.page import Page
 from callwise.web.ui.parts import Chart, Table, export_response
 from callwise.web.ui.render import render
-from callwise.web.ui.session import Viewer, form_for, viewer_for
+from callwise.web.ui.session import BoardError, Viewer, form_for, viewer_for
 
 PAGE = Page("build", "/board/build", "lists:build")
 router = APIRouter(include_in_schema=False)
@@ -113,8 +113,10 @@ def export(job_id: str, table_id: str, fmt: str, viewer: Builder, svc: ServicesD
     view = data.job_view(svc.factory, job_id, viewer.lang)
     charts = _charts(view, viewer.lang) if view is not None else {}
     if table_id not in charts:
-        return Response(status_code=404)
-    return export_response(charts[table_id].table, fmt, viewer.lang, f"{view.campaign_id if view else ''}-{table_id}")
+        raise BoardError(404, "board.error.not_found")
+    return export_response(
+        charts[table_id].table, fmt, viewer.lang, f"{view.campaign_id if view else ''}-{table_id}", svc.bank_timezone
+    )
 
 
 def _charts(view: data.JobView, lang: str) -> dict[str, Chart]:

@@ -84,7 +84,7 @@ def campaign_export(campaign_id: str, filename: str, viewer: Reader, svc: Servic
     table = view.table(table_id)
     if table is None:
         raise BoardError(404, "board.error.not_found")
-    return export_response(table, fmt, viewer.lang, f"{campaign_id}-{table_id}")
+    return export_response(table, fmt, viewer.lang, f"{campaign_id}-{table_id}", svc.bank_timezone)
 
 
 @router.post(PATH + "/lists/{list_id}/dialer")

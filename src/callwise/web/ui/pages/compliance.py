@@ -280,5 +280,4 @@ def export(request: Request, filename: str, viewer: AuditRead, svc: ServicesDep,
         if table_id not in found:
             raise BoardError(404, "board.error.not_found")
         table = found[table_id]
-    local = Table(table.id, table.columns, data.naive_local(table.rows, svc.bank_timezone))
-    return export_response(local, fmt, viewer.lang, f"compliance-{table_id}")
+    return export_response(table, fmt, viewer.lang, f"compliance-{table_id}", svc.bank_timezone)

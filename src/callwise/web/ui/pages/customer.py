@@ -16,7 +16,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callwise.board import customer as data
-from callwise.board.compliance import naive_local
 from callwise.clock import today_in
 from callwise.i18n import catalog, t
 from callwise.ops.db import transaction
@@ -263,8 +262,7 @@ def export(customer_id: str, filename: str, viewer: CustomersRead, svc: Services
     if table_id not in TABLES:
         raise BoardError(404, "board.error.not_found")
     table = _tables(svc, customer_id, viewer.lang, (table_id,))[table_id]
-    local = Table(table.id, table.columns, naive_local(table.rows, svc.bank_timezone))
-    return export_response(local, fmt, viewer.lang, f"customer-{customer_id}-{table_id}")
+    return export_response(table, fmt, viewer.lang, f"customer-{customer_id}-{table_id}", svc.bank_timezone)
 
 
 @router.get(PAGE.path + "/{customer_id}/eligibility", response_class=HTMLResponse)

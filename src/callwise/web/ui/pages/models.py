@@ -156,7 +156,7 @@ def models_page(request: Request, viewer: ReadModels, svc: ServicesDep) -> HTMLR
 def models_export(table_id: str, fmt: str, viewer: ReadModels, svc: ServicesDep) -> Response:
     if table_id != "registry":
         raise BoardError(404, "board.error.not_found")
-    return export_response(registry_table(svc, viewer.lang), fmt, viewer.lang, "models-registry")
+    return export_response(registry_table(svc, viewer.lang), fmt, viewer.lang, "models-registry", svc.bank_timezone)
 
 
 def _card(svc: Any, model_id: int) -> Any:
@@ -210,7 +210,7 @@ def health_export(model_id: int, table_id: str, fmt: str, viewer: ReadModels, sv
     tabs = health_tables(health, viewer.lang)
     if table_id not in tabs:
         raise BoardError(404, "board.error.not_found")
-    return export_response(tabs[table_id], fmt, viewer.lang, f"model-{model_id}-{table_id}")
+    return export_response(tabs[table_id], fmt, viewer.lang, f"model-{model_id}-{table_id}", svc.bank_timezone)
 
 
 def _confirm(request: Request, viewer: Viewer, change: Any, action_url: str, back: str) -> HTMLResponse:

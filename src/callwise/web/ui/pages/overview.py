@@ -215,4 +215,4 @@ def export(name: str, viewer: ViewerDep, svc: ServicesDep, filters: FiltersDep) 
     table = tables(view).get(table_id)
     if table is None:
         raise BoardError(404, "board.error.not_found")
-    return export_response(table, fmt, viewer.lang, f"overview-{table_id}-{view.start}-{view.end}")
+    return export_response(table, fmt, viewer.lang, f"overview-{table_id}-{view.start}-{view.end}", svc.bank_timezone)
