@@ -15,7 +15,7 @@ from callwise.board.filters import Filters
 from callwise.clock import utcnow
 from callwise.i18n import t as translate
 from callwise.web.ui.fmt import Formatter
-from callwise.web.ui.session import Viewer
+from callwise.web.ui.session import LANG_COOKIE, Viewer, language, secure
 
 # Pages hold customer data: never cached, never framed, scripts only from the service itself.
 PAGE_HEADERS = {
@@ -67,7 +67,7 @@ def other_language_url(request: Request, lang: str) -> str:
 
 def base_context(request: Request, lang: str, viewer: Viewer | None) -> dict[str, Any]:
     """What every template may use, for a viewer (or, on the login page, for nobody yet)."""
-    from callwise.web.ui.registry import PAGES
+    from callwise.web.ui.registry import PAGES  # here: the pages import this module
 
     svc = request.app.state.services
     formatter = Formatter(lang, svc.bank_timezone)
@@ -94,8 +94,6 @@ def render(
     request: Request, viewer: Viewer | None, template: str, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
     """The page ``template`` for ``viewer``, with the security headers every page carries."""
-    from callwise.web.ui.session import language
-
     lang = viewer.lang if viewer else language(request)
     values = base_context(request, lang, viewer)
     values.update(context)
@@ -105,7 +103,5 @@ def render(
     body = env.get_template(template).render(**values)
     response = HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
     if request.query_params.get("lang") in ("zh", "en"):
-        from callwise.web.ui.session import LANG_COOKIE, secure
-
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", secure=secure(request))
     return response
