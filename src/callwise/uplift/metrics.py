@@ -98,7 +98,7 @@ def _normalised(model: tuple[np.ndarray, np.ndarray], perfect: tuple[np.ndarray,
     best = float(np.trapezoid(perfect[1], perfect[0])) - random
     if best == 0:
         return float("nan")
-    return (float(np.trapezoid(model[1], model[0])) - random) / best
+    return float((float(np.trapezoid(model[1], model[0])) - random) / best)
 
 
 def qini_coefficient(y: Any, treatment: Any, uplift: Any) -> float:
