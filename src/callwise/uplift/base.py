@@ -4,13 +4,14 @@
 ``predict_uplift(X)``; ``uplift_interval(X, level)``; ``explain(X, top)`` → the features that raise each row's
 predicted uplift most; ``importance()``. A learner is a *core*: a few LightGBM boosters fitted from the prepared
 matrix, and how to read the uplift (and its reasons) from them. The model keeps one core fitted on every row and,
-for the interval, ``interval_folds`` cores each fitted without one fold (a delete-a-group jackknife).
+for the interval, ``interval_folds`` members each fitted on one disjoint fold of the rows.
 """
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, ClassVar
 
 import lightgbm as lgb
@@ -168,7 +169,7 @@ class UpliftModel(BaseEstimator):
         parts = [np.arange(len(y_arr))]
         if self.interval_folds >= 2:
             folds = StratifiedKFold(self.interval_folds, shuffle=True, random_state=self.random_state)
-            parts += [kept for kept, _ in folds.split(matrix, 2 * t_arr + y_arr)]
+            parts += [fold for _, fold in folds.split(matrix, 2 * t_arr + y_arr)]
         with ThreadPoolExecutor(max(1, min(self.n_jobs, len(parts)))) as pool:
             cores = list(
                 pool.map(
@@ -207,10 +208,11 @@ class UpliftModel(BaseEstimator):
         return np.column_stack([1 - p_treated, p_treated])
 
     def uplift_interval(self, X: pd.DataFrame, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
-        """(low, high) per row: the uplift ± Student's t × the delete-a-group jackknife standard error.
+        """(low, high) per row: the uplift ± Student's t × its standard error from the members' spread.
 
-        Each member was fitted without one of ``interval_folds`` folds; the spread of their predictions,
-        ``(K − 1) / K × Σ (θ_k − θ̄)²``, estimates the variance of the full model's prediction for the row.
+        The members were fitted on ``K = interval_folds`` disjoint folds, so their predictions for a row are K
+        independent estimates, each from 1/K of the rows: the variance of one is about K times that of the
+        model fitted on all of them, whose standard error is therefore their standard deviation / √K.
         """
         check_is_fitted(self, "core_")
         if len(self.members_) < 2:
@@ -221,7 +223,7 @@ class UpliftModel(BaseEstimator):
         point = self._uplift(self.core_, matrix)
         members = np.vstack([self._uplift(core, matrix) for core in self.members_])
         k = len(members)
-        se = np.sqrt((k - 1) / k * ((members - members.mean(axis=0)) ** 2).sum(axis=0))
+        se = members.std(axis=0, ddof=1) / np.sqrt(k)
         half = float(student_t.ppf(0.5 + level / 2, k - 1)) * se
         return point - half, point + half
 
@@ -250,7 +252,7 @@ class UpliftModel(BaseEstimator):
         share = pd.Series(gain / gain.sum() if gain.sum() else gain, index=self.feature_names_in_)
         return share.sort_values(ascending=False, kind="stable")
 
-    def save(self, directory: Any, card: dict[str, Any] | None = None) -> Any:
+    def save(self, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
         """state.json, one LightGBM model text per booster, and model_card.json (see :mod:`callwise.uplift.persist`)."""
         from callwise.uplift.persist import save
 
