@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from tests.conftest import SHARED_DATA
 
-from callwise.uplift import make_uplift
+from callwise.uplift import UpliftInputError, make_uplift
 from callwise.uplift.metrics import qini_coefficient
 from callwise.uplift.policy import promote, score_policy
 
@@ -31,6 +31,8 @@ def test_policy_score_by_hand():
     assert score["nir"] == pytest.approx(10 * 2 - 0.15 * 4 - 10 * 1)  # 9.40
     assert (score["selected"], score["treated"], score["control"]) == (6, 4, 2)
     assert (score["buyers_treated"], score["buyers_control"]) == (2, 1)
+    with pytest.raises(UpliftInputError):
+        score_policy(y, t, selected[:-1], value=10, cost=0.15)
 
 
 def test_promote_where_expected_increment_is_positive():

@@ -24,7 +24,7 @@ def promote(uplift: Any, value: float, cost: float) -> np.ndarray:
 
 def score_policy(y: Any, treatment: Any, selected: Any, value: float, cost: float) -> dict[str, Any]:
     """IRR and NIR of treating the ``selected`` rows, measured on the experiment's own groups (JSON-ready)."""
-    y_arr, t_arr = check_experiment(y, treatment)
+    y_arr, t_arr = check_experiment(y, treatment, selected)  # one length for all three
     chosen = np.asarray(selected, dtype=bool)
     treated, control = chosen & (t_arr == 1), chosen & (t_arr == 0)
     n_treated, n_control = int(treated.sum()), int(control.sum())
