@@ -110,7 +110,12 @@ def test_schedules_by_increment_the_oracle_adds_most_and_the_tables_less(built, 
 
     out = compare_increment_schedules_with_truth(built, small_bank["bank"] / "_truth")
     plans = out["plans"]
-    assert set(plans) == {"callwise", "best_from_tables_by_increment", "oracle_by_increment"}
+    assert set(plans) == {
+        "callwise",
+        "best_from_tables_by_increment",
+        "best_from_tables_by_increment_own_timing",
+        "oracle_by_increment",
+    }
     for plan in plans.values():
         assert plan["true_expected_calls"] <= out["capacity_calls"] * 1.001
         assert plan["true_incremental_conversions"] < plan["true_conversions"]

@@ -100,7 +100,8 @@ def compare_increment_schedules_with_truth(result: ListResult, truth_dir: str | 
 
     Both ceilings plan the same customers, agents and days with perfect timing (true p(answer)): the oracle by
     the true increment of an answered call (p_answered − p_nocall, knowing the response type) and the best the
-    tables allow (p_knowable − p_knowable_nocall, the Bayes-optimal increment given the tables).
+    tables allow (p_knowable − p_knowable_nocall, the Bayes-optimal increment given the tables); the latter also
+    with callwise's own answer model for timing, the ceiling of a list that learns the increment but not the hours.
     """
     truth = load_truth(truth_dir)
     inputs = result.planning
@@ -112,6 +113,10 @@ def compare_increment_schedules_with_truth(result: ListResult, truth_dir: str | 
     plans = {
         "callwise": inputs.plan,
         "best_from_tables_by_increment": replan(inputs, p_true, margin=(knowable - knowable_nocall) * value),
+        # The same increment timed by callwise's answer model: the ceiling of a model that learns only the increment.
+        "best_from_tables_by_increment_own_timing": replan(
+            inputs, inputs.p_answer, margin=(knowable - knowable_nocall) * value
+        ),
         "oracle_by_increment": replan(inputs, p_true, margin=(answered - nocall) * value),
     }
     scored = score_plans(plans, inputs, truth, p_true)
