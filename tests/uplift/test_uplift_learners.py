@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from tests.uplift.helpers import experiment, tiny
 
+from callwise.models.lgbm import COMPILE_MIN_ROWS
 from callwise.uplift import LEARNERS, UpliftInputError, make_uplift
 from callwise.uplift.metrics import qini_coefficient
 
@@ -86,6 +87,8 @@ def test_arrays_are_accepted_with_the_fitted_width(fitted, data):
     assert len(model.predict_uplift(X[["x0", "x1"]].to_numpy())) == len(X)
     with pytest.raises(UpliftInputError, match="expects 2"):
         model.predict_uplift(np.zeros((3, 3)))
+    with pytest.raises(UpliftInputError, match="lacks the model's columns: segment"):
+        make_uplift("t", **tiny("t", interval_folds=0)).fit(X, y, t).predict_uplift(X[["x0", "x1"]])
 
 
 def test_refusals(data):
@@ -146,3 +149,14 @@ def test_index_of_scored_frame_is_kept(fitted, data):
     X = data[0].head(4).set_axis([10, 11, 12, 13])
     assert list(fitted["s"].explain(X).index) == [10, 11, 12, 13]
     assert isinstance(fitted["s"].explain(X), pd.DataFrame)
+
+
+@pytest.mark.parametrize("name", ["t", "dr"])  # a classifier's log-odds and a regressor's value
+def test_large_batches_score_through_compiled_trees_the_same(name, fitted, data, tmp_path):
+    X = data[0]
+    model = fitted[name]
+    big = X.iloc[np.random.default_rng(0).integers(0, len(X), COMPILE_MIN_ROWS)]
+    half = len(big) // 2  # each half is below the compiled path's batch size
+    by_lightgbm = np.concatenate([model.predict_uplift(big.iloc[:half]), model.predict_uplift(big.iloc[half:])])
+    np.testing.assert_allclose(model.predict_uplift(big), by_lightgbm, rtol=0, atol=1e-12)
+    assert any(trees is not None for trees in model.__dict__["_compiled"].values())

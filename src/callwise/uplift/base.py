@@ -4,12 +4,14 @@
 ``predict_uplift(X)``; ``uplift_interval(X, level)``; ``explain(X, top)`` → the features that raise each row's
 predicted uplift most; ``importance()``. A learner is a *core*: a few LightGBM boosters fitted from the prepared
 matrix, and how to read the uplift (and its reasons) from them. The model keeps one core fitted on every row and,
-for the interval, ``interval_folds`` cores each fitted without one fold (a delete-a-group jackknife).
+for the interval, ``interval_folds`` members each fitted on one disjoint fold of the rows.
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, ClassVar
 
 import lightgbm as lgb
@@ -21,7 +23,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from callwise.models.base import _as_frame
+from callwise.models.compiled import CompiledTrees, compile_trees
 from callwise.models.frame import learn_categories, prepare_matrix
+from callwise.models.lgbm import COMPILE_MIN_ROWS
 from callwise.uplift import boosters
 from callwise.uplift import propensity as propensity_model
 from callwise.uplift.defaults import INTERVAL_FOLDS, OUTCOME
@@ -30,6 +34,7 @@ from callwise.uplift.metrics import check_experiment
 
 Core = dict[str, lgb.Booster]  # role ("treated", "control", "effect" …) → booster
 FIT_THREADS = 1  # per booster while fitting; ``n_jobs`` boosters are fitted at once
+_COMPILING = threading.Lock()  # one compile per booster even when threads score at once
 
 
 class UpliftModel(BaseEstimator):
@@ -96,6 +101,36 @@ class UpliftModel(BaseEstimator):
             threads=FIT_THREADS,
         )
 
+    def _raw(self, booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
+        """A booster's raw score (log-odds of a classifier, the value of a regressor) at scoring time.
+
+        A batch of ``COMPILE_MIN_ROWS`` or more is scored by the booster's compiled trees (compiled on first
+        use, cached in the saved model's directory), as the response model does; smaller ones by LightGBM.
+        """
+        if len(X) >= COMPILE_MIN_ROWS:
+            trees = self._compiled_trees(booster)
+            if trees is not None:
+                return trees.margin(X, self.n_jobs)
+        return np.asarray(booster.predict(X, raw_score=True, num_threads=self.n_jobs), dtype=np.float64)
+
+    def _compiled_trees(self, booster: lgb.Booster) -> CompiledTrees | None:
+        cache = self.__dict__.setdefault("_compiled", {})
+        if id(booster) not in cache:
+            with _COMPILING:
+                if id(booster) not in cache:
+                    cache[id(booster)] = compile_trees(booster.model_to_string(), self.__dict__.get("_model_dir"))
+        found: CompiledTrees | None = cache[id(booster)]
+        return found
+
+    def _probability(self, booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
+        return np.asarray(1 / (1 + np.exp(-self._raw(booster, X))))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Compiled code lives in this process only: a copied model compiles (or finds its cache) again.
+        state = dict(super().__getstate__())
+        state.pop("_compiled", None)
+        return state
+
     def _categorical(self) -> list[int]:
         return [j for j, c in enumerate(self.feature_names_in_) if c in self.categories_]
 
@@ -103,7 +138,7 @@ class UpliftModel(BaseEstimator):
         if self.propensity_booster_ is None:
             return np.full(len(X), self.propensity_value_)
         low, high = self.propensity_info_["clip"]
-        return np.clip(boosters.probability(self.propensity_booster_, X, self.n_jobs), low, high)
+        return np.clip(self._probability(self.propensity_booster_, X), low, high)
 
     # --- the interface ---------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: Any, treatment: Any, propensity: float | None = None) -> UpliftModel:
@@ -134,7 +169,7 @@ class UpliftModel(BaseEstimator):
         parts = [np.arange(len(y_arr))]
         if self.interval_folds >= 2:
             folds = StratifiedKFold(self.interval_folds, shuffle=True, random_state=self.random_state)
-            parts += [kept for kept, _ in folds.split(matrix, 2 * t_arr + y_arr)]
+            parts += [fold for _, fold in folds.split(matrix, 2 * t_arr + y_arr)]
         with ThreadPoolExecutor(max(1, min(self.n_jobs, len(parts)))) as pool:
             cores = list(
                 pool.map(
@@ -145,12 +180,16 @@ class UpliftModel(BaseEstimator):
                 )
             )
         self.core_, self.members_ = cores[0], cores[1:]
+        self.__dict__.pop("_compiled", None)
         return self
 
     def _prepare(self, X: Any) -> np.ndarray:
         frame = _as_frame(X)
         if not isinstance(X, pd.DataFrame) and frame.shape[1] != self.n_features_in_:
             raise UpliftInputError("uplift.input.columns", found=frame.shape[1], expected=self.n_features_in_)
+        missing = [c for c in self.feature_names_in_ if c not in frame.columns]
+        if missing:
+            raise UpliftInputError("uplift.input.missing_columns", columns=", ".join(missing[:5]))
         return prepare_matrix(frame, list(self.feature_names_in_), self.categories_)
 
     def predict_outcomes(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -169,10 +208,11 @@ class UpliftModel(BaseEstimator):
         return np.column_stack([1 - p_treated, p_treated])
 
     def uplift_interval(self, X: pd.DataFrame, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
-        """(low, high) per row: the uplift ± Student's t × the delete-a-group jackknife standard error.
+        """(low, high) per row: the uplift ± Student's t × its standard error from the members' spread.
 
-        Each member was fitted without one of ``interval_folds`` folds; the spread of their predictions,
-        ``(K − 1) / K × Σ (θ_k − θ̄)²``, estimates the variance of the full model's prediction for the row.
+        The members were fitted on ``K = interval_folds`` disjoint folds, so their predictions for a row are K
+        independent estimates, each from 1/K of the rows: the variance of one is about K times that of the
+        model fitted on all of them, whose standard error is therefore their standard deviation / √K.
         """
         check_is_fitted(self, "core_")
         if len(self.members_) < 2:
@@ -183,7 +223,7 @@ class UpliftModel(BaseEstimator):
         point = self._uplift(self.core_, matrix)
         members = np.vstack([self._uplift(core, matrix) for core in self.members_])
         k = len(members)
-        se = np.sqrt((k - 1) / k * ((members - members.mean(axis=0)) ** 2).sum(axis=0))
+        se = members.std(axis=0, ddof=1) / np.sqrt(k)
         half = float(student_t.ppf(0.5 + level / 2, k - 1)) * se
         return point - half, point + half
 
@@ -212,7 +252,7 @@ class UpliftModel(BaseEstimator):
         share = pd.Series(gain / gain.sum() if gain.sum() else gain, index=self.feature_names_in_)
         return share.sort_values(ascending=False, kind="stable")
 
-    def save(self, directory: Any, card: dict[str, Any] | None = None) -> Any:
+    def save(self, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
         """state.json, one LightGBM model text per booster, and model_card.json (see :mod:`callwise.uplift.persist`)."""
         from callwise.uplift.persist import save
 

@@ -31,10 +31,7 @@ def train(
 
 
 def probability(booster: lgb.Booster, X: np.ndarray, threads: int) -> np.ndarray:
-    return np.asarray(booster.predict(X, num_threads=threads), dtype=np.float64)
-
-
-def value(booster: lgb.Booster, X: np.ndarray, threads: int) -> np.ndarray:
+    """p(1) of a classifier by LightGBM itself (while fitting; scoring goes through the model's compiled trees)."""
     return np.asarray(booster.predict(X, num_threads=threads), dtype=np.float64)
 
 

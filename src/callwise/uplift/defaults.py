@@ -43,7 +43,7 @@ PROPENSITY: dict[str, Any] = {"n_estimators": 50, "learning_rate": 0.1, "num_lea
 
 # Out-of-fold folds of the DR learner's first stage (its pseudo-outcomes must come from models that never saw the row).
 CROSS_FIT_FOLDS = 2
-# Members of the delete-a-group jackknife behind ``uplift_interval`` (0: no interval).
+# Members behind ``uplift_interval``, each fitted on one of this many disjoint folds (0: no interval).
 INTERVAL_FOLDS = 3
 # An estimated propensity is clipped to this range, so no row's weight explodes.
 PROPENSITY_CLIP = (0.05, 0.95)

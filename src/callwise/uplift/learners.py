@@ -44,8 +44,8 @@ class TLearner(UpliftModel):
 
     def _outcomes(self, core: Core, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (
-            boosters.probability(core["treated"], X, self.n_jobs),
-            boosters.probability(core["control"], X, self.n_jobs),
+            self._probability(core["treated"], X),
+            self._probability(core["control"], X),
         )
 
     def _contributions(self, core: Core, X: np.ndarray) -> np.ndarray:
@@ -79,9 +79,10 @@ class SLearner(UpliftModel):
         }
 
     def _outcomes(self, core: Core, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        both = np.vstack([self._with_treatment(X, 1.0), self._with_treatment(X, 0.0)])
-        p = boosters.probability(core["outcome"], both, self.n_jobs)
-        return p[: len(X)], p[len(X) :]
+        matrix = self._with_treatment(X, 1.0)  # one copy, its treatment column set to 1 and then to 0
+        p_treated = self._probability(core["outcome"], matrix)
+        matrix[:, -1] = 0.0
+        return p_treated, self._probability(core["outcome"], matrix)
 
     def _contributions(self, core: Core, X: np.ndarray) -> np.ndarray:
         p_treated, p_control = self._outcomes(core, X)
@@ -108,7 +109,7 @@ class _EffectLearner(UpliftModel):
         return dict(EFFECT[self.name] if self.effect_params is None else self.effect_params)
 
     def _outcomes(self, core: Core, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        p_control = boosters.probability(core["control"], X, self.n_jobs)
+        p_control = self._probability(core["control"], X)
         return np.clip(p_control + self._uplift(core, X), 0.0, 1.0), p_control
 
 
@@ -133,8 +134,8 @@ class XLearner(_EffectLearner):
 
     def _uplift(self, core: Core, X: np.ndarray) -> np.ndarray:
         e = self._propensity(X)
-        tau1 = boosters.value(core["effect_treated"], X, self.n_jobs)
-        tau0 = boosters.value(core["effect_control"], X, self.n_jobs)
+        tau1 = self._raw(core["effect_treated"], X)
+        tau0 = self._raw(core["effect_control"], X)
         return np.asarray(e * tau0 + (1 - e) * tau1)
 
     def _contributions(self, core: Core, X: np.ndarray) -> np.ndarray:
@@ -170,7 +171,7 @@ class DRLearner(_EffectLearner):
         }
 
     def _uplift(self, core: Core, X: np.ndarray) -> np.ndarray:
-        return boosters.value(core["effect"], X, self.n_jobs)
+        return self._raw(core["effect"], X)
 
     def _contributions(self, core: Core, X: np.ndarray) -> np.ndarray:
         return boosters.shap(core["effect"], X, self.n_jobs)

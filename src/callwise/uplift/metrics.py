@@ -98,7 +98,7 @@ def _normalised(model: tuple[np.ndarray, np.ndarray], perfect: tuple[np.ndarray,
     best = float(np.trapezoid(perfect[1], perfect[0])) - random
     if best == 0:
         return float("nan")
-    return (float(np.trapezoid(model[1], model[0])) - random) / best
+    return float((float(np.trapezoid(model[1], model[0])) - random) / best)
 
 
 def qini_coefficient(y: Any, treatment: Any, uplift: Any) -> float:
@@ -174,7 +174,8 @@ def calibration(deciles: pd.DataFrame) -> dict[str, float | None]:
     return {"slope": float(slope), "intercept": float(intercept), "mean_abs_error": error}
 
 
-def _plain(value: float) -> float | None:
+def json_number(value: float) -> float | None:
+    """``value`` rounded for JSON; NaN and infinity (a figure that does not exist) become None."""
     return None if not np.isfinite(value) else round(float(value), 6)
 
 
@@ -185,10 +186,10 @@ def _curve(y: np.ndarray, treatment: np.ndarray, uplift: np.ndarray) -> dict[str
     model_x, model_v = qini_curve(y, treatment, uplift)
     perfect_x, perfect_v = perfect_qini_curve(y, treatment)
     return {
-        "share": [_plain(s) for s in share],
-        "qini": [_plain(v) for v in np.interp(at, model_x, model_v)],
-        "random": [_plain(v) for v in share * model_v[-1]],
-        "perfect": [_plain(v) for v in np.interp(at, perfect_x, perfect_v)],
+        "share": [json_number(s) for s in share],
+        "qini": [json_number(v) for v in np.interp(at, model_x, model_v)],
+        "random": [json_number(v) for v in share * model_v[-1]],
+        "perfect": [json_number(v) for v in np.interp(at, perfect_x, perfect_v)],
     }
 
 
@@ -199,18 +200,18 @@ def evaluate_uplift(y: Any, treatment: Any, uplift: Any) -> dict[str, Any]:
     deciles = uplift_by_decile(y_arr, t_arr, score)
     calib = calibration(deciles)
     return {
-        "qini": _plain(qini_coefficient(y_arr, t_arr, score)),
-        "auuc": _plain(auuc(y_arr, t_arr, score)),
-        "uplift_at": {str(k): _plain(uplift_at_k(y_arr, t_arr, score, k)) for k in UPLIFT_AT},
-        "ate": _plain(y_arr[t_arr == 1].mean() - y_arr[t_arr == 0].mean()),
+        "qini": json_number(qini_coefficient(y_arr, t_arr, score)),
+        "auuc": json_number(auuc(y_arr, t_arr, score)),
+        "uplift_at": {str(k): json_number(uplift_at_k(y_arr, t_arr, score, k)) for k in UPLIFT_AT},
+        "ate": json_number(y_arr[t_arr == 1].mean() - y_arr[t_arr == 0].mean()),
         "rows": len(y_arr),
         "treated": int(t_arr.sum()),
         "control": int(len(t_arr) - t_arr.sum()),
         "deciles": [
-            {k: (_plain(v) if isinstance(v, float) else int(v)) for k, v in row.items()}
+            {k: (json_number(v) if isinstance(v, float) else int(v)) for k, v in row.items()}
             for row in deciles.to_dict("records")
         ],
-        "calibration": {k: (None if v is None else _plain(v)) for k, v in calib.items()},
+        "calibration": {k: (None if v is None else json_number(v)) for k, v in calib.items()},
         "curve": _curve(y_arr, t_arr, score),
     }
 

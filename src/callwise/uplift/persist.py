@@ -53,6 +53,8 @@ def save(model: UpliftModel, directory: str | Path, card: dict[str, Any] | None 
         "members": [_write_core(directory, core, f"member{k + 1}_") for k, core in enumerate(model.members_)],
     }
     write_json(directory / STATE, state)
+    if "_compiled" not in model.__dict__:
+        model.__dict__["_model_dir"] = directory  # compiled on the first large batch, and cached beside the model
     write_json(
         directory / CARD,
         {
@@ -121,4 +123,5 @@ def load_uplift(directory: str | Path) -> UpliftModel:
         if isinstance(exc, UpliftFileError):
             raise
         raise UpliftFileError("uplift.file.damaged", path=directory, problem=f"{type(exc).__name__}: {exc}") from None
+    model.__dict__["_model_dir"] = directory  # compiled trees are cached beside the model
     return model

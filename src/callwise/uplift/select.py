@@ -18,7 +18,7 @@ from callwise.models.base import _as_frame
 from callwise.uplift.base import UpliftModel
 from callwise.uplift.errors import UpliftInputError
 from callwise.uplift.learners import LEARNER_CLASSES, LEARNERS
-from callwise.uplift.metrics import check_experiment, evaluate_uplift, qini_coefficient
+from callwise.uplift.metrics import check_experiment, evaluate_uplift, json_number, qini_coefficient
 
 AUTO = "auto"
 CHOICES: tuple[str, ...] = (AUTO, *LEARNERS)
@@ -71,14 +71,10 @@ def cross_validate_uplift(
     y_arr, t_arr = check_experiment(y, treatment)
     predicted, held = out_of_fold(learner, frame, y_arr, t_arr, folds, seed, propensity)
     result = evaluate_uplift(y_arr, t_arr, predicted)
-    result["per_fold"] = [{"qini": _plain(qini_coefficient(y_arr[h], t_arr[h], predicted[h]))} for h in held]
+    result["per_fold"] = [{"qini": json_number(qini_coefficient(y_arr[h], t_arr[h], predicted[h]))} for h in held]
     result["learner"] = learner
     result["folds"] = folds
     return result
-
-
-def _plain(value: float) -> float | None:
-    return None if not np.isfinite(value) else round(float(value), 6)
 
 
 def _or_worst(value: float | None) -> float:
@@ -112,7 +108,7 @@ def fit_uplift(
     if folds:
         for name in tried:
             predictions[name] = out_of_fold(name, frame, y_arr, t_arr, folds, seed, propensity)[0]
-    cv_qini = {name: _plain(qini_coefficient(y_arr, t_arr, p)) for name, p in predictions.items()}
+    cv_qini = {name: json_number(qini_coefficient(y_arr, t_arr, p)) for name, p in predictions.items()}
     chosen = learner
     if learner == AUTO:
         chosen = max(tried, key=lambda name: _or_worst(cv_qini[name]))
