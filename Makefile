@@ -54,6 +54,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/results_coverage.py
 	$(BIN)/python benchmarks/model_health.py
 	$(BIN)/python benchmarks/board_speed.py
+	$(BIN)/python benchmarks/uplift_speed.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .
