@@ -1,8 +1,8 @@
 """What the stages ask of a model, as Protocols: the list and the scheduler take any object that answers these.
 
-The response models (``callwise.models``), the uplift models (``callwise.uplift``) and the answer model (``callwise.timing.AnswerModel``) are the
-kinds callwise ships; a bank's own model fits wherever it has the same methods. Nothing here imports a
-model library, so the stages depend on the shape of a model, not on how it was made.
+The response models (``callwise.models``), the uplift models (``callwise.uplift``) and the answer model
+(``callwise.timing.AnswerModel``) are the kinds callwise ships; a bank's own model fits wherever it has the same
+methods. Nothing here imports a model library, so the stages depend on the shape of a model, not on how it was made.
 """
 
 from __future__ import annotations
