@@ -39,6 +39,7 @@ TINY = {
     "board_speed.py": (["5000", "5", "2"], "board_speed"),
     "uplift_speed.py": (["3000", "2000"], "uplift_speed_3000"),
     "uplift_starbucks.py": (["4000", "1"], "uplift_starbucks"),
+    "uplift_plan.py": (["4000"], "uplift_plan"),
 }
 
 

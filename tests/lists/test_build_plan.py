@@ -105,6 +105,29 @@ def test_schedules_against_the_truth_keep_capacity_and_the_oracle_earns_most(bui
     assert 0 < out["best_from_tables_share_of_oracle"] <= 1.01
 
 
+def test_schedules_by_increment_the_oracle_adds_most_and_the_tables_less(built, small_bank):
+    from callwise.synth.against_truth import compare_increment_schedules_with_truth
+
+    out = compare_increment_schedules_with_truth(built, small_bank["bank"] / "_truth")
+    plans = out["plans"]
+    assert set(plans) == {
+        "callwise",
+        "best_from_tables_by_increment",
+        "best_from_tables_by_increment_own_timing",
+        "oracle_by_increment",
+    }
+    for plan in plans.values():
+        assert plan["true_expected_calls"] <= out["capacity_calls"] * 1.001
+        assert plan["true_incremental_conversions"] < plan["true_conversions"]
+    # The oracle plans on the true increment, so no plan may add clearly more conversions than it.
+    most = plans["oracle_by_increment"]["true_incremental_conversions"]
+    assert all(plan["true_incremental_conversions"] <= most * 1.01 + 0.5 for plan in plans.values())
+    assert plans["best_from_tables_by_increment"]["true_incremental_conversions"] > 0
+    assert out["share_of_oracle_by_increment"] == pytest.approx(
+        plans["callwise"]["true_incremental_conversions"] / most, abs=1e-3
+    )
+
+
 def test_files_are_written_per_day_and_byte_identical_on_a_rebuild(built, small_bank, model, tmp_path):
     files = write_list(built, tmp_path / "a", lang="en")
     day_files = sorted((tmp_path / "a" / "dialer").glob("calls_*.csv"))

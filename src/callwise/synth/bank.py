@@ -292,6 +292,7 @@ def _write_truth(
         columns[f"p_answered__{product_id}"] = p_answered.astype(np.float32)
         visible = logit - bh.TYPE_OFFSET[latent["type"]] - latent["taste"]
         columns[f"p_knowable__{product_id}"] = evidence.expected(visible).astype(np.float32)
+        columns[f"p_knowable_nocall__{product_id}"] = evidence.expected(visible, answered=False).astype(np.float32)
     pq.write_table(pa.table(columns), truth_dir / "conversion.parquet", compression="zstd")
     pq.write_table(
         pa.table(
@@ -325,6 +326,8 @@ def _write_truth(
         "p_nocall": "p(buy within 30 days) if not called",
         "p_answered": "p(buy within 30 days) if a call is answered",
         "p_knowable": "posterior mean of p_answered given everything the tables show (see synth/knowable.py)",
+        "p_knowable_nocall": "posterior mean of p_nocall given the same: p_knowable − p_knowable_nocall is the best "
+        "increment of an answered call the tables allow",
         "p_answer": "answer_profiles.p_answer[segment, hour_of_week] × customers.answer_scale, capped at 0.95",
     }
     (truth_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -5,8 +5,8 @@ thing, …) and a taste for financial products. The tables still hint at both: t
 prior of the type, the products held when the year began reflect the taste, and every past campaign's
 outcome (bought on the call, bought alone, complained) is evidence about both. ``Evidence`` keeps the exact
 Bayesian log-posterior on a grid of (type, taste) while the bank is generated; ``expected`` turns it into
-the Bayes-optimal p(buy | answered): the ceiling for any model trained on the tables, which the oracle
-(knowing type and taste) is not.
+the Bayes-optimal p(buy | answered) and p(buy | not called): the ceilings for any response or uplift model
+trained on the tables, which the oracle (knowing type and taste) is not.
 """
 
 from __future__ import annotations
@@ -70,9 +70,10 @@ class Evidence:
         log_lik = np.where(answered[:, None, None], call_term, 0.0) + alone_term
         self.log_post[members] += log_lik.astype(np.float32)  # members of one campaign are distinct
 
-    def expected(self, visible_logit: np.ndarray) -> np.ndarray:
-        """Posterior mean of p(buy | answered) from the no-call log-odds before type and taste."""
-        effect = bh.TYPE_OFFSET + bh.CALL_EFFECT
+    def expected(self, visible_logit: np.ndarray, answered: bool = True) -> np.ndarray:
+        """Posterior mean of p(buy | answered), or of p(buy | not called), from the no-call log-odds before type
+        and taste. The two share one posterior, so their difference is the best increment the tables allow."""
+        effect = bh.TYPE_OFFSET + bh.CALL_EFFECT if answered else bh.TYPE_OFFSET
         out = np.empty(len(visible_logit))
         for first in range(0, len(out), CHUNK):  # chunks keep a million customers' grids small
             rows = slice(first, first + CHUNK)

@@ -49,6 +49,7 @@ KINDS = {
     "nocall": "p(buy) if not called",
     "answered": "p(buy) if a call is answered",
     "knowable": "the best estimate of p(buy | answered) from the tables: the posterior over the hidden traits",
+    "knowable_nocall": "the best estimate of p(buy | not called) from the tables, from the same posterior",
 }
 
 
