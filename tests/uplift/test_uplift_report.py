@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from tests.report.test_report_languages import assert_in_language, assert_labels_whole
 from tests.uplift.helpers import experiment
 
 from callwise.report.svg import interval_chart
@@ -99,3 +100,20 @@ def test_interval_bars_go_down_for_a_negative_uplift_and_skip_what_is_missing():
     (up_y, up_h), (down_y, _) = bars[:2]
     assert up_y + up_h == pytest.approx(zero) and down_y == pytest.approx(zero)
     assert svg.count("<circle") == 2 + 1  # two marks and the legend's
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_is_in_one_language_and_keeps_labels_whole(figures, lang):
+    """The bank's own words (file, columns, group values, feature names) are data; all else is in ``lang``."""
+    card = {
+        "learner": "dr",
+        "n_features": 2,
+        "propensity": {"source": "estimated", "value": 0.31},
+        "interval_members": 3,
+        "callwise_version": "0.1",
+        "top_features": {"age": 0.6, "a_bank_column_name_that_has_no_spaces_at_all_and_is_very_long": 0.4},
+    }
+    chinese = dict(figures, target="是否购买", treatment="组别", treated_value="外呼", control_value="对照", card=card)
+    html = render_uplift_report(dict(chinese, source="/数据/实验.csv", learner="dr"), lang)
+    assert_in_language(html, lang)
+    assert_labels_whole(html, ["a_bank_column_name_that_has_no_spaces_at_all_and_is_very_long"])
