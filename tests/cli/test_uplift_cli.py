@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
+from tests.cli.test_exported_files_cli import HOSTILE, live
 from tests.conftest import SHARED_DATA
 from typer.testing import CliRunner
 
@@ -131,23 +134,25 @@ def test_score_keeps_every_row_and_column_and_adds_uplift_rank_and_reasons(fitte
 
 
 def test_score_writes_hostile_and_huge_cells_back_formula_safe(fitted, tmp_path):
+    """Every hostile value (and a hostile header) is text in the CSV and the XLSX; a huge cell is kept."""
     model, _ = fitted
-    rows = pd.read_parquet(TEST).head(4).drop(columns=["Promotion", "purchase"])
-    rows.insert(1, "note", ["=cmd|' /C calc'!A0", "@SUM(A1:A9)", "x" * 200_000, "-12.5"])
-    rows.to_csv(tmp_path / "hostile.csv", index=False)
+    rows = pd.read_parquet(TEST).head(len(HOSTILE) + 2).drop(columns=["Promotion", "purchase"])
+    rows.insert(1, "note", [*HOSTILE, "x" * 200_000, "-12.5"])
+    rows.insert(2, "=HYPERLINK(1)", "plain")
+    rows.to_parquet(tmp_path / "hostile.parquet")  # a CR inside a cell survives Parquet, not every CSV reader
     for suffix in (".csv", ".xlsx"):
         out = tmp_path / f"scored{suffix}"
-        call("uplift", "score", "--model", str(model), "--table", str(tmp_path / "hostile.csv"), "--out", str(out))
+        call("uplift", "score", "--model", str(model), "--table", str(tmp_path / "hostile.parquet"), "--out", str(out))
         if suffix == ".csv":
-            written = pd.read_csv(out, encoding="utf-8-sig", dtype={"note": str})["note"].tolist()
+            with out.open(encoding="utf-8-sig", newline="") as handle:
+                cells = list(csv.reader(handle))
         else:
-            from openpyxl import load_workbook
-
-            sheet = load_workbook(out).active
-            written = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-        assert written[:2] == ["'=cmd|' /C calc'!A0", "'@SUM(A1:A9)"]
+            cells = [["" if v is None else str(v) for v in row] for row in load_workbook(out).active.values]
+        assert not [c for row in cells for c in row if live(c)], suffix
+        notes = [row[1] for row in cells[1:]]
+        assert notes[0] == "'=cmd|' /C calc'!A0" and cells[0][2] == "'=HYPERLINK(1)"
         whole = 200_000 if suffix == ".csv" else 32_767  # an XLSX cell holds at most 32,767 characters
-        assert written[2] == "x" * whole and str(written[3]) == "-12.5"
+        assert notes[-2] == "x" * whole and notes[-1] == "-12.5" and len(cells) == len(HOSTILE) + 3
 
 
 def test_score_refuses_what_it_cannot_score(fitted, tmp_path):
@@ -240,6 +245,7 @@ def test_a_gbk_table_with_chinese_values_fits_and_scores(tmp_path):
             "the propensity must lie strictly between 0 and 1",
             "处理概率必须在 0 与 1 之间",
         ),
+        (small(), ["--cv", "0", "--report", "r"], "--report needs cross-validated figures", "--report 需要交叉验证"),
     ],
 )
 def test_fit_refusals_are_one_sentence_in_the_users_language(tmp_path, rows, extra, en, zh):

@@ -85,6 +85,8 @@ def register(app: typer.Typer) -> None:
         from callwise.uplift.errors import UpliftInputError
         from callwise.uplift.widetable import fit_experiment
 
+        if report is not None and cv == 0:  # the report shows out-of-fold figures: there would be none
+            fail(t("uplift.cli.report_needs_cv", _lang()))
         experiment = _load(table, target, positive, treatment, treated, control, drop)
         try:
             model, card = fit_experiment(experiment, learner, cv, seed, propensity)
@@ -93,7 +95,7 @@ def register(app: typer.Typer) -> None:
         model.save(out, card=card)
         summary: dict[str, Any] = dict(card, learner=model.name, out=str(out), propensity=model.propensity_info_)
         evaluation = card["selection"]["evaluation"]
-        if report is not None and evaluation is not None:
+        if report is not None:
             result = dict(evaluation, **experiment.facts(), learner=model.name, folds=cv)
             result["cv_qini"], result["card"] = card["selection"]["cv_qini"], _card(out)
             summary["reports"] = _reports(result, report)
