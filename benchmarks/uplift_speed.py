@@ -26,6 +26,7 @@ import pandas as pd
 from _bench import write_result
 from callwise import __version__
 from callwise.uplift import LEARNERS, fit_uplift, make_uplift
+from callwise.uplift.defaults import EFFECT, INTERVAL_FOLDS, OUTCOME
 from callwise.uplift.metrics import qini_coefficient
 
 THREADS = 2
@@ -106,6 +107,7 @@ def main(rows: int = 500_000, holdout: int = 100_000) -> dict:
         ),
         "rows": rows,
         "features": 20,
+        "settings": {"outcome": OUTCOME, "effect": EFFECT, "interval_folds": INTERVAL_FOLDS},
         "goals": GOALS,
         "shares": shares,
         "met": {

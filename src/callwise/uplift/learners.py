@@ -79,9 +79,10 @@ class SLearner(UpliftModel):
         }
 
     def _outcomes(self, core: Core, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        both = np.vstack([self._with_treatment(X, 1.0), self._with_treatment(X, 0.0)])
-        p = self._probability(core["outcome"], both)
-        return p[: len(X)], p[len(X) :]
+        matrix = self._with_treatment(X, 1.0)  # one copy, its treatment column set to 1 and then to 0
+        p_treated = self._probability(core["outcome"], matrix)
+        matrix[:, -1] = 0.0
+        return p_treated, self._probability(core["outcome"], matrix)
 
     def _contributions(self, core: Core, X: np.ndarray) -> np.ndarray:
         p_treated, p_control = self._outcomes(core, X)
