@@ -199,8 +199,12 @@ CN = ["--target", "bought", "--treatment", "group", "--treated", "外呼", "--co
 
 def test_a_gbk_table_with_chinese_values_fits_and_scores(tmp_path):
     table = experiment(tmp_path, "gbk.csv", small(), "gbk")
-    fit = call("uplift", "fit", "--table", table, *CN, "--learner", "t", "--cv", "0", "--out", str(tmp_path / "m"))
+    model = ["--learner", "t", "--cv", "0", "--propensity", "0.5", "--out", str(tmp_path / "m")]
+    fit = call("uplift", "fit", "--table", table, *CN, *model)
     assert fit["rows"] == 400 and fit["treated"] == 200 and fit["selection"]["evaluation"] is None
+    assert fit["propensity"] == {"source": "given", "value": 0.5}
+    card = json.loads((tmp_path / "m" / "model_card.json").read_text(encoding="utf-8"))
+    assert card["data_window"]["treated_value"] == "外呼" and set(card["features"]) == {"age", "city"}
     scored = call(
         "uplift", "score", "--model", str(tmp_path / "m"), "--table", table, "--out", str(tmp_path / "s.xlsx")
     )

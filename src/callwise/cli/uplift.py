@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -35,7 +35,7 @@ def known_learner(value: str) -> str:
 LearnerOpt = Annotated[str, typer.Option("--learner", help="help.uplift.opt.learner", callback=known_learner)]
 
 
-def _on(path: Path, error: Exception) -> None:
+def _on(path: Path, error: Exception) -> NoReturn:
     """Stop with ``error`` said of ``path`` (a table or a model directory)."""
     lang = _lang()
     fail(t("models.on_table", lang, path=path, problem=message(error, lang)))

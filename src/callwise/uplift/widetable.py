@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,10 +21,10 @@ import pandas as pd
 from callwise.i18n.message import clipped
 from callwise.ingest.readers import read_frame
 from callwise.models.widetable import WideTableError, refuse_duplicate_columns, wide_from_frame
+from callwise.uplift.base import UpliftModel
 from callwise.uplift.errors import UpliftInputError
-
-if TYPE_CHECKING:
-    from callwise.uplift.base import UpliftModel
+from callwise.uplift.learners import LEARNERS
+from callwise.uplift.select import AUTO, CHOICES, cross_validate_uplift, fit_uplift
 
 DATA_WINDOW = ("source", "target", "treatment", "treated_value", "control_value", "dropped_no_target")
 SHOWN_VALUE_CHARS = 40  # a value quoted in a refusal is cut here (a cell may hold a whole document)
@@ -64,11 +64,9 @@ def _matches(values: pd.Series, wanted: str) -> np.ndarray:
     """Cells equal to ``wanted``: as numbers in a number column (``1`` matches 1.0), else as trimmed text, any case."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         number = pd.to_numeric(pd.Series([wanted.strip()]), errors="coerce").iloc[0]
-        return (
-            np.asarray(values.to_numpy(dtype=np.float64, na_value=np.nan) == number)
-            if pd.notna(number)
-            else (np.zeros(len(values), dtype=bool))
-        )
+        if pd.isna(number):  # a word asked of a number column: no cell holds it
+            return np.zeros(len(values), dtype=bool)
+        return np.asarray(values.to_numpy(dtype=np.float64, na_value=np.nan) == number)
     text = values.astype("str").str.strip().str.lower()
     return np.asarray((text == wanted.strip().lower()).to_numpy(dtype=bool, na_value=False))
 
@@ -147,9 +145,6 @@ def evaluate_experiment(
     ``cv_qini`` of every learner, chosen by the rule ``fit_uplift`` uses (the highest Qini, ties to the simpler).
     The chosen one's figures are then a little optimistic, as any best-of-four is; a named learner's are not.
     """
-    from callwise.uplift.learners import LEARNERS
-    from callwise.uplift.select import AUTO, CHOICES, cross_validate_uplift
-
     if learner not in CHOICES:
         raise UpliftInputError("uplift.unknown_learner", name=repr(learner), choices=", ".join(CHOICES))
     tried = LEARNERS if learner == AUTO else (learner,)
@@ -173,8 +168,6 @@ def fit_experiment(
     table: ExperimentTable, learner: str = "auto", folds: int = 3, seed: int = 0, propensity: float | None = None
 ) -> tuple[UpliftModel, dict[str, Any]]:
     """The model :func:`~callwise.uplift.select.fit_uplift` fits on every row, and its card's facts of the table."""
-    from callwise.uplift.select import fit_uplift
-
     model, selection = fit_uplift(table.X, table.y, table.treatment, learner, folds, seed, propensity)
     facts = table.facts()
     card = {
