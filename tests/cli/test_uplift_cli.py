@@ -279,3 +279,13 @@ def test_the_learner_choices_are_the_libraries(monkeypatch):
     from callwise.uplift import CHOICES
 
     assert LEARNER_CHOICES == CHOICES
+
+
+@pytest.mark.parametrize("command", ["fit", "eval"])
+def test_a_file_in_no_known_encoding_is_refused_in_one_sentence(tmp_path, command):
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"group,bought,age\ncall,yes,1\nho\xffld,no,2\nhold,no,3\n")
+    out = ["--out", str(tmp_path / "m")] if command == "fit" else []
+    args = ["uplift", command, "--table", str(path), *CN, *out]
+    assert "latin.csv: the text encoding is neither UTF-8 nor GBK/GB18030" in refused(*args)
+    assert "latin.csv：文本编码既不是 UTF-8，也不是 GBK/GB18030" in refused(*args, lang="zh")
