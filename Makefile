@@ -55,6 +55,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/model_health.py
 	$(BIN)/python benchmarks/board_speed.py
 	$(BIN)/python benchmarks/uplift_speed.py
+	$(BIN)/python benchmarks/uplift_starbucks.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

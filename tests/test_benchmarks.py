@@ -38,6 +38,7 @@ TINY = {
     "model_health.py": (["2", "1", "800", "4000"], "model_health"),
     "board_speed.py": (["5000", "5", "2"], "board_speed"),
     "uplift_speed.py": (["3000", "2000"], "uplift_speed_3000"),
+    "uplift_starbucks.py": (["4000", "1"], "uplift_starbucks"),
 }
 
 
