@@ -163,6 +163,8 @@ def test_score_refuses_what_it_cannot_score(fitted, tmp_path):
     assert "few.csv lacks the columns model t" in said and "V2, V3, V4" in said
     pd.read_parquet(TEST).head(5).assign(rank=1).to_csv(tmp_path / "ranked.csv", index=False)
     assert "already has the columns rank" in refused(*args, "--table", str(tmp_path / "ranked.csv"))
+    said = refused(*args, "--table", str(TEST), "--lang", "fr")
+    assert "no reasons in the language 'fr'; choose one of zh, en" in said
 
 
 def test_a_response_model_or_a_damaged_directory_is_not_an_uplift_model(tmp_path):

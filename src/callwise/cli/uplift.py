@@ -32,6 +32,15 @@ def known_learner(value: str) -> str:
     return value
 
 
+def known_language(value: str) -> str:
+    """Refuse a language of the reasons that callwise does not speak, before the model is read."""
+    from callwise.i18n import LANGUAGES
+
+    if value not in LANGUAGES:
+        fail(t("uplift.cli.unknown_lang", _lang(), language=repr(value), choices=", ".join(LANGUAGES)))
+    return value
+
+
 LearnerOpt = Annotated[str, typer.Option("--learner", help="help.uplift.opt.learner", callback=known_learner)]
 
 
@@ -108,7 +117,7 @@ def register(app: typer.Typer) -> None:
         model_dir: Annotated[Path, typer.Option("--model", help="help.uplift.score.model_dir")],
         table: TableOpt,
         out: Annotated[Path, typer.Option("--out", help="help.uplift.score.out")],
-        lang: Annotated[str, typer.Option("--lang", help="help.model.score.lang")] = "zh",
+        lang: Annotated[str, typer.Option("--lang", help="help.model.score.lang", callback=known_language)] = "zh",
         as_json: JsonOpt = False,
     ) -> None:
         """Every input row and column in order, plus uplift, p_treated, p_control, rank and reasons in words."""
