@@ -88,7 +88,8 @@ def assert_labels_whole(html: str, labels: list[str]) -> None:
             assert text_width(line) <= LABEL_COLUMN, f"label line wider than its column: {line!r}"
 
 
-REPORTS = {"call_list.html.j2", "model.html.j2", "results.html.j2"}  # results: tests/results/test_report.py
+# results: tests/results/test_report.py; uplift: tests/uplift/test_uplift_report.py
+REPORTS = {"call_list.html.j2", "model.html.j2", "results.html.j2", "uplift.html.j2"}
 
 
 def test_every_report_template_is_checked_here():

@@ -30,6 +30,7 @@ from callwise.cli import (
     synth,
     timing,
     train,
+    uplift,
     users,
 )
 from callwise.cli.help import LocalisedGroup
@@ -65,6 +66,7 @@ for module in (
     features,
     train,
     model,
+    uplift,
     timing,
     policy,
     quarantine,

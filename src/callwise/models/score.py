@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,20 @@ def score_frame(
     rank = np.empty(len(p), dtype=np.int64)
     rank[np.argsort(-p, kind="stable")] = np.arange(1, len(p) + 1)
     out["rank"] = rank
+    for column, words in reasons_in_words(model, features, lang).items():
+        out[column] = words
+    return out
+
+
+class Explains(Protocol):
+    def explain(self, X: pd.DataFrame, top: int = 3) -> pd.DataFrame: ...
+
+
+def reasons_in_words(model: Explains, features: pd.DataFrame, lang: str = "zh") -> dict[str, list[str]]:
+    """``reason_1..3`` of each row as words (feature and the row's value), "" where there is no reason."""
     reasons = model.explain(features, top=REASONS)
     position = {str(c): i for i, c in enumerate(features.columns)}
+    out = {}
     for i in range(1, REASONS + 1):
         # A model with fewer features than REASONS has fewer reasons; the columns are there all the same.
         names = reasons.get(f"reason_{i}", pd.Series(None, index=reasons.index, dtype=object)).to_numpy()

@@ -35,6 +35,7 @@ class WideTable:
     target: str
     dropped_no_target: int
     context: tuple[str, ...] = ()  # feature columns that are context (market, period), never a reason
+    rows: np.ndarray | None = None  # each kept row's position in the file (0 = the first row of data)
 
 
 def load_wide_table(
@@ -45,10 +46,28 @@ def load_wide_table(
     context: list[str] | tuple[str, ...] = (),
 ) -> WideTable:
     frame = read_frame(path)
+    refuse_duplicate_columns(frame, path)
+    return wide_from_frame(frame, path, target, positive, drop, context)
+
+
+def refuse_duplicate_columns(frame: pd.DataFrame, path: str | Path) -> None:
+    """A column name twice would make one of them unreachable: said, never guessed."""
     columns = [str(c) for c in frame.columns]
     if len(set(columns)) != len(columns):
         dup = next(c for c in columns if columns.count(c) > 1)
         raise WideTableError("models.wide.duplicate", path=path, column=repr(dup))
+
+
+def wide_from_frame(
+    frame: pd.DataFrame,
+    path: str | Path,
+    target: str,
+    positive: str | None = None,
+    drop: list[str] | tuple[str, ...] = (),
+    context: list[str] | tuple[str, ...] = (),
+) -> WideTable:
+    """The table already read (``path`` names it in messages): features, target, rows without a target counted."""
+    columns = [str(c) for c in frame.columns]
     if target not in frame.columns:
         raise WideTableError("models.wide.no_target", path=path, target=repr(target), columns=", ".join(columns[:12]))
     unknown = [c for c in drop if c not in frame.columns]
@@ -59,8 +78,8 @@ def load_wide_table(
             raise WideTableError("models.wide.context_missing", path=path, column=repr(column))
         if column == target or column in drop:
             raise WideTableError("models.wide.context_not_feature", path=path, column=repr(column))
-    labels = frame.pop(target)
-    frame = frame.drop(columns=list(drop))
+    labels = frame[target]
+    frame = frame.drop(columns=[target, *drop])
     present = labels.notna().to_numpy()
     text = labels.astype("str").str.strip().str.lower()
     if positive is not None:
@@ -77,4 +96,6 @@ def load_wide_table(
         raise WideTableError("models.wide.no_features", path=path)
     X = frame[present].reset_index(drop=True)
     n_missing = int((~present).sum())
-    return WideTable(X, y[present].astype(np.int64), str(path), target, n_missing, tuple(dict.fromkeys(context)))
+    kept = np.flatnonzero(present)
+    context_columns = tuple(dict.fromkeys(context))
+    return WideTable(X, y[present].astype(np.int64), str(path), target, n_missing, context_columns, kept)

@@ -70,8 +70,9 @@ def line_chart(
     y_range: tuple[float, float] | None = None,
     fmt: str = "{:.0%}",
     dashed: Sequence[str] = (),
+    y_fmt: str | None = None,
 ) -> str:
-    """Lines through (x, y) points, one per series, with a legend."""
+    """Lines through (x, y) points, one per series, with a legend (``y_fmt``: the y axis, when not ``fmt``)."""
     ys = [v for _, y in series.values() for v in y]
     lo, hi = y_range or (min(0.0, *ys), max(ys) if ys else 1.0)
     body, legend = [], []
@@ -85,7 +86,8 @@ def line_chart(
             f'<line x1="{PAD["left"] + 10}" x2="{PAD["left"] + 26}" y1="{ly - 4}" y2="{ly - 4}" stroke="{colour}" '
             f'stroke-width="2"{dash}/><text x="{PAD["left"] + 30}" y="{ly}">{escape(name)}</text>'
         )
-    return _frame(x_label, y_label, "".join(body + legend), _ticks(*x_range, "x", fmt), _ticks(lo, hi, "y", fmt))
+    y_ticks = _ticks(lo, hi, "y", y_fmt or fmt)
+    return _frame(x_label, y_label, "".join(body + legend), _ticks(*x_range, "x", fmt), y_ticks)
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], x_label: str, y_label: str, fmt: str = "{:.2g}") -> str:
@@ -167,3 +169,59 @@ def hbar_chart(labels: Sequence[str], values: Sequence[float], fmt: str = "{:.1%
         'font-size="11" '
         f'font-family="sans-serif">{"".join(parts)}</svg>'
     )
+
+
+def interval_chart(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    low: Sequence[float | None],
+    high: Sequence[float | None],
+    marks: Sequence[float | None],
+    x_label: str,
+    y_label: str,
+    names: tuple[str, str] = ("", ""),
+    fmt: str = "{:.1%}",
+) -> str:
+    """Bars from zero (negative ones downwards) with their interval as a whisker, and a mark per bar (a dot).
+
+    ``names`` label the bars and the marks in the legend; a missing value (None) leaves its place empty.
+    """
+    known = [v for v in (*values, *low, *high, *marks) if v is not None]
+    lo, hi = min([0.0, *known]), max([0.0, *known])
+    pad = (hi - lo) * 0.05 or 1.0
+    lo, hi = (lo - pad if lo < 0 else lo), hi + pad
+    width = _pw() / max(len(labels), 1)
+    zero = _sy(0, lo, hi)
+    parts = [f'<line x1="{PAD["left"]}" x2="{PAD["left"] + _pw()}" y1="{zero}" y2="{zero}" stroke="#9ca3af"/>']
+    for i, label in enumerate(labels):
+        centre = round(PAD["left"] + (i + 0.5) * width, 2)
+        v, a, b, m = values[i], low[i], high[i], marks[i]
+        if v is not None:
+            top, bottom = sorted((_sy(v, lo, hi), zero))
+            parts.append(
+                f'<rect x="{round(centre - width * 0.3, 2)}" y="{top}" width="{round(width * 0.6, 2)}" '
+                f'height="{round(bottom - top, 2)}" fill="{COLOURS[0]}" fill-opacity="0.75">'
+                f"<title>{escape(str(label))}: {escape(fmt.format(v))}</title></rect>"
+            )
+        if a is not None and b is not None:
+            ya, yb = _sy(a, lo, hi), _sy(b, lo, hi)
+            parts.append(
+                f'<line x1="{centre}" x2="{centre}" y1="{ya}" y2="{yb}" stroke="#111827"/>'
+                f'<line x1="{centre - 4}" x2="{centre + 4}" y1="{ya}" y2="{ya}" stroke="#111827"/>'
+                f'<line x1="{centre - 4}" x2="{centre + 4}" y1="{yb}" y2="{yb}" stroke="#111827"/>'
+            )
+        if m is not None:
+            parts.append(f'<circle cx="{centre}" cy="{_sy(m, lo, hi)}" r="3.5" fill="{COLOURS[1]}"/>')
+        parts.append(
+            f'<text x="{centre}" y="{PAD["top"] + _ph() + 14}" text-anchor="middle">{escape(str(label))}</text>'
+        )
+    bar_name, mark_name = names
+    lx, ly = PAD["left"] + _pw() - 120, PAD["top"] + 14  # top right: decile 1, the tallest bar, is on the left
+    if bar_name or mark_name:
+        parts.append(
+            f'<rect x="{lx}" y="{ly - 9}" width="12" height="10" fill="{COLOURS[0]}"/>'
+            f'<text x="{lx + 16}" y="{ly}">{escape(bar_name)}</text>'
+            f'<circle cx="{lx + 6}" cy="{ly + 10}" r="3.5" fill="{COLOURS[1]}"/>'
+            f'<text x="{lx + 16}" y="{ly + 14}">{escape(mark_name)}</text>'
+        )
+    return _frame(x_label, y_label, "".join(parts), "", _ticks(lo, hi, "y", fmt))
