@@ -23,7 +23,7 @@ from callwise.lake import Lake
 from callwise.security.pii import Pii
 
 # Columns of the training set that describe the row, not the customer: never model inputs.
-META_COLUMNS = ("customer_id", "campaign_id", "product_id", "group", "cutoff", "converted")
+META_COLUMNS = ("customer_id", "campaign_id", "product_id", "group", "cutoff", "converted", "treated")
 
 
 class StageRecord(TypedDict, total=False):
@@ -107,11 +107,16 @@ def peak_memory_mb() -> float:
     return round(max(own, children) / 1024, 1)
 
 
-def training_frame(lake: Lake, horizon_days: int = 30) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """Past campaign members with features as of each campaign's start: (X, y, row descriptions)."""
-    from callwise.features import materialize, training_set
+def training_frame(
+    lake: Lake, horizon_days: int = 30, uplift: bool = False
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Past campaign members with features as of each campaign's start: (X, y, row descriptions).
 
-    frame = materialize(training_set(lake, horizon_days=horizon_days)).to_pandas()
+    ``uplift``: the control members too, ``treated`` among the row descriptions."""
+    from callwise.features import materialize, training_set, uplift_training_set
+
+    query = uplift_training_set if uplift else training_set
+    frame = materialize(query(lake, horizon_days=horizon_days)).to_pandas()
     frame = frame.sort_values(["campaign_id", "customer_id"], kind="stable").reset_index(drop=True)
     meta = frame[[c for c in META_COLUMNS if c in frame.columns]]
     X = frame.drop(columns=list(meta.columns))
@@ -129,17 +134,7 @@ def train_from_lake(
     if y.nunique() < 2:
         raise TrainingDataError("train.one_class")
     model = make_model(model_name, random_state=seed).fit(X, y)
-    cutoffs = pd.to_datetime(meta["cutoff"]) if "cutoff" in meta else pd.Series(dtype="datetime64[s]")
-    card = {
-        "data_window": {
-            "campaigns": sorted(meta["campaign_id"].unique().tolist()) if "campaign_id" in meta else [],
-            "first_cutoff": str(cutoffs.min()) if len(cutoffs) else None,
-            "last_cutoff": str(cutoffs.max()) if len(cutoffs) else None,
-            "label": f"converted within {horizon_days} days of the campaign start",
-        },
-        "rows": len(X),
-        "positives": int(y.sum()),
-    }
+    card = {"data_window": _data_window(meta, horizon_days), "rows": len(X), "positives": int(y.sum())}
     if out_dir is not None:
         from callwise.monitor.stability import build_profile, save_profile
 
@@ -147,6 +142,48 @@ def train_from_lake(
         # The training population's bins and counts, beside the model: what `callwise monitor` compares with.
         save_profile(out_dir, build_profile(X, model.predict_proba(X)[:, 1]))
     return model, card
+
+
+def train_uplift_from_lake(
+    lake: Lake, learner: str = "auto", out_dir: str | Path | None = None, horizon_days: int = 30, seed: int = 0
+) -> tuple[Any, dict[str, Any]]:
+    """Fit an uplift model on the treatment and control members of the lake's past campaigns.
+
+    The uplift learnt is the effect of being on a past list (treatment: called up to its attempts; control:
+    never called). The propensity is known from the randomisation: the member table's treated share (per
+    campaign in the card; the pooled share is the one the learners use).
+    """
+    from callwise.uplift import fit_uplift
+
+    X, y, meta = training_frame(lake, horizon_days, uplift=True)
+    treated = meta["treated"].astype(int)
+    shares = treated.groupby(meta["campaign_id"]).mean()
+    model, selection = fit_uplift(X, y, treated, learner=learner, seed=seed, propensity=float(treated.mean()))
+    card = {
+        "data_window": _data_window(meta, horizon_days),
+        "rows": len(X),
+        "treated": int(treated.sum()),
+        "control": int((treated == 0).sum()),
+        "positives": int(y.sum()),
+        "positives_treated": int(y[treated == 1].sum()),
+        "positives_control": int(y[treated == 0].sum()),
+        "treated_share": {str(k): round(float(v), 6) for k, v in shares.items()},
+        "selection": selection,
+    }
+    if out_dir is not None:
+        model.save(out_dir, card=card)
+    return model, card
+
+
+def _data_window(meta: pd.DataFrame, horizon_days: int) -> dict[str, Any]:
+    """The campaigns a model learnt from, their first and last start, and what the label means (for the card)."""
+    cutoffs = pd.to_datetime(meta["cutoff"]) if "cutoff" in meta else pd.Series(dtype="datetime64[s]")
+    return {
+        "campaigns": sorted(meta["campaign_id"].unique().tolist()) if "campaign_id" in meta else [],
+        "first_cutoff": str(cutoffs.min()) if len(cutoffs) else None,
+        "last_cutoff": str(cutoffs.max()) if len(cutoffs) else None,
+        "label": f"converted within {horizon_days} days of the campaign start",
+    }
 
 
 def default_list_date(end: date | datetime) -> date:

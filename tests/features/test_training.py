@@ -2,12 +2,15 @@
 
 import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import ibis
 import pyarrow.compute as pc
+import pytest
 
 from callwise.features import customer_features, materialize
-from callwise.features.training import past_campaigns, training_set
+from callwise.features.training import TrainingDataError, past_campaigns, training_set, uplift_training_set
+from callwise.i18n.errors import message
 from callwise.lake import Lake
 from tests.parity.compare import assert_same
 
@@ -65,3 +68,33 @@ def test_a_product_without_a_category_leaves_the_category_features_out_for_every
     full = materialize(training_set(small_bank["lake"], horizon_days=30))
     assert set(full.column_names) >= CATEGORY_FEATURES and not CATEGORY_FEATURES & set(mixed.column_names)
     assert_same(full.select(mixed.column_names), mixed, ["campaign_id", "customer_id"], rel=1e-12)
+
+
+def test_the_uplift_training_set_is_the_treatment_rows_plus_the_control_members(small_bank):
+    lake = small_bank["lake"]
+    treated_only = materialize(training_set(lake, horizon_days=30)).to_pandas()
+    both = materialize(uplift_training_set(lake, horizon_days=30)).to_pandas()
+    assert list(both.columns) == [*treated_only.columns, "treated"]
+    members = lake.table("campaign_members").to_pandas()
+    ids = set(both.campaign_id)
+    control = members[members.campaign_id.isin(ids) & (members.group == "control")]
+    assert (both.treated == 0).sum() == len(control) > 100
+    assert 0.05 < (both.treated == 0).mean() < 0.15, "the synthetic campaigns hold out about a tenth"
+    # The treatment rows are the response model's training set, row for row.
+    treated = both[both.treated == 1].drop(columns="treated")
+    assert_same(treated_only, treated.reset_index(drop=True), ["campaign_id", "customer_id"], rel=1e-12)
+    buyers = both.groupby("treated").converted.sum()
+    assert buyers[0] > 0 and buyers[1] > 0, "both groups have buyers: the increment is learnable"
+    assert not both.duplicated(["campaign_id", "customer_id"]).any()
+
+
+def test_the_uplift_training_set_needs_the_member_list(small_bank, tmp_path):
+    shutil.copytree(small_bank["lake"].root, tmp_path / "lake")
+    lake = Lake(tmp_path / "lake")
+    for path in lake.files("campaign_members"):
+        Path(path).unlink()
+    assert not lake.has("campaign_members")
+    assert training_set(lake, horizon_days=30) is not None  # the response model falls back to the calls
+    with pytest.raises(TrainingDataError) as refused:
+        uplift_training_set(lake, horizon_days=30)
+    assert "campaign_members" in message(refused.value, "en") and "campaign_members" in message(refused.value, "zh")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from callwise.features import customer_features, materialize
-from callwise.features.training import training_set
+from callwise.features.training import training_set, uplift_training_set
 from callwise.lake.frames import to_pandas
 from callwise.policy.config import default_policy
 from callwise.policy.customers import evaluate_customers
@@ -139,3 +139,9 @@ def _product(lake) -> dict:
     from callwise.lists.build import load_product
 
     return load_product(lake, PRODUCT)
+
+
+def test_uplift_training_set(lakes):
+    duck, spark = (materialize(uplift_training_set(lake)).to_pandas() for lake in lakes.both())
+    assert set(duck.treated) == {0, 1} and duck.groupby("treated").converted.sum().min() > 0
+    assert_same(duck, spark, ["campaign_id", "customer_id"])

@@ -33,15 +33,16 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Apply the policy, rank by expected value, hold out a control group, schedule calls, gate, write."""
-        from callwise.lists.build import ListError, build_list
+        from callwise.lists.build import ListError, build_list, load_ranking_model
         from callwise.lists.campaign import CampaignError, load_campaign
         from callwise.lists.measured_text import control_group_text
         from callwise.lists.output import funnel_text, write_list
-        from callwise.models import ModelFileError, load_model
+        from callwise.models import ModelFileError
         from callwise.policy import PolicyError, load_policy
         from callwise.report import write_list_reports
         from callwise.synth.against_truth import compare_schedules_with_truth, compare_with_truth
         from callwise.timing import AnswerModelFileError, TimingError, load_answer_model
+        from callwise.uplift import UpliftFileError
 
         try:
             spec = load_campaign(campaign)
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
             rules = load_policy(policy) if policy is not None else None
             timing = load_answer_model(answer_model) if answer_model is not None else None
             store = lake_on(lake, engine)
-            result = build_list(spec, store, load_model(model_dir), rules, timing)
+            result = build_list(spec, store, load_ranking_model(spec, model_dir), rules, timing)
         except (
             CampaignError,
             ListError,
@@ -59,6 +60,7 @@ def register(app: typer.Typer) -> None:
             TimingError,
             AnswerModelFileError,
             ModelFileError,
+            UpliftFileError,
             FileNotFoundError,
         ) as exc:
             fail(exc)
@@ -75,6 +77,7 @@ def register(app: typer.Typer) -> None:
         files.update(reports)
         lang = get_settings().lang
         human = [
+            t(f"ranking.{summary['ranking']}", lang),
             funnel_text(summary, lang),
             *control_group_text(summary["experiment"], lang),
             f"→ {files['list_csv']}",

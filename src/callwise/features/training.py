@@ -3,6 +3,9 @@
 A row is one treatment-group member of one past campaign (the control group was never called, so it says
 nothing about what a call achieves). The label is whether the member bought the campaign's product within
 ``horizon_days`` of the start. Campaigns whose label window is not over yet in the data are left out.
+
+The uplift training set (:func:`uplift_training_set`) is the same query over the treatment AND the control
+members, with ``treated`` saying which: the randomised control group is what makes the increment learnable.
 """
 
 from __future__ import annotations
@@ -59,12 +62,42 @@ def training_set(lake: Lake, horizon_days: int = 30) -> ir.Table:
     (:class:`RowCutoffs`), so every source table is read once, not once per campaign. When a campaign's product
     has no category, no row gets the features by category (a training set has one set of columns).
     """
+    campaigns = _finished(lake, horizon_days)
+    return _labelled(lake, campaigns, _all_members(lake, campaigns), horizon_days)
+
+
+def uplift_training_set(lake: Lake, horizon_days: int = 30) -> ir.Table:
+    """Features and label for every treatment and control member of every finished past campaign.
+
+    The columns of :func:`training_set` plus ``treated`` (1: treatment, called; 0: randomised control, never
+    called), so the model learns the effect of being on the list. Needs the member list (``campaign_members``):
+    the calls alone say nothing of whom a campaign held out.
+    """
+    campaigns = _finished(lake, horizon_days)
+    if not lake.has("campaign_members"):
+        raise TrainingDataError("train.uplift.no_members")
+    m = lake.table("campaign_members")
+    m = m.filter(m.campaign_id.isin([c["campaign_id"] for c in campaigns]) & m.group.isin(["treatment", "control"]))
+    groups = m.select(
+        **{ASOF_CAMPAIGN: m.campaign_id}, customer_id=m.customer_id, treated=(m.group == "treatment").cast("int64")
+    ).distinct()
+    labelled = _labelled(lake, campaigns, groups.select(*RowCutoffs.keys).distinct(), horizon_days)
+    flags = groups.rename(campaign_id=ASOF_CAMPAIGN)
+    return labelled.join(flags, ["campaign_id", "customer_id"])
+
+
+def _finished(lake: Lake, horizon_days: int) -> list[dict]:
     campaigns = past_campaigns(lake, horizon_days)
     if not campaigns:
         raise TrainingDataError("train.no_label_window", days=horizon_days)
+    return campaigns
+
+
+def _labelled(lake: Lake, campaigns: list[dict], members: ir.Table, horizon_days: int) -> ir.Table:
+    """Features as of each campaign's start and the label after it, for ``members`` ((campaign, customer) rows)."""
     categories = {p: category_of(lake, p) for p in sorted({c["product_id"] for c in campaigns})}
     cuts = _cutoffs(campaigns, categories)
-    source = Source(lake, None, members=_all_members(lake, campaigns).join(cuts, ASOF_CAMPAIGN))
+    source = Source(lake, None, members=members.join(cuts, ASOF_CAMPAIGN))
     features = features_as_of(source, RowCutoffs(with_category=all(categories.values())))
     conversions = source.table("conversions")
     cutoff = conversions[ASOF_CUTOFF]

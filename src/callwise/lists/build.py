@@ -2,6 +2,8 @@
 
 1. The contact policy's customer rules leave out whom it must (each with a reason code).
 2. The response model scores the rest; expected value = p(convert) × value per conversion − cost per call.
+   With ``ranking: uplift`` an uplift model does: expected value = (p(convert | on the list) − p(convert | held
+   out)) × value − cost, and customers a call confidently puts off (the uplift's interval below zero) are left off.
 3. A randomised control group (stratified by score decile) and script arms are drawn by hash.
 4. The scheduler plans slot, agent and attempts for the best customers within the agents' capacity; the
    control customers it would have called are held out instead.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -47,7 +50,7 @@ from callwise.policy import (
 from callwise.policy import load_policy as read_policy
 from callwise.policy.calltime import local_calls
 from callwise.policy.phones import NumberDays
-from callwise.protocols import AnswerScorer, ResponseScorer
+from callwise.protocols import AnswerScorer, ResponseScorer, UpliftScorer
 from callwise.schedule.slots import (
     DEFAULT_LANGUAGE,
     WEEKDAYS,
@@ -58,11 +61,13 @@ from callwise.schedule.slots import (
     day_range,
     workforce,
 )
-from callwise.schedule.stage import CallPlan, answer_matrix, plan_calls
+from callwise.schedule.stage import CallPlan, answer_matrix, answered_uplift, plan_calls
 from callwise.schema.contract import PHONE_KEY
 
-# Customers no policy rule excludes who are still not called, in funnel order after the policy's rules.
-RANKING_REASONS = ("not_worth_calling", "below_capacity", "control_group")
+# Customers no policy rule excludes who are still not called, in funnel order after the policy's rules
+# (negative_uplift only on lists ranked by uplift).
+RANKING_REASONS = ("negative_uplift", "not_worth_calling", "below_capacity", "control_group")
+UPLIFT_LEVEL = 0.9  # a customer is left off as negative_uplift when the upper end of this interval is below zero
 REASONS_ON_LIST = 3
 _VALUE_COLUMNS = tuple(f"value_{i}" for i in range(1, REASONS_ON_LIST + 1))
 
@@ -84,6 +89,7 @@ class PlanInputs:
     bank_timezone: str
     plan: CallPlan
     numbers: NumberDays | None  # the phone rule as the plan kept it
+    margin: np.ndarray | None = None  # value of an answered call the plan used, when not derived from the score
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,27 @@ def check_teams(agents: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
     return agents[agents["team"].isin(campaign.teams)]
 
 
+def check_ranking(campaign: Campaign, model: object) -> None:
+    """An uplift model for ``ranking: uplift``, a response model otherwise; the other way round is refused."""
+    if isinstance(model, UpliftScorer) != (campaign.ranking == "uplift"):
+        raise _wrong_model(campaign)
+
+
+def load_ranking_model(campaign: Campaign, directory: str | Path) -> ResponseScorer | UpliftScorer:
+    """The saved model the campaign ranks by: an uplift model for ``ranking: uplift``, else a response model."""
+    from callwise.models import load_model
+    from callwise.uplift import is_uplift_model, load_uplift
+
+    if Path(directory).is_dir() and is_uplift_model(directory) != (campaign.ranking == "uplift"):
+        raise _wrong_model(campaign)
+    return load_uplift(directory) if campaign.ranking == "uplift" else load_model(directory)
+
+
+def _wrong_model(campaign: Campaign) -> ListError:
+    key = "lists.refused.needs_uplift_model" if campaign.ranking == "uplift" else "lists.refused.needs_response_model"
+    return ListError(key, campaign=campaign.campaign_id)
+
+
 def campaign_policy(campaign: Campaign) -> Policy:
     return read_policy(campaign.policy) if campaign.policy is not None else default_policy()
 
@@ -138,12 +165,16 @@ def campaign_policy(campaign: Campaign) -> Policy:
 def build_list(
     campaign: Campaign,
     lake: Lake,
-    model: ResponseScorer,
+    model: ResponseScorer | UpliftScorer,
     policy: Policy | None = None,
     answer_model: AnswerScorer | None = None,
     bank_timezone: str = "Asia/Shanghai",
 ) -> ListResult:
-    """Decide the list for one campaign; nothing is written (see :func:`callwise.lists.output.write_list`)."""
+    """Decide the list for one campaign; nothing is written (see :func:`callwise.lists.output.write_list`).
+
+    ``model`` is a response model, or an uplift model when the campaign ranks by uplift (anything else is refused).
+    """
+    check_ranking(campaign, model)
     clock = _Clock()
     policy = policy or campaign_policy(campaign)
     product = load_product(lake, campaign.product_id)
@@ -153,7 +184,10 @@ def build_list(
 
     ranked, X = _score(lake, campaign, model, product, verdicts)
     clock.lap("score")
-    worth = ranked[ranked["expected_value"] > campaign.min_expected_value].reset_index(drop=True)
+    keep = ranked["expected_value"] > campaign.min_expected_value
+    if "uplift_high" in ranked:
+        keep &= ranked["uplift_high"] >= 0
+    worth = ranked[keep].reset_index(drop=True)
     groups = assign_groups(
         worth["customer_id"],
         worth["score"],
@@ -173,17 +207,21 @@ def build_list(
     history = load_call_history(lake, history_since(policy, slots.days[0]))
     numbers = number_days(verdicts, policy, plan_input["customer_id"], slots.starts, slots.day, history, bank_timezone)
     clock.lap("numbers")
+    value = float(product["value_per_conversion"])
+    # Ranked by uplift: an answered call is worth what it adds (the scheduler's p(answer) × uplift × value − cost).
+    margin = answered_uplift(plan_input["uplift"].to_numpy(float), p_answer) * value if "uplift" in worth else None
     plan = plan_calls(
         plan_input,
         p_answer,
         force,
         slots,
-        float(product["value_per_conversion"]),
+        value,
         campaign.cost_per_call,
         campaign.max_attempts,
         campaign.capacity,
         campaign.control_share,
         campaign.seed,
+        margin=margin,
         numbers=numbers,
     )
     clock.lap("schedule")
@@ -204,7 +242,9 @@ def build_list(
         ranked=ranked,
         summary=summary,
         seconds=clock.laps,
-        planning=PlanInputs(plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan, numbers),
+        planning=PlanInputs(
+            plan_input, p_answer, force, slots, product, campaign, bank_timezone, plan, numbers, margin
+        ),
         reason_codes=reason_codes,
     )
 
@@ -233,9 +273,16 @@ def _slots(campaign: Campaign, policy: Policy) -> Slots:
 
 
 def _score(
-    lake: Lake, campaign: Campaign, model: ResponseScorer, product: dict[str, Any], verdicts: CustomerVerdicts
+    lake: Lake,
+    campaign: Campaign,
+    model: ResponseScorer | UpliftScorer,
+    product: dict[str, Any],
+    verdicts: CustomerVerdicts,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Eligible customers with score and expected value, best first; and their model inputs by customer."""
+    """Eligible customers with score and expected value, best first; and their model inputs by customer.
+
+    Ranked by uplift, the score is p(convert | on the list) (what the control strata and the reports read) and
+    the columns ``uplift`` and ``uplift_high`` (upper end of its interval) come after it."""
     eligible = verdicts.eligible
     # Features of the eligible customers only (a customer's features are their own rows' alone, so the same).
     members = ibis.memtable(pa.table({"customer_id": pa.array(eligible["customer_id"].to_numpy(), pa.string())}))
@@ -248,11 +295,9 @@ def _score(
         raise ListError("lists.missing_features", features=", ".join(missing[:5]))
     X = features[wanted]
     personal = ~eligible["non_personalised"].to_numpy(bool)
-    score = np.zeros(len(X))
-    if personal.any():
-        score[personal] = model.predict_proba(X[personal].reset_index(drop=True))[:, 1]
-    # Profiling opt-out (PIPL Art. 24): no profile model; the same non-personalised score for all of them.
-    score[~personal] = score[personal].mean() if personal.any() else 0.0
+    scores = _predict(model, X, personal)
+    value = float(product["value_per_conversion"])
+    gain = scores["uplift"] if "uplift" in scores else scores["score"]
     ranked = pd.DataFrame(
         {
             "customer_id": eligible["customer_id"].to_numpy(),
@@ -262,8 +307,8 @@ def _score(
             "attempts_left": eligible["attempts_left"].to_numpy(),
             "last_call_at": eligible["last_call_at"].to_numpy(),
             "non_personalised": ~personal,
-            "score": score,
-            "expected_value": score * float(product["value_per_conversion"]) - campaign.cost_per_call,
+            **scores,
+            "expected_value": gain * value - campaign.cost_per_call,
         }
     )
     # Highest expected value first; ties by customer_id so rebuilding gives the same order.
@@ -271,6 +316,27 @@ def _score(
     ranked = ranked.reset_index(drop=True)
     ranked.insert(0, "priority", np.arange(1, len(ranked) + 1))
     return ranked, X
+
+
+def _predict(model: ResponseScorer | UpliftScorer, X: pd.DataFrame, personal: np.ndarray) -> dict[str, np.ndarray]:
+    """``score`` per row, and with an uplift model ``uplift`` and ``uplift_high`` too.
+
+    Profiling opt-out (PIPL Art. 24): no profile model for those rows; each gets the mean of the others, and no
+    upper end below zero (without a profile nobody is confidently put off by a call)."""
+    rows = X[personal].reset_index(drop=True)
+    out = {"score": np.zeros(len(X))}
+    if isinstance(model, UpliftScorer):
+        out["uplift"], out["uplift_high"] = np.zeros(len(X)), np.full(len(X), np.inf)
+        if personal.any():
+            treated, control = model.predict_outcomes(rows)
+            out["score"][personal], out["uplift"][personal] = treated, treated - control
+            out["uplift_high"][personal] = model.uplift_interval(rows, UPLIFT_LEVEL)[1]
+    elif personal.any():
+        out["score"][personal] = model.predict_proba(rows)[:, 1]
+    for name in ("score", "uplift"):
+        if name in out:
+            out[name][~personal] = out[name][personal].mean() if personal.any() else 0.0
+    return out
 
 
 def _answer_model(lake: Lake, campaign: Campaign) -> AnswerScorer:
@@ -325,7 +391,7 @@ def _listed(
     kept: pd.DataFrame,
     worth: pd.DataFrame,
     plan: CallPlan,
-    model: ResponseScorer,
+    model: ResponseScorer | UpliftScorer,
     X: pd.DataFrame,
     campaign: Campaign,
     bank_timezone: str,
@@ -344,6 +410,7 @@ def _listed(
             "customer_id": ids,
             "phone_masked": listed["phone_masked"].to_numpy(),
             "score": listed["score"].to_numpy(),
+            **({"uplift": listed["uplift"].to_numpy()} if "uplift" in listed else {}),
             "expected_value": listed["expected_value"].to_numpy(),
             "score_decile": listed["score_decile"].to_numpy(),
             "arm": listed["arm"].to_numpy(),
@@ -369,7 +436,7 @@ def _listed(
 
 
 def _reasons(
-    ids: pd.Series, model: ResponseScorer, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
+    ids: pd.Series, model: ResponseScorer | UpliftScorer, X: pd.DataFrame, campaign: Campaign, worth: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Top reasons for each listed customer: in words (campaign language), and as feature names and values.
 
@@ -470,6 +537,8 @@ def _excluded(
     reason = pd.Series(None, index=ranked["customer_id"].to_numpy(), dtype=object)
     in_worth = reason.index.isin(worth["customer_id"])
     reason[~in_worth] = "not_worth_calling"
+    if "uplift_high" in ranked:  # a call would more likely put them off than win them
+        reason[~in_worth & (ranked["uplift_high"].to_numpy() < 0)] = "negative_uplift"
     per_customer = plan.customers.set_index("customer_id")
     planned = per_customer["planned"].reindex(reason.index, fill_value=False).to_numpy(bool)
     called = per_customer["called"].reindex(reason.index, fill_value=False).to_numpy(bool)
@@ -506,13 +575,14 @@ def _summary(
     listed: pd.DataFrame,
     excluded: pd.DataFrame,
     checked: GateResult,
-    model: ResponseScorer,
+    model: ResponseScorer | UpliftScorer,
 ) -> ListSummary:
     funnel = verdicts.funnel()
     remaining = funnel[-1]["remaining"]
     counts = excluded["reason"].value_counts()
     gate_codes = sorted(set(excluded["reason"]) - {s["step"] for s in funnel} - set(RANKING_REASONS))
-    for step in (*RANKING_REASONS, *gate_codes):
+    ranking_steps = RANKING_REASONS if campaign.ranking == "uplift" else RANKING_REASONS[1:]
+    for step in (*ranking_steps, *gate_codes):
         removed = int(counts.get(step, 0))
         remaining -= removed
         funnel.append({"step": step, "removed": removed, "remaining": remaining})
@@ -540,6 +610,9 @@ def _summary(
         "expected_conversions": round(float(listed["score"].sum()), 6),
         "expected_value": round(float(listed["expected_value"].sum()), 2),
         "model": getattr(model, "name_", type(model).__name__),
+        "ranking": campaign.ranking,
+        # What the call adds, summed over the listed (ranked by uplift): conversions on the list − held out.
+        "expected_incremental_conversions": (round(float(listed["uplift"].sum()), 6) if "uplift" in listed else None),
         "policy": policy.audit(),
         "experiment": {
             "seed": campaign_seed(campaign.campaign_id, campaign.seed),

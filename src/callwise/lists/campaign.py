@@ -41,6 +41,8 @@ class CampaignSettings(ConfigModel):
     cost_per_minute: float = Field(default=0.0, ge=0, le=10_000)
     cost_per_sms: float = Field(default=0.0, ge=0, le=10_000)
     min_expected_value: float = Field(default=0.0, ge=-1e9, le=1e9)  # at or below this, customers are left off
+    # What the list ranks by: p(convert | called) from a response model, or what the call adds (an uplift model).
+    ranking: Literal["response", "uplift"] = "response"
     control_share: float = 0.1  # randomised hold-out, not called, stratified by score decile
     # The control group is "measurable" when it can detect this relative lift at this α and power.
     lift_to_detect: float = Field(default=DEFAULT_LIFT_TO_DETECT, gt=0, le=10)
@@ -78,7 +80,7 @@ class CampaignSettings(ConfigModel):
 class Campaign(CampaignSettings):
     """A campaign file: the settings plus the model, answer model and policy files it names."""
 
-    model: Path | None = None  # a saved response model directory (relative paths: relative to this file)
+    model: Path | None = None  # a saved response (or, ranking uplift, uplift) model directory, relative to this file
     answer_model: Path | None = None  # a saved answer model; fitted from the lake's call history when not given
     policy: Path | None = None  # contact policy YAML; the built-in default when not given
 

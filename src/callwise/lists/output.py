@@ -104,6 +104,8 @@ def write_list(result: ListResult, out_dir: str | Path, lang: str = "zh") -> dic
         expected_value=result.listed["expected_value"].round(2),
         p_answered=result.listed["p_answered"].round(4),
     )
+    if "uplift" in listed:  # ranked by uplift
+        listed["uplift"] = listed["uplift"].round(6)
     write_csv(listed, files["list_csv"])
     _parquet(listed, files["list_parquet"])
     _parquet(result.calls, files["calls"])

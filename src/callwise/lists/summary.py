@@ -48,6 +48,8 @@ class ListSummary(TypedDict):
     expected_conversions: float
     expected_value: float
     model: str
+    ranking: str  # "response" | "uplift": what the list was ranked by
+    expected_incremental_conversions: float | None  # ranked by uplift: the listed customers' summed uplift
     policy: PolicyAudit
     experiment: ExperimentSummary
     plan: PlanSummary

@@ -69,9 +69,8 @@ def run_build(
 
     It raises only when the database cannot take the outcome; the lease then runs out and the job is run again.
     """
-    from callwise.lists.build import build_list
+    from callwise.lists.build import build_list, load_ranking_model
     from callwise.lists.campaign import Campaign as CampaignSpec
-    from callwise.models import load_model
     from callwise.models.paths import OutsideRoot, confined_tree
 
     job_id = claim.job_id
@@ -84,10 +83,10 @@ def run_build(
             spec, actor, campaign_id = dict(campaign.spec), job.created_by, campaign.campaign_id
             if campaign.status == "closed":
                 raise BuildError("campaign.state.closed", campaign_id=campaign_id, wanted="built")
+            # The registered model a campaign ranks by: by default "response", or "uplift" for ranking: uplift.
+            name = spec.pop("model_name", "uplift" if spec.get("ranking") == "uplift" else "response")
             active = session.scalars(
-                select(ModelVersion).where(
-                    ModelVersion.name == spec.pop("model_name", "response"), ModelVersion.active.is_(True)
-                )
+                select(ModelVersion).where(ModelVersion.name == name, ModelVersion.active.is_(True))
             ).first()
             if active is None:
                 raise BuildError("ops.job.no_model")
@@ -102,9 +101,10 @@ def run_build(
                 model_path = str(confined_tree(models_dir, model_path))
             except OutsideRoot:
                 raise BuildError("ops.job.model_outside", version=model_version) from None
-        model = load_model(model_path)
+        campaign_spec = CampaignSpec(**spec)
+        model = load_ranking_model(campaign_spec, model_path)  # the other kind of model: refused in one sentence
         _progress(factory, claim, 0.25, "build")
-        result = build_list(CampaignSpec(**spec), lake, model, policy=policy, bank_timezone=bank_timezone)
+        result = build_list(campaign_spec, lake, model, policy=policy, bank_timezone=bank_timezone)
         _progress(factory, claim, 0.9, "issue")
         with transaction(factory) as session:
             _reach(session, campaign_id, "built", actor, "list_built")

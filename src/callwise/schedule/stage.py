@@ -103,10 +103,24 @@ def answered_conversion(score: np.ndarray, p_answer: np.ndarray) -> np.ndarray:
     model's average over the allowed slots. All conversions are credited to answered calls (conservative
     for timing: customers who would buy anyway gain nothing from being reached).
     """
+    return np.asarray(np.clip(score / np.maximum(_reached_before(p_answer), 1e-3), 0.0, 1.0))
+
+
+def answered_uplift(uplift: np.ndarray, p_answer: np.ndarray) -> np.ndarray:
+    """What an answered call adds to p(convert), from the uplift of being on a past list (intention to treat).
+
+    A past list's member was reached with p(answered then) (as in :func:`answered_conversion`) and only a call
+    that is answered can change what they do, so the uplift per answered call is the list's uplift over that
+    chance. It keeps its sign: a call that puts a customer off is worth less than no call.
+    """
+    return np.asarray(np.clip(uplift / np.maximum(_reached_before(p_answer), 1e-3), -1.0, 1.0))
+
+
+def _reached_before(p_answer: np.ndarray) -> np.ndarray:
+    """p(answered) when dialled as past campaigns did: the answer model's mean over the allowed slots, 3 tries."""
     allowed = p_answer > 0
     mean = np.where(allowed.any(axis=1), p_answer.sum(axis=1) / np.maximum(allowed.sum(axis=1), 1), 0.0)
-    reached_before = 1 - (1 - mean) ** HISTORIC_ATTEMPTS
-    return np.asarray(np.clip(score / np.maximum(reached_before, 1e-3), 0.0, 1.0))
+    return np.asarray(1 - (1 - mean) ** HISTORIC_ATTEMPTS)
 
 
 def plan_calls(
