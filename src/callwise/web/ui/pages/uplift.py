@@ -189,28 +189,14 @@ def _model_charts(card: UpliftCard, tabs: dict[str, Table], lang: str) -> list[C
         "yAxis": {"type": "value", "name": "%"},
         "series": [
             {
-                "type": "line",
-                "data": [p["low"] for p in pct],
-                "stack": "band",
-                "lineStyle": {"opacity": 0},
-                "showSymbol": False,
-                "silent": True,
-            },
-            {
-                "name": band,
-                "type": "line",
-                "stack": "band",
-                "lineStyle": {"opacity": 0},
-                "showSymbol": False,
-                "areaStyle": {"color": "#9ec5e8"},
-                "data": [None if p["low"] is None or p["high"] is None else p["high"] - p["low"] for p in pct],
-            },
-            {
                 "name": names["observed"],
                 "type": "bar",
                 "data": [p["observed"] for p in pct],
                 "itemStyle": {"color": MODEL_COLOUR},
             },
+            # The interval's two ends as dashed lines: a band stacked on the bars would hide where zero is.
+            _line(band, [[i, p["low"]] for i, p in enumerate(pct)], "#7aa6d6", True),
+            _line(band, [[i, p["high"]] for i, p in enumerate(pct)], "#7aa6d6", True),
             {
                 "name": names["predicted"],
                 "type": "line",
