@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from callwise.board.uplift import UpliftCard, by_campaign, negative_uplift_lists, uplift_card, uplift_models
 from callwise.i18n import t
+from callwise.uplift.learners import LEARNERS
 from callwise.web.deps import ServicesDep
 from callwise.web.ui.page import Page
 from callwise.web.ui.parts import Chart, Table, export_response
@@ -82,6 +83,11 @@ RATES = {"treated_rate": "pct", "control_rate": "pct", "predicted": "pct", "obse
 MODEL_COLOUR, RANDOM_COLOUR, PERFECT_COLOUR, BAD_COLOUR = "#1f4e79", "#888888", "#2e7d32", "#b03a2e"
 
 
+def _learner(name: Any, lang: str) -> str:
+    """A learner's name in words (``t`` → "T-learner (two models)"); an unknown one as it is."""
+    return t(f"board.uplift.learner.{name}", lang) if name in LEARNERS else str(name or "—")
+
+
 def _model_id(request: Request) -> int | None:
     """``?model=ID``: a registered model's number; anything else is refused (a filter is never silently ignored)."""
     value = request.query_params.get("model")
@@ -98,6 +104,7 @@ def tables(svc: Any, card: UpliftCard | None, lang: str) -> dict[str, Table]:
         models = uplift_models(session)
         lists = negative_uplift_lists(session)
     for row in models:
+        row["learner"] = _learner(row["learner"], lang)
         row["state"] = t("board.uplift.active" if row.pop("active") else "board.uplift.inactive", lang)
         row["link"] = f"{PAGE.path}?{urlencode({'model': row['model_id']})}"
     found = {
@@ -125,9 +132,9 @@ def _card_tables(card: UpliftCard, lang: str) -> dict[str, Table]:
         }
         for d in card.deciles
     ]
-    yes, no = t("board.uplift.yes", lang), ""
+    yes = t("board.uplift.yes", lang)
     learners = [
-        {"learner": name, "cv_qini": value, "chosen": yes if name == card.learner else no}
+        {"learner": _learner(name, lang), "cv_qini": value, "chosen": yes if name == card.learner else ""}
         for name, value in card.cv_qini.items()
     ]
     pct = {"predicted": "pct", "observed": "pct", "gap": "pct"}
@@ -208,10 +215,8 @@ def _model_charts(card: UpliftCard, tabs: dict[str, Table], lang: str) -> list[C
     points: list[list[float | None]] = [
         [p["predicted"], p["observed"]] for p in pct if p["predicted"] is not None and p["observed"] is not None
     ]
-    values = [v for point in points for v in point]
-    low, high = (
-        (min(v for v in values if v is not None), max(v for v in values if v is not None)) if values else (0.0, 1.0)
-    )
+    values = [v for point in points for v in point if v is not None]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)  # the diagonal spans the points
     calibration = {
         "grid": {"left": 60, "right": 30, "top": 40, "bottom": 50},
         "tooltip": {"trigger": "item"},
@@ -260,7 +265,7 @@ def _learner_chart(card: UpliftCard, tabs: dict[str, Table], lang: str) -> Chart
     option = {
         "grid": {"left": 60, "right": 30, "top": 30, "bottom": 40},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "category", "data": [t(f"board.uplift.learner.{n}", lang) for n in names]},
+        "xAxis": {"type": "category", "data": [_learner(n, lang) for n in names]},
         "yAxis": {"type": "value", "name": "Qini"},
         "series": [
             {
