@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DEMO_KEYS = Path("keys") / "demo-keys.env"
 DEMO_MODEL = Path("models") / "lightgbm"  # where `callwise demo` saves its response model
+DEMO_UPLIFT = Path("models") / "uplift"  # the uplift model the demo board trains, registers and ranks a list by
 DEMO_ADMIN = "demo-admin"
 DEMO_MODEL_NAME, DEMO_MODEL_VERSION = "response", "demo"
 ACTOR = "cli"
@@ -130,7 +131,7 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     seeded from the demo's own bank, model and seed (``summary.json``)."""
     import json
 
-    from callwise.demo_board import is_seeded, seed_data
+    from callwise.demo_board import is_seeded, seed_data, seed_uplift
     from callwise.models import load_model
 
     with factory() as session:
@@ -140,7 +141,9 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
         return None  # no synthetic bank with its truth beside the lake: nothing to simulate calls from
     seed = int(json.loads((settings.data_dir / "summary.json").read_text(encoding="utf-8")).get("seed", 7))
     model = load_model(settings.data_dir / DEMO_MODEL)
-    return seed_data(factory, lake, settings.data_dir / "bank", seed, model=model, settings=settings)
+    data = seed_data(factory, lake, settings.data_dir / "bank", seed, model=model, settings=settings)
+    seed_uplift(factory, lake, settings.data_dir / DEMO_UPLIFT, seed, settings=settings)
+    return data
 
 
 def _scope(factory: sessionmaker[Session], lake: Lake) -> tuple[tuple[str, ...], tuple[str, ...]]:

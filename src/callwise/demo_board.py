@@ -14,6 +14,7 @@ Passwords are generated here and returned, never logged or written anywhere: the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -464,3 +465,39 @@ def _train(lake: Lake, seed: int) -> Any:
 
 def _customers(lake: Lake) -> int:
     return int(lake.table("customers").count().to_pyarrow().as_py())
+
+
+UPLIFT_NAME, UPLIFT_VERSION = "uplift", "demo"
+
+
+def seed_uplift(
+    factory: sessionmaker[Session], lake: Lake, directory: Path, seed: int = 7, *, settings: Settings | None = None
+) -> tuple[int, int]:
+    """The uplift page's data: an uplift model trained on the lake's past campaigns (their treatment and control
+    members), saved in ``directory``, registered and promoted as ``uplift``/``demo`` (audited as the API does), and
+    one list ranked by it issued for the demo's first product, with its ``negative_uplift`` exclusions.
+    Returns (model id, list id)."""
+    from callwise.lists.build import build_list
+    from callwise.lists.campaign import Campaign as CampaignSpec
+    from callwise.ops import registry
+    from callwise.ops.models import ModelVersion
+    from callwise.pipeline import train_uplift_from_lake
+    from callwise.uplift.persist import CARD as UPLIFT_CARD
+
+    settings = settings or get_settings()
+    model, _ = train_uplift_from_lake(lake, "auto", directory, seed=seed)
+    card = json.loads((Path(directory) / UPLIFT_CARD).read_text(encoding="utf-8"))
+    with transaction(factory) as session:
+        row = ModelVersion(name=UPLIFT_NAME, version=UPLIFT_VERSION, path=str(Path(directory).resolve()), card=card)
+        session.add(row)
+        session.flush()
+        audit.append(session, ACTOR, "model.register", f"model:{UPLIFT_NAME}:{UPLIFT_VERSION}", {})
+        registry.promote(session, row.model_id, ACTOR, None)
+        model_id = row.model_id
+    today = utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+    capacity = min(max(_customers(lake) // 12, 200), 2_000)
+    spec = _spec(demo_products(lake)[0], today, 3, capacity, seed) | {"ranking": "uplift"}
+    spec["campaign_id"] = spec["campaign_id"].replace("demo-", "demo-uplift-", 1)
+    create_campaign(factory, spec)
+    result = build_list(CampaignSpec(**spec), lake, model, bank_timezone=settings.timezone)
+    return model_id, issue(factory, result, settings.timezone)

@@ -129,3 +129,22 @@ def test_the_same_seed_and_day_give_the_same_board(small_bank, model, tmp_path):
     pd.testing.assert_frame_equal(first, again)
     other = seeded("c.db", 8)
     assert not first[["customer_id", "ts"]].equals(other[["customer_id", "ts"]])
+
+
+def test_seed_uplift_gives_the_uplift_page_a_model_and_a_list_ranked_by_it(small_bank, tmp_path):
+    from callwise.board.uplift import negative_uplift_lists, uplift_card
+    from callwise.demo_board import seed_uplift
+    from callwise.ops.db import make_engine, session_factory
+    from callwise.ops.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'board.db'}")
+    upgrade(engine)
+    factory = session_factory(engine)
+    model_id, list_id = seed_uplift(factory, small_bank["lake"], tmp_path / "uplift", seed=7)
+    with factory() as session:
+        card = uplift_card(session)
+        (issued,) = negative_uplift_lists(session)
+    assert card is not None and card.model_id == model_id and card.active and card.evaluated
+    assert set(card.cv_qini) == {"t", "s", "x", "dr"} and card.treated > card.control > 0
+    assert issued["list_id"] == list_id and issued["eligible"] > 0 and issued["listed"] > 0
+    engine.dispose()

@@ -101,11 +101,15 @@ def test_serve_demo_starts_a_service_a_list_can_be_built_on(demo_dir, tmp_path):
             actions = session.scalars(select(AuditEntry.action)).all()
     finally:
         engine.dispose()
-    assert [(v.version, v.active) for v in versions] == [("demo", True)]
-    assert actions.count("model.register") == 1 and actions.count("model.promote") == 1
+    # The response model and the uplift model the board's uplift page shows, each registered and promoted once.
+    assert sorted((v.name, v.version, v.active) for v in versions) == [
+        ("response", "demo", True),
+        ("uplift", "demo", True),
+    ]
+    assert actions.count("model.register") == 2 and actions.count("model.promote") == 2
     # One demo user per role, each made once and given a new password at the second start; the board seeded once.
     assert actions.count("user.create") == 5 and actions.count("user.password_reset") == 5
-    assert actions.count("campaign.create") == 3 + 1  # the three demo campaigns, and the one made above
+    assert actions.count("campaign.create") == 3 + 1 + 1  # the demo's three, its list ranked by uplift, the one above
 
 
 def test_serve_demo_refuses_a_folder_that_is_not_a_demo_in_one_sentence(tmp_path, monkeypatch):

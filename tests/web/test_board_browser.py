@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
 from callwise.demo import DEMO_MODEL, _promote_demo_model
-from callwise.demo_board import seed_board
+from callwise.demo_board import seed_board, seed_uplift
 from callwise.lake import Lake
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
@@ -77,12 +77,14 @@ def active_model(engine: Engine, lake: Lake, data_dir: Path):
 
 def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     """The board's data: the small synthetic bank's lake copied under ``data_dir`` (the server's data directory),
-    and the ops database seeded by the demo's ``seed_board``, so the screenshots show what ``make demo`` shows.
+    and the ops database seeded by the demo's ``seed_board`` and ``seed_uplift``, so the screenshots show what
+    ``make demo`` shows.
     """
     shutil.copytree(small_bank["root"] / "lake", data_dir / "lake")
     lake = Lake(data_dir / "lake", threads=1)
     model = active_model(engine, lake, data_dir)
     board = seed_board(engine, lake, small_bank["bank"], model=model)
+    seed_uplift(session_factory(engine), lake, data_dir / "models" / "uplift")
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine

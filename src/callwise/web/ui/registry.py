@@ -6,9 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from callwise.web.ui.page import Page
-from callwise.web.ui.pages import agents, best_time, build, campaign, compliance, customer, models, overview
+from callwise.web.ui.pages import agents, best_time, build, campaign, compliance, customer, models, overview, uplift
 
-MODULES: tuple[ModuleType, ...] = (overview, campaign, build, agents, best_time, models, compliance, customer)
+MODULES: tuple[ModuleType, ...] = (overview, campaign, build, agents, best_time, models, uplift, compliance, customer)
 
 PAGES: tuple[Page, ...] = tuple(module.PAGE for module in MODULES)
 
