@@ -89,7 +89,7 @@ def run_build(
                 select(ModelVersion).where(ModelVersion.name == name, ModelVersion.active.is_(True))
             ).first()
             if active is None:
-                raise BuildError("ops.job.no_model")
+                raise BuildError("ops.job.no_uplift_model" if spec.get("ranking") == "uplift" else "ops.job.no_model")
             model_path, model_version = active.path, f"{active.name}:{active.version}"
         if lake is None:
             raise BuildError("ops.job.no_lake")
