@@ -147,3 +147,14 @@ class _Gloomy:
 
     def explain(self, X, top=3):
         return self.model.explain(X, top)
+
+
+def test_a_list_where_nobody_is_worth_calling_is_built_empty(small_bank, uplift_dir, campaign):
+    nobody = campaign.model_copy(update={"campaign_id": "t-nobody", "min_expected_value": 1e8})
+    result = build_list(nobody, small_bank["lake"], load_uplift(uplift_dir))
+    steps = {s["step"]: s for s in result.summary["funnel"]}
+    assert result.listed.empty and result.calls.empty
+    ranking = result.excluded[result.excluded["reason"].isin(RANKING_REASONS)]
+    assert len(ranking) == len(result.ranked) > 0, "every eligible customer is left off by the ranking"
+    assert set(ranking["reason"]) <= {"negative_uplift", "not_worth_calling"}
+    assert steps["not_worth_calling"]["removed"] > 0 and result.summary["funnel"][-1]["remaining"] == 0

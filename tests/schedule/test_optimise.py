@@ -122,6 +122,13 @@ def test_nobody_is_planned_when_no_call_pays():
     assert not solution.called.any() and solution.objective == 0
 
 
+def test_no_customers_at_all_gives_an_empty_schedule():
+    # A list where nobody is worth calling reaches the scheduler with no customers: an empty plan, not a crash.
+    problem = random_problem(0, capacity=10)
+    solution = solve(problem)
+    assert len(solution.called) == 0 and solution.objective == 0 and solution.bound == 0
+
+
 def test_classes_group_customers_with_the_same_profile_shape():
     problem = random_problem(3_000, capacity=10, profiles=2)
     classes = customer_classes(problem, max_classes=400, seed=0)

@@ -342,13 +342,15 @@ def _tightened_bound(problem: Problem, plans: Plans, start: np.ndarray, seed: in
     it; each bound is evaluated on everyone.
     """
     n = len(problem.pool)
+    at_start = _dual_bound(problem, plans, start)
+    if n == 0:  # nobody to plan (e.g. nobody worth calling): the bound at the LP's prices is exact
+        return at_start
     rows = np.sort(np.random.default_rng([seed, 2]).choice(n, min(n, sample), replace=False))
     part = plans.take(rows)
     share = len(rows) / n
     i, j, _, row, weight = _entries(problem, part, rows)
     value = part.value
     positive = value[np.isfinite(value) & (value > 0)]
-    at_start = _dual_bound(problem, plans, start)
     if positive.size == 0:
         return at_start
     prices = start
