@@ -52,6 +52,17 @@ def test_named_learner_with_and_without_evaluation(data, tiny_defaults):
         fit_uplift(X.head(30), y[:30], t[:30], learner="t", folds=20)
 
 
+def test_a_large_table_is_cross_validated_on_a_stratified_sample_and_refitted_on_every_row(data, tiny_defaults):
+    X, y, t, _ = data
+    model, selection = fit_uplift(X, y, t, learner="s", folds=2, cv_rows=1000)
+    assert selection["cv_rows"] == selection["evaluation"]["rows"] == 1000
+    shares = {k: np.mean(2 * t + y == k) for k in range(4)}
+    assert selection["evaluation"]["treated"] == pytest.approx(1000 * (shares[2] + shares[3]), abs=2)
+    full = make_uplift("s", random_state=0).fit(X, y, t)
+    assert np.allclose(model.predict_uplift(X), full.predict_uplift(X)), "the model itself sees every row"
+    assert fit_uplift(X, y, t, learner="s", folds=2)[1]["cv_rows"] == len(y)
+
+
 def test_cross_validate_reports_each_fold(data, tiny_defaults):
     X, y, t, _ = data
     result = cross_validate_uplift("s", X, y, t, folds=3, seed=1)
