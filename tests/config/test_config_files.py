@@ -172,8 +172,8 @@ def test_a_file_of_another_kind_is_named_as_such(tmp_path):
         f"{policy}:1: this is not a campaign file: it has none of the keys a campaign file requires and mostly keys of "
         "something else (a campaign file has: "
         "campaign_id, name, product_id, date, days, first_hour, last_hour, capacity, max_attempts, cost_per_call, "
-        "cost_per_minute, cost_per_sms, min_expected_value, control_share, lift_to_detect, alpha, power, arms, teams, "
-        "agent_share, seed, lang, model, "
+        "cost_per_minute, cost_per_sms, min_expected_value, ranking, control_share, lift_to_detect, alpha, power, "
+        "arms, teams, agent_share, seed, lang, model, "
         "answer_model, policy); "
         "is it the wrong file?"
     )
