@@ -55,7 +55,9 @@ def out_of_fold(
 
     def held_out_uplift(split: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         fit_rows, held_out = split
-        model = make_uplift(learner, random_state=seed, interval_folds=0)  # the interval is not scored here
+        # The interval is not scored here. One thread per booster for every call of a fold, as the folds run side
+        # by side: LightGBM predicting with another thread count while a sibling trains can crash the process.
+        model = make_uplift(learner, random_state=seed, interval_folds=0, n_jobs=1)
         model.fit(X.iloc[fit_rows], y[fit_rows], treatment[fit_rows], propensity)
         return model.predict_uplift(X.iloc[held_out])
 
