@@ -170,8 +170,9 @@ def reason_for(error: Any, model: type[BaseModel]) -> Term:
         bound = BOUNDS[kind]
         return msg(f"config.bound.{bound}", where=where, limit=error["ctx"][bound], value=shown)
     if kind == "literal_error":
-        expected = error["ctx"]["expected"]
-        options = [o.strip(" '") for o in expected.replace(" or ", ", ").split(",")]
+        # pydantic words the choices in English ("'a' or 'b'"): listed again, so both languages read the same list.
+        options = [o.strip(" '") for o in error["ctx"]["expected"].replace(" or ", ", ").split(",")]
+        expected = ", ".join(f"'{o}'" for o in options)
         return msg("config.one_of", where=where, expected=expected, value=shown, hint=suggest(str(value), options))
     if kind == "string_pattern_mismatch":
         return msg("config.pattern", where=where, value=shown)

@@ -204,3 +204,10 @@ def test_a_refusal_keeps_its_words_through_pickling_and_wrapping(tmp_path):
     assert type(again) is CampaignError and again.message("zh") == error.message("zh") and str(again) == str(error)
     assert (again.file, again.line) == (error.file, 4)
     assert ListError.of(error).message("zh") == error.message("zh")
+
+
+def test_a_ranking_callwise_does_not_know_is_refused_at_its_line_in_both_languages(tmp_path):
+    error = refusal(tmp_path, "campaign", CAMPAIGN + "ranking: gain\n")
+    assert ":4: ranking must be one of 'response', 'uplift', not 'gain'" in error.message("en")
+    assert ":4：ranking 只能是 'response', 'uplift' 之一，而不是 'gain'" in error.message("zh")
+    assert load_campaign(write(tmp_path, CAMPAIGN + "ranking: uplift\n")).ranking == "uplift"
