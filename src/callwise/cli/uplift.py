@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from callwise.cli._output import emit, fail
-from callwise.cli.model import DropOpt, JsonOpt, PositiveOpt, SeedOpt, TableOpt, TargetOpt, _drop, _lang
+from callwise.cli.model import DropOpt, JsonOpt, PositiveOpt, SeedOpt, TableOpt, TargetOpt, _drop, _fail_on, _lang
 from callwise.i18n import t
-from callwise.i18n.errors import message
 
 if TYPE_CHECKING:
     from callwise.uplift.widetable import ExperimentTable
@@ -42,12 +41,6 @@ def known_language(value: str) -> str:
 
 
 LearnerOpt = Annotated[str, typer.Option("--learner", help="help.uplift.opt.learner", callback=known_learner)]
-
-
-def _on(path: Path, error: Exception) -> NoReturn:
-    """Stop with ``error`` said of ``path`` (a table or a model directory)."""
-    lang = _lang()
-    fail(t("models.on_table", lang, path=path, problem=message(error, lang)))
 
 
 def _load(
@@ -100,7 +93,7 @@ def register(app: typer.Typer) -> None:
         try:
             model, card = fit_experiment(experiment, learner, cv, seed, propensity)
         except UpliftInputError as exc:
-            _on(table, exc)
+            _fail_on(table, exc)
         model.save(out, card=card)
         summary: dict[str, Any] = dict(card, learner=model.name, out=str(out), propensity=model.propensity_info_)
         evaluation = card["selection"]["evaluation"]
@@ -136,7 +129,7 @@ def register(app: typer.Typer) -> None:
         except (SourceError, UpliftFileError, ModelInputError) as exc:
             fail(exc)
         except UpliftInputError as exc:
-            _on(table, exc)
+            _fail_on(table, exc)
         summary = {
             "rows": len(scored),
             "out": str(path),
@@ -172,7 +165,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = evaluate_experiment(experiment, learner, cv, seed, propensity)
         except UpliftInputError as exc:
-            _on(table, exc)
+            _fail_on(table, exc)
         if report is not None:
             result["reports"] = _reports(result, report)
         from callwise.uplift.text import evaluation_text

@@ -33,26 +33,45 @@ def score_frame(
     file has them (:func:`~callwise.ingest.readers.read_cells`), written back unchanged instead of ``frame``.
     ``table`` and ``model_label`` (the file and the model directory) name them when a column is missing.
     """
-    if cells is not None and len(cells) != len(frame):
-        raise ModelInputError("models.score.cell_rows", cells=len(cells), rows=len(frame))
-    features = frame[list(model.feature_names_in_)] if set(model.feature_names_in_) <= set(frame.columns) else None
-    if features is None:
-        missing = [c for c in model.feature_names_in_ if c not in frame.columns]
-        label = model_label or getattr(model, "name", type(model).__name__)
-        raise ModelInputError("models.refused.missing_columns", table=table, model=label, columns=clipped(missing))
+    features = model_features(model, frame, cells, table, model_label)
     p = model.predict_proba(features)[:, 1]
     out = (frame if cells is None else cells).copy()
     out["score"] = np.round(p, 6)
-    rank = np.empty(len(p), dtype=np.int64)
-    rank[np.argsort(-p, kind="stable")] = np.arange(1, len(p) + 1)
-    out["rank"] = rank
+    out["rank"] = rank_of(p)
     for column, words in reasons_in_words(model, features, lang).items():
         out[column] = words
     return out
 
 
 class Explains(Protocol):
+    @property
+    def feature_names_in_(self) -> np.ndarray: ...
+
     def explain(self, X: pd.DataFrame, top: int = 3) -> pd.DataFrame: ...
+
+
+def model_features(
+    model: Explains,
+    frame: pd.DataFrame,
+    cells: pd.DataFrame | None,
+    table: str,
+    model_label: str | None,
+) -> pd.DataFrame:
+    """The model's columns of ``frame``; a missing one, or ``cells`` of other rows, refused in one sentence."""
+    if cells is not None and len(cells) != len(frame):
+        raise ModelInputError("models.score.cell_rows", cells=len(cells), rows=len(frame))
+    missing = [c for c in model.feature_names_in_ if c not in frame.columns]
+    if missing:
+        label = model_label or getattr(model, "name", type(model).__name__)
+        raise ModelInputError("models.refused.missing_columns", table=table, model=label, columns=clipped(missing))
+    return frame[list(model.feature_names_in_)]
+
+
+def rank_of(values: np.ndarray) -> np.ndarray:
+    """1 for the highest value, ties in input order."""
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1)
+    return rank
 
 
 def reasons_in_words(model: Explains, features: pd.DataFrame, lang: str = "zh") -> dict[str, list[str]]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from callwise.i18n.message import clipped
 from callwise.models.errors import ModelInputError
-from callwise.models.score import reasons_in_words
+from callwise.models.score import model_features, rank_of, reasons_in_words
 from callwise.uplift.base import UpliftModel
 
 ADDED = ("uplift", "p_treated", "p_control", "rank", "reason_1", "reason_2", "reason_3")
@@ -25,13 +24,7 @@ def score_uplift(
 
     The reasons are the features that raise this row's predicted uplift most, in words of ``lang``.
     """
-    if cells is not None and len(cells) != len(frame):
-        raise ModelInputError("models.score.cell_rows", cells=len(cells), rows=len(frame))
-    missing = [c for c in model.feature_names_in_ if c not in frame.columns]
-    if missing:
-        label = model_label or model.name
-        raise ModelInputError("models.refused.missing_columns", table=table, model=label, columns=clipped(missing))
-    features = frame[list(model.feature_names_in_)]
+    features = model_features(model, frame, cells, table, model_label)
     p_treated, p_control = model.predict_outcomes(features)
     uplift = model.predict_uplift(features)
     out = (frame if cells is None else cells).copy()
@@ -41,9 +34,7 @@ def score_uplift(
     out["uplift"] = np.round(uplift, 6)
     out["p_treated"] = np.round(p_treated, 6)
     out["p_control"] = np.round(p_control, 6)
-    rank = np.empty(len(uplift), dtype=np.int64)
-    rank[np.argsort(-uplift, kind="stable")] = np.arange(1, len(uplift) + 1)
-    out["rank"] = rank
+    out["rank"] = rank_of(uplift)
     for column, words in reasons_in_words(model, features, lang).items():
         out[column] = words
     return out
