@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from callwise.security.crypto import LookupHasher, PiiCipher
 from callwise.security.pii import Pii
@@ -29,6 +33,37 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     path = folder / f"{name}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
+
+
+class PeakMemory:
+    """The largest resident memory of this process and all its children while the block runs (sampled every 50 ms)."""
+
+    def __init__(self) -> None:
+        self.me = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _rss(self) -> int:
+        total = int(self.me.memory_info().rss)
+        for child in self.me.children(recursive=True):
+            with suppress(psutil.Error):
+                total += int(child.memory_info().rss)
+        return total
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
 
 
 def throwaway_pii() -> Pii:

@@ -42,6 +42,8 @@ LISTED = [
     "customers:export",
     "customers:erase",
     "keys:rotate",
+    "tags:read",
+    "tags:sensitive",
 ]
 
 
@@ -82,6 +84,8 @@ def test_separation_of_duties():
     assert "pii:read" not in ROLE_PERMISSIONS["analyst"]
     assert {"lists:build", "models:write"} <= ROLE_PERMISSIONS["analyst"]
     assert not ({"campaigns:write", "lists:build", "models:write"} & ROLE_PERMISSIONS["admin"])
+    assert holders("tags:read") == {"analyst", "supervisor"}
+    assert holders("tags:sensitive") == {"analyst"}  # who builds audiences; not the administrator
 
 
 def test_matrix_cannot_be_changed_at_run_time():

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     CUSTOMERS_EXPORT = "customers:export"
     CUSTOMERS_ERASE = "customers:erase"
     KEYS_ROTATE = "keys:rotate"
+    TAGS_READ = "tags:read"
+    TAGS_SENSITIVE = "tags:sensitive"
 
 
 class Role(StrEnum):
@@ -83,6 +85,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
                 P.MODELS_READ,
                 P.MODELS_WRITE,
                 P.METRICS_READ,
+                P.TAGS_READ,
+                P.TAGS_SENSITIVE,
             }
         ),
         Role.SUPERVISOR: frozenset(
@@ -97,6 +101,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
                 P.DNC_WRITE,
                 P.CONSENT_WRITE,
                 P.METRICS_READ,
+                P.TAGS_READ,
             }
         ),
         Role.AGENT: frozenset({P.CAMPAIGNS_READ, P.LISTS_READ, P.OUTCOMES_WRITE, P.OUTCOMES_READ, P.CUSTOMERS_READ}),

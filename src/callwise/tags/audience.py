@@ -1,0 +1,145 @@
+"""Audiences: the customers a tag expression selects (``高净值 and 工资代发 and not 近期投诉``), and a preview.
+
+An audience is written in the tag language (docs/tags.md): it must be a condition, names tags by id or Chinese
+name, features and customer columns, and ``segment`` (the customer's segment id) when segments were assigned
+(lake table ``segments``). Only the tags it needs are computed, as of the cutoff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import ibis.expr.types as ir
+
+from callwise.features.asof import customer_features
+from callwise.i18n.errors import Term, Translated
+from callwise.i18n.message import msg
+from callwise.lake import Lake
+from callwise.tags.build import tag_table
+from callwise.tags.catalogue import Catalogue, Tag
+from callwise.tags.expr import Analysis, ExpressionError, Resolved, analyse
+
+AUDIENCE = "audience__"  # the audience's own column while it is computed (no tag id can be this)
+SEGMENTS = "segments"
+PROFILE = ("age", "income_monthly", "balance_total", "n_products_held", "tenure_days", "n_tx_90d", "n_logins_30d")
+TOP_TAGS = 5
+
+
+class AudienceError(Translated, ValueError):
+    """An audience expression that cannot be used: the reason, with its column in the expression when known."""
+
+    def __init__(self, reason: Term, column: int | None = None) -> None:
+        if column is None:
+            super().__init__("tags.audience.invalid", reason=reason)
+        else:
+            super().__init__("tags.audience.invalid_at", column=column, reason=reason)
+        self.reason, self.column = reason, column
+
+
+def check_audience(lake: Lake | None, catalogue: Catalogue, expression: str) -> Analysis:
+    """The checked expression (``lake``: whether ``segment`` may be named; None: it may)."""
+    has_segments = lake is None or lake.has(SEGMENTS)
+    extra = {"segment": Resolved("segment", "segment", "str")}
+    try:
+        analysis = analyse(expression, catalogue.scope(extra))
+    except ExpressionError as exc:
+        raise AudienceError(exc.reason, exc.column) from None
+    if "segment" in analysis.names and not has_segments:
+        raise AudienceError(msg("tags.audience.no_segments"))
+    if analysis.type not in ("bool",):
+        raise AudienceError(msg("tags.audience.not_condition", got=msg(f"tags.type.{analysis.type}")))
+    return analysis
+
+
+def _with_audience(catalogue: Catalogue, analysis: Analysis) -> Catalogue:
+    tag = Tag(
+        AUDIENCE, AUDIENCE, AUDIENCE, "", "", "basic", "rule", "flag", None, analysis.text, "", "daily", "normal", 0
+    )
+    return replace(
+        catalogue, tags={**catalogue.tags, AUDIENCE: tag}, analyses={**catalogue.analyses, AUDIENCE: analysis}
+    )
+
+
+def _segment_join(lake: Lake, analysis: Analysis) -> Any:
+    if "segment" not in analysis.names:
+        return None
+    segments = lake.table(SEGMENTS).select("customer_id", segment="segment_id")
+
+    def extra(base: ir.Table) -> ir.Table:
+        joined = base.left_join(segments, "customer_id")
+        return joined.drop("customer_id_right")
+
+    return extra
+
+
+def audience_table(lake: Lake, catalogue: Catalogue, expression: str, cutoff: datetime, more: list[str]) -> ir.Table:
+    """customer_id, the audience flag (column ``audience__``) and the tags ``more``, for every customer."""
+    analysis = check_audience(lake, catalogue, expression)
+    full = _with_audience(catalogue, analysis)
+    return tag_table(lake, full, cutoff, only=[AUDIENCE, *more], extra=_segment_join(lake, analysis))
+
+
+def audience_filter(lake: Lake, catalogue: Catalogue, expression: str, cutoff: datetime) -> ir.Table:
+    """``customer_id`` of the customers the expression selects, as of ``cutoff``."""
+    table = audience_table(lake, catalogue, expression, cutoff, [])
+    return table.filter(table[AUDIENCE]).select("customer_id")
+
+
+def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: datetime) -> dict[str, Any]:
+    """Size and share of the audience, its profile against the bank's and the flags most over-represented in it."""
+    analysis = check_audience(lake, catalogue, expression)
+    flags = [t for t, tag in catalogue.tags.items() if tag.value == "flag" and t not in analysis.tags]
+    table = audience_table(lake, catalogue, expression, cutoff, flags)
+    inside = table[AUDIENCE]
+    sums: dict[str, ir.Value] = {"bank": table.count(), "size": table.count(where=inside)}
+    for i, flag in enumerate(flags):
+        sums[f"in_{i}"] = table.count(where=inside & table[flag])
+        sums[f"all_{i}"] = table.count(where=table[flag])
+    counts = table.aggregate(**sums).to_pyarrow().to_pylist()[0]
+    size, bank = int(counts["size"]), int(counts["bank"])
+    lifts: list[dict[str, Any]] = []
+    for i, flag in enumerate(flags):
+        share_in = counts[f"in_{i}"] / size if size else 0.0
+        share_all = counts[f"all_{i}"] / bank if bank else 0.0
+        if share_all > 0 and share_in > 0:
+            lifts.append(
+                {
+                    "id": flag,
+                    "audience_share": round(share_in, 4),
+                    "bank_share": round(share_all, 4),
+                    "lift": round(share_in / share_all, 3),
+                }
+            )
+    lifts.sort(key=lambda item: (-float(item["lift"]), str(item["id"])))
+    return {
+        "expression": expression,
+        "size": size,
+        "bank": bank,
+        "share": round(size / bank, 6) if bank else 0.0,
+        "profile": _profile(lake, table, cutoff),
+        "tags": lifts[:TOP_TAGS],
+    }
+
+
+def _profile(lake: Lake, audience: ir.Table, cutoff: datetime) -> list[dict[str, Any]]:
+    features = customer_features(lake, cutoff)
+    present = [f for f in PROFILE if f in features.columns]
+    joined = features.select("customer_id", *present).join(audience.select("customer_id", AUDIENCE), "customer_id")
+    inside = joined[AUDIENCE]
+    sums: dict[str, ir.Value] = {}
+    for f in present:
+        value = joined[f].cast("float64")
+        sums[f"a_{f}"], sums[f"b_{f}"] = value.mean(where=inside), value.mean()
+    if not sums:
+        return []
+    row = joined.aggregate(**sums).to_pyarrow().to_pylist()[0]
+    return [{"feature": f, "audience_mean": _round(row[f"a_{f}"]), "bank_mean": _round(row[f"b_{f}"])} for f in present]
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+__all__ = ["AudienceError", "audience_filter", "check_audience", "preview_audience"]
