@@ -28,6 +28,7 @@ from callwise.cli import (
     results,
     serve,
     synth,
+    tags,
     timing,
     train,
     uplift,
@@ -84,6 +85,7 @@ for module in (
     outbox,
     results,
     monitor,
+    tags,
 ):
     module.register(app)
 

@@ -96,6 +96,12 @@ class CatalogueModel(_Strict):
     version: int = 1
     tags: list[TagModel] = Field(min_length=1)
 
+    @classmethod
+    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Term | None:
+        if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+            return msg("tags.id_pattern")
+        return None
+
 
 # ------------------------------------------------------------------------------------------------ the tags
 

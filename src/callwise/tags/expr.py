@@ -421,6 +421,7 @@ class _Checker:
         if not isinstance(node.func, ast.Name):
             if isinstance(node.func, ast.Attribute):
                 raise _refuse(node.func, "tags.expr.attribute")
+            self.check(node.func, table)  # says what the called thing is (a lambda, a subscript …)
             raise _refuse(node, "tags.expr.not_allowed", what=msg("tags.node.other"))
         name = node.func.id
         if name not in FUNCTIONS:
