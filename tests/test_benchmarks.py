@@ -40,6 +40,7 @@ TINY = {
     "uplift_speed.py": (["3000", "2000"], "uplift_speed_3000"),
     "uplift_starbucks.py": (["4000", "1"], "uplift_starbucks"),
     "uplift_plan.py": (["4000"], "uplift_plan"),
+    "tags_build.py": (["2000", "1000"], "tags_build_2000"),
 }
 
 

@@ -54,18 +54,25 @@ def report(catalogue: Catalogue, table: pa.Table, previous: pa.Table | None) -> 
         entry["change"] = None
         if aligned is not None and tag.id in aligned[1].schema.names:
             now, before = aligned[0].column(tag.id), aligned[1].column(tag.id)
-            old = _summary(tag.value, previous.column(tag.id), previous.num_rows, tag.levels)  # type: ignore[union-attr]
+            old = _coverage(tag.value, previous.column(tag.id), previous.num_rows)  # type: ignore[union-attr]
             entry["change"] = _change(tag.value, now, before, entry, old)
         out.append(entry)
     return out
 
 
-def _summary(value: str, column: pa.ChunkedArray, rows: int, levels: tuple[str, ...] | None) -> dict[str, Any]:
-    known = rows - column.null_count
+def _coverage(value: str, column: pa.ChunkedArray, rows: int) -> dict[str, Any]:
+    """Coverage (and a flag's true share) alone: what the change since the last build compares."""
     if value == "flag":
         true = int(pc.sum(pc.cast(pc.fill_null(column, False), pa.int64())).as_py() or 0)
         share = _share(true, rows)
         return {"coverage": share, "distribution": {"true_share": share}}
+    return {"coverage": _share(rows - column.null_count, rows)}
+
+
+def _summary(value: str, column: pa.ChunkedArray, rows: int, levels: tuple[str, ...] | None) -> dict[str, Any]:
+    if value == "flag":
+        return _coverage(value, column, rows)
+    known = rows - column.null_count
     coverage = _share(known, rows)
     if value == "level":
         counts = dict.fromkeys(levels or (), 0)
