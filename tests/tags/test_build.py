@@ -171,3 +171,15 @@ def test_cli_quality_before_any_build_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("CALLWISE_LANG", "en")
     done = runner.invoke(app, ["tags", "quality", "--lake", str(tmp_path)])
     assert done.exit_code == 2 and "tags build" in done.output
+
+
+def test_the_names_checked_at_load_are_the_feature_table_s_own_columns(lake):
+    """feature_types() comes from features_as_of on the contract's tables without data: it must name exactly the
+    columns customer_features computes on a real lake, with their kinds."""
+    from callwise.features.asof import customer_features
+    from callwise.tags.catalogue import customer_column_types, feature_types, lake_type
+
+    real = customer_features(lake, CUTOFF)
+    assert set(feature_types()) == set(real.columns) - {"customer_id"}
+    assert {name: lake_type(real[name]) for name in feature_types()} == feature_types()
+    assert not {"phone", "name", "id_number", "customer_id"} & set(customer_column_types())
