@@ -6,9 +6,31 @@ from __future__ import annotations
 from types import ModuleType
 
 from callwise.web.ui.page import Page
-from callwise.web.ui.pages import agents, best_time, build, campaign, compliance, customer, models, overview, uplift
+from callwise.web.ui.pages import (
+    agents,
+    best_time,
+    build,
+    campaign,
+    compliance,
+    customer,
+    models,
+    overview,
+    tags,
+    uplift,
+)
 
-MODULES: tuple[ModuleType, ...] = (overview, campaign, build, agents, best_time, models, uplift, compliance, customer)
+MODULES: tuple[ModuleType, ...] = (
+    overview,
+    campaign,
+    build,
+    agents,
+    best_time,
+    models,
+    uplift,
+    tags,
+    compliance,
+    customer,
+)
 
 PAGES: tuple[Page, ...] = tuple(module.PAGE for module in MODULES)
 
