@@ -8,6 +8,7 @@ from types import ModuleType
 from callwise.web.ui.page import Page
 from callwise.web.ui.pages import (
     agents,
+    audience,
     best_time,
     build,
     campaign,
@@ -28,6 +29,7 @@ MODULES: tuple[ModuleType, ...] = (
     models,
     uplift,
     tags,
+    audience,
     compliance,
     customer,
 )

@@ -1,0 +1,110 @@
+"""The audience builder's numbers: an expression's size, share and profile (``preview_audience``) for a viewer,
+with sensitive tags refused to a viewer without ``tags:sensitive`` and an error's position counted in characters.
+
+The preview runs on the catalogue the viewer may see, so a hidden tag is an unknown name (its hint drawn from
+the shown names only) and never among the over-represented tags. A hidden tag's id or Chinese name is refused
+even where it would otherwise resolve (a fact tag named after its feature), as an unknown name: the refusal
+says no more than it would about a name that is no tag at all.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from callwise.clock import today_in
+from callwise.i18n.errors import say
+from callwise.i18n.message import msg
+from callwise.lake import Lake
+from callwise.tags.audience import AudienceError, preview_audience
+from callwise.tags.build import TagBuildError
+from callwise.tags.catalogue import Catalogue
+from callwise.tags.expr import MAX_CHARS, ExpressionError, parse
+
+SYNTAX = "tags.expr.syntax"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an expression cannot be used: the sentence's parts and the 1-based character it points at."""
+
+    reason: Any
+    column: int | None = None
+
+    def message(self, lang: str) -> str:
+        if self.column is None:
+            return say("tags.audience.invalid", lang, reason=self.reason)
+        return say("tags.audience.invalid_at", lang, column=self.column, reason=self.reason)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An expression's audience (``result``: what ``preview_audience`` said) or its problem."""
+
+    expression: str
+    cutoff: datetime
+    result: dict[str, Any] = field(default_factory=dict)
+    problem: Problem | None = None
+
+
+def one_line(expression: str) -> str:
+    """The expression as the language reads it: one line (a text box may wrap it), without leading blanks."""
+    return " ".join(expression.replace("\r", " ").replace("\t", " ").split("\n")).strip()
+
+
+def characters(text: str, column: int | None, reason: Any) -> int | None:
+    """A 1-based column as a character position: the tree's columns count UTF-8 bytes (a Chinese name is 3 a
+    character), Python's syntax errors count characters."""
+    if column is None or getattr(reason, "key", None) == SYNTAX:
+        return column
+    return len(text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")) + 1
+
+
+def hidden_names(full: Catalogue, shown: Catalogue) -> set[str]:
+    """The ids and Chinese names of the tags ``shown`` leaves out."""
+    return {n for tag_id, tag in full.tags.items() if tag_id not in shown.tags for n in (tag_id, tag.name_zh)}
+
+
+def _refuse_hidden(text: str, hidden: set[str]) -> None:
+    if not hidden:
+        return
+    try:
+        tree = parse(text)
+    except ExpressionError:
+        return  # the preview says what is wrong with it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in hidden:
+            reason = msg("tags.expr.unknown_name", name=node.id, hint="")
+            raise AudienceError(reason, node.col_offset + 1)
+
+
+def cutoff_for(quality_cutoff: str | None, timezone: str) -> datetime:
+    """The newest tag build's cutoff (the tags the catalogue page shows), else the start of the bank's today."""
+    if quality_cutoff:
+        try:
+            return datetime.fromisoformat(quality_cutoff).replace(tzinfo=None)
+        except ValueError:
+            pass
+    return datetime.combine(today_in(timezone), time.min)
+
+
+def preview(lake: Lake, full: Catalogue, shown: Catalogue, expression: str, cutoff: datetime) -> Preview:
+    """Size, share, profile and over-represented tags of the audience ``expression`` selects, for a viewer who
+    may see ``shown`` of ``full``; a bad expression gives its problem (never raises for one)."""
+    text = one_line(expression)
+    if len(text) > MAX_CHARS:
+        too_long = msg("tags.expr.too_long", limit=f"{MAX_CHARS:,}", length=f"{len(text):,}")
+        return Preview(text[:80], cutoff, problem=Problem(too_long))
+    try:
+        _refuse_hidden(text, hidden_names(full, shown))
+        result = preview_audience(lake, shown, text, cutoff)
+    except AudienceError as exc:
+        return Preview(text, cutoff, problem=Problem(exc.reason, characters(text, exc.column, exc.reason)))
+    except TagBuildError as exc:  # the lake lacks a column a tag reads: said as the build says it
+        return Preview(text, cutoff, problem=Problem(msg(exc.key or "tags.audience.invalid", **exc.values)))
+    return Preview(text, cutoff, result=result)
+
+
+__all__ = ["Preview", "Problem", "cutoff_for", "hidden_names", "one_line", "preview"]
