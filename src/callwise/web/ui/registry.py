@@ -16,6 +16,7 @@ from callwise.web.ui.pages import (
     customer,
     models,
     overview,
+    segments,
     tags,
     uplift,
 )
@@ -29,6 +30,7 @@ MODULES: tuple[ModuleType, ...] = (
     models,
     uplift,
     tags,
+    segments,
     audience,
     compliance,
     customer,
