@@ -7,7 +7,8 @@ build job issues it (``issue_list`` with its treatment and control members), the
 and any rollup the outcome path keeps are filled as a dialer's outcomes fill them), and the users through
 ``create_user``. The calls themselves are drawn by :func:`callwise.synth.simulate.simulate_campaign` from the
 members' true probabilities and the agents' true skill (``_truth/``), moved onto the days just before ``today``
-so the board's default period and the one before it both hold data. The lake is only read.
+so the board's default period and the one before it both hold data. The lake is only read, but for the tag
+builds of :func:`seed_tags` (the lake table ``tags`` and its quality reports).
 
 Passwords are generated here and returned, never logged or written anywhere: the caller prints them once.
 """
@@ -501,3 +502,23 @@ def seed_uplift(
     create_campaign(factory, spec)
     result = build_list(CampaignSpec(**spec), lake, model, bank_timezone=settings.timezone)
     return model_id, issue(factory, result, settings.timezone)
+
+
+def tags_cutoff(lake: Lake, today: date) -> datetime:
+    """The demo's tag cutoff: the day after the bank's newest transaction (its data's end), at most today."""
+    newest = lake.table("transactions").ts.max().to_pyarrow().as_py() if lake.has("transactions") else None
+    end = min(newest.date() + timedelta(days=1), today) if newest is not None else today
+    return datetime.combine(end, datetime.min.time())
+
+
+def seed_tags(lake: Lake, today: date | None = None, settings: Settings | None = None) -> list[str]:
+    """The tag pages' data: the shipped catalogue built twice on the lake, 30 days apart (the later as of
+    :func:`tags_cutoff`), so the catalogue shows coverage, distributions and a change since the last build.
+    Returns the two quality reports' paths."""
+    from callwise.tags import build_tags, default_catalogue
+
+    settings = settings or get_settings()
+    today = today or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
+    cutoff = tags_cutoff(lake, today)
+    catalogue = default_catalogue()
+    return [build_tags(lake, catalogue, moment).report for moment in (cutoff - timedelta(days=30), cutoff)]

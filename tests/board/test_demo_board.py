@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -148,3 +148,23 @@ def test_seed_uplift_gives_the_uplift_page_a_model_and_a_list_ranked_by_it(small
     assert set(card.cv_qini) == {"t", "s", "x", "dr"} and card.treated > card.control > 0
     assert issued["list_id"] == list_id and issued["eligible"] > 0 and issued["listed"] > 0
     engine.dispose()
+
+
+def test_seed_tags_builds_the_shipped_catalogue_twice_for_the_tag_pages(small_bank, tmp_path):
+    import shutil
+
+    from callwise.demo_board import seed_tags, tags_cutoff
+    from callwise.lake import Lake
+    from callwise.tags.quality import latest_quality
+
+    shutil.copytree(small_bank["root"] / "lake", tmp_path / "lake")
+    lake = Lake(tmp_path / "lake", threads=1)
+    cutoff = tags_cutoff(lake, date(2030, 1, 1))
+    newest = lake.table("transactions").ts.max().to_pyarrow().as_py()
+    assert cutoff.date() == newest.date() + timedelta(days=1)
+    assert tags_cutoff(lake, date(2026, 1, 5)) == datetime(2026, 1, 5)  # never after today
+    reports = seed_tags(lake, date(2030, 1, 1))
+    assert len(reports) == 2 and lake.has("tags")
+    quality = latest_quality(lake)
+    assert quality is not None and quality["cutoff"] == cutoff.isoformat()
+    assert all(entry["change"] is not None for entry in quality["tags"])  # a change since the build before

@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
 from callwise.demo import DEMO_MODEL, _promote_demo_model
-from callwise.demo_board import seed_board, seed_uplift
+from callwise.demo_board import seed_board, seed_tags, seed_uplift
 from callwise.lake import Lake
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
@@ -85,6 +85,9 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     model = active_model(engine, lake, data_dir)
     board = seed_board(engine, lake, small_bank["bank"], model=model)
     seed_uplift(session_factory(engine), lake, data_dir / "models" / "uplift")
+    started = time.perf_counter()
+    seed_tags(lake)
+    assert time.perf_counter() - started < 30, "the demo's tag builds must stay fast"
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine
@@ -287,3 +290,56 @@ def test_a_list_built_from_the_form_appears_with_its_funnel(chrome, site):
     drawn, charts = chrome.charts_with_data()
     assert charts >= 1 and drawn == charts
     assert chrome.console_errors() == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_tag_page_shows_its_lineage_and_quality(chrome, site, lang, tmp_path):
+    log_in(chrome, site, Role.ANALYST.value)
+    chrome.open(f"{site.url}/board/tags?lang={lang}")
+    box = chrome.wait_for("#tag-q")
+    box.send_keys("value_tier")  # the search swaps the list in as one types
+    chrome.wait_for('#tag-list a[href="/board/tags/value_tier"]')
+    chrome.d.find_element(By.CSS_SELECTOR, '#tag-list a[href="/board/tags/value_tier"]').click()
+    chrome.wait_for("section.lineage")
+    assert urlsplit(chrome.url).path == "/board/tags/value_tier"
+    chrome.wait_for_charts()
+    drawn, charts = chrome.charts_with_data()
+    assert charts == 1 and drawn == charts
+    assert chrome.console_errors() == []
+    violations = chrome.axe("serious")
+    assert violations == [], "\n".join(str(v) for v in violations)
+    chrome.screenshot(screenshots(tmp_path) / f"board-tag-{lang}.png")
+
+
+def wait_text(chrome: Browser, css: str, timeout: float = 30.0) -> str:
+    element = chrome.wait_for(css, timeout=timeout)
+    return str(element.text)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_audience_builder_follows_the_typing_and_the_picker(chrome, site, lang, tmp_path):
+    log_in(chrome, site, Role.ANALYST.value)
+    chrome.open(f"{site.url}/board/audience?lang={lang}")
+    box = chrome.wait_for("#audience-expression")
+    box.send_keys("high_net_worth and (")
+    problem = wait_text(chrome, "#audience-problem")
+    assert ("column 20" in problem) if lang == "en" else ("第 20 列" in problem)
+    box.clear()
+    pick = chrome.d.find_element(By.CSS_SELECTOR, '[data-audience-insert="app_active"]')
+    pick.find_element(By.XPATH, "ancestor::details/summary").click()  # open its category
+    pick.click()  # inserts the id
+    chrome.wait_for("#audience-result", timeout=30)
+    assert box.get_attribute("value").strip() == "app_active"
+    box.send_keys(" and age >= 30")
+    chrome.wait_for("#audience-result code", timeout=30)
+    deadline = time.monotonic() + 30
+    while "age >= 30" not in chrome.d.find_element(By.ID, "audience-result").text:
+        assert time.monotonic() < deadline, "the size never followed the typing"
+        time.sleep(0.3)
+    chrome.wait_for_charts()
+    drawn, charts = chrome.charts_with_data()
+    assert drawn == charts
+    assert chrome.console_errors() == []
+    violations = chrome.axe("serious")
+    assert violations == [], "\n".join(str(v) for v in violations)
+    chrome.screenshot(screenshots(tmp_path) / f"board-audience-{lang}.png")

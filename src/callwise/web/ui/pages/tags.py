@@ -192,9 +192,11 @@ def distribution_table(tag: Tag, entry: dict[str, Any], lang: str) -> Table:
         formats = {"value": "pct"}
     elif tag.value == "level":
         counts = found.get("counts") or {}
+        order = [*(tag.levels or ()), *sorted(set(counts) - set(tag.levels or ()) - {"null"}), "null"]
         rows = [
-            {"label": t("board.tags.unknown", lang) if name == "null" else name, "value": n}
-            for name, n in counts.items()
+            {"label": t("board.tags.unknown", lang) if name == "null" else name, "value": counts[name]}
+            for name in order
+            if name in counts
         ]
     elif tag.value == "number":
         rows = [{"label": t(f"board.tags.stat.{s}", lang), "value": found.get(s)} for s in STATS if s in found]
