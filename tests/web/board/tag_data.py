@@ -80,8 +80,27 @@ tags:
     owner: 私人银行部
     refresh: monthly
     sensitivity: sensitive
+  - id: income_monthly
+    name: {zh: 月收入标签, en: Income tag}
+    description: {zh: 申报的月收入（与特征同名）, en: The declared monthly income (named as its feature)}
+    category: risk
+    kind: fact
+    value: number
+    definition: income_monthly
+    owner: 私人银行部
+    refresh: monthly
+    sensitivity: sensitive
 """
-SENSITIVE = ("vip_private", "secret_income_k", "私密贵宾", "Private VIP", "隐秘收入千元", "Secret income")
+SENSITIVE = (
+    "vip_private",
+    "月收入标签",
+    "Income tag",
+    "secret_income_k",
+    "私密贵宾",
+    "Private VIP",
+    "隐秘收入千元",
+    "Secret income",
+)
 FIRST, SECOND = datetime(2026, 5, 1), datetime(2026, 6, 1)
 
 

@@ -25,13 +25,13 @@ def test_the_catalogue_lists_every_tag_with_its_quality_in_both_languages(tag_bo
     client = tag_board.client_for("analyst")
     en = client.get("/board/tags?lang=en")
     assert en.status_code == 200 and 'lang="en"' in en.text
-    assert "7 of 7 tags" in en.text and 'href="/board/tags/wealthy"' in en.text and "Newest build" in en.text
+    assert "8 of 8 tags" in en.text and 'href="/board/tags/wealthy"' in en.text and "Newest build" in en.text
     assert "Private VIP" in en.text and 'id="chart-categories"' in en.text  # an analyst holds tags:sensitive
     zh = client.get("/board/tags?lang=zh")
-    assert zh.status_code == 200 and "显示 7 / 7 个标签" in zh.text and "富裕客户" in zh.text and "规则标签" in zh.text
+    assert zh.status_code == 200 and "显示 8 / 8 个标签" in zh.text and "富裕客户" in zh.text and "规则标签" in zh.text
     rows = client.get("/board/tags/export/tags.csv?lang=en").content.decode("utf-8-sig").splitlines()
     assert rows[0] == ("Tag id,Name,Category,Kind,Value,Owner,Refresh,Coverage,Customers changed since the last build")
-    assert len(rows) == 8 and rows[1].startswith("app_active,App active,Behaviour,Rule,Flag,零售数据组,Daily,0.")
+    assert len(rows) == 9 and rows[1].startswith("app_active,App active,Behaviour,Rule,Flag,零售数据组,Daily,0.")
 
 
 def test_search_is_a_fragment_filtered_by_words_and_category(tag_board):
@@ -41,9 +41,9 @@ def test_search_is_a_fragment_filtered_by_words_and_category(tag_board):
     assert 'href="/board/tags/wealthy"' in found.text and 'href="/board/tags/app_active"' not in found.text
     assert 'href="/board/tags/vip_private"' in found.text  # its description says wealthy
     by_zh = client.get("/board/tags/list", params={"q": "年龄", "lang": "zh"})
-    assert 'href="/board/tags/age_band"' in by_zh.text and "显示 1 / 7 个标签" in by_zh.text
+    assert 'href="/board/tags/age_band"' in by_zh.text and "显示 1 / 8 个标签" in by_zh.text
     basic = client.get("/board/tags/list?category=basic&lang=en")
-    assert "1 of 7 tags" in basic.text
+    assert "1 of 8 tags" in basic.text
     none = client.get("/board/tags/list?q=nothing-like-it&lang=en")
     assert "No tag matches." in none.text
     export = client.get("/board/tags/export/tags.csv?q=wealthy&category=value&lang=en")
