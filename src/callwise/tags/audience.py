@@ -7,18 +7,20 @@ name, features and customer columns, and ``segment`` (the customer's segment id)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import ibis.expr.types as ir
+import pyarrow.parquet as pq
 
 from callwise.features.asof import customer_features
 from callwise.i18n.errors import Term, Translated
 from callwise.i18n.message import msg
 from callwise.lake import Lake
-from callwise.tags.build import tag_table
-from callwise.tags.catalogue import Catalogue, Tag
+from callwise.tags.build import CUTOFF_KEY, TABLE, stored_value, tag_table
+from callwise.tags.catalogue import SENSITIVE_PERMISSION, Catalogue, Tag
 from callwise.tags.expr import Analysis, ExpressionError, Resolved, analyse
 
 AUDIENCE = "audience__"  # the audience's own column while it is computed (no tag id can be this)
@@ -38,6 +40,10 @@ class AudienceError(Translated, ValueError):
         self.reason, self.column = reason, column
 
 
+class TagTableError(Translated, ValueError):
+    """The lake's tag table cannot answer the audience: missing, built as of another cutoff, or without a tag."""
+
+
 def check_audience(lake: Lake | None, catalogue: Catalogue, expression: str) -> Analysis:
     """The checked expression (``lake``: whether ``segment`` may be named; None: it may)."""
     has_segments = lake is None or lake.has(SEGMENTS)
@@ -51,6 +57,48 @@ def check_audience(lake: Lake | None, catalogue: Catalogue, expression: str) -> 
     if analysis.type not in ("bool",):
         raise AudienceError(msg("tags.audience.not_condition", got=msg(f"tags.type.{analysis.type}")))
     return analysis
+
+
+def check_permitted(catalogue: Catalogue, analysis: Analysis, permissions: Iterable[str] | None) -> None:
+    """Refuse an audience reading a sensitive tag unless ``permissions`` hold ``tags:sensitive`` (None: all held).
+
+    The sentence names no tag: whoever lacks the permission learns only that one of their names is sensitive."""
+    if permissions is None or SENSITIVE_PERMISSION in set(permissions):
+        return
+    if any(catalogue.tags[t].sensitive for t in analysis.tags):
+        raise AudienceError(msg("tags.audience.sensitive", permission=SENSITIVE_PERMISSION))
+
+
+def tags_cutoff(lake: Lake) -> datetime | None:
+    """The cutoff the lake's tag table was built as of (None: no tag table, or one without the build's record)."""
+    if not lake.path(TABLE).exists():
+        return None
+    metadata = pq.read_schema(lake.path(TABLE)).metadata or {}
+    raw = metadata.get(CUTOFF_KEY)
+    return datetime.fromisoformat(raw.decode()) if raw else None
+
+
+def stored_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: datetime) -> ir.Table:
+    """``customer_id`` and ``in_audience`` for every customer, the tags read from the lake table ``tags``.
+
+    The table must have been built as of exactly ``cutoff`` (``callwise tags build --cutoff``): an older one
+    would select by stale tags, a newer one by facts the campaign's date cannot know. Either is refused.
+    """
+    analysis = check_audience(lake, catalogue, expression)
+    day = cutoff.date().isoformat()
+    built = tags_cutoff(lake)
+    if built is None:
+        raise TagTableError("tags.audience.no_table", cutoff=day)
+    if built != cutoff:
+        key = "tags.audience.stale_table" if built < cutoff else "tags.audience.future_table"
+        raise TagTableError(key, built=built.date().isoformat(), cutoff=day)
+    stored = lake.table(TABLE)
+    missing = [t for t in analysis.tags if t not in stored.columns]
+    if missing:
+        raise TagTableError("tags.audience.tag_not_built", tag=missing[0], cutoff=day)
+    audience = _with_audience(catalogue, analysis).tags[AUDIENCE]
+    value = stored_value(lake, audience, analysis, cutoff, stored, _segment_join(lake, analysis))
+    return value.select("customer_id", in_audience=value["value"])
 
 
 def _with_audience(catalogue: Catalogue, analysis: Analysis) -> Catalogue:
@@ -142,4 +190,13 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 3)
 
 
-__all__ = ["AudienceError", "audience_filter", "check_audience", "preview_audience"]
+__all__ = [
+    "AudienceError",
+    "TagTableError",
+    "audience_filter",
+    "check_audience",
+    "check_permitted",
+    "preview_audience",
+    "stored_audience",
+    "tags_cutoff",
+]

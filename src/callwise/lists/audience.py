@@ -1,0 +1,139 @@
+"""A campaign's own selection before the contact policy: its audience (a tag expression) and its segment map.
+
+Each is a step of the list's funnel with a reason code, ahead of the policy's rules:
+
+- ``not_in_audience``: the campaign's ``audience:`` expression, over the lake's tag table built as of the
+  campaign's cutoff, does not select the customer;
+- ``segment_not_mapped``: the campaign maps segments (``segments:``) and the customer's segment is not one of
+  them, or the customer has none (the map is exhaustive: a segment the campaign does not name is not called);
+- ``segment_other_product``: the customer's segment is mapped to another product than the campaign's.
+
+Customers of a mapped segment get its script arm (instead of the hash's) and its calling hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import cast
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from callwise.i18n.errors import Translated
+from callwise.lake import Lake
+from callwise.lake.frames import to_pandas
+from callwise.lists.campaign import Campaign, campaign_catalogue
+from callwise.policy import CustomerVerdicts
+from callwise.policy.customers import CUSTOMER_CODES, primary_and_reasons
+from callwise.schedule.slots import Slots
+
+CAMPAIGN_CODES = ("not_in_audience", "segment_not_mapped", "segment_other_product")
+SEGMENTS = "segments"
+
+
+class SegmentsError(Translated, ValueError):
+    """A campaign that maps segments on a lake without them."""
+
+
+@dataclass(frozen=True)
+class SegmentPlans:
+    """Per customer of a mapped segment (index customer_id): its ``arm`` and ``first_hour``/``last_hour`` (NaN:
+    the campaign's own)."""
+
+    frame: pd.DataFrame
+
+
+def campaign_codes(campaign: Campaign) -> tuple[str, ...]:
+    """The campaign's steps, in funnel order: only those its file asks for (other lists keep their funnel)."""
+    codes = ("not_in_audience",) if campaign.audience is not None else ()
+    return codes + (CAMPAIGN_CODES[1:] if campaign.segments is not None else ())
+
+
+def select(verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign) -> tuple[CustomerVerdicts, SegmentPlans | None]:
+    """The verdicts with the campaign's steps ahead of the policy's rules, and the mapped segments' plans."""
+    codes = campaign_codes(campaign)
+    if not codes:
+        return verdicts, None
+    selected = to_pandas(_selection(lake, campaign)).drop_duplicates("customer_id").set_index("customer_id")
+    ids = verdicts.frame["customer_id"].to_numpy()
+    found = selected.reindex(ids)
+    frame = verdicts.frame.copy()
+    if campaign.audience is not None:
+        frame["not_in_audience"] = ~found["in_audience"].fillna(False).to_numpy(bool)
+    plans = None
+    if campaign.segments is not None:
+        segment = found["segment_id"]
+        mapped = found["mapped"].fillna(False).to_numpy(bool)
+        other = mapped & (found["product"].fillna(campaign.product_id) != campaign.product_id).to_numpy(bool)
+        frame["segment"] = segment.astype(object).where(segment.notna(), None).to_numpy()
+        frame["segment_not_mapped"] = ~mapped
+        frame["segment_other_product"] = other
+        plans = SegmentPlans(found.loc[mapped & ~other, ["arm", "first_hour", "last_hour"]])
+    primary, reasons = primary_and_reasons(frame, (*codes, *CUSTOMER_CODES))
+    return replace(verdicts, frame=frame, primary=primary, reasons=reasons, campaign_codes=codes), plans
+
+
+def _selection(lake: Lake, campaign: Campaign) -> ir.Table:
+    """customer_id, in_audience and the segment's id and plan (segment_id, mapped, product, arm, hours)."""
+    from callwise.tags import stored_audience
+
+    people = lake.table("customers").select("customer_id")
+    if campaign.audience is not None:
+        audience = stored_audience(lake, campaign_catalogue(campaign), campaign.audience, campaign.cutoff)
+        people = people.left_join(audience, "customer_id").drop("customer_id_right")
+    if campaign.segments is not None:
+        people = people.left_join(_segment_plans(lake, campaign), "customer_id").drop("customer_id_right")
+    return people
+
+
+def _segment_plans(lake: Lake, campaign: Campaign) -> ir.Table:
+    if not lake.has(SEGMENTS):
+        raise SegmentsError("lists.segments.no_table", campaign=campaign.campaign_id)
+    segments = lake.table(SEGMENTS)
+    if "assigned_at" in segments.columns:  # the latest assignment of each customer
+        latest = segments.group_by("customer_id").aggregate(segment_id=segments.segment_id.argmax(segments.assigned_at))
+    else:
+        latest = segments.group_by("customer_id").aggregate(segment_id=segments.segment_id.max())
+    plans = campaign.segments or {}
+    ids = list(plans)
+    mapping = ibis.memtable(
+        pa.table(
+            {
+                "segment_id": pa.array(ids, pa.string()),
+                "mapped": pa.array([True] * len(ids), pa.bool_()),
+                "product": pa.array([plans[s].product for s in ids], pa.string()),
+                "arm": pa.array([plans[s].arm for s in ids], pa.string()),
+                "first_hour": pa.array([h[0] if (h := plans[s].hours) else None for s in ids], pa.int64()),
+                "last_hour": pa.array([h[1] if (h := plans[s].hours) else None for s in ids], pa.int64()),
+            }
+        )
+    )
+    joined = latest.left_join(mapping, "segment_id").drop("segment_id_right")
+    return joined.mutate(segment_id=joined.segment_id.cast("string"))
+
+
+def segment_arms(worth: pd.DataFrame, plans: SegmentPlans | None) -> pd.DataFrame:
+    """``worth`` with each called (treatment) customer of a mapped segment given that segment's arm."""
+    if plans is None or plans.frame["arm"].isna().all():
+        return worth
+    arm = plans.frame["arm"].reindex(worth["customer_id"].to_numpy()).to_numpy(object)
+    use = pd.notna(arm) & (worth["group"] == "treatment").to_numpy()
+    out = worth.copy()
+    out["arm"] = np.where(use, arm, out["arm"].to_numpy(object))
+    return out
+
+
+def segment_hours(p_answer: np.ndarray, customers: pd.DataFrame, plans: SegmentPlans | None, slots: Slots) -> None:
+    """Zero ``p_answer`` (customers × slots) outside each mapped segment's hours, so no call is planned there."""
+    if plans is None or plans.frame["first_hour"].isna().all():
+        return
+    hours = plans.frame[["first_hour", "last_hour"]].reindex(customers["customer_id"].to_numpy())
+    slot_hour = pd.DatetimeIndex(slots.starts).hour.to_numpy()
+    for key, rows in hours.dropna().groupby(["first_hour", "last_hour"]).groups.items():
+        first, last = (int(h) for h in cast(tuple[float, float], key))
+        at = np.flatnonzero(customers["customer_id"].isin(rows).to_numpy())
+        outside = (slot_hour < first) | (slot_hour >= last)
+        p_answer[np.ix_(at, np.flatnonzero(outside))] = 0.0
