@@ -172,3 +172,35 @@ def test_a_missing_or_stale_tag_table_says_to_build_it(bank, tmp_path):
         build_list(_campaign(bank, audience="rich"), bare, bank["model"])
     with pytest.raises(ListError, match="maps segments, but the lake has no table segments"):
         build_list(_campaign(bank, segments={"S01": {}}), bare, bank["model"])
+
+
+def test_the_cli_previews_an_audience_with_the_campaigns_eligible_count(bank, tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from callwise.cli import app
+
+    monkeypatch.setenv("CALLWISE_LANG", "en")
+    campaign = tmp_path / "c.yaml"
+    shutil.copy(bank["catalogue"], tmp_path / "tags.yaml")
+    campaign.write_text(BASE + "days: 2\n", "utf-8")
+    lake = str(bank["lake"].root)
+    runner = CliRunner()
+    done = runner.invoke(
+        app, ["lists", "audience", "有钱 and not 年长", "--campaign", str(campaign), "--lake", lake, "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.stdout)
+    tags = bank["lake"].table("tags").to_pandas()
+    chosen = tags[tags["rich"] & ~tags["older"]]
+    assert found["size"] == len(chosen) and found["bank"] == len(tags) and found["cutoff"] == "2026-07-01"
+    result = build_list(_campaign(bank, audience="有钱 and not 年长"), bank["lake"], bank["model"])
+    assert found["eligible"] == result.summary["eligible"]  # left once the policy's customer rules have run
+    human = runner.invoke(
+        app,
+        ["lists", "audience", "rich", "--cutoff", "2026-07-01", "--lake", lake, "--catalogue", str(bank["catalogue"])],
+    )
+    assert human.exit_code == 0 and human.stdout.startswith("audience: ") and "of the bank's" in human.stdout
+    bad = runner.invoke(app, ["lists", "audience", "rich and", "--lake", lake, "--catalogue", str(bank["catalogue"])])
+    assert bad.exit_code == 2 and "the expression is not well formed" in bad.stderr

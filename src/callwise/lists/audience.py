@@ -13,8 +13,10 @@ Customers of a mapped segment get its script arm (instead of the hash's) and its
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import cast
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -22,13 +24,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from callwise.clock import today_in
 from callwise.i18n.errors import Translated
 from callwise.lake import Lake
 from callwise.lake.frames import to_pandas
-from callwise.lists.campaign import Campaign, campaign_catalogue
-from callwise.policy import CustomerVerdicts
+from callwise.lists.campaign import Campaign, CampaignSettings, campaign_catalogue
+from callwise.policy import CustomerVerdicts, Policy
 from callwise.policy.customers import CUSTOMER_CODES, primary_and_reasons
 from callwise.schedule.slots import Slots
+from callwise.schema.contract import DEFAULT_TIMEZONE
+
+if TYPE_CHECKING:
+    from callwise.tags import Catalogue
 
 CAMPAIGN_CODES = ("not_in_audience", "segment_not_mapped", "segment_other_product")
 SEGMENTS = "segments"
@@ -137,3 +144,57 @@ def segment_hours(p_answer: np.ndarray, customers: pd.DataFrame, plans: SegmentP
         at = np.flatnonzero(customers["customer_id"].isin(rows).to_numpy())
         outside = (slot_hour < first) | (slot_hour >= last)
         p_answer[np.ix_(at, np.flatnonzero(outside))] = 0.0
+
+
+def preview(
+    lake: Lake,
+    expression: str,
+    cutoff: datetime | None = None,
+    permissions: Iterable[str] | None = None,
+    catalogue: Catalogue | None = None,
+    campaign: CampaignSettings | None = None,
+    policy: Policy | None = None,
+) -> dict[str, Any]:
+    """An audience before any list is built: size, share of the bank, profile, and — given a campaign — how
+    many of it the contact policy would let the campaign call (``eligible``).
+
+    ``permissions`` (None: all) decide whether sensitive tags may be named and appear in the profile. The cutoff
+    is the campaign's, else the tag table's, else the start of today in the bank's clock.
+    """
+    from callwise.tags import check_audience, check_permitted, default_catalogue, preview_audience
+    from callwise.tags.audience import tags_cutoff
+
+    catalogue = catalogue or (campaign_catalogue(campaign) if campaign is not None else default_catalogue())
+    check_permitted(catalogue, check_audience(lake, catalogue, expression), permissions)
+    seen = catalogue.visible(permissions) if permissions is not None else catalogue
+    if cutoff is None:
+        cutoff = campaign.cutoff if campaign is not None else tags_cutoff(lake)
+    if cutoff is None:
+        cutoff = datetime.combine(today_in(DEFAULT_TIMEZONE), time.min)
+    out = {"cutoff": cutoff.date().isoformat(), **preview_audience(lake, seen, expression, cutoff), "eligible": None}
+    if campaign is not None:
+        out["campaign_id"] = campaign.campaign_id
+        out["eligible"] = _eligible(lake, seen, expression, cutoff, campaign, policy)
+    return out
+
+
+def _eligible(
+    lake: Lake,
+    catalogue: Catalogue,
+    expression: str,
+    cutoff: datetime,
+    campaign: CampaignSettings,
+    policy: Policy | None,
+) -> int:
+    """How many of the audience no customer rule of the policy leaves out for the campaign's product and days."""
+    from callwise.lists.build import calling_slots, load_product
+    from callwise.policy import default_policy, evaluate_customers
+    from callwise.tags import audience_filter
+
+    policy = policy or default_policy()
+    product = load_product(lake, campaign.product_id)
+    days = calling_slots(campaign, policy).days
+    verdicts = evaluate_customers(lake, policy, product, campaign.campaign_id, days[0], days[-1])
+    ids = audience_filter(lake, catalogue, expression, cutoff).to_pyarrow().column("customer_id")
+    eligible = verdicts.eligible["customer_id"]
+    return int(eligible.isin(ids.to_pylist()).sum())

@@ -36,7 +36,7 @@ from callwise.i18n.message import clipped, msg
 from callwise.lake import Lake
 from callwise.lists.audience import SegmentPlans, segment_arms, segment_hours
 from callwise.lists.audience import select as campaign_select
-from callwise.lists.campaign import Campaign
+from callwise.lists.campaign import Campaign, CampaignSettings
 from callwise.lists.summary import ListSummary
 from callwise.models import reason_text
 from callwise.policy import (
@@ -181,7 +181,7 @@ def build_list(
     clock = _Clock()
     policy = policy or campaign_policy(campaign)
     product = load_product(lake, campaign.product_id)
-    slots = _slots(campaign, policy)
+    slots = calling_slots(campaign, policy)
     verdicts = evaluate_customers(lake, policy, product, campaign.campaign_id, slots.days[0], slots.days[-1])
     verdicts, segments = _campaign_select(verdicts, lake, campaign)
     clock.lap("policy")
@@ -277,7 +277,8 @@ class _Clock:
         self._last = now
 
 
-def _slots(campaign: Campaign, policy: Policy) -> Slots:
+def calling_slots(campaign: CampaignSettings, policy: Policy) -> Slots:
+    """The campaign's calling slots: its days from its date, skipping the days the policy closes."""
     closed, weekdays = set(), set()
     if policy.enabled("closed_days"):
         closed = set(policy.rules.closed_days.dates)

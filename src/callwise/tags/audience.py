@@ -27,6 +27,7 @@ AUDIENCE = "audience__"  # the audience's own column while it is computed (no ta
 SEGMENTS = "segments"
 PROFILE = ("age", "income_monthly", "balance_total", "n_products_held", "tenure_days", "n_tx_90d", "n_logins_30d")
 TOP_TAGS = 5
+LEVEL_TAGS = 3  # level tags whose distribution the preview shows (the catalogue's first, in file order)
 
 
 class AudienceError(Translated, ValueError):
@@ -139,7 +140,8 @@ def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: 
     """Size and share of the audience, its profile against the bank's and the flags most over-represented in it."""
     analysis = check_audience(lake, catalogue, expression)
     flags = [t for t, tag in catalogue.tags.items() if tag.value == "flag" and t not in analysis.tags]
-    table = audience_table(lake, catalogue, expression, cutoff, flags)
+    levels = [t for t, tag in catalogue.tags.items() if tag.value == "level"][:LEVEL_TAGS]
+    table = audience_table(lake, catalogue, expression, cutoff, [*flags, *(t for t in levels if t not in flags)])
     inside = table[AUDIENCE]
     sums: dict[str, ir.Value] = {"bank": table.count(), "size": table.count(where=inside)}
     for i, flag in enumerate(flags):
@@ -168,6 +170,23 @@ def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: 
         "share": round(size / bank, 6) if bank else 0.0,
         "profile": _profile(lake, table, cutoff),
         "tags": lifts[:TOP_TAGS],
+        "levels": [_levels(table, catalogue.tags[t]) for t in levels],
+    }
+
+
+def _levels(table: ir.Table, tag: Tag) -> dict[str, Any]:
+    """One level tag's distribution in the audience and in the bank (unknown as ``null``), in the tag's order."""
+    inside = table[AUDIENCE]
+    counts = table.group_by(value=table[tag.id]).aggregate(audience=table.count(where=inside), bank=table.count())
+    rows = {r["value"]: r for r in counts.to_pyarrow().to_pylist()}
+    order: list[str | None] = [*(tag.levels or ())]
+    order += sorted(str(v) for v in rows if v is not None and v not in order)
+    if None in rows:
+        order.append(None)
+    shown = [v for v in order if v in rows]
+    return {
+        "id": tag.id,
+        "levels": [{"value": v, "audience": int(rows[v]["audience"]), "bank": int(rows[v]["bank"])} for v in shown],
     }
 
 
