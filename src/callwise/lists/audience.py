@@ -178,6 +178,34 @@ def preview(
     return out
 
 
+def audience_size(
+    lake: Lake,
+    expression: str,
+    cutoff: datetime,
+    permissions: Iterable[str] | None = None,
+    catalogue: Catalogue | None = None,
+) -> dict[str, Any]:
+    """How many customers the expression selects, and the bank's size, in one query (the form's live size).
+
+    Read from the tag table when it was built as of ``cutoff`` (what the build will read), else computed."""
+    from callwise.tags import check_audience, check_permitted, default_catalogue, stored_audience
+    from callwise.tags.audience import AUDIENCE, audience_table, tags_cutoff
+
+    catalogue = catalogue or default_catalogue()
+    check_permitted(catalogue, check_audience(lake, catalogue, expression), permissions)
+    stored = tags_cutoff(lake) == cutoff
+    if stored:
+        table = stored_audience(lake, catalogue, expression, cutoff)
+        inside = table["in_audience"]
+    else:
+        table = audience_table(lake, catalogue, expression, cutoff, [])
+        inside = table[AUDIENCE]
+    row = table.aggregate(size=table.count(where=inside), bank=table.count()).to_pyarrow().to_pylist()[0]
+    size, bank = int(row["size"]), int(row["bank"])
+    share = round(size / bank, 6) if bank else 0.0
+    return {"size": size, "bank": bank, "share": share, "cutoff": cutoff.date().isoformat(), "from_tag_table": stored}
+
+
 def _eligible(
     lake: Lake,
     catalogue: Catalogue,

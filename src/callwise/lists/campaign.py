@@ -202,11 +202,14 @@ def campaign_catalogue(campaign: CampaignSettings) -> Catalogue:
     return default_catalogue() if path is None else load_catalogue(path)
 
 
-def check_campaign_audience(campaign: CampaignSettings, permissions: Iterable[str] | None = None) -> None:
-    """The audience expression checked against the campaign's catalogue and the permissions (``AudienceError``)."""
+def check_campaign_audience(
+    campaign: CampaignSettings, permissions: Iterable[str] | None = None, catalogue: Catalogue | None = None
+) -> None:
+    """The audience expression checked against the catalogue (default: the campaign's) and the permissions
+    (``AudienceError``)."""
     from callwise.tags import check_audience, check_permitted
 
     if campaign.audience is None:
         return
-    catalogue = campaign_catalogue(campaign)
+    catalogue = catalogue or campaign_catalogue(campaign)
     check_permitted(catalogue, check_audience(None, catalogue, campaign.audience), permissions)
