@@ -64,7 +64,7 @@ def select(verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign) -> tuple[
     codes = campaign_codes(campaign)
     if not codes:
         return verdicts, None
-    selected = to_pandas(_selection(lake, campaign)).drop_duplicates("customer_id").set_index("customer_id")
+    selected = to_pandas(campaign_selection(lake, campaign)).drop_duplicates("customer_id").set_index("customer_id")
     ids = verdicts.frame["customer_id"].to_numpy()
     found = selected.reindex(ids)
     frame = verdicts.frame.copy()
@@ -83,7 +83,7 @@ def select(verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign) -> tuple[
     return replace(verdicts, frame=frame, primary=primary, reasons=reasons, campaign_codes=codes), plans
 
 
-def _selection(lake: Lake, campaign: Campaign) -> ir.Table:
+def campaign_selection(lake: Lake, campaign: Campaign) -> ir.Table:
     """customer_id, in_audience and the segment's id and plan (segment_id, mapped, product, arm, hours)."""
     from callwise.tags import stored_audience
 
