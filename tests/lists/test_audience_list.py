@@ -142,6 +142,10 @@ def test_customers_outside_the_audience_leave_with_their_reason(bank):
     left_off = result.excluded.set_index("customer_id")["reason"]
     assert (left_off[left_off == "not_in_audience"].index.isin(outside)).all()
     assert set(result.listed["customer_id"]).isdisjoint(outside)
+    from callwise.lists.output import funnel_text
+
+    assert "not in the campaign's audience" in funnel_text(result.summary, "en")
+    assert "不在活动受众内" in funnel_text(result.summary, "zh")
 
 
 def test_segments_give_the_product_arm_and_hours(bank):

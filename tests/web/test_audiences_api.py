@@ -65,3 +65,15 @@ def test_roles_without_tags_read_are_refused(served, role):
 
 def test_an_unknown_campaign_is_404(served):
     assert _preview(served, "analyst", "old", campaign_id="nope").status_code == 404
+
+
+def test_a_campaigns_audience_is_checked_when_it_is_created(served):
+    def create(role: str, campaign_id: str, audience: str):
+        body = {"campaign_id": campaign_id, "product_id": "P1", "date": "2026-07-01", "audience": audience}
+        return served.client.post("/api/v1/campaigns", json=body, headers=served.as_(role))
+
+    assert create("supervisor", "c-secret", "secret and old").status_code == 403
+    bad = create("analyst", "c-bad", "old and")
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["where"] == "body.audience"
+    made = create("supervisor", "c-ok", "年长 and not shanghai")
+    assert made.status_code == 201 and made.json()["spec"]["audience"] == "年长 and not shanghai"

@@ -92,7 +92,7 @@ class ItemOut(BaseModel):
 
 @router.post("/campaigns", status_code=201, responses=documented(409), summary="Create a campaign")
 def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Request, svc: ServicesDep) -> CampaignOut:
-    _check_audience(body, principal.permissions)
+    _check_audience(body, principal.permissions, svc)
     with transaction(svc.factory) as session:
         try:
             row = create_campaign(session, body, principal.name, client_ip(request))
@@ -101,14 +101,14 @@ def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Re
         return CampaignOut.model_validate(row, from_attributes=True)
 
 
-def _check_audience(body: CampaignSettings, permissions: frozenset[str]) -> None:
+def _check_audience(body: CampaignSettings, permissions: frozenset[str], svc: ServicesDep) -> None:
     """The audience checked as the campaign file's is: unknown names, syntax, a sensitive tag without permission."""
     from callwise.lists.campaign import check_campaign_audience
     from callwise.tags import AudienceError
     from callwise.tags.catalogue import SENSITIVE_PERMISSION
 
     try:
-        check_campaign_audience(body, permissions)
+        check_campaign_audience(body, permissions, svc.tags)
     except AudienceError as error:
         if error.reason.key == "tags.audience.sensitive":
             raise ApiError(403, "forbidden", permission=SENSITIVE_PERMISSION) from None
