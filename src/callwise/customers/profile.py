@@ -39,7 +39,7 @@ from callwise.board.customer import _OneCustomer, contact_history, scores
 from callwise.lake import Lake
 from callwise.lake.frames import to_pandas
 from callwise.ops import audit
-from callwise.ops.customers import CustomerNotFound, customer_view
+from callwise.ops.customers import ID_MAX, CustomerNotFound, customer_view
 from callwise.ops.models import CallOutcome, Campaign, Customer, IssuedList, ListItem, ListMember, PolicyEvent
 from callwise.ops.users import Principal
 from callwise.policy import Policy, evaluate_customers
@@ -50,7 +50,6 @@ from callwise.tags.build import TABLE as TAGS_TABLE
 __all__ = ["AUDIT_ACTION", "ID_MAX", "CustomerNotFound", "customer_profile"]
 
 AUDIT_ACTION = "customer.profile"
-ID_MAX = 64  # the operational DB's customer_id column: a longer id names nobody
 CONTACTS_SHOWN = 20
 TX_WINDOWS = (90, 365)
 EVENT_WINDOWS = (30, 90)
