@@ -96,6 +96,7 @@ def _label(prefix: str, value: Any, lang: str) -> Any:
 
 
 TABLES = ("contacts", "scores", "eligibility")
+SPLIT_ROWS = 8  # the largest amounts per category and per channel on the page (the API and the CLI give all)
 
 
 def _tables(svc: Any, customer_id: str, lang: str, only: tuple[str, ...] = TABLES) -> dict[str, Table]:
@@ -235,7 +236,7 @@ def shown_profile(found: dict[str, Any], lang: str) -> dict[str, Any]:
                 "count": row["count"],
             }
             for kind in ("category", "channel")
-            for row in window[f"by_{kind}"]
+            for row in window[f"by_{kind}"][:SPLIT_ROWS]
         ]
         split = Table(
             f"transactions-{window['days']}",
