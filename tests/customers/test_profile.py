@@ -163,3 +163,51 @@ def test_without_a_lake_the_operational_sections_still_answer(factory, session_p
     p = _profile(factory, None, session_pii, catalogue)
     assert p["tags"] == {"cutoff": None, "categories": []} and p["holdings"]["items"] == []
     assert p["transactions"] == [] and p["activity"]["windows"] == [] and p["segment"] is None
+
+
+def _segments_lake(tmp_path):
+    import pyarrow as pa
+
+    from callwise.lake import Lake
+
+    lake = Lake(tmp_path / "seg", threads=1)
+    lake.write(
+        "segments",
+        pa.table(
+            {
+                "customer_id": ["C1", "C2"],
+                "segment_id": [3, 1],
+                "distance": [0.25, 1.5],
+                "assigned_at": [datetime(2026, 11, 1), datetime(2026, 11, 1)],
+            }
+        ),
+    )
+    return lake
+
+
+def test_a_segment_is_named_by_the_segmentation_or_shown_by_its_id(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from callwise.customers.profile import segment_of
+
+    lake = _segments_lake(tmp_path)
+    monkeypatch.setitem(sys.modules, "callwise.segments", types.ModuleType("callwise.segments"))
+    bare = segment_of(lake, "C1")
+    assert bare == {"segment_id": "3", "distance": 0.25, "assigned_at": datetime(2026, 11, 1), "name": None}
+    assert segment_of(lake, "NOPE") is None
+
+    class Named:
+        def name(self, segment_id: str, lang: str) -> str:
+            return {"zh": "高净值活跃客户", "en": "Affluent and active"}[lang] if segment_id == "3" else "?"
+
+    module = types.ModuleType("callwise.segments")
+    module.current_segmentation = lambda _lake: Named()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "callwise.segments", module)
+    assert segment_of(lake, "C1")["name"] == {"zh": "高净值活跃客户", "en": "Affluent and active"}
+
+    def missing(_lake):
+        raise FileNotFoundError("no segmentation yet")
+
+    module.current_segmentation = missing  # type: ignore[attr-defined]
+    assert segment_of(lake, "C1")["name"] is None  # the id alone, not a failed profile

@@ -437,8 +437,9 @@ def lists_of(session: Session, lake: Lake | None, policy: Policy, customer_id: s
     """Per current list: whether the customer is on it (called or held out as control), and if not, why."""
     out = []
     verdicts: dict[tuple[str, str], list[str] | None] = {}
-    products = _products(lake, _list_products(session, current_lists(session))) if lake is not None else {}
-    for issued in current_lists(session):
+    lists = current_lists(session)
+    products = _products(lake, _list_products(session, lists)) if lake is not None else {}
+    for issued in lists:
         product_id = _list_product(session, issued)
         member = session.scalars(
             select(ListMember).where(ListMember.list_id == issued.list_id, ListMember.customer_id == customer_id)
