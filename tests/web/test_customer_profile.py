@@ -62,7 +62,8 @@ def test_a_sensitive_tag_never_reaches_a_role_without_the_permission(served, rol
     assert _tag_ids(got.json()) == {"high_net_worth", "app_active"}
 
 
-def test_reveal_needs_pii_read_and_is_audited(served):
+def test_reveal_needs_pii_read_and_is_audited(served, caplog):
+    caplog.set_level("DEBUG")
     refused = served.client.get("/api/v1/customers/C1/profile?reveal=true", headers=served.as_("analyst"))
     assert refused.status_code == 403 and PHONES["C1"] not in refused.text
     clear = served.client.get("/api/v1/customers/C1/profile?reveal=true", headers=served.as_("supervisor"))
@@ -70,6 +71,7 @@ def test_reveal_needs_pii_read_and_is_audited(served):
     with served.services.factory() as s:
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.target == "customer:C1")))
     assert actions == ["pii.reveal", "customer.profile"]
+    assert PHONES["C1"] not in caplog.text and NAME not in caplog.text
 
 
 @pytest.mark.parametrize(
