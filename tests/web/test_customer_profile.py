@@ -25,7 +25,7 @@ def tiny(tmp_path_factory):
 @pytest.fixture
 def served(api, tiny):
     api.services.lake = tiny
-    api.services.tag_catalogue = load_catalogue(tiny.root.parent / "tags.yaml")
+    api.services.tags = load_catalogue(tiny.root.parent / "tags.yaml")
     return api
 
 

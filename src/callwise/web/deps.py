@@ -23,7 +23,7 @@ from callwise.security.pii import Pii
 from callwise.security.rbac import PEOPLE_ONLY
 from callwise.web.errors import ApiError
 
-if TYPE_CHECKING:  # the tag stage is imported by the routes that read tags
+if TYPE_CHECKING:
     from callwise.tags import Catalogue
 
 
@@ -44,7 +44,7 @@ class Services:
     job_config: JobConfig = field(default_factory=JobConfig)
     jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
     board_idle: timedelta = timedelta(minutes=30)  # a dashboard session unused this long is ended
-    tag_catalogue: Catalogue | None = None  # the catalogue the lake's tag table was built with; None: the shipped one
+    tags: Catalogue | None = None  # the tag catalogue audiences name; the shipped one when None
 
 
 def services(request: Request) -> Services:
@@ -106,5 +106,6 @@ ModelsWrite = Annotated[Principal, require("models:write")]
 MetricsRead = Annotated[Principal, require("metrics:read")]
 UsersAdmin = Annotated[Principal, require("users:admin")]
 AuditRead = Annotated[Principal, require("audit:read")]
+TagsRead = Annotated[Principal, require("tags:read")]
 CustomersExport = Annotated[Principal, require("customers:export")]
 CustomersErase = Annotated[Principal, require("customers:erase")]

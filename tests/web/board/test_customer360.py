@@ -23,7 +23,7 @@ def tiny(tmp_path_factory):
 @pytest.fixture
 def board360(board, tiny):
     board.services.lake = tiny
-    board.services.tag_catalogue = load_catalogue(tiny.root.parent / "tags.yaml")
+    board.services.tags = load_catalogue(tiny.root.parent / "tags.yaml")
     return board
 
 

@@ -106,7 +106,7 @@ def get_profile(
             client_ip(request),
             on=today_in(svc.bank_timezone),
             policy=svc.policy or default_policy(),
-            catalogue=svc.tag_catalogue,
+            catalogue=svc.tags,
             reveal=reveal,
             source="api",
         )

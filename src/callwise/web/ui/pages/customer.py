@@ -193,7 +193,7 @@ def _profile(svc: Any, viewer: Viewer, customer_id: str) -> dict[str, Any]:
             viewer.ip,
             on=_today(svc),
             policy=svc.policy or default_policy(),
-            catalogue=svc.tag_catalogue,
+            catalogue=svc.tags,
             source="board",
         )
     return shown_profile(found, viewer.lang)
