@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
 from callwise.demo import DEMO_MODEL, _promote_demo_model
-from callwise.demo_board import seed_board, seed_uplift
+from callwise.demo_board import seed_board, seed_tags, seed_uplift
 from callwise.lake import Lake
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
@@ -85,6 +85,7 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     model = active_model(engine, lake, data_dir)
     board = seed_board(engine, lake, small_bank["bank"], model=model)
     seed_uplift(session_factory(engine), lake, data_dir / "models" / "uplift")
+    seed_tags(lake, board.data.today)
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine
@@ -187,6 +188,27 @@ def test_a_page_renders_its_charts_cleanly_and_accessibly(chrome, site, page, la
     violations = chrome.axe("serious")
     assert violations == [], "\n".join(str(v) for v in violations)
     shot = chrome.screenshot(screenshots(tmp_path) / f"board-{page.name}-{lang}.png")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_customer_360_shows_every_section_and_no_sensitive_tag_to_a_supervisor(chrome, site, lang, tmp_path):
+    """A supervisor (customers:read, no tags:sensitive) sees the 360 sections, tags by category, no sensitive tag."""
+    from callwise.tags import default_catalogue
+
+    log_in(chrome, site, Role.SUPERVISOR.value)
+    chrome.open(f"{site.url}/board/customers/{site.seeded.ids['customer_id']}")
+    switch_to(chrome, lang)
+    chrome.wait_for("#c360-tags .chip")
+    for section in ("tags", "segment", "holdings", "transactions", "activity", "consent", "lists"):
+        assert chrome.d.find_elements(By.ID, f"c360-{section}"), section
+    html = chrome.d.page_source
+    hidden = [tag.id for tag in default_catalogue().tags.values() if tag.sensitive]
+    assert not [tag_id for tag_id in hidden if f'data-tag="{tag_id}"' in html]
+    assert chrome.console_errors() == []
+    violations = chrome.axe("serious")
+    assert violations == [], "\n".join(str(v) for v in violations)
+    shot = chrome.screenshot(screenshots(tmp_path) / f"board-customer360-{lang}.png")
     assert shot.read_bytes().startswith(b"\x89PNG")
 
 
