@@ -287,3 +287,32 @@ def test_a_list_built_from_the_form_appears_with_its_funnel(chrome, site):
     drawn, charts = chrome.charts_with_data()
     assert charts >= 1 and drawn == charts
     assert chrome.console_errors() == []
+
+
+def test_the_build_forms_audience_shows_its_live_size_as_it_is_typed(chrome, site, small_bank):
+    from datetime import datetime
+
+    from callwise.lists.audience import audience_size
+
+    expression = "salary_paid and not recent_complaint"
+    expected = audience_size(small_bank["lake"], expression, datetime(2026, 7, 1))
+    log_in(chrome, site, Role.ANALYST.value)
+    chrome.open(f"{site.url}/board/build?lang=en")
+    day = chrome.d.find_element(By.NAME, "date")
+    chrome.d.execute_script(
+        "arguments[0].value = '2026-07-01';arguments[0].dispatchEvent(new Event('change', {bubbles: true}));", day
+    )
+    box = chrome.d.find_element(By.NAME, "audience")
+    box.send_keys(expression)  # keystroke by keystroke: one request once the typing pauses
+    shown = f"{expected['size']:,} customers, {expected['share']:.1%} of the bank's {expected['bank']:,}"
+    deadline = time.monotonic() + 30
+    while shown not in chrome.d.find_element(By.ID, "audience-size").text and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert shown in chrome.d.find_element(By.ID, "audience-size").text
+    assert 0 < expected["size"] < expected["bank"]
+    box.send_keys(" and")  # no longer an expression: the reason replaces the size
+    deadline = time.monotonic() + 30
+    while "not well formed" not in chrome.d.find_element(By.ID, "audience-size").text and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "not well formed" in chrome.d.find_element(By.ID, "audience-size").text
+    assert chrome.console_errors() == []

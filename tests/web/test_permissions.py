@@ -70,6 +70,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("GET", "/campaigns/{campaign_id}/results"): ({"campaign_id": "CMP-none"}, {}),
     ("GET", "/audit"): ({}, {}),
     ("GET", "/audit/verify"): ({}, {}),
+    ("POST", "/audiences/preview"): ({}, {"json": {"expression": "high_net_worth"}}),
 }
 
 

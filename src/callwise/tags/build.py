@@ -81,6 +81,27 @@ def tag_table(
     return base.select("customer_id", **{t: base[_tag_column(t)] for t in ids}).order_by("customer_id")
 
 
+def stored_value(
+    lake: Lake,
+    tag: Tag,
+    analysis: Analysis,
+    cutoff: datetime,
+    stored: ir.Table,
+    extra: Callable[[ir.Table], ir.Table] | None = None,
+) -> ir.Table:
+    """``customer_id`` and ``value``: one expression over every customer, the tags it names read from ``stored``
+    (a built tag table) instead of recomputed; its features, customer columns and windows as of ``cutoff``."""
+    plan = _Plan(lake, cutoff, None)
+    base = plan.base([analysis])
+    if analysis.tags:
+        base = join_on_keys(
+            base, stored.select("customer_id", **{_tag_column(t): stored[t] for t in analysis.tags}), ("customer_id",)
+        )
+    if extra is not None:
+        base = extra(base)
+    return base.select("customer_id", value=plan.tag_value(base, tag, analysis))
+
+
 def _tag_column(tag_id: str) -> str:
     return f"t__{tag_id}"
 
