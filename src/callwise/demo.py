@@ -143,7 +143,7 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     model = load_model(settings.data_dir / DEMO_MODEL)
     data = seed_data(factory, lake, settings.data_dir / "bank", seed, model=model, settings=settings)
     seed_uplift(factory, lake, settings.data_dir / DEMO_UPLIFT, seed, settings=settings)
-    seed_tags(lake, settings=settings)
+    seed_tags(lake, data.today)
     return data
 
 

@@ -194,6 +194,27 @@ def seed_data(
     return BoardData(today, tuple(campaigns), agents, teams, customer, round(time.perf_counter() - began, 2))
 
 
+def tags_cutoff(lake: Lake, today: date) -> datetime:
+    """The demo's tag cutoff: the day after the bank's newest transaction (its data's end), at most today."""
+    newest = lake.table("transactions").ts.max().to_pyarrow().as_py() if lake.has("transactions") else None
+    end = min(newest.date() + timedelta(days=1), today) if newest is not None else today
+    return datetime.combine(end, datetime.min.time())
+
+
+def seed_tags(lake: Lake, today: date) -> bool:
+    """The shipped catalogue's tag table (the customer page's tags, the tag pages), unless the lake has one: built
+    twice, 30 days apart, the later as of :func:`tags_cutoff`, so the tag pages show coverage, distributions and a
+    change since the last build. True if built. A second or two on the demo's bank."""
+    from callwise.tags import build_tags, default_catalogue
+
+    if lake.has("tags"):
+        return False
+    cutoff, catalogue = tags_cutoff(lake, today), default_catalogue()
+    for moment in (cutoff - timedelta(days=30), cutoff):
+        build_tags(lake, catalogue, moment)
+    return True
+
+
 def demo_campaign_ids(session: Session) -> list[str]:
     """The demo's campaigns in the database (made by :data:`ACTOR`), in id order."""
     query = select(Campaign.campaign_id).where(Campaign.created_by == ACTOR).order_by(Campaign.campaign_id)
@@ -502,23 +523,3 @@ def seed_uplift(
     create_campaign(factory, spec)
     result = build_list(CampaignSpec(**spec), lake, model, bank_timezone=settings.timezone)
     return model_id, issue(factory, result, settings.timezone)
-
-
-def tags_cutoff(lake: Lake, today: date) -> datetime:
-    """The demo's tag cutoff: the day after the bank's newest transaction (its data's end), at most today."""
-    newest = lake.table("transactions").ts.max().to_pyarrow().as_py() if lake.has("transactions") else None
-    end = min(newest.date() + timedelta(days=1), today) if newest is not None else today
-    return datetime.combine(end, datetime.min.time())
-
-
-def seed_tags(lake: Lake, today: date | None = None, settings: Settings | None = None) -> list[str]:
-    """The tag pages' data: the shipped catalogue built twice on the lake, 30 days apart (the later as of
-    :func:`tags_cutoff`), so the catalogue shows coverage, distributions and a change since the last build.
-    Returns the two quality reports' paths."""
-    from callwise.tags import build_tags, default_catalogue
-
-    settings = settings or get_settings()
-    today = today or utcnow().astimezone(ZoneInfo(settings.timezone)).date()
-    cutoff = tags_cutoff(lake, today)
-    catalogue = default_catalogue()
-    return [build_tags(lake, catalogue, moment).report for moment in (cutoff - timedelta(days=30), cutoff)]

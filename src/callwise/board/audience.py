@@ -10,6 +10,8 @@ says no more than it would about a name that is no tag at all.
 from __future__ import annotations
 
 import ast
+import itertools
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
@@ -24,6 +26,11 @@ from callwise.tags.catalogue import Catalogue
 from callwise.tags.expr import MAX_CHARS, ExpressionError, parse
 
 SYNTAX = "tags.expr.syntax"
+# One lake query of the builder at a time (the lake's DuckDB connection is shared by the service's threads), and for
+# each viewer only their newest request is worth it: one that waited while a newer came in is dropped (``stale``).
+_LAKE = threading.Lock()
+_NEWEST: dict[str, int] = {}
+_TICKETS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -41,12 +48,25 @@ class Problem:
 
 @dataclass(frozen=True)
 class Preview:
-    """An expression's audience (``result``: what ``preview_audience`` said) or its problem."""
+    """An expression's audience (``result``: what ``preview_audience`` said) or its problem; ``stale``: not
+    computed, a newer request of the same viewer came in while it waited."""
 
     expression: str
     cutoff: datetime
     result: dict[str, Any] = field(default_factory=dict)
     problem: Problem | None = None
+    stale: bool = False
+
+
+def serially(viewer: str, cutoff: datetime, text: str, compute: Any) -> Preview:
+    """``compute()`` under the builder's lake lock, unless ``viewer`` asked again meanwhile."""
+    ticket = next(_TICKETS)
+    _NEWEST[viewer] = ticket
+    with _LAKE:
+        if _NEWEST.get(viewer) != ticket:
+            return Preview(text, cutoff, stale=True)
+        found: Preview = compute()
+        return found
 
 
 def one_line(expression: str) -> str:
@@ -90,13 +110,19 @@ def cutoff_for(quality_cutoff: str | None, timezone: str) -> datetime:
     return datetime.combine(today_in(timezone), time.min)
 
 
-def preview(lake: Lake, full: Catalogue, shown: Catalogue, expression: str, cutoff: datetime) -> Preview:
+def preview(
+    lake: Lake, full: Catalogue, shown: Catalogue, expression: str, cutoff: datetime, viewer: str = ""
+) -> Preview:
     """Size, share, profile and over-represented tags of the audience ``expression`` selects, for a viewer who
     may see ``shown`` of ``full``; a bad expression gives its problem (never raises for one)."""
     text = one_line(expression)
     if len(text) > MAX_CHARS:
         too_long = msg("tags.expr.too_long", limit=f"{MAX_CHARS:,}", length=f"{len(text):,}")
         return Preview(text[:80], cutoff, problem=Problem(too_long))
+    return serially(f"profile:{viewer}", cutoff, text, lambda: _preview(lake, full, shown, text, cutoff))
+
+
+def _preview(lake: Lake, full: Catalogue, shown: Catalogue, text: str, cutoff: datetime) -> Preview:
     try:
         _refuse_hidden(text, hidden_names(full, shown))
         result = preview_audience(lake, shown, text, cutoff)
@@ -107,4 +133,38 @@ def preview(lake: Lake, full: Catalogue, shown: Catalogue, expression: str, cuto
     return Preview(text, cutoff, result=result)
 
 
-__all__ = ["Preview", "Problem", "cutoff_for", "hidden_names", "one_line", "preview"]
+def size(
+    lake: Lake,
+    full: Catalogue,
+    shown: Catalogue,
+    expression: str,
+    cutoff: datetime,
+    permissions: frozenset[str],
+    viewer: str = "",
+) -> Preview:
+    """The audience's size, the bank's and the share alone: the live figure, read from the tag table when it was
+    built as of ``cutoff`` (``callwise.lists.audience.audience_size``), so it follows the typing at once; the
+    profile is :func:`preview`, asked for after it."""
+    text = one_line(expression)
+    if len(text) > MAX_CHARS:
+        too_long = msg("tags.expr.too_long", limit=f"{MAX_CHARS:,}", length=f"{len(text):,}")
+        return Preview(text[:80], cutoff, problem=Problem(too_long))
+    return serially(f"size:{viewer}", cutoff, text, lambda: _size(lake, full, shown, text, cutoff, permissions))
+
+
+def _size(
+    lake: Lake, full: Catalogue, shown: Catalogue, text: str, cutoff: datetime, permissions: frozenset[str]
+) -> Preview:
+    from callwise.lists.audience import audience_size
+
+    try:
+        _refuse_hidden(text, hidden_names(full, shown))
+        result = audience_size(lake, text, cutoff, permissions, shown)
+    except AudienceError as exc:
+        return Preview(text, cutoff, problem=Problem(exc.reason, characters(text, exc.column, exc.reason)))
+    except TagBuildError as exc:
+        return Preview(text, cutoff, problem=Problem(msg(exc.key or "tags.audience.invalid", **exc.values)))
+    return Preview(text, cutoff, result=result)
+
+
+__all__ = ["Preview", "Problem", "cutoff_for", "hidden_names", "one_line", "preview", "size"]

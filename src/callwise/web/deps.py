@@ -24,7 +24,7 @@ from callwise.security.rbac import PEOPLE_ONLY
 from callwise.web.errors import ApiError
 
 if TYPE_CHECKING:
-    from callwise.tags.catalogue import Catalogue
+    from callwise.tags import Catalogue
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Services:
     job_config: JobConfig = field(default_factory=JobConfig)
     jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
     board_idle: timedelta = timedelta(minutes=30)  # a dashboard session unused this long is ended
-    tag_catalogue: Catalogue | None = None  # the tag catalogue of the pages and audiences; None: the shipped one
+    tags: Catalogue | None = None  # the tag catalogue audiences name; the shipped one when None
 
 
 def services(request: Request) -> Services:
@@ -106,5 +106,6 @@ ModelsWrite = Annotated[Principal, require("models:write")]
 MetricsRead = Annotated[Principal, require("metrics:read")]
 UsersAdmin = Annotated[Principal, require("users:admin")]
 AuditRead = Annotated[Principal, require("audit:read")]
+TagsRead = Annotated[Principal, require("tags:read")]
 CustomersExport = Annotated[Principal, require("customers:export")]
 CustomersErase = Annotated[Principal, require("customers:erase")]

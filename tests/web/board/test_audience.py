@@ -21,7 +21,7 @@ def tagged(small_bank, tmp_path_factory):
 
 @pytest.fixture
 def audience_board(board, tagged):
-    board.services.tag_catalogue, board.services.lake = tagged
+    board.services.tags, board.services.lake = tagged
     return board
 
 
@@ -49,9 +49,12 @@ def test_the_live_size_is_the_librarys_count_with_a_profile(audience_board, tagg
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert size_of(fragment.text) == expected > 0
     assert "of the bank&#39;s 4,000" in fragment.text and "as of 2026-06-01" in fragment.text
-    assert "Monthly income" in fragment.text and 'id="figure-lifted"' in fragment.text
+    assert 'hx-get="/board/audience/profile?expression=wealthy+and+app_active"' in fragment.text
+    profile = client.get("/board/audience/profile", params={"expression": "wealthy and app_active", "lang": "en"})
+    assert "Monthly income" in profile.text and 'id="figure-lifted"' in profile.text and "<html" not in profile.text
     zh = client.get("/board/audience/size", params={"expression": "富裕客户 and app_active", "lang": "zh"})
-    assert size_of(zh.text) == expected and "占全行 4,000 人" in zh.text and "月收入" in zh.text
+    assert size_of(zh.text) == expected and "占全行 4,000 人" in zh.text
+    assert "月收入" in client.get("/board/audience/profile", params={"expression": "富裕客户", "lang": "zh"}).text
     page = client.get("/board/audience", params={"expression": "wealthy and app_active", "lang": "en"})
     assert size_of(page.text) == expected and ">wealthy and app_active</textarea>" in page.text
     profile = client.get("/board/audience/export/profile.csv", params={"expression": "wealthy", "lang": "en"})
@@ -95,6 +98,10 @@ def test_sensitive_tags_are_refused_to_a_role_without_the_permission(audience_bo
         assert "Private VIP" not in answer.text and "sensitive" not in answer.text
     shown = supervisor.get("/board/audience/size", params={"expression": "wealthy", "lang": "en"})
     assert size_of(shown.text) > 0 and not [w for w in SENSITIVE if w in shown.text]
+    profile = supervisor.get("/board/audience/profile", params={"expression": "wealthy", "lang": "en"})
+    assert "Monthly income" in profile.text and not [w for w in SENSITIVE if w in profile.text]
+    refused = supervisor.get("/board/audience/profile", params={"expression": "vip_private", "lang": "en"})
+    assert "unknown name" in unescape(refused.text) and "Private VIP" not in refused.text
     lifted = supervisor.get("/board/audience/export/lifted.csv", params={"expression": "wealthy"}).content
     assert not [w for w in SENSITIVE if w in lifted.decode("utf-8-sig")]
     analyst = audience_board.client_for("analyst")

@@ -17,7 +17,7 @@ def tagged(small_bank, tmp_path_factory):
 
 @pytest.fixture
 def tag_board(board, tagged):
-    board.services.tag_catalogue, board.services.lake = tagged
+    board.services.tags, board.services.lake = tagged
     return board
 
 
@@ -126,12 +126,12 @@ def test_markup_in_a_search_is_escaped(tag_board):
 
 
 def test_without_a_build_the_page_says_how_to_make_one(board, small_bank):
-    board.services.tag_catalogue = catalogue()
+    board.services.tags = catalogue()
     client = board.client_for("analyst")
     en = client.get("/board/tags?lang=en")
     assert en.status_code == 200 and "No tag build yet" in en.text and "callwise tags build --cutoff" in en.text
     zh = client.get("/board/tags/wealthy?lang=zh")
     assert zh.status_code == 200 and "还没有计算过标签" in zh.text and 'id="chart-distribution"' not in zh.text
     shipped = board.services
-    shipped.tag_catalogue = None  # the default catalogue
+    shipped.tags = None  # the default catalogue
     assert client.get("/board/tags?lang=en").status_code == 200

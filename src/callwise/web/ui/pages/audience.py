@@ -53,7 +53,7 @@ def _expression(request: Request) -> str:
 
 
 def _catalogues(svc: Any, viewer: Viewer) -> tuple[Catalogue, Catalogue]:
-    full = tag_data.catalogue_of(svc.tag_catalogue)
+    full = tag_data.catalogue_of(svc.tags)
     return full, full.visible(viewer.principal.permissions)
 
 
@@ -118,19 +118,36 @@ def lift_chart(table: Table, lang: str) -> Chart:
     )
 
 
+def _cutoff(svc: Any, shown: Catalogue) -> Any:
+    return data.cutoff_for(tag_data.quality_of(svc.lake, shown).cutoff, svc.bank_timezone)
+
+
 def _size_context(svc: Any, viewer: Viewer, expression: str) -> dict[str, Any]:
     """What the size fragment shows for ``expression`` (nothing typed: a prompt; no lake: the empty state)."""
     context: dict[str, Any] = {"expression": expression, "found": None, "problem": None, "caret": None}
     if not expression.strip() or svc.lake is None:
         return context
     full, shown = _catalogues(svc, viewer)
-    quality = tag_data.quality_of(svc.lake, shown)
-    cutoff = data.cutoff_for(quality.cutoff, svc.bank_timezone)
-    found = data.preview(svc.lake, full, shown, expression, cutoff)
-    context["found"] = found
+    found = data.size(svc.lake, full, shown, expression, _cutoff(svc, shown), viewer.principal.permissions, viewer.csrf)
+    context["found"] = None if found.stale else found
     if found.problem is not None:
         context["problem"] = found.problem.message(viewer.lang)
         context["caret"] = found.problem.column
+    return context
+
+
+def _profile_context(svc: Any, viewer: Viewer, expression: str) -> dict[str, Any]:
+    """The profile fragment: the audience's profile and over-represented tags (``preview_audience``)."""
+    context: dict[str, Any] = {"expression": expression, "found": None, "problem": None}
+    if not expression.strip() or svc.lake is None:
+        return context
+    full, shown = _catalogues(svc, viewer)
+    found = data.preview(svc.lake, full, shown, expression, _cutoff(svc, shown), viewer.csrf)
+    context["found"] = None if found.stale else found
+    if found.stale:
+        return context
+    if found.problem is not None:
+        context["problem"] = found.problem.message(viewer.lang)
         return context
     tabs = tables(found, shown, viewer.lang)
     context.update(tabs)
@@ -178,12 +195,28 @@ def audience_size(request: Request, viewer: TagsRead, svc: ServicesDep) -> HTMLR
     )
 
 
+@router.get(PAGE.path + "/profile", response_class=HTMLResponse)
+def audience_profile(request: Request, viewer: TagsRead, svc: ServicesDep) -> HTMLResponse:
+    """The profile and over-represented tags, asked for by the size fragment once the size is shown (it takes a
+    few seconds on a catalogue of a hundred tags: every flag is computed to find the over-represented ones)."""
+    expression = _expression(request)
+    return render(
+        request,
+        viewer,
+        "pages/audience_profile.html.j2",
+        page_name=PAGE.name,
+        export_base=PAGE.path,
+        query=lambda **_: _query(expression),
+        **_profile_context(svc, viewer, expression),
+    )
+
+
 @router.get(PAGE.path + "/export/{filename}")
 def audience_export(request: Request, filename: str, viewer: TagsRead, svc: ServicesDep) -> Response:
     table_id, _, fmt = filename.rpartition(".")
     if table_id not in ("profile", "lifted"):
         raise BoardError(404, "board.error.not_found")
-    context = _size_context(svc, viewer, _expression(request))
+    context = _profile_context(svc, viewer, _expression(request))
     if table_id not in context:
         raise BoardError(422, "board.audience.no_audience")
     return export_response(context[table_id], fmt, viewer.lang, f"audience-{table_id}", svc.bank_timezone)

@@ -64,7 +64,7 @@ def _words(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def catalogue_table(svc: Any, viewer: Viewer, q: str | None, category: str | None) -> tuple[Table, Catalogue]:
-    catalogue = data.visible(svc.tag_catalogue, viewer.principal.permissions)
+    catalogue = data.visible(svc.tags, viewer.principal.permissions)
     quality = data.quality_of(svc.lake, catalogue)
     rows = [_words(data.tag_row(tag, quality, viewer.lang), viewer.lang) for tag in data.search(catalogue, q, category)]
     formats = {"coverage": "pct", "changed_share": "pct"}
@@ -160,7 +160,7 @@ def tags_export(request: Request, filename: str, viewer: TagsRead, svc: Services
     if table_id == "tags":
         table, _ = catalogue_table(svc, viewer, q, category)
     elif table_id == "categories":
-        table = category_chart(data.visible(svc.tag_catalogue, viewer.principal.permissions), viewer.lang).table
+        table = category_chart(data.visible(svc.tags, viewer.principal.permissions), viewer.lang).table
     else:
         raise BoardError(404, "board.error.not_found")
     return export_response(table, fmt, viewer.lang, f"tags-{table_id}", svc.bank_timezone)
@@ -170,7 +170,7 @@ def tags_export(request: Request, filename: str, viewer: TagsRead, svc: Services
 
 
 def _tag_or_404(svc: Any, viewer: Viewer, tag_id: str) -> tuple[Tag, Catalogue]:
-    catalogue = data.visible(svc.tag_catalogue, viewer.principal.permissions)
+    catalogue = data.visible(svc.tags, viewer.principal.permissions)
     tag = data.find(catalogue, tag_id)
     if tag is None:
         raise BoardError(404, "board.tags.no_such_tag")
