@@ -123,9 +123,39 @@ def test_an_audience_reads_segments_when_assigned(lake, catalogue):
 
 def test_the_default_catalogue_loads_and_builds(lake):
     catalogue = default_catalogue()
-    assert len(catalogue.tags) >= 10 and catalogue is default_catalogue()
+    assert len(catalogue.tags) >= 120 and catalogue is default_catalogue()
     built = build_tags(lake, catalogue, CUTOFF)
     assert built.rows == 3 and built.tags == len(catalogue.tags)
+
+
+def test_windows_that_aggregate_the_same_rows_are_one_aggregate(lake, tmp_path):
+    """``count`` and ``exists`` of the same rows, and the same call in two tags, compile to one aggregate."""
+    import ibis
+
+    from .helpers import catalogue_of
+
+    where = "where=direction == 'in' and category == '工资'"
+    catalogue = catalogue_of(
+        tmp_path,
+        entry("paid", f"exists(transactions, days=90, {where})", "flag"),
+        entry("paid_n", f"count(transactions, days=90, {where})"),
+        entry("paid_twice", f"count(transactions, days=90, {where}) >= 2", "flag"),
+        entry("paid_30d", f"count(transactions, days=30, {where})"),
+    )
+    sql = ibis.to_sql(tag_table_of(lake, catalogue), dialect="duckdb")
+    assert sql.count("COUNT(*) FILTER") == 2  # 90 days (three tags) and 30 days
+    values = tag_table_of(lake, catalogue).to_pyarrow().to_pylist()
+    assert [(r["paid"], r["paid_n"], r["paid_twice"], r["paid_30d"]) for r in values] == [
+        (True, 1.0, False, 1.0),
+        (False, 0.0, False, 0.0),
+        (False, 0.0, False, 0.0),
+    ]
+
+
+def tag_table_of(lake, catalogue):
+    from callwise.tags import tag_table
+
+    return tag_table(lake, catalogue, CUTOFF)
 
 
 runner = CliRunner()

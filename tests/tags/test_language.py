@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from callwise.tags import tag_table
+from callwise.tags.expr import ExpressionError, parse
 
 from .conftest import CUTOFF
 from .helpers import catalogue_of, entry
@@ -129,3 +130,13 @@ def test_value_types_are_stored_as_declared(built):
         assert kinds <= {"number": {float}, "flag": {bool}, "level": {str}}[value], tag_id
     # a flag is never unknown: unknown counts as not
     assert all(r[t] is not None for r in rows for t, (v, _, _) in CASES.items() if v == "flag")
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [("a and", 6), ("  a and (", 9), ("a b", 3), ("(a", 1)],
+)
+def test_a_syntax_error_names_its_column_from_one_where_the_text_ends_too_soon(text, column):
+    with pytest.raises(ExpressionError) as caught:
+        parse(text)
+    assert caught.value.column == column

@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
 from callwise.demo import DEMO_MODEL, _promote_demo_model
-from callwise.demo_board import seed_board, seed_uplift
+from callwise.demo_board import seed_board, seed_tags, seed_uplift
 from callwise.lake import Lake
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
@@ -85,6 +85,7 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     model = active_model(engine, lake, data_dir)
     board = seed_board(engine, lake, small_bank["bank"], model=model)
     seed_uplift(session_factory(engine), lake, data_dir / "models" / "uplift")
+    seed_tags(lake, board.data.today)
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine
@@ -190,6 +191,27 @@ def test_a_page_renders_its_charts_cleanly_and_accessibly(chrome, site, page, la
     assert shot.read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_customer_360_shows_every_section_and_no_sensitive_tag_to_a_supervisor(chrome, site, lang, tmp_path):
+    """A supervisor (customers:read, no tags:sensitive) sees the 360 sections, tags by category, no sensitive tag."""
+    from callwise.tags import default_catalogue
+
+    log_in(chrome, site, Role.SUPERVISOR.value)
+    chrome.open(f"{site.url}/board/customers/{site.seeded.ids['customer_id']}")
+    switch_to(chrome, lang)
+    chrome.wait_for("#c360-tags .chip")
+    for section in ("tags", "segment", "holdings", "transactions", "activity", "consent", "lists"):
+        assert chrome.d.find_elements(By.ID, f"c360-{section}"), section
+    html = chrome.d.page_source
+    hidden = [tag.id for tag in default_catalogue().tags.values() if tag.sensitive]
+    assert not [tag_id for tag_id in hidden if f'data-tag="{tag_id}"' in html]
+    assert chrome.console_errors() == []
+    violations = chrome.axe("serious")
+    assert violations == [], "\n".join(str(v) for v in violations)
+    shot = chrome.screenshot(screenshots(tmp_path) / f"board-customer360-{lang}.png")
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
 def measured(chrome: Browser, timeout: float = 60.0) -> None:
     """The campaign page once its comparison with control is measured (a background snapshot on the first view)."""
     deadline = time.monotonic() + timeout
@@ -286,4 +308,33 @@ def test_a_list_built_from_the_form_appears_with_its_funnel(chrome, site):
     assert "Eligibility funnel" in chrome.d.page_source
     drawn, charts = chrome.charts_with_data()
     assert charts >= 1 and drawn == charts
+    assert chrome.console_errors() == []
+
+
+def test_the_build_forms_audience_shows_its_live_size_as_it_is_typed(chrome, site, small_bank):
+    from datetime import datetime
+
+    from callwise.lists.audience import audience_size
+
+    expression = "salary_paid and not recent_complaint"
+    expected = audience_size(small_bank["lake"], expression, datetime(2026, 7, 1))
+    log_in(chrome, site, Role.ANALYST.value)
+    chrome.open(f"{site.url}/board/build?lang=en")
+    day = chrome.d.find_element(By.NAME, "date")
+    chrome.d.execute_script(
+        "arguments[0].value = '2026-07-01';arguments[0].dispatchEvent(new Event('change', {bubbles: true}));", day
+    )
+    box = chrome.d.find_element(By.NAME, "audience")
+    box.send_keys(expression)  # keystroke by keystroke: one request once the typing pauses
+    shown = f"{expected['size']:,} customers, {expected['share']:.1%} of the bank's {expected['bank']:,}"
+    deadline = time.monotonic() + 30
+    while shown not in chrome.d.find_element(By.ID, "audience-size").text and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert shown in chrome.d.find_element(By.ID, "audience-size").text
+    assert 0 < expected["size"] < expected["bank"]
+    box.send_keys(" and")  # no longer an expression: the reason replaces the size
+    deadline = time.monotonic() + 30
+    while "not well formed" not in chrome.d.find_element(By.ID, "audience-size").text and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "not well formed" in chrome.d.find_element(By.ID, "audience-size").text
     assert chrome.console_errors() == []

@@ -58,6 +58,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("GET", "/outcomes"): ({}, {}),
     ("POST", "/customer-lookups"): ({}, {"json": {"phone": "13800138001"}}),
     ("GET", "/customers/{customer_id}"): ({"customer_id": "C1"}, {}),
+    ("GET", "/customers/{customer_id}/profile"): ({"customer_id": "C1"}, {}),
     ("POST", "/customers/{customer_id}/dnc"): ({"customer_id": "C2"}, {}),
     ("POST", "/customers/{customer_id}/consent"): ({"customer_id": "C1"}, {"json": {"granted": True}}),
     ("GET", "/customers/{customer_id}/export"): ({"customer_id": "C1"}, {}),
@@ -70,6 +71,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("GET", "/campaigns/{campaign_id}/results"): ({"campaign_id": "CMP-none"}, {}),
     ("GET", "/audit"): ({}, {}),
     ("GET", "/audit/verify"): ({}, {}),
+    ("POST", "/audiences/preview"): ({}, {"json": {"expression": "high_net_worth"}}),
 }
 
 

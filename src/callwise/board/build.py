@@ -9,10 +9,10 @@ only when its stored settings are the form's, so a build never runs on settings 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +28,9 @@ from callwise.lists.campaign import CampaignSettings
 from callwise.ops.campaigns import create_campaign, queue_build
 from callwise.ops.db import transaction
 from callwise.ops.models import Campaign, IssuedList, Job
+
+if TYPE_CHECKING:
+    from callwise.tags import Catalogue
 
 # The form's fields, in the order shown; each is a key of the campaign file (CampaignSettings).
 FIELDS: tuple[str, ...] = (
@@ -53,6 +56,7 @@ FIELDS: tuple[str, ...] = (
     "power",
     "seed",
     "lang",
+    "audience",
 )
 WHOLE = "_form"  # the key of a problem with the settings as a whole (first hour after last hour, …)
 MAX_TEXT = 1000  # longer input is cut before it is checked: no key needs more, and a refusal quotes 60 at most
@@ -125,8 +129,16 @@ def _arms(text: str) -> dict[str, Any] | None:
     return arms
 
 
-def check_form(form: Mapping[str, str], lake: Lake | None, factory: sessionmaker[Session]) -> Checked:
-    """The form checked as the API checks a campaign, plus what the lake and the ops DB can tell at once."""
+def check_form(
+    form: Mapping[str, str],
+    lake: Lake | None,
+    factory: sessionmaker[Session],
+    permissions: Iterable[str] | None = None,
+    catalogue: Catalogue | None = None,
+) -> Checked:
+    """The form checked as the API checks a campaign, plus what the lake and the ops DB can tell at once.
+
+    The audience is checked against ``catalogue`` (default: the shipped one) with the viewer's ``permissions``."""
     data, errors, typed = parse_form(form)
     settings: CampaignSettings | None = None
     try:
@@ -144,6 +156,9 @@ def check_form(form: Mapping[str, str], lake: Lake | None, factory: sessionmaker
         return Checked(typed, None, errors)
     if lake is not None:
         errors.update(_lake_problems(lake, settings))
+    audience = _audience_problem(settings, permissions, catalogue)
+    if audience is not None:
+        errors["audience"] = audience
     exists = False
     with factory() as session:
         row = session.get(Campaign, settings.campaign_id)
@@ -155,6 +170,49 @@ def check_form(form: Mapping[str, str], lake: Lake | None, factory: sessionmaker
             else:
                 exists = True
     return Checked(typed, settings, errors, exists)
+
+
+def _audience_problem(
+    settings: CampaignSettings, permissions: Iterable[str] | None, catalogue: Catalogue | None
+) -> Term | None:
+    from callwise.lists.campaign import check_campaign_audience
+    from callwise.tags import AudienceError
+
+    try:
+        check_campaign_audience(settings, permissions, catalogue)
+    except AudienceError as refused:
+        return Term(str(refused.key), tuple(refused.values.items()))
+    return None
+
+
+def audience_size(
+    lake: Lake | None, expression: str, day: str, viewer: Any, catalogue: Catalogue | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The form's audience: its size as of the form's date (else the tag table's cutoff, else today), or the
+    sentence why not, in the viewer's language; (None, None) when the field is empty."""
+    from callwise.clock import today_in
+    from callwise.i18n.errors import message
+    from callwise.lists.audience import audience_size as size_of
+    from callwise.schema.contract import DEFAULT_TIMEZONE
+    from callwise.tags import AudienceError, TagTableError
+    from callwise.tags.audience import tags_cutoff
+    from callwise.tags.catalogue import SENSITIVE_PERMISSION
+
+    text = expression.strip()[:MAX_TEXT]
+    if not text or lake is None:
+        return None, None
+    if not viewer.can("tags:read"):
+        return None, t("board.build.audience.needs", viewer.lang, permission="tags:read")
+    try:
+        cutoff = datetime.combine(date.fromisoformat(day.strip()), time.min)
+    except ValueError:
+        cutoff = tags_cutoff(lake) or datetime.combine(today_in(DEFAULT_TIMEZONE), time.min)
+    try:
+        return size_of(lake, text, cutoff, viewer.principal.permissions, catalogue), None
+    except (AudienceError, TagTableError) as refused:
+        if isinstance(refused, AudienceError) and refused.reason.key == "tags.audience.sensitive":
+            return None, t("board.build.audience.needs", viewer.lang, permission=SENSITIVE_PERMISSION)
+        return None, message(refused, viewer.lang)
 
 
 def _product_problem(lake: Lake, product_id: str) -> Term | None:

@@ -1,9 +1,11 @@
-"""CLI: `callwise customers sync / export / erase` — the lake's customers in; PIPL access and deletion requests."""
+"""CLI: `callwise customers sync / show / export / erase` — the lake's customers in; one customer's 360 profile;
+PIPL access and deletion requests."""
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +17,7 @@ from callwise.i18n import t
 from callwise.settings import get_settings
 
 CustomerArg = Annotated[str, typer.Argument(help="help.opt.customer_id")]
+OPERATOR = frozenset({"customers:read", "tags:read", "tags:sensitive"})
 
 
 def register(app: typer.Typer) -> None:
@@ -48,6 +51,59 @@ def register(app: typer.Typer) -> None:
         }
         human = t("cli.customers.synced", lang(), **{k: f"{v:,}" for k, v in counts.items()})
         emit(counts, as_json, human=human)
+
+    @customers.command("show", help="help.customers.show")
+    def show(
+        customer_id: CustomerArg,
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        engine: EngineName = None,
+        catalogue: Annotated[Path | None, typer.Option("--catalogue", help="help.tags.catalogue")] = None,
+        on: Annotated[str | None, typer.Option("--on", help="help.customers.show.on")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.customers.show.as_json")] = False,
+    ) -> None:
+        """One customer's 360 profile, masked, section by section (or as the API's JSON); audited as a read."""
+        from callwise.cli._ops import ACTOR, lang, operational_db, pii_keys
+        from callwise.clock import today_in
+        from callwise.customers import CustomerNotFound, customer_profile
+        from callwise.customers.text import profile_text
+        from callwise.ops.db import transaction
+        from callwise.ops.users import Principal
+        from callwise.tags import CatalogueError, default_catalogue, load_catalogue
+        from callwise.wiring import policy_from_settings
+
+        language = lang()
+        settings = get_settings()
+        day = today_in(settings.timezone) if on is None else _day(on, language)
+        try:
+            tags = default_catalogue() if catalogue is None else load_catalogue(catalogue)
+        except CatalogueError as error:
+            fail(error)
+        store = lake_on(lake, engine)
+        pii = pii_keys()
+        # The operator on the command line reads as the analyst does, tags:sensitive included; never PII in clear
+        # (that is `customers export`, audited as an export).
+        operator = Principal(name=ACTOR, permissions=OPERATOR, user_id=None, kind="cli")
+        with operational_db() as factory:
+            try:
+                with transaction(factory) as session:
+                    found = customer_profile(
+                        session,
+                        store,
+                        pii,
+                        customer_id,
+                        operator,
+                        None,
+                        on=day,
+                        policy=policy_from_settings(settings),
+                        catalogue=tags,
+                        source="cli",
+                    )
+            except CustomerNotFound:
+                fail(t("cli.customers.not_found", language, customer_id=customer_id[:64]), code=1)
+        if as_json:
+            typer.echo(json.dumps(found, ensure_ascii=False, sort_keys=True, default=_json_default))
+        else:
+            typer.echo(profile_text(found, language))
 
     @customers.command("export", help="help.customers.export")
     def export(
@@ -96,6 +152,13 @@ def register(app: typer.Typer) -> None:
             except CustomerNotFound:
                 fail(t("cli.customers.not_found", language, customer_id=customer_id))
         typer.echo(t("cli.customers.erased", language, customer_id=customer_id))
+
+
+def _day(text: str, language: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(t("cli.customers.bad_day", language, value=text[:40]))
 
 
 def _json_default(value: Any) -> str:

@@ -84,3 +84,45 @@ def register(app: typer.Typer) -> None:
             *(f"→ {t('listreport.files', lang)}: {path}" for path in reports.values()),
         ]
         emit(summary, as_json, human="\n".join(human))
+
+    @lists.command("audience", help="help.lists.audience")
+    def audience(
+        expression: Annotated[str, typer.Argument(help="help.lists.audience.expression")],
+        campaign: Annotated[Path | None, typer.Option(help="help.lists.audience.campaign")] = None,
+        cutoff: Annotated[str | None, typer.Option(help="help.lists.audience.cutoff")] = None,
+        catalogue: Annotated[Path | None, typer.Option("--catalogue", help="help.tags.catalogue")] = None,
+        lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
+        engine: EngineName = None,
+        as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
+    ) -> None:
+        """An audience's size, share of the bank and profile before a list is built."""
+        from datetime import date, datetime, time
+
+        from callwise.lists.audience import preview
+        from callwise.lists.build import ListError
+        from callwise.lists.campaign import CampaignError, load_campaign
+        from callwise.tags import AudienceError, CatalogueError, load_catalogue
+
+        lang = get_settings().lang
+        try:
+            moment = datetime.combine(date.fromisoformat(cutoff), time.min) if cutoff is not None else None
+        except ValueError:
+            fail(t("cli.tags.bad_cutoff", lang, value=repr(cutoff)))
+        try:
+            spec = load_campaign(campaign) if campaign is not None else None
+            tags = load_catalogue(catalogue) if catalogue is not None else None
+            found = preview(lake_on(lake, engine), expression, moment, catalogue=tags, campaign=spec)
+        except (AudienceError, CampaignError, CatalogueError, ListError, FileNotFoundError) as exc:
+            fail(exc)
+        emit(found, as_json, human=_audience_text(found, lang))
+
+
+def _audience_text(found: dict[str, Any], lang: str) -> str:
+    lines = [t("cli.lists.audience.size", lang, size=found["size"], bank=found["bank"], share=found["share"])]
+    if found.get("eligible") is not None:
+        lines.append(t("cli.lists.audience.eligible", lang, eligible=found["eligible"], campaign=found["campaign_id"]))
+    for row in found["profile"]:
+        lines.append(t("cli.lists.audience.feature", lang, **row))
+    for tag in found["tags"]:
+        lines.append(t("cli.lists.audience.lift", lang, **tag))
+    return "\n".join(lines)

@@ -1,6 +1,7 @@
 """The call list of one campaign: policy, ranking, experiment, schedule, gate.
 
-1. The contact policy's customer rules leave out whom it must (each with a reason code).
+1. The campaign's audience (a tag expression) and segment map, then the contact policy's customer rules,
+   leave out whom they must (each with a reason code; see :mod:`callwise.lists.audience`).
 2. The response model scores the rest; expected value = p(convert) × value per conversion − cost per call.
    With ``ranking: uplift`` an uplift model does: expected value = (p(convert | on the list) − p(convert | held
    out)) × value − cost, and customers a call confidently puts off (the uplift's interval below zero) are left off.
@@ -33,7 +34,9 @@ from callwise.features.members import TRAIT_COLUMNS, member_traits
 from callwise.i18n.errors import Translated
 from callwise.i18n.message import clipped, msg
 from callwise.lake import Lake
-from callwise.lists.campaign import Campaign
+from callwise.lists.audience import SegmentPlans, segment_arms, segment_hours
+from callwise.lists.audience import select as campaign_select
+from callwise.lists.campaign import Campaign, CampaignSettings
 from callwise.lists.summary import ListSummary
 from callwise.models import reason_text
 from callwise.policy import (
@@ -178,8 +181,9 @@ def build_list(
     clock = _Clock()
     policy = policy or campaign_policy(campaign)
     product = load_product(lake, campaign.product_id)
-    slots = _slots(campaign, policy)
+    slots = calling_slots(campaign, policy)
     verdicts = evaluate_customers(lake, policy, product, campaign.campaign_id, slots.days[0], slots.days[-1])
+    verdicts, segments = _campaign_select(verdicts, lake, campaign)
     clock.lap("policy")
 
     ranked, X = _score(lake, campaign, model, product, verdicts)
@@ -195,7 +199,7 @@ def build_list(
         campaign.control_share,
         campaign.arms,
     )
-    worth = pd.concat([worth, groups[["score_decile", "group", "arm"]]], axis=1)
+    worth = segment_arms(pd.concat([worth, groups[["score_decile", "group", "arm"]]], axis=1), segments)
     clock.lap("experiment")
 
     if answer_model is None:
@@ -203,6 +207,7 @@ def build_list(
     force, plan_input, p_answer = _plan_inputs(
         lake, campaign, policy, product, slots, worth, answer_model, bank_timezone
     )
+    segment_hours(p_answer, plan_input, segments, slots)
     clock.lap("answer")
     history = load_call_history(lake, history_since(policy, slots.days[0]))
     numbers = number_days(verdicts, policy, plan_input["customer_id"], slots.starts, slots.day, history, bank_timezone)
@@ -249,6 +254,18 @@ def build_list(
     )
 
 
+def _campaign_select(
+    verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign
+) -> tuple[CustomerVerdicts, SegmentPlans | None]:
+    from callwise.lists.audience import SegmentsError
+    from callwise.tags import AudienceError, CatalogueError, TagTableError
+
+    try:
+        return campaign_select(verdicts, lake, campaign)
+    except (AudienceError, TagTableError, SegmentsError, CatalogueError) as exc:
+        raise ListError.of(exc) from None
+
+
 class _Clock:
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
@@ -260,7 +277,8 @@ class _Clock:
         self._last = now
 
 
-def _slots(campaign: Campaign, policy: Policy) -> Slots:
+def calling_slots(campaign: CampaignSettings, policy: Policy) -> Slots:
+    """The campaign's calling slots: its days from its date, skipping the days the policy closes."""
     closed, weekdays = set(), set()
     if policy.enabled("closed_days"):
         closed = set(policy.rules.closed_days.dates)

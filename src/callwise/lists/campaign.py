@@ -7,21 +7,51 @@ read like ingest reads dates (``2026-7-6``, ``2026/7/6``, ``20260706``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from callwise.configdate import ConfigDate
-from callwise.configfile import ConfigError, ConfigModel, Invalid, parse_config, read_config, validate_config
+from callwise.configfile import (
+    ConfigError,
+    ConfigModel,
+    Invalid,
+    parse_config,
+    problem,
+    read_config,
+    validate_config,
+)
 from callwise.experiments import check_arms, check_control_share
 from callwise.experiments.measurable import DEFAULT_LIFT_TO_DETECT
+from callwise.i18n.errors import Term
 from callwise.i18n.message import msg
+
+if TYPE_CHECKING:
+    from callwise.tags import Catalogue
+
+SegmentId = Annotated[str, StringConstraints(pattern=r"^S[0-9]{2,4}$")]
 
 
 class CampaignError(ConfigError):
     """A campaign file that cannot be used; the message is ``<file>:<line>: <reason>``."""
+
+
+class SegmentPlan(ConfigModel):
+    """What the campaign does with one segment's customers (lake table ``segments``); each key optional."""
+
+    product: str | None = Field(default=None, min_length=1, max_length=64)  # the segment's product
+    arm: str | None = Field(default=None, min_length=1, max_length=64)  # their script arm, instead of the hash's
+    hours: tuple[int, int] | None = None  # their calling hours [first, last), bank clock, within the campaign's
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not 0 <= value[0] < value[1] <= 24:
+            raise Invalid(msg("lists.campaign.segment_hours", first=value[0], last=value[1]))
+        return value
 
 
 class CampaignSettings(ConfigModel):
@@ -53,6 +83,10 @@ class CampaignSettings(ConfigModel):
     agent_share: float = Field(default=1.0, gt=0, le=1)  # share of the agents' time given to this campaign
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     lang: Literal["zh", "en"] = "zh"  # language of the reasons and hints written into the list
+    # Only customers this tag expression selects (docs/tags.md), read from the lake's tag table as of the cutoff.
+    audience: str | None = Field(default=None, min_length=1, max_length=2000)
+    # segment id → product, arm, hours; exhaustive: customers of a segment not named here are left off.
+    segments: dict[SegmentId, SegmentPlan] | None = Field(default=None, min_length=1)
 
     @field_validator("control_share")
     @classmethod
@@ -63,6 +97,34 @@ class CampaignSettings(ConfigModel):
     @classmethod
     def _arms(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         return check_arms(value) if value is not None else None
+
+    @field_validator("segments")
+    @classmethod
+    def _segment_hours(
+        cls, value: dict[str, SegmentPlan] | None, info: ValidationInfo
+    ) -> dict[str, SegmentPlan] | None:
+        first, last = info.data.get("first_hour"), info.data.get("last_hour")  # validated before segments
+        for segment, plan in (value or {}).items():
+            if plan.hours is None or first is None or last is None:
+                continue
+            if not first <= plan.hours[0] < plan.hours[1] <= last:
+                raise Invalid(
+                    msg(
+                        "lists.campaign.segment_outside_hours",
+                        segment=segment,
+                        first=plan.hours[0],
+                        last=plan.hours[1],
+                        campaign_first=first,
+                        campaign_last=last,
+                    )
+                )
+        return value
+
+    @classmethod
+    def config_reason(cls, kind: str, loc: tuple[str | int, ...], known: list[str]) -> Term | None:
+        if kind == "string_pattern_mismatch" and loc[:1] == ("segments",) and loc[-1] == "[key]":
+            return msg("lists.campaign.segment_id", segment=loc[1])
+        return None
 
     @model_validator(mode="after")
     def _hours(self) -> CampaignSettings:
@@ -83,12 +145,20 @@ class Campaign(CampaignSettings):
     model: Path | None = None  # a saved response (or, ranking uplift, uplift) model directory, relative to this file
     answer_model: Path | None = None  # a saved answer model; fitted from the lake's call history when not given
     policy: Path | None = None  # contact policy YAML; the built-in default when not given
+    tag_catalogue: Path | None = None  # the tag catalogue the audience names; the shipped one when not given
 
     @field_validator("model", "answer_model")
     @classmethod
     def _dir_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
             raise Invalid(msg("lists.campaign.no_directory", path=str(value)))
+        return value
+
+    @field_validator("tag_catalogue")
+    @classmethod
+    def _catalogue_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise Invalid(msg("lists.campaign.no_catalogue_file", path=str(value)))
         return value
 
     @field_validator("policy")
@@ -99,12 +169,47 @@ class Campaign(CampaignSettings):
         return value
 
 
-def load_campaign(path: str | Path) -> Campaign:
-    """Read and validate a campaign YAML file; any problem is ``CampaignError("<file>:<line>: <reason>")``."""
+def load_campaign(path: str | Path, permissions: Iterable[str] | None = None) -> Campaign:
+    """Read and validate a campaign YAML file; any problem is ``CampaignError("<file>:<line>: <reason>")``.
+
+    The audience is checked against the campaign's tag catalogue: unknown names, syntax, a sensitive tag unless
+    ``permissions`` hold ``tags:sensitive`` (None, the CLI on the bank's own machine: every permission).
+    """
     path = Path(path)
     raw = read_config(path, "campaign", CampaignError)
     doc = parse_config(raw, str(path), "campaign", CampaignError)
-    for key in ("model", "answer_model", "policy"):  # relative paths are relative to the campaign file
+    for key in ("model", "answer_model", "policy", "tag_catalogue"):  # relative to the campaign file
         if isinstance(doc.data.get(key), str):
             doc.data[key] = (path.parent / doc.data[key]).resolve()
-    return validate_config(doc, str(path), Campaign, "campaign", CampaignError)
+    campaign = validate_config(doc, str(path), Campaign, "campaign", CampaignError)
+    if campaign.audience is not None:
+        from callwise.tags import AudienceError, CatalogueError
+
+        try:
+            check_campaign_audience(campaign, permissions)
+        except CatalogueError as exc:  # the catalogue's own file and line
+            raise CampaignError(exc.file, exc.line, exc.reason, exc.column) from None
+        except AudienceError as exc:
+            raise problem(CampaignError, str(path), doc, ("audience",), msg(str(exc.key), **exc.values)) from None
+    return campaign
+
+
+def campaign_catalogue(campaign: CampaignSettings) -> Catalogue:
+    """The tag catalogue the campaign's audience names: its ``tag_catalogue`` file, else the shipped one."""
+    from callwise.tags import default_catalogue, load_catalogue
+
+    path = getattr(campaign, "tag_catalogue", None)
+    return default_catalogue() if path is None else load_catalogue(path)
+
+
+def check_campaign_audience(
+    campaign: CampaignSettings, permissions: Iterable[str] | None = None, catalogue: Catalogue | None = None
+) -> None:
+    """The audience expression checked against the catalogue (default: the campaign's) and the permissions
+    (``AudienceError``)."""
+    from callwise.tags import check_audience, check_permitted
+
+    if campaign.audience is None:
+        return
+    catalogue = catalogue or campaign_catalogue(campaign)
+    check_permitted(catalogue, check_audience(None, catalogue, campaign.audience), permissions)

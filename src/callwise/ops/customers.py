@@ -286,7 +286,14 @@ def _withdraw(session: Session, customer_id: str, reason: str) -> int:
     return rows_affected(result)
 
 
+ID_MAX = 64  # the customer_id column's width: a longer id names nobody
+
+
 def _get(session: Session, customer_id: str) -> Customer:
+    """The customer, or ``CustomerNotFound``; an id no row can have (too long, or with control characters such
+    as NUL, which PostgreSQL refuses in text) is not sent to the database."""
+    if not customer_id or len(customer_id) > ID_MAX or not customer_id.isprintable():
+        raise CustomerNotFound(customer_id[:ID_MAX])
     c = session.get(Customer, customer_id)
     if c is None:
         raise CustomerNotFound(customer_id)

@@ -60,6 +60,8 @@ class CustomerVerdicts:
     policy: Policy
     start: date
     end: date
+    # The campaign's own steps before the policy's rules (not_in_audience, segment_…): columns of ``frame`` too.
+    campaign_codes: tuple[str, ...] = ()
 
     @property
     def eligible(self) -> pd.DataFrame:
@@ -71,6 +73,10 @@ class CustomerVerdicts:
         remaining = len(self.frame)
         steps: list[FunnelStep] = [{"step": "customers", "removed": 0, "remaining": remaining}]
         counts = self.primary.value_counts()
+        for code in self.campaign_codes:
+            removed = int(counts.get(code, 0))
+            remaining -= removed
+            steps.append({"step": code, "removed": removed, "remaining": remaining})
         for rule in CUSTOMER_RULES:
             if not self.policy.enabled(rule):
                 continue

@@ -7,24 +7,27 @@ name, features and customer columns, and ``segment`` (the customer's segment id)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import ibis.expr.types as ir
+import pyarrow.parquet as pq
 
 from callwise.features.asof import customer_features
 from callwise.i18n.errors import Term, Translated
 from callwise.i18n.message import msg
 from callwise.lake import Lake
-from callwise.tags.build import tag_table
-from callwise.tags.catalogue import Catalogue, Tag
+from callwise.tags.build import CUTOFF_KEY, TABLE, stored_value, tag_table
+from callwise.tags.catalogue import SENSITIVE_PERMISSION, Catalogue, Tag
 from callwise.tags.expr import Analysis, ExpressionError, Resolved, analyse
 
 AUDIENCE = "audience__"  # the audience's own column while it is computed (no tag id can be this)
 SEGMENTS = "segments"
 PROFILE = ("age", "income_monthly", "balance_total", "n_products_held", "tenure_days", "n_tx_90d", "n_logins_30d")
 TOP_TAGS = 5
+LEVEL_TAGS = 3  # level tags whose distribution the preview shows (the catalogue's first, in file order)
 
 
 class AudienceError(Translated, ValueError):
@@ -36,6 +39,10 @@ class AudienceError(Translated, ValueError):
         else:
             super().__init__("tags.audience.invalid_at", column=column, reason=reason)
         self.reason, self.column = reason, column
+
+
+class TagTableError(Translated, ValueError):
+    """The lake's tag table cannot answer the audience: missing, built as of another cutoff, or without a tag."""
 
 
 def check_audience(lake: Lake | None, catalogue: Catalogue, expression: str) -> Analysis:
@@ -51,6 +58,48 @@ def check_audience(lake: Lake | None, catalogue: Catalogue, expression: str) -> 
     if analysis.type not in ("bool",):
         raise AudienceError(msg("tags.audience.not_condition", got=msg(f"tags.type.{analysis.type}")))
     return analysis
+
+
+def check_permitted(catalogue: Catalogue, analysis: Analysis, permissions: Iterable[str] | None) -> None:
+    """Refuse an audience reading a sensitive tag unless ``permissions`` hold ``tags:sensitive`` (None: all held).
+
+    The sentence names no tag: whoever lacks the permission learns only that one of their names is sensitive."""
+    if permissions is None or SENSITIVE_PERMISSION in set(permissions):
+        return
+    if any(catalogue.tags[t].sensitive for t in analysis.tags):
+        raise AudienceError(msg("tags.audience.sensitive", permission=SENSITIVE_PERMISSION))
+
+
+def tags_cutoff(lake: Lake) -> datetime | None:
+    """The cutoff the lake's tag table was built as of (None: no tag table, or one without the build's record)."""
+    if not lake.path(TABLE).exists():
+        return None
+    metadata = pq.read_schema(lake.path(TABLE)).metadata or {}
+    raw = metadata.get(CUTOFF_KEY)
+    return datetime.fromisoformat(raw.decode()) if raw else None
+
+
+def stored_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: datetime) -> ir.Table:
+    """``customer_id`` and ``in_audience`` for every customer, the tags read from the lake table ``tags``.
+
+    The table must have been built as of exactly ``cutoff`` (``callwise tags build --cutoff``): an older one
+    would select by stale tags, a newer one by facts the campaign's date cannot know. Either is refused.
+    """
+    analysis = check_audience(lake, catalogue, expression)
+    day = cutoff.date().isoformat()
+    built = tags_cutoff(lake)
+    if built is None:
+        raise TagTableError("tags.audience.no_table", cutoff=day)
+    if built != cutoff:
+        key = "tags.audience.stale_table" if built < cutoff else "tags.audience.future_table"
+        raise TagTableError(key, built=built.date().isoformat(), cutoff=day)
+    stored = lake.table(TABLE)
+    missing = [t for t in analysis.tags if t not in stored.columns]
+    if missing:
+        raise TagTableError("tags.audience.tag_not_built", tag=missing[0], cutoff=day)
+    audience = _with_audience(catalogue, analysis).tags[AUDIENCE]
+    value = stored_value(lake, audience, analysis, cutoff, stored, _segment_join(lake, analysis))
+    return value.select("customer_id", in_audience=value["value"])
 
 
 def _with_audience(catalogue: Catalogue, analysis: Analysis) -> Catalogue:
@@ -91,7 +140,8 @@ def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: 
     """Size and share of the audience, its profile against the bank's and the flags most over-represented in it."""
     analysis = check_audience(lake, catalogue, expression)
     flags = [t for t, tag in catalogue.tags.items() if tag.value == "flag" and t not in analysis.tags]
-    table = audience_table(lake, catalogue, expression, cutoff, flags)
+    levels = [t for t, tag in catalogue.tags.items() if tag.value == "level"][:LEVEL_TAGS]
+    table = audience_table(lake, catalogue, expression, cutoff, [*flags, *(t for t in levels if t not in flags)])
     inside = table[AUDIENCE]
     sums: dict[str, ir.Value] = {"bank": table.count(), "size": table.count(where=inside)}
     for i, flag in enumerate(flags):
@@ -120,6 +170,23 @@ def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: 
         "share": round(size / bank, 6) if bank else 0.0,
         "profile": _profile(lake, table, cutoff),
         "tags": lifts[:TOP_TAGS],
+        "levels": [_levels(table, catalogue.tags[t]) for t in levels],
+    }
+
+
+def _levels(table: ir.Table, tag: Tag) -> dict[str, Any]:
+    """One level tag's distribution in the audience and in the bank (unknown as ``null``), in the tag's order."""
+    inside = table[AUDIENCE]
+    counts = table.group_by(value=table[tag.id]).aggregate(audience=table.count(where=inside), bank=table.count())
+    rows = {r["value"]: r for r in counts.to_pyarrow().to_pylist()}
+    order: list[str | None] = [*(tag.levels or ())]
+    order += sorted(str(v) for v in rows if v is not None and v not in order)
+    if None in rows:
+        order.append(None)
+    shown = [v for v in order if v in rows]
+    return {
+        "id": tag.id,
+        "levels": [{"value": v, "audience": int(rows[v]["audience"]), "bank": int(rows[v]["bank"])} for v in shown],
     }
 
 
@@ -142,4 +209,13 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(float(x), 3)
 
 
-__all__ = ["AudienceError", "audience_filter", "check_audience", "preview_audience"]
+__all__ = [
+    "AudienceError",
+    "TagTableError",
+    "audience_filter",
+    "check_audience",
+    "check_permitted",
+    "preview_audience",
+    "stored_audience",
+    "tags_cutoff",
+]

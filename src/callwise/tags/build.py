@@ -4,7 +4,9 @@ The query is built in four steps, each read once however many tags use it:
 
 1. the base: the as-of feature table (only when a tag reads a feature) and the customer columns tags read;
 2. the table windows of every tag, collected across the catalogue and aggregated in **one** ``group_by`` per
-   source table (each window a ``where=``-filtered aggregate), each joined to the base once;
+   source table (each window a ``where=``-filtered aggregate; windows that aggregate the same thing — the same
+   call in two tags, or ``count`` and ``exists`` of the same rows — are one aggregate), each joined to the base
+   once;
 3. the tags in topological layers, one ``mutate`` per layer, so a tag read by others is computed once;
 4. the tags asked for, under their ids.
 
@@ -15,6 +17,7 @@ atomically with the cutoff and the catalogue's digest in its schema metadata, an
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,6 +81,27 @@ def tag_table(
     return base.select("customer_id", **{t: base[_tag_column(t)] for t in ids}).order_by("customer_id")
 
 
+def stored_value(
+    lake: Lake,
+    tag: Tag,
+    analysis: Analysis,
+    cutoff: datetime,
+    stored: ir.Table,
+    extra: Callable[[ir.Table], ir.Table] | None = None,
+) -> ir.Table:
+    """``customer_id`` and ``value``: one expression over every customer, the tags it names read from ``stored``
+    (a built tag table) instead of recomputed; its features, customer columns and windows as of ``cutoff``."""
+    plan = _Plan(lake, cutoff, None)
+    base = plan.base([analysis])
+    if analysis.tags:
+        base = join_on_keys(
+            base, stored.select("customer_id", **{_tag_column(t): stored[t] for t in analysis.tags}), ("customer_id",)
+        )
+    if extra is not None:
+        base = extra(base)
+    return base.select("customer_id", value=plan.tag_value(base, tag, analysis))
+
+
 def _tag_column(tag_id: str) -> str:
     return f"t__{tag_id}"
 
@@ -92,6 +116,7 @@ class _Plan:
     cutoff: datetime
     customers: ir.Table | None
     windows: dict[str, tuple[str, Window]] = field(default_factory=dict)  # key → (its column, window)
+    aggregates: dict[tuple[Any, ...], str] = field(default_factory=dict)  # what a window aggregates → its column
 
     def base(self, analyses: list[Analysis]) -> ir.Table:
         features = sorted({r.name for a in analyses for r in a.names.values() if r.kind == "feature"})
@@ -114,22 +139,27 @@ class _Plan:
                 **{_column_column(c): people[c] if c in present else _null(kind) for c, kind in columns.items()},
             )
             table = join_on_keys(table, extra, ("customer_id",))
-        by_table: dict[str, list[Window]] = {}
+        by_table: dict[str, dict[str, Window]] = {}  # table → aggregate column → a window it serves
         for a in analyses:
             for key, window in a.windows.items():
-                if key not in self.windows:
-                    self.windows[key] = (f"w__{len(self.windows)}", window)
-                    by_table.setdefault(window.table, []).append(window)
+                if key in self.windows:
+                    continue
+                signature = _signature(window)
+                column = self.aggregates.get(signature)
+                if column is None:
+                    column = self.aggregates[signature] = f"w__{len(self.aggregates)}"
+                    by_table.setdefault(window.table, {})[column] = window
+                self.windows[key] = (column, window)
         for name, windows in by_table.items():
             columns_read = {c for a in analyses for c in a.table_columns.get(name, ())}
             aggregated = self._aggregate(source, name, windows, columns_read)
             if aggregated is not None:
                 table = join_on_keys(table, aggregated, ("customer_id",))
             else:  # no such table in the lake: every customer has no rows there
-                table = table.mutate(**{self.windows[w.key][0]: _null(_empty_type(w)) for w in windows})
+                table = table.mutate(**{c: _null(_empty_type(w)) for c, w in windows.items()})
         return table
 
-    def _aggregate(self, source: Source, name: str, windows: list[Window], read: set[str]) -> ir.Table | None:
+    def _aggregate(self, source: Source, name: str, windows: dict[str, Window], read: set[str]) -> ir.Table | None:
         if not self.lake.has(name):
             return None
         t = source.table(name)
@@ -140,8 +170,8 @@ class _Plan:
         cutoff = ibis.literal(self.cutoff)
         if time_column is not None:
             keep = t[time_column].cast("timestamp") < cutoff
-            if all(w.days is not None for w in windows):  # read no further back than the longest window
-                longest = max(w.days or 0 for w in windows)
+            if all(w.days is not None for w in windows.values()):  # read no further back than the longest window
+                longest = max(w.days or 0 for w in windows.values())
                 keep &= t[time_column].cast("timestamp") >= ibis.literal(window_start(self.cutoff, longest))
         else:  # holdings: held at the cutoff
             keep = ibis.literal(True)
@@ -152,14 +182,14 @@ class _Plan:
         t = t.filter(keep)
         compiler = Compiler(self.cutoff, _no_names, _no_names, {})
         aggregates: dict[str, ir.Value] = {}
-        for window in windows:
+        for column, window in windows.items():
             cond: ir.BooleanValue | None = None
             if window.where is not None:
                 cond = compiler.compile(window.where, t)
             if window.days is not None and time_column is not None:
                 recent = t[time_column].cast("timestamp") >= ibis.literal(window_start(self.cutoff, window.days))
                 cond = recent if cond is None else (recent & cond)
-            aggregates[self.windows[window.key][0]] = _aggregate(t, window, cond, time_column)
+            aggregates[column] = _aggregate(t, window, cond, time_column)
         return t.group_by("customer_id").aggregate(**aggregates)
 
     def tag_value(self, base: ir.Table, tag: Tag, analysis: Analysis) -> ir.Value:
@@ -206,6 +236,13 @@ def _aggregate(t: ir.Table, window: Window, cond: ir.BooleanValue | None, time_c
         return col.nunique(where=cond)
     picked = col.max(where=cond) if window.func == "max" else col.min(where=cond)
     return picked.cast("float64") if col.type().is_numeric() else picked
+
+
+def _signature(window: Window) -> tuple[Any, ...]:
+    """What a window aggregates: ``count`` and ``exists`` of the same rows are one count."""
+    func = "count" if window.func == "exists" else window.func
+    where = ast.dump(window.where) if window.where is not None else None
+    return (func, window.table, window.column, window.days, where)
 
 
 def _empty_type(window: Window) -> Type:

@@ -202,16 +202,25 @@ class Analysis:
         return sorted({r.name for r in self.names.values() if r.kind in ("feature", "column")})
 
 
+def _syntax_column(text: str, stripped: str, exc: SyntaxError) -> int:
+    """The 1-based column of a syntax error in the text as written; Python says 0 when the text ends too soon."""
+    if not exc.offset:
+        return len(text) - len(text.lstrip()) + len(stripped) + 1
+    before = stripped.split("\n")[: (exc.lineno or 1) - 1]
+    return len(text) - len(text.lstrip()) + sum(len(line) + 1 for line in before) + exc.offset
+
+
 def parse(text: str) -> ast.expr:
     """The expression's tree, within the limits; the syntax is Python's, refused as one clear sentence."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError(msg("tags.expr.empty"))
     if len(text) > MAX_CHARS:
         raise ExpressionError(msg("tags.expr.too_long", limit=f"{MAX_CHARS:,}", length=f"{len(text):,}"))
+    stripped = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(msg("tags.expr.syntax"), exc.offset) from None
+        raise ExpressionError(msg("tags.expr.syntax"), _syntax_column(text, stripped, exc)) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(msg("tags.expr.too_deep", limit=MAX_DEPTH)) from None
     except ValueError:  # a NUL byte

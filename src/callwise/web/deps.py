@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
@@ -22,6 +22,9 @@ from callwise.policy import Policy
 from callwise.security.pii import Pii
 from callwise.security.rbac import PEOPLE_ONLY
 from callwise.web.errors import ApiError
+
+if TYPE_CHECKING:
+    from callwise.tags import Catalogue
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Services:
     job_config: JobConfig = field(default_factory=JobConfig)
     jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
     board_idle: timedelta = timedelta(minutes=30)  # a dashboard session unused this long is ended
+    tags: Catalogue | None = None  # the tag catalogue audiences name; the shipped one when None
 
 
 def services(request: Request) -> Services:
@@ -102,5 +106,6 @@ ModelsWrite = Annotated[Principal, require("models:write")]
 MetricsRead = Annotated[Principal, require("metrics:read")]
 UsersAdmin = Annotated[Principal, require("users:admin")]
 AuditRead = Annotated[Principal, require("audit:read")]
+TagsRead = Annotated[Principal, require("tags:read")]
 CustomersExport = Annotated[Principal, require("customers:export")]
 CustomersErase = Annotated[Principal, require("customers:erase")]

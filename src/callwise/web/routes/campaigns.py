@@ -33,7 +33,7 @@ from callwise.web.deps import (
     ServicesDep,
     client_ip,
 )
-from callwise.web.errors import ApiError, documented
+from callwise.web.errors import ApiError, documented, invalid
 from callwise.web.routes._paging import AfterId, Cursor, IdPage, Keyset, Limit, Page, keyset_page, start_after
 
 router = APIRouter(tags=["campaigns"], responses=documented(401, 403))
@@ -92,12 +92,27 @@ class ItemOut(BaseModel):
 
 @router.post("/campaigns", status_code=201, responses=documented(409), summary="Create a campaign")
 def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Request, svc: ServicesDep) -> CampaignOut:
+    _check_audience(body, principal.permissions, svc)
     with transaction(svc.factory) as session:
         try:
             row = create_campaign(session, body, principal.name, client_ip(request))
         except CampaignExists:
             raise ApiError(409, "conflict", what=f"campaign {body.campaign_id} exists") from None
         return CampaignOut.model_validate(row, from_attributes=True)
+
+
+def _check_audience(body: CampaignSettings, permissions: frozenset[str], svc: ServicesDep) -> None:
+    """The audience checked as the campaign file's is: unknown names, syntax, a sensitive tag without permission."""
+    from callwise.lists.campaign import check_campaign_audience
+    from callwise.tags import AudienceError
+    from callwise.tags.catalogue import SENSITIVE_PERMISSION
+
+    try:
+        check_campaign_audience(body, permissions, svc.tags)
+    except AudienceError as error:
+        if error.reason.key == "tags.audience.sensitive":
+            raise ApiError(403, "forbidden", permission=SENSITIVE_PERMISSION) from None
+        raise invalid("body.audience", str(error)) from None
 
 
 @router.get("/campaigns", summary="All campaigns, newest first, page by page")

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from callwise.clock import utcnow
+from callwise.clock import today_in, utcnow
+from callwise.customers import customer_profile
 from callwise.ops.customers import (
     FutureConsent,
     StaleConsent,
@@ -19,6 +20,7 @@ from callwise.ops.customers import (
     set_dnc,
 )
 from callwise.ops.db import transaction
+from callwise.policy import default_policy
 from callwise.web.deps import (
     ConsentWrite,
     CustomersErase,
@@ -76,6 +78,38 @@ def get_customer(
         raise ApiError(403, "forbidden", permission="pii:read")
     with transaction(svc.factory) as session:
         return CustomerOut(**customer_view(session, svc.pii, customer_id, reveal, principal.name, client_ip(request)))
+
+
+@router.get(
+    "/{customer_id}/profile",
+    responses=documented(404),
+    summary="The customer 360 profile: identity (masked unless reveal=true with pii:read), tags by category "
+    "(sensitive ones only with tags:sensitive), segment, holdings, transactions, activity, contacts, consent, "
+    "scores and why on or off each current list; audited",
+)
+def get_profile(
+    principal: CustomersRead,
+    customer_id: str,
+    request: Request,
+    svc: ServicesDep,
+    reveal: bool = False,
+) -> dict[str, Any]:
+    if reveal and "pii:read" not in principal.permissions:
+        raise ApiError(403, "forbidden", permission="pii:read")
+    with transaction(svc.factory) as session:
+        return customer_profile(
+            session,
+            svc.lake,
+            svc.pii,
+            customer_id,
+            principal,
+            client_ip(request),
+            on=today_in(svc.bank_timezone),
+            policy=svc.policy or default_policy(),
+            catalogue=svc.tags,
+            reveal=reveal,
+            source="api",
+        )
 
 
 @router.post(

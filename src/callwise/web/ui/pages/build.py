@@ -31,10 +31,11 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("calling", ("date", "days", "first_hour", "last_hour", "capacity", "max_attempts", "teams", "agent_share")),
     ("experiment", ("control_share", "arms", "lift_to_detect", "alpha", "power", "seed")),
     ("costs", ("cost_per_call", "cost_per_minute", "cost_per_sms", "min_expected_value", "lang")),
+    ("audience", ("audience",)),
 )
 KINDS = {"date": "date", "product_id": "product", "lang": "lang", "campaign_id": "text", "name": "text"}
-KINDS |= {"arms": "text", "teams": "text"}
-HINTS = ("capacity", "arms", "teams", "control_share")
+KINDS |= {"arms": "text", "teams": "text", "audience": "audience"}
+HINTS = ("capacity", "arms", "teams", "control_share", "audience")
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -68,7 +69,7 @@ def build_page(request: Request, viewer: Builder, svc: ServicesDep) -> HTMLRespo
 @router.post(f"{PAGE.path}/validate")
 async def validate(request: Request, viewer: Poster, svc: ServicesDep) -> HTMLResponse:
     """The HTMX answer to a change: a sentence per field (swapped in beside each) and one line for the whole."""
-    checked = data.check_form(await _form(request), svc.lake, svc.factory)
+    checked = data.check_form(await _form(request), svc.lake, svc.factory, viewer.principal.permissions, svc.tags)
     return render(
         request,
         viewer,
@@ -80,9 +81,17 @@ async def validate(request: Request, viewer: Poster, svc: ServicesDep) -> HTMLRe
     )
 
 
+@router.post(f"{PAGE.path}/audience")
+async def audience(request: Request, viewer: Poster, svc: ServicesDep) -> HTMLResponse:
+    """The HTMX answer to typing an audience: its live size as of the form's date, or why it cannot be used."""
+    form = await _form(request)
+    found, problem = data.audience_size(svc.lake, form.get("audience", ""), form.get("date", ""), viewer, svc.tags)
+    return render(request, viewer, "pages/build_audience.html.j2", found=found, problem=problem)
+
+
 @router.post(PAGE.path)
 async def submit(request: Request, viewer: Poster, svc: ServicesDep) -> Response:
-    checked = data.check_form(await _form(request), svc.lake, svc.factory)
+    checked = data.check_form(await _form(request), svc.lake, svc.factory, viewer.principal.permissions, svc.tags)
     if not checked.ok or svc.lake is None:
         return _page(request, viewer, svc, checked, status=422)
     job_id = data.submit(svc.factory, checked, viewer.principal.name, client_ip(request), svc.lake is not None)

@@ -1,5 +1,8 @@
-"""The customer page (``customers:read``): a look-up form, then one customer masked, with their contacts, scores
-and eligibility today; ``pii:read`` holders may reveal the clear values for one response, giving a reason.
+"""The customer page (``customers:read``): a look-up form, then one customer masked with the customer 360 profile
+(tags by category, segment, holdings, transactions, app activity, contacts, consent and DNC history, scores, why
+on or off each current list), and eligibility today; ``pii:read`` holders may reveal the clear values for one
+response, giving a reason. Every view of a customer is audited as ``customer.profile`` (source ``board``); a
+sensitive tag is absent for a viewer without ``tags:sensitive`` (``callwise.customers``).
 
 The look-up is a POST with CSRF (a phone never lands in a URL, a log or a redirect: the answer redirects to the
 customer id), audited and rate-limited by the API's own ``lookup_customers``. A submitted value is never echoed
@@ -17,9 +20,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from callwise.board import customer as data
 from callwise.clock import today_in
+from callwise.customers import customer_profile
+from callwise.customers.profile import known_id
+from callwise.customers.text import label as c360_label
+from callwise.customers.text import reason_text, tag_value
 from callwise.i18n import catalog, t
 from callwise.ops.db import transaction
-from callwise.ops.models import Customer
 from callwise.policy import default_policy
 from callwise.web.deps import ServicesDep, client_ip
 from callwise.web.ui.page import Page
@@ -90,6 +96,7 @@ def _label(prefix: str, value: Any, lang: str) -> Any:
 
 
 TABLES = ("contacts", "scores", "eligibility")
+SPLIT_ROWS = 8  # the largest amounts per category and per channel on the page (the API and the CLI give all)
 
 
 def _tables(svc: Any, customer_id: str, lang: str, only: tuple[str, ...] = TABLES) -> dict[str, Table]:
@@ -174,10 +181,151 @@ def _missing(request: Request, viewer: Viewer, customer_id: str) -> HTMLResponse
     return _lookup_form(request, viewer, 404, problem=problem)
 
 
+def _profile(svc: Any, viewer: Viewer, customer_id: str) -> dict[str, Any]:
+    """The 360 profile as the viewer may see it (audited as a read in its own transaction), ready to show."""
+    with transaction(svc.factory) as session:
+        found = customer_profile(
+            session,
+            svc.lake,
+            svc.pii,
+            customer_id,
+            viewer.principal,
+            viewer.ip,
+            on=_today(svc),
+            policy=svc.policy or default_policy(),
+            catalogue=svc.tags,
+            source="board",
+        )
+    return shown_profile(found, viewer.lang)
+
+
+def shown_profile(found: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The profile's sections with every code worded in ``lang`` and tabular sections as ``Table``s."""
+    tags = [
+        {
+            "category": c360_label("c360.category", group["category"], lang),
+            "tags": [
+                {"id": tag["id"], "name": tag["name"][lang], "value": tag_value(tag, lang)} for tag in group["tags"]
+            ],
+        }
+        for group in found["tags"]["categories"]
+    ]
+    segment = found["segment"]
+    if segment is not None:
+        segment = {**segment, "label": segment["name"][lang] if segment.get("name") else segment["segment_id"]}
+    holdings = Table(
+        "holdings",
+        [
+            ("product_id", "board.customer.col.product"),
+            ("name", "board.customer.col.product_name"),
+            ("category", "board.customer.col.category"),
+            ("balance", "board.customer.col.balance"),
+            ("opened_at", "board.customer.col.opened"),
+        ],
+        found["holdings"]["items"],
+        formats={"balance": "money", "opened_at": "date"},
+    )
+    windows = []
+    for window in found["transactions"]:
+        rows = [
+            {
+                "by": t(f"board.customer.tx.{kind}", lang),
+                "label": row[kind],
+                "direction": c360_label("c360.tx", row["direction"], lang),
+                "sum": row["sum"],
+                "count": row["count"],
+            }
+            for kind in ("category", "channel")
+            for row in window[f"by_{kind}"][:SPLIT_ROWS]
+        ]
+        split = Table(
+            f"transactions-{window['days']}",
+            [
+                ("by", "board.customer.col.by"),
+                ("label", "board.customer.col.value"),
+                ("direction", "board.customer.col.direction"),
+                ("sum", "board.customer.col.amount"),
+                ("count", "board.customer.col.count"),
+            ],
+            rows,
+            formats={"sum": "money", "count": "num"},
+        )
+        windows.append({"days": window["days"], "in": window["in"], "out": window["out"], "split": split})
+    events = sorted({e for w in found["activity"]["windows"] for e in w["events"]})
+    activity = [
+        {"event": e, **{f"d{w['days']}": w["events"].get(e, 0) for w in found["activity"]["windows"]}} for e in events
+    ]
+    consent = found["consent"]
+    history = Table(
+        "consent-history",
+        [
+            ("ts", "board.customer.col.ts"),
+            ("kind", "board.customer.col.change"),
+            ("source", "board.customer.col.source"),
+            ("actor", "board.customer.col.actor"),
+        ],
+        [{**e, "kind": c360_label("board.compliance.kind", e["kind"], lang)} for e in consent["history"]],
+        formats={"ts": "datetime"},
+    )
+    lists = Table(
+        "lists",
+        [
+            ("list_id", "board.customer.col.list"),
+            ("campaign_id", "board.customer.col.campaign"),
+            ("product_id", "board.customer.col.product"),
+            ("issued_at", "board.customer.col.issued"),
+            ("verdict", "board.customer.col.verdict"),
+            ("reasons", "board.customer.col.reasons"),
+        ],
+        [
+            {
+                **row,
+                "verdict": t(
+                    "board.customer.lists.on"
+                    if row["on_list"] and row["group"] != "control"
+                    else "board.customer.lists.off",
+                    lang,
+                ),
+                "reasons": "；".join(reason_text(code, lang) for code in row["reasons"])
+                if lang == "zh"
+                else "; ".join(reason_text(code, lang) for code in row["reasons"]),
+            }
+            for row in found["lists"]
+        ],
+        formats={"issued_at": "datetime"},
+    )
+    dispositions = [
+        {"disposition": _label("board.customer.disposition", d, lang), "n": n}
+        for d, n in found["contacts"]["by_disposition"].items()
+    ]
+    return {
+        "as_of": found["as_of"],
+        "tags": tags,
+        "tags_cutoff": found["tags"]["cutoff"],
+        "segment": segment,
+        "holdings": holdings,
+        "holdings_by_category": found["holdings"]["by_category"],
+        "total_balance": found["holdings"]["total_balance"],
+        "windows": windows,
+        "activity": activity,
+        "activity_days": [w["days"] for w in found["activity"]["windows"]],
+        "last_login": found["activity"]["last_login"],
+        "contacts_total": found["contacts"]["total"],
+        "dispositions": dispositions,
+        "consent": consent,
+        "consent_history": history,
+        "lists": lists,
+    }
+
+
 def _detail(
     request: Request, viewer: Viewer, svc: Any, customer_id: str, shown: dict[str, Any], revealed: bool = False
 ) -> HTMLResponse:
     tables: dict[str, Any] = _tables(svc, customer_id, viewer.lang, ("contacts", "scores"))
+    try:
+        c360 = _profile(svc, viewer, customer_id)
+    except data.CustomerNotFound:
+        return _missing(request, viewer, customer_id)
     return render(
         request,
         viewer,
@@ -188,6 +336,7 @@ def _detail(
         reveal_max=data.REASON_MAX,
         revealed=revealed,
         export_base=f"{PAGE.path}/{quote(customer_id, safe='')}",
+        c360=c360,
         **tables,
     )
 
@@ -257,7 +406,7 @@ def export(customer_id: str, filename: str, viewer: CustomersRead, svc: Services
     """One of the page's tables as CSV or XLSX: contacts, scores, eligibility (no personal data in any)."""
     table_id, _, fmt = filename.rpartition(".")
     with svc.factory() as session:
-        if session.get(Customer, customer_id) is None:
+        if not known_id(session, customer_id):
             raise BoardError(404, "board.error.not_found")
     if table_id not in TABLES:
         raise BoardError(404, "board.error.not_found")
@@ -269,7 +418,7 @@ def export(customer_id: str, filename: str, viewer: CustomersRead, svc: Services
 def eligibility_fragment(request: Request, customer_id: str, viewer: CustomersRead, svc: ServicesDep) -> HTMLResponse:
     """The eligibility table alone: the page loads it after the rest (HTMX), or a reader follows the link."""
     with svc.factory() as session:
-        if session.get(Customer, customer_id) is None:
+        if not known_id(session, customer_id):
             return _missing(request, viewer, customer_id)
     table = _tables(svc, customer_id, viewer.lang, ("eligibility",))["eligibility"]
     return render(
