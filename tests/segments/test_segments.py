@@ -94,6 +94,17 @@ def test_a_rename_is_kept_after_a_refit(lake: Lake):
     assert kept.auto_name_en == first.segments[1].auto_name_en
 
 
+def test_the_customer_360_names_a_customers_segment(lake: Lake):
+    from callwise.customers.profile import segment_of
+
+    seg = fit_segments(lake, CUTOFF, k=3, boots=1)
+    found = segment_of(lake, "C00000001")
+    assert found is not None and found["name"] == {
+        "zh": seg.name(found["segment_id"], "zh"),
+        "en": seg.name(found["segment_id"], "en"),
+    }
+
+
 def test_renames_are_refused_clearly(lake: Lake):
     with pytest.raises(SegmentError, match="no segments yet"):
         rename_segment(lake, "S01", "a", "b")

@@ -70,6 +70,13 @@ class Segmentation:
     def get(self, segment_id: str) -> SegmentInfo | None:
         return next((s for s in self.segments if s.id == segment_id), None)
 
+    def name(self, segment_id: str, lang: str) -> str:
+        """A segment's name in ``lang`` (KeyError: no such segment), as the customer 360 shows it."""
+        info = self.get(segment_id)
+        if info is None:
+            raise KeyError(segment_id)
+        return info.name(lang)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "version": VERSION,
