@@ -58,13 +58,14 @@ def fit_segments(
     boots: int = 3,
 ) -> Segmentation:
     """Fit segments as of ``cutoff``; with ``write``, assign every customer (lake table ``segments``), append
-    the sizes to ``segment_history`` and save the segmentation as ``current``. ``k`` None: chosen (see fit)."""
+    the sizes to ``segment_history`` and save the segmentation as ``current``. ``k`` None: chosen (see fit);
+    ``features`` None: :data:`DEFAULT_FEATURES` (``()`` with ``tags``: the tags alone)."""
     if method not in METHODS:
         raise SegmentError("segments.bad_method", value=repr(method), choices=", ".join(METHODS))
     if (k is not None and k < 2) or ks[0] < 2:
         raise SegmentError("segments.bad_k", k=k if k is not None else ks[0])
     started = time.perf_counter()
-    chosen = tuple(features) if features is not None else (DEFAULT_FEATURES if not tags else ())
+    chosen = tuple(features) if features is not None else DEFAULT_FEATURES  # (): tags only
     if not chosen and not tags:
         raise SegmentError("segments.no_inputs")
     frame = input_table(lake, cutoff, chosen, tuple(tags)).to_pandas()
