@@ -83,6 +83,15 @@ def test_names_are_unique_and_bilingual(lake: Lake):
     assert all(n.isascii() for n in en)
 
 
+def test_a_level_is_named_in_words_of_each_language():
+    from callwise.segments.naming import traits
+    from callwise.segments.scale import Column, Scaler
+
+    scaler = Scaler((Column("education", "level", levels=("大专", "本科")),))
+    found = traits(scaler, np.array([0.9, 0.1]), np.array([0.3, 0.7]))
+    assert found[0][1:] == ("大专学历", "college-educated")
+
+
 def test_a_rename_is_kept_after_a_refit(lake: Lake):
     first = fit_segments(lake, CUTOFF, k=3, boots=1)
     target = first.segments[1].id

@@ -52,6 +52,9 @@ def _words(name: str, side: str) -> tuple[str, str]:
 
 
 def _level_words(name: str, level: str) -> tuple[str, str]:
+    key = f"segments.level.{level}"
+    if key in catalog():  # a level with words of its own (education's)
+        return t(key, "zh"), t(key, "en")
     shown = _tag_name(name)
     return t("segments.trait.level", "zh", name=shown[0], level=level), t(
         "segments.trait.level", "en", name=shown[1], level=level
