@@ -44,6 +44,7 @@ LISTED = [
     "keys:rotate",
     "tags:read",
     "tags:sensitive",
+    "segments:write",
 ]
 
 
@@ -86,6 +87,7 @@ def test_separation_of_duties():
     assert not ({"campaigns:write", "lists:build", "models:write"} & ROLE_PERMISSIONS["admin"])
     assert holders("tags:read") == {"analyst", "supervisor"}
     assert holders("tags:sensitive") == {"analyst"}  # who builds audiences; not the administrator
+    assert holders("segments:write") == {"analyst"}
 
 
 def test_matrix_cannot_be_changed_at_run_time():

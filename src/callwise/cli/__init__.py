@@ -26,6 +26,7 @@ from callwise.cli import (
     policy,
     quarantine,
     results,
+    segments,
     serve,
     synth,
     tags,
@@ -86,6 +87,7 @@ for module in (
     results,
     monitor,
     tags,
+    segments,
 ):
     module.register(app)
 

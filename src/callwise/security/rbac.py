@@ -58,6 +58,7 @@ class Permission(StrEnum):
     KEYS_ROTATE = "keys:rotate"
     TAGS_READ = "tags:read"
     TAGS_SENSITIVE = "tags:sensitive"
+    SEGMENTS_WRITE = "segments:write"
 
 
 class Role(StrEnum):
@@ -87,6 +88,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = MappingProxyType(
                 P.METRICS_READ,
                 P.TAGS_READ,
                 P.TAGS_SENSITIVE,
+                P.SEGMENTS_WRITE,
             }
         ),
         Role.SUPERVISOR: frozenset(
