@@ -131,7 +131,7 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     seeded from the demo's own bank, model and seed (``summary.json``)."""
     import json
 
-    from callwise.demo_board import is_seeded, seed_data, seed_tags, seed_uplift
+    from callwise.demo_board import is_seeded, seed_data, seed_segments, seed_tags, seed_uplift
     from callwise.models import load_model
 
     with factory() as session:
@@ -144,6 +144,7 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     data = seed_data(factory, lake, settings.data_dir / "bank", seed, model=model, settings=settings)
     seed_uplift(factory, lake, settings.data_dir / DEMO_UPLIFT, seed, settings=settings)
     seed_tags(lake, data.today)
+    seed_segments(lake, data.today)
     return data
 
 

@@ -215,6 +215,20 @@ def seed_tags(lake: Lake, today: date) -> bool:
     return True
 
 
+def seed_segments(lake: Lake, today: date) -> bool:
+    """The segments page's data: segments fitted on the lake twice, 30 days apart, the later as of
+    :func:`tags_cutoff` (k chosen by the fit, one bootstrap for its stability: seconds on the demo's bank), so the
+    sizes over time have two points; nothing when the lake has segments. True if fitted."""
+    from callwise.segments import TABLE, fit_segments
+
+    if lake.has(TABLE):
+        return False
+    cutoff = tags_cutoff(lake, today)
+    for moment in (cutoff - timedelta(days=30), cutoff):
+        fit_segments(lake, moment, boots=1)
+    return True
+
+
 def demo_campaign_ids(session: Session) -> list[str]:
     """The demo's campaigns in the database (made by :data:`ACTOR`), in id order."""
     query = select(Campaign.campaign_id).where(Campaign.created_by == ACTOR).order_by(Campaign.campaign_id)

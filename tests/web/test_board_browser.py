@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
 from callwise.demo import DEMO_MODEL, _promote_demo_model
-from callwise.demo_board import seed_board, seed_tags, seed_uplift
+from callwise.demo_board import seed_board, seed_segments, seed_tags, seed_uplift
 from callwise.lake import Lake
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
@@ -87,7 +87,9 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     seed_uplift(session_factory(engine), lake, data_dir / "models" / "uplift")
     started = time.perf_counter()
     seed_tags(lake, board.data.today)
-    assert time.perf_counter() - started < 30, "the demo's tag builds must stay fast"
+    seed_segments(lake, board.data.today)
+    seconds = time.perf_counter() - started
+    assert seconds < 60, f"the demo's tag builds and segments must stay fast ({seconds:.1f} s)"
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine

@@ -115,7 +115,8 @@ def history_chart(found: data.SegmentationView | None, table: Table, lang: str) 
             "name": f"{sid} {names.get(sid, '')}".strip(),
             "type": "line",
             "data": [values.get((sid, m)) for m in moments],
-            "showSymbol": len(moments) < 20,
+            "showSymbol": True,
+            "symbolSize": 8,
             "itemStyle": {"color": COLOURS[i % len(COLOURS)]},
         }
         for i, sid in enumerate(ids)
