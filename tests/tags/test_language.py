@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 from datetime import date
 
@@ -140,3 +141,9 @@ def test_a_syntax_error_names_its_column_from_one_where_the_text_ends_too_soon(t
     with pytest.raises(ExpressionError) as caught:
         parse(text)
     assert caught.value.column == column
+
+
+def test_a_node_is_placed_by_characters_of_the_text_as_written_not_by_utf8_bytes():
+    tree = parse("  高净值 and nope")
+    assert isinstance(tree, ast.BoolOp)
+    assert [value.col_offset for value in tree.values] == [2, 10]

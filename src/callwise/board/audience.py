@@ -25,7 +25,6 @@ from callwise.tags.build import TagBuildError
 from callwise.tags.catalogue import Catalogue
 from callwise.tags.expr import MAX_CHARS, ExpressionError, parse
 
-SYNTAX = "tags.expr.syntax"
 # One lake query of the builder at a time (the lake's DuckDB connection is shared by the service's threads), and for
 # each viewer only their newest request is worth it: one that waited while a newer came in is dropped (``stale``).
 _LAKE = threading.Lock()
@@ -74,14 +73,6 @@ def one_line(expression: str) -> str:
     return " ".join(expression.replace("\r", " ").replace("\t", " ").split("\n")).strip()
 
 
-def characters(text: str, column: int | None, reason: Any) -> int | None:
-    """A 1-based column as a character position: the tree's columns count UTF-8 bytes (a Chinese name is 3 a
-    character), Python's syntax errors count characters."""
-    if column is None or getattr(reason, "key", None) == SYNTAX:
-        return column
-    return len(text.encode("utf-8")[: column - 1].decode("utf-8", errors="ignore")) + 1
-
-
 def hidden_names(full: Catalogue, shown: Catalogue) -> set[str]:
     """The ids and Chinese names of the tags ``shown`` leaves out."""
     return {n for tag_id, tag in full.tags.items() if tag_id not in shown.tags for n in (tag_id, tag.name_zh)}
@@ -127,7 +118,7 @@ def _preview(lake: Lake, full: Catalogue, shown: Catalogue, text: str, cutoff: d
         _refuse_hidden(text, hidden_names(full, shown))
         result = preview_audience(lake, shown, text, cutoff)
     except AudienceError as exc:
-        return Preview(text, cutoff, problem=Problem(exc.reason, characters(text, exc.column, exc.reason)))
+        return Preview(text, cutoff, problem=Problem(exc.reason, exc.column))
     except TagBuildError as exc:  # the lake lacks a column a tag reads: said as the build says it
         return Preview(text, cutoff, problem=Problem(msg(exc.key or "tags.audience.invalid", **exc.values)))
     return Preview(text, cutoff, result=result)
@@ -161,7 +152,7 @@ def _size(
         _refuse_hidden(text, hidden_names(full, shown))
         result = audience_size(lake, text, cutoff, permissions, shown)
     except AudienceError as exc:
-        return Preview(text, cutoff, problem=Problem(exc.reason, characters(text, exc.column, exc.reason)))
+        return Preview(text, cutoff, problem=Problem(exc.reason, exc.column))
     except TagBuildError as exc:
         return Preview(text, cutoff, problem=Problem(msg(exc.key or "tags.audience.invalid", **exc.values)))
     return Preview(text, cutoff, result=result)

@@ -227,7 +227,21 @@ def parse(text: str) -> ast.expr:
         raise ExpressionError(msg("tags.expr.syntax")) from None
     if _depth(tree.body) > MAX_DEPTH:
         raise ExpressionError(msg("tags.expr.too_deep", limit=MAX_DEPTH))
+    _count_columns_in_characters(tree, stripped, len(text) - len(text.lstrip()))
     return tree.body
+
+
+def _count_columns_in_characters(tree: ast.AST, stripped: str, lead: int) -> None:
+    """Python's tree counts a node's column in UTF-8 bytes of its line (a Chinese tag name is 3 a character);
+    a reader counts characters of the text as written, so every node's ``col_offset`` is made that."""
+    lines = stripped.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.expr, ast.keyword)) and node.lineno <= len(lines):
+            line = lines[node.lineno - 1].encode("utf-8")[: node.col_offset]
+            node.col_offset = lead + starts[node.lineno - 1] + len(line.decode("utf-8", errors="ignore"))
 
 
 def _depth(node: ast.AST) -> int:
