@@ -240,8 +240,8 @@ def _count_columns_in_characters(tree: ast.AST, stripped: str, lead: int) -> Non
         starts.append(starts[-1] + len(line) + 1)
     for node in ast.walk(tree):
         if isinstance(node, (ast.expr, ast.keyword)) and node.lineno <= len(lines):
-            line = lines[node.lineno - 1].encode("utf-8")[: node.col_offset]
-            node.col_offset = lead + starts[node.lineno - 1] + len(line.decode("utf-8", errors="ignore"))
+            head = lines[node.lineno - 1].encode("utf-8")[: node.col_offset]
+            node.col_offset = lead + starts[node.lineno - 1] + len(head.decode("utf-8", errors="ignore"))
 
 
 def _depth(node: ast.AST) -> int:
