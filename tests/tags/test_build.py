@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -102,6 +103,21 @@ def test_audiences_select_by_tags_and_preview(lake, catalogue):
     age = next(p for p in preview["profile"] if p["feature"] == "age")
     assert age["audience_mean"] == 36.0 and age["bank_mean"] == 51.0
     assert [t["id"] for t in preview["tags"]][:1] == ["busy_rich"]
+
+
+def test_a_preview_reads_the_tag_table_built_as_of_its_cutoff_and_it_says_what_computing_says(lake, catalogue):
+    computed = preview_audience(lake, catalogue, "busy", CUTOFF)
+    build_tags(lake, catalogue, CUTOFF)
+    assert preview_audience(lake, catalogue, "busy", CUTOFF) == computed
+    stored = lake.table("tags").to_pyarrow()  # tampered: every busy_rich flipped, so the preview shows it was read
+    flipped = stored.set_column(
+        stored.schema.get_field_index("busy_rich"), "busy_rich", pc.invert(stored.column("busy_rich"))
+    )
+    lake.write("tags", flipped.replace_schema_metadata(pq.read_schema(lake.path("tags")).metadata))
+    read = preview_audience(lake, catalogue, "busy", CUTOFF)
+    assert "busy_rich" in [t["id"] for t in computed["tags"]]  # the one busy customer is busy_rich
+    assert "busy_rich" not in [t["id"] for t in read["tags"]]  # ... and no longer, as the table says
+    assert read["size"] == computed["size"]
 
 
 def test_a_bad_audience_names_its_column_and_reason(lake, catalogue):

@@ -141,7 +141,7 @@ def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: 
     analysis = check_audience(lake, catalogue, expression)
     flags = [t for t, tag in catalogue.tags.items() if tag.value == "flag" and t not in analysis.tags]
     levels = [t for t, tag in catalogue.tags.items() if tag.value == "level"][:LEVEL_TAGS]
-    table = audience_table(lake, catalogue, expression, cutoff, [*flags, *(t for t in levels if t not in flags)])
+    table = _preview_table(lake, catalogue, expression, cutoff, [*flags, *(t for t in levels if t not in flags)])
     inside = table[AUDIENCE]
     sums: dict[str, ir.Value] = {"bank": table.count(), "size": table.count(where=inside)}
     for i, flag in enumerate(flags):
@@ -172,6 +172,22 @@ def preview_audience(lake: Lake, catalogue: Catalogue, expression: str, cutoff: 
         "tags": lifts[:TOP_TAGS],
         "levels": [_levels(table, catalogue.tags[t]) for t in levels],
     }
+
+
+def _preview_table(lake: Lake, catalogue: Catalogue, expression: str, cutoff: datetime, more: list[str]) -> ir.Table:
+    """The audience flag and the tags ``more``: read from the lake's tag table when it was built as of ``cutoff``
+    with every tag asked for (a preview while one types must not recompute a whole catalogue), else computed."""
+    if tags_cutoff(lake) == cutoff:
+        stored = lake.table(TABLE)
+        if all(t in stored.columns for t in more):
+            try:
+                audience = stored_audience(lake, catalogue, expression, cutoff)
+            except TagTableError:
+                pass  # a tag the table lacks: computed below
+            else:
+                flag = audience.select("customer_id", **{AUDIENCE: audience["in_audience"]})
+                return stored.select("customer_id", *more).join(flag, "customer_id")
+    return audience_table(lake, catalogue, expression, cutoff, more)
 
 
 def _levels(table: ir.Table, tag: Tag) -> dict[str, Any]:
