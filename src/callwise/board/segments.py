@@ -131,14 +131,16 @@ def current(lake: Lake | None) -> SegmentationView | None:
 
 
 def history(lake: Lake | None) -> list[dict[str, Any]]:
-    """Customers per segment at each of the newest assignments (oldest first): assigned_at, segment_id, customers."""
+    """Customers per segment at each of the newest assignments (oldest first): assigned_at, the cutoff it was as of,
+    segment_id, customers."""
     if lake is None or not lake.has(HISTORY):
         return []
     table = lake.table(HISTORY)
     moments = table.select("assigned_at").distinct().order_by(table.assigned_at.desc()).limit(HISTORY_POINTS)
     newest = table.semi_join(moments, "assigned_at")
+    keys = ["assigned_at", *(["cutoff"] if "cutoff" in table.columns else []), "segment_id"]
     rows = (
-        newest.group_by(["assigned_at", "segment_id"])
+        newest.group_by(keys)
         .aggregate(customers=newest.customers.sum())
         .order_by(["assigned_at", "segment_id"])
         .to_pyarrow()

@@ -107,7 +107,8 @@ def test_profiles_sizes_over_time_and_response_in_both_languages(fitted):
     zh = client.get("/board/segments?lang=zh")
     assert "高净值活跃客户" in zh.text and "电话" in zh.text and "客群规模随时间的变化" in zh.text
     history = client.get("/board/segments/export/history.csv?lang=en").content.decode("utf-8-sig").splitlines()
-    assert history[0] == "Assigned,Segment,Customers" and len(history) == 7
+    assert history[0] == "Assigned,As of,Segment,Customers" and len(history) == 7
+    assert '"2026-04-01"' in en.text and '"2026-06-01"' in en.text  # the chart's points read by their cutoffs
     profiles = client.get("/board/segments/export/profiles.xlsx")
     assert profiles.status_code == 200 and profiles.content[:2] == b"PK"
     response = client.get("/board/segments/export/response.csv?lang=en").content.decode("utf-8-sig").splitlines()

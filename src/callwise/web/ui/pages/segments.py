@@ -36,6 +36,7 @@ PROFILE_COLUMNS = [
 ]
 HISTORY_COLUMNS = [
     ("assigned_at", "board.segments.col.assigned_at"),
+    ("cutoff", "board.segments.cutoff"),
     ("segment_id", "board.segments.col.segment"),
     ("customers", "board.segments.col.size"),
 ]
@@ -99,16 +100,26 @@ def tables(found: data.SegmentationView | None, history: list[dict[str, Any]], l
     pct = {"share": "pct", "response_rate": "pct", "uplift": "pct"}
     return {
         "profiles": Table("profiles", PROFILE_COLUMNS, profiles, formats=pct),
-        "history": Table("history", HISTORY_COLUMNS, history, formats={"assigned_at": "datetime"}),
+        "history": Table("history", HISTORY_COLUMNS, history, formats={"assigned_at": "datetime", "cutoff": "date"}),
         "response": Table("response", RESPONSE_COLUMNS, response, formats=pct),
     }
+
+
+def _moment_label(cutoff: Any, assigned_at: Any) -> str:
+    """A point on the sizes-over-time axis: the date the segmentation was as of (two fits on one day read apart
+    by their cutoffs), else the time it was assigned."""
+    moment = cutoff if cutoff is not None else assigned_at
+    if hasattr(moment, "isoformat"):
+        return moment.isoformat()[: 10 if cutoff is not None else 16].replace("T", " ")
+    return str(moment)
 
 
 def history_chart(found: data.SegmentationView | None, table: Table, lang: str) -> Chart:
     names = {s.segment_id: s.name(lang) for s in found.segments} if found is not None else {}
     ids = sorted({str(r["segment_id"]) for r in table.rows})
     moments = sorted({r["assigned_at"] for r in table.rows})
-    labels = [m.isoformat()[:16].replace("T", " ") if hasattr(m, "isoformat") else str(m) for m in moments]
+    as_of = {r["assigned_at"]: r.get("cutoff") for r in table.rows}
+    labels = [_moment_label(as_of.get(m), m) for m in moments]
     values = {(str(r["segment_id"]), r["assigned_at"]): r["customers"] for r in table.rows}
     series = [
         {
