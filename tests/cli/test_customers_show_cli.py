@@ -47,8 +47,18 @@ def test_json_is_the_profile_masked_and_the_read_is_audited(migrated, db, synced
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ["Customer 360 · C1", "Tags", "Value: High net worth=yes", "Holdings and balances", "Last 90 days: in"]),
-        ("zh", ["客户全景 · C1", "标签", "价值：高净值=是", "持有产品与余额", "近 90 天：入账 30,000.00"]),
+        (
+            "en",
+            [
+                "Customer 360 · C1",
+                "Tags",
+                "Value: High net worth=yes",
+                "Holdings and balances",
+                "wealth management: ",
+                "Last 90 days: in",
+            ],
+        ),
+        ("zh", ["客户全景 · C1", "标签", "价值：高净值=是", "持有产品与余额", "理财：", "近 90 天：入账 30,000.00"]),
     ],
 )
 def test_human_output_is_sectioned_in_the_language_set(migrated, synced, monkeypatch, lang, words):

@@ -90,7 +90,13 @@ def profile_text(p: dict[str, Any], lang: str) -> str:
         out.append(t("c360.holdings.total", lang, total=money(held["total_balance"])))
         for row in held["by_category"]:
             out.append(
-                t("c360.holdings.line", lang, category=row["category"], balance=money(row["balance"]), n=row["n"])
+                t(
+                    "c360.holdings.line",
+                    lang,
+                    category=label("category", row["category"], lang),
+                    balance=money(row["balance"]),
+                    n=row["n"],
+                )
             )
         for item in held["items"]:
             out.append(

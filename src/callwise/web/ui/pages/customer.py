@@ -222,7 +222,7 @@ def shown_profile(found: dict[str, Any], lang: str) -> dict[str, Any]:
             ("balance", "board.customer.col.balance"),
             ("opened_at", "board.customer.col.opened"),
         ],
-        found["holdings"]["items"],
+        [{**item, "category": _label("category", item.get("category"), lang)} for item in found["holdings"]["items"]],
         formats={"balance": "money", "opened_at": "date"},
     )
     windows = []
@@ -304,7 +304,10 @@ def shown_profile(found: dict[str, Any], lang: str) -> dict[str, Any]:
         "tags_cutoff": found["tags"]["cutoff"],
         "segment": segment,
         "holdings": holdings,
-        "holdings_by_category": found["holdings"]["by_category"],
+        "holdings_by_category": [
+            {**row, "category": _label("category", row.get("category"), lang)}
+            for row in found["holdings"]["by_category"]
+        ],
         "total_balance": found["holdings"]["total_balance"],
         "windows": windows,
         "activity": activity,
