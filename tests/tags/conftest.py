@@ -5,18 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from callwise.lake import Lake
-from callwise.schema.contract import CONTACTS, CONVERSIONS, CUSTOMERS, EVENTS, HOLDINGS, TRANSACTIONS
+
+from .helpers import write_lake
 
 CUTOFF = datetime(2026, 6, 1)
-
-
-def _table(spec, rows: list[dict]) -> pa.Table:
-    schema = spec.arrow_schema()
-    return pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in rows], schema=schema)
 
 
 def customers() -> list[dict]:
@@ -201,14 +196,17 @@ def conversions() -> list[dict]:
 
 
 def write_bank(root: Path) -> Lake:
-    lake = Lake(root, "duckdb", threads=1)
-    lake.write("customers", _table(CUSTOMERS, customers()))
-    lake.write("transactions", _table(TRANSACTIONS, transactions()))
-    lake.write("holdings", _table(HOLDINGS, holdings()))
-    lake.write("events", _table(EVENTS, events()))
-    lake.write("contacts", _table(CONTACTS, contacts()))
-    lake.write("conversions", _table(CONVERSIONS, conversions()))
-    return lake
+    return write_lake(
+        root,
+        {
+            "customers": customers(),
+            "transactions": transactions(),
+            "holdings": holdings(),
+            "events": events(),
+            "contacts": contacts(),
+            "conversions": conversions(),
+        },
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,35 @@
-"""Catalogues written in a test: one tag per expression, loaded as a file would be."""
+"""Catalogues written in a test (one tag per expression, loaded as a file would be) and the lakes they run on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import yaml
 
+from callwise.lake import Lake
+from callwise.schema.contract import CONTACTS, CONVERSIONS, CUSTOMERS, EVENTS, HOLDINGS, TRANSACTIONS
 from callwise.tags import Catalogue, load_catalogue
+
+SPECS = {
+    "customers": CUSTOMERS,
+    "transactions": TRANSACTIONS,
+    "holdings": HOLDINGS,
+    "events": EVENTS,
+    "contacts": CONTACTS,
+    "conversions": CONVERSIONS,
+}
+
+
+def write_lake(root: Path, rows: dict[str, list[dict]]) -> Lake:
+    """A DuckDB lake of the contract's tables, each row given by its columns (the others left empty)."""
+    lake = Lake(root, "duckdb", threads=1)
+    for name, table_rows in rows.items():
+        schema = SPECS[name].arrow_schema()
+        lake.write(
+            name, pa.Table.from_pylist([{f.name: r.get(f.name) for f in schema} for r in table_rows], schema=schema)
+        )
+    return lake
 
 
 def entry(tag_id: str, definition: str, value: str = "number", **more: object) -> dict:
