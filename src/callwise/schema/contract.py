@@ -58,6 +58,10 @@ DISPOSITIONS = (
     "dnc_requested",
     "complaint",
 )
+# Outcomes of a message touch (SMS, app push, WeChat, email), as the senders' delivery receipts report them.
+MESSAGE_DISPOSITIONS = ("sent", "delivered", "failed", "opened", "clicked", "unsubscribed")
+CONTACT_DISPOSITIONS = DISPOSITIONS + MESSAGE_DISPOSITIONS
+CONSENT_PURPOSES = ("marketing",)
 # Dispositions where a person picked up; the rest are attempts that reached nobody.
 ANSWERED_DISPOSITIONS = (
     "answered",
@@ -178,6 +182,7 @@ HOLDINGS = Table(
         _c("balance", Kind.FLOAT),
         _c("opened_at", Kind.DATE),
         _c("closed_at", Kind.DATE),
+        _c("matures_at", Kind.DATE),  # term deposits and wealth products; the moment "matures in N days" reads it
     ),
     one_of=(("product_id", "category"),),
     snapshot=True,
@@ -217,7 +222,7 @@ CONTACTS = Table(
         _c("agent_id", Kind.TEXT),
         _c("script_variant", Kind.TEXT),
         _c("group", Kind.ENUM, values=GROUPS),
-        _c("disposition", Kind.ENUM, True, DISPOSITIONS),
+        _c("disposition", Kind.ENUM, True, CONTACT_DISPOSITIONS),
         _c("duration_s", Kind.FLOAT),
     ),
     key=("contact_id",),
@@ -282,6 +287,21 @@ TRANSCRIPTS = Table(
     key=("contact_id",),
 )
 
+# Consent per channel and purpose (PIPL treats each separately): the newest row of a (customer, channel, purpose)
+# is in force. Without this table a call's consent is customers.consent_marketing and no other channel has any.
+CONSENTS = Table(
+    "consents",
+    (
+        _c("customer_id", Kind.TEXT, True),
+        _c("channel", Kind.ENUM, True, CHANNELS),
+        _c("purpose", Kind.ENUM, True, CONSENT_PURPOSES),
+        _c("granted", Kind.BOOL, True),
+        _c("ts", Kind.DATETIME, True),
+        _c("source", Kind.TEXT),
+    ),
+    key=("customer_id", "channel", "purpose", "ts"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -296,5 +316,6 @@ TABLES: dict[str, Table] = {
         CAMPAIGNS,
         CAMPAIGN_MEMBERS,
         TRANSCRIPTS,
+        CONSENTS,
     )
 }
