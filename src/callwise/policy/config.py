@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, field_validator
 from callwise.configfile import ConfigError, ConfigModel, load_config, read_config, suggest
 from callwise.i18n.errors import Term
 from callwise.i18n.message import msg
+from callwise.policy.channel_rules import ChannelRules
 from callwise.policy.rules import RULE_NAMES, Retention, Rule, Rules
 
 
@@ -40,6 +41,7 @@ class Policy(ConfigModel):
     version: str = Field(min_length=1)
     rules: Rules = Field(default_factory=Rules)
     retention: Retention = Field(default_factory=Retention)
+    channels: ChannelRules = Field(default_factory=ChannelRules)
     _sha256: str = PrivateAttr("")
 
     @field_validator("version", mode="before")
