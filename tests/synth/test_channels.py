@@ -174,7 +174,7 @@ def test_every_planted_moment_shows_in_the_tables(channel_bank):
     assert ((future >= LIST_DATE) & (future < LIST_DATE + pd.Timedelta(days=60))).sum() > 20
 
     bills = events[events["event"] == "card_bill"]
-    bills = bills.assign(starts_at=pd.to_datetime(bills["detail"], format="%Y-%m-%d") - pd.Timedelta(days=7))
+    bills = bills.assign(starts_at=pd.to_datetime(bills["detail"], format="%Y-%m-%d") - pd.Timedelta(days=10))
     planted, found = shown("card_bill_due", bills[["customer_id", "starts_at"]], ["customer_id", "starts_at"])
     assert planted > 0 and planted == found
     card = holdings.loc[holdings["product_id"] == "P_CC01", "customer_id"]

@@ -50,7 +50,7 @@ WINDOWS = {
     "birthday": "customers.birth_date: live from 3 days before the birthday to the end of 3 days after",
     "repeated_product_views": "3 or more view_product events of one product within 7 days: live from the third "
     "view for 7 days",
-    "card_bill_due": "events card_bill (detail = due date): live from 7 days before the due date to its end",
+    "card_bill_due": "events card_bill (detail = due date): live from 10 days before the due date to its end",
     "competitor_transfer_out": "transactions category 他行转出 (out): live from its ts for 14 days",
 }
 # Term of the products that mature, in days (auto-renewed each term unless closed at a maturity).
@@ -270,7 +270,7 @@ def transfers_out(traits: dict, rng: np.random.Generator, start: int, days: int)
 def view_bursts(latent: dict, rng: np.random.Generator, start: int, days: int) -> dict[str, np.ndarray]:
     """Bursts of 3–5 views of one product within a few days (someone weighing a purchase), digital customers more."""
     n = len(latent["digital"])
-    count = rng.poisson(4.5 * np.minimum(latent["digital"], 1.0))
+    count = rng.poisson(1.2 * np.minimum(latent["digital"], 1.0))
     burst_cust = np.repeat(np.arange(n), count)
     burst_day = start + rng.integers(0, days - 5, len(burst_cust))
     burst_product = rng.integers(0, len(PRODUCTS), len(burst_cust))
@@ -347,7 +347,7 @@ def plant_moments(
     cust, second = repeated_views(ev)
     parts.append(("repeated_product_views", cust, second, second + 7 * DAY))
     cust, _, due = bills
-    parts.append(("card_bill_due", cust, (due - 7 - EPOCH) * DAY, (due + 1 - EPOCH) * DAY))
+    parts.append(("card_bill_due", cust, (due - 10 - EPOCH) * DAY, (due + 1 - EPOCH) * DAY))
     cust = transfers.column("customer_id").to_numpy()
     second = transfers.column("ts").cast(pa.int64()).to_numpy()
     parts.append(("competitor_transfer_out", cust, second, second + 14 * DAY))
