@@ -26,7 +26,7 @@ def channel_bank(tmp_path_factory, small_bank) -> dict:
     root = tmp_path_factory.mktemp("channel_bank")
     manifest = synthesize(root / "bank", customers=4_000, seed=11, channels=True)
     summary = ingest_directory(root / "bank", Lake(root / "lake", threads=2), root / "quarantine").to_dict()
-    return {"bank": root / "bank", "manifest": manifest, "ingest": summary}
+    return {"bank": root / "bank", "lake": root / "lake", "manifest": manifest, "ingest": summary}
 
 
 @pytest.fixture(scope="module")
@@ -296,3 +296,32 @@ def test_cli_writes_a_channel_bank(tmp_path):
     manifest = json.loads(result.output)
     assert manifest["channels"] is True and manifest["rows"]["consents"] >= 300 * len(CHANNELS)
     assert all((tmp_path / "bank" / "_truth" / name).exists() for name in CHANNEL_TRUTH)
+
+
+def test_code_that_reads_calls_ignores_the_messages(channel_bank, tmp_path):
+    """Features, the answer-time model's attempts and the policy's call history of the channel lake are those of
+    the same lake with its message rows removed."""
+    import shutil
+    from datetime import datetime
+
+    from callwise.features.asof import customer_features
+    from callwise.lake import Lake
+    from callwise.lake.frames import to_pandas
+    from callwise.policy.gate import load_call_history
+    from callwise.timing.fit import read_contacts
+
+    full = Lake(channel_bank["lake"], threads=2)
+    shutil.copytree(channel_bank["lake"], tmp_path / "calls_only")
+    calls_only = Lake(tmp_path / "calls_only", threads=2)
+    contacts = calls_only.table("contacts")
+    assert to_pandas(contacts)["channel"].ne("call").sum() > 100
+    calls_only.write("contacts", contacts.filter(contacts.channel == "call").to_pyarrow())
+    cutoff = datetime(2026, 7, 1)
+    columns = ["customer_id", "n_calls_365d", "n_calls_30d", "n_answered_365d", "answer_rate_365d", "last_disposition"]
+    pd.testing.assert_frame_equal(
+        to_pandas(customer_features(full, cutoff, "P_WM01").select(*columns)),
+        to_pandas(customer_features(calls_only, cutoff, "P_WM01").select(*columns)),
+    )
+    pd.testing.assert_frame_equal(read_contacts(full), read_contacts(calls_only))
+    since = datetime(2026, 1, 1).date()
+    pd.testing.assert_frame_equal(load_call_history(full, since), load_call_history(calls_only, since))
