@@ -109,6 +109,9 @@ def test_consents_agree_with_the_customers_and_some_are_withdrawn_later(channel_
     withdrawn = rows[rows == 2].index
     assert len(withdrawn) > 50, "later withdrawals: a second, newer row"
     assert not newest.loc[withdrawn, "granted"].any()
+    opened = pd.to_datetime(consents["customer_id"].map(customers["opened_at"]))
+    messages = consents["channel"] != "call"
+    assert (consents.loc[messages, "ts"] > opened[messages]).all(), "no consent before the account was opened"
     granted = newest["granted"].groupby(level="channel").mean()
     assert granted["sms"] > granted["email"] and granted["app_push"] > granted["email"]
 
@@ -284,6 +287,8 @@ def test_realised_incremental_conversions_per_channel_match_the_truth(big_channe
     for campaign in attribution["campaigns"]:  # treatment conversions: within sampling error of their expectation
         expected, realised = campaign["expected_conversions_treatment"], campaign["realised_conversions_treatment"]
         assert abs(realised - expected) < 4 * np.sqrt(expected) + 2, campaign["campaign_id"]
+        expected, realised = campaign["expected_conversions_control"], campaign["realised_conversions_control"]
+        assert abs(realised - expected) < 4 * np.sqrt(expected) + 2, campaign["campaign_id"]
 
 
 def test_cli_writes_a_channel_bank(tmp_path):
@@ -325,3 +330,13 @@ def test_code_that_reads_calls_ignores_the_messages(channel_bank, tmp_path):
     pd.testing.assert_frame_equal(read_contacts(full), read_contacts(calls_only))
     since = datetime(2026, 1, 1).date()
     pd.testing.assert_frame_equal(load_call_history(full, since), load_call_history(calls_only, since))
+
+
+def test_csv_channel_bank_ingests_without_quarantine(tmp_path):
+    from callwise.ingest import ingest_directory
+    from callwise.lake import Lake
+
+    manifest = synthesize(tmp_path / "bank", customers=600, seed=2, fmt="csv", channels=True)
+    assert (tmp_path / "bank" / "consents.csv").exists()
+    summary = ingest_directory(tmp_path / "bank", Lake(tmp_path / "lake"), tmp_path / "q").to_dict()
+    assert summary["quarantined"] == 0 and summary["accepted"] == sum(manifest["rows"].values())

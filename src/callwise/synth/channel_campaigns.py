@@ -149,6 +149,7 @@ def run_mc_campaigns(
                 "true_share": {ch: (v / total if total else 0.0) for ch, v in expected.items()},
                 "expected_conversions_without_touches": float(p_alone[~control].sum()),
                 "expected_conversions_treatment": float(p_alone[~control].sum() + total),
+                "expected_conversions_control": float(p_alone[control].sum()),
                 "realised_conversions_treatment": int(converted[~control].sum()),
                 "realised_conversions_control": int(converted[control].sum()),
             }

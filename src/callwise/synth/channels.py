@@ -124,6 +124,7 @@ def draw_consents(
     call_ok = people.column("consent_marketing").to_numpy(zero_copy_only=False).astype(bool)
     call_ts = people.column("consent_updated_at").cast(pa.int64()).to_numpy(zero_copy_only=False)
     end_s = (end.toordinal() + 1 - EPOCH) * DAY - 1
+    opened_s = people.column("opened_at").cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64) * DAY
     p_grant = {
         "sms": np.full(n, 0.62),
         "app_push": np.where(reach["app_push"], 0.1 + 0.7 * d, 0.03),
@@ -136,7 +137,7 @@ def draw_consents(
     state = Consents({}, {})
     for k, c in enumerate(MESSAGE_CHANNELS, start=1):
         yes = rng.random(n) < p_grant[c] * np.where(call_ok, 1.0, 0.5)
-        at = np.minimum(call_ts, end_s) - rng.integers(0, 720 * DAY, n)
+        at = np.maximum(np.minimum(call_ts, end_s) - rng.integers(0, 720 * DAY, n), opened_s + 10 * 3600)
         withdraw = yes & (rng.random(n) < 0.08) & (at < end_s - 2 * DAY)
         w_at = at + DAY + (rng.random(n) * np.maximum(end_s - at - DAY, 0)).astype(np.int64)
         state.granted_at[c] = np.where(yes, at, -1)
