@@ -59,6 +59,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/uplift_plan.py
 	$(BIN)/python benchmarks/tags_build.py
 	$(BIN)/python benchmarks/segments_truth.py
+	$(BIN)/python benchmarks/synth_channels.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .
