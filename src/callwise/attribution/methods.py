@@ -101,9 +101,7 @@ def markov_credit(
     return effect / total * conversions if total > 0 else np.zeros(len(channels))
 
 
-def set_chain_credit(
-    set_transitions: pd.DataFrame, k: int, conversions: float, baseline: float
-) -> np.ndarray:
+def set_chain_credit(set_transitions: pd.DataFrame, k: int, conversions: float, baseline: float) -> np.ndarray:
     """Causal removal effect on the chain whose states are the sets of channels seen so far (mask 0 is the start).
 
     From the fundamental matrix, each set's probability of being where a path ends, e(S), and the conversion rate of

@@ -24,8 +24,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from callwise.attribution.errors import AttributionError
-from callwise.features.members import SEGMENT_COLUMN, age_band
 from callwise.features.asof import age_on
+from callwise.features.members import SEGMENT_COLUMN, age_band
 from callwise.lake import Lake
 from callwise.lake.frames import to_pandas
 from callwise.schema.contract import CHANNELS
@@ -179,9 +179,7 @@ def _paths(touch: ir.Table, conversions: ir.Table, lookback_days: int, channels:
 
 def _transitions(paths: ir.Table) -> pd.DataFrame:
     """First-order transitions: (start)→channel, channel→channel, last channel→(conversion) or (null)."""
-    steps = paths.select(
-        campaign_id=paths.path_campaign, source=paths.previous.fill_null(START), target=paths.channel
-    )
+    steps = paths.select(campaign_id=paths.path_campaign, source=paths.previous.fill_null(START), target=paths.channel)
     last = paths.filter(paths.pos == paths.length - 1)
     ends = last.select(
         campaign_id=last.path_campaign,
@@ -273,11 +271,7 @@ def _sets(
     rows = treated
     if members is not None:
         control = members.filter(members.group == "control")
-        rows = treated.union(
-            control.select(
-                "customer_id", "campaign_id", "converted", mask=ibis.literal(0, "int64")
-            )
-        )
+        rows = treated.union(control.select("customer_id", "campaign_id", "converted", mask=ibis.literal(0, "int64")))
     rows = _with_traits(rows, traits)
     grouped = rows.group_by("campaign_id", "mask", *CONTROLS, "converted").agg(n=rows.count())
     frame = to_pandas(grouped)
@@ -285,9 +279,7 @@ def _sets(
     return frame.sort_values(["campaign_id", "mask", *CONTROLS, "converted"]).reset_index(drop=True)
 
 
-def _members(
-    lake: Lake, campaigns: ir.Table | None, campaign_id: str | None, lookback_days: int
-) -> ir.Table | None:
+def _members(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None, lookback_days: int) -> ir.Table | None:
     """campaign_id, customer_id, group, converted of every member of a campaign with a known product and start:
     converted when the member bought the product within ``lookback_days`` of the campaign's start."""
     if not lake.has("campaign_members") or campaigns is None:
@@ -317,9 +309,7 @@ def _members(
     )
     who = bought.select(rows.campaign_id, rows.customer_id).distinct().mutate(bought=ibis.literal(True))
     joined = rows.left_join(who, ["campaign_id", "customer_id"])
-    return joined.select(
-        "campaign_id", "customer_id", "group", converted=joined.bought.fill_null(False)
-    )
+    return joined.select("campaign_id", "customer_id", "group", converted=joined.bought.fill_null(False))
 
 
 def _groups(members: ir.Table | None) -> pd.DataFrame:
