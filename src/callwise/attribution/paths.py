@@ -11,7 +11,7 @@ Everything here is Ibis (DuckDB or Spark, tests/parity/test_attribution_parity.p
   touch, or in null when there is none: every touch belongs to exactly one path, keyed (customer, product,
   conversion time or none). A path's **campaign** is its last touch's.
 - The control members of each campaign are the **empty path** (no touch), converted when they bought the campaign's
-  product within ``lookback_days`` of its start: the baseline the causal methods subtract.
+  product from its start to ``lookback_days`` after its end: the baseline the causal methods subtract.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ def _campaigns(lake: Lake) -> ir.Table | None:
         campaign_id=table.campaign_id.cast("string"),
         c_product=table.product_id.cast("string") if "product_id" in table.columns else ibis.null("string"),
         c_start=table.start_at.cast("timestamp(6)") if "start_at" in table.columns else ibis.null("timestamp(6)"),
+        c_end=table.end_at.cast("timestamp(6)") if "end_at" in table.columns else ibis.null("timestamp(6)"),
     ).distinct(on="campaign_id", keep="first")
 
 
@@ -123,7 +124,7 @@ def touches(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None = No
     if campaigns is not None:
         rows = rows.left_join(campaigns, "campaign_id")
         rows = rows.mutate(product_id=rows.product_id.fill_null(rows.c_product)).drop(
-            "campaign_id_right", "c_product", "c_start"
+            "campaign_id_right", "c_product", "c_start", "c_end"
         )
     rows = rows.filter(rows.product_id.notnull())
     return rows.group_by("customer_id", "campaign_id", "product_id", "channel").agg(ts=rows.ts.min())
@@ -281,7 +282,8 @@ def _sets(
 
 def _members(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None, lookback_days: int) -> ir.Table | None:
     """campaign_id, customer_id, group, converted of every member of a campaign with a known product and start:
-    converted when the member bought the product within ``lookback_days`` of the campaign's start."""
+    converted when the member bought the product from the campaign's start to ``lookback_days`` after its end
+    (``end_at``; its start when it has none), since a path's last touch may be on the campaign's last day."""
     if not lake.has("campaign_members") or campaigns is None:
         return None
     table = lake.table("campaign_members")
@@ -304,7 +306,7 @@ def _members(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None, lo
             rows.customer_id == sales.customer_id,
             rows.c_product == sales.product_id,
             sales.conv_ts >= rows.c_start,
-            sales.conv_ts < rows.c_start + ibis.interval(days=lookback_days),
+            sales.conv_ts < rows.c_end.fill_null(rows.c_start) + ibis.interval(days=lookback_days),
         ],
     )
     who = bought.select(rows.campaign_id, rows.customer_id).distinct().mutate(bought=ibis.literal(True))
