@@ -102,13 +102,20 @@ def markov_credit(
 
 
 def set_chain_credit(set_transitions: pd.DataFrame, k: int, conversions: float, baseline: float) -> np.ndarray:
+    """:func:`set_chain_effects` with negative effects counted as zero, normalised to share out ``conversions``."""
+    effect = np.maximum(set_chain_effects(set_transitions, k, baseline), 0.0)
+    total = effect.sum()
+    return effect / total * conversions if total > 0 else np.zeros(k)
+
+
+def set_chain_effects(set_transitions: pd.DataFrame, k: int, baseline: float) -> np.ndarray:
     """Causal removal effect on the chain whose states are the sets of channels seen so far (mask 0 is the start).
 
     From the fundamental matrix, each set's probability of being where a path ends, e(S), and the conversion rate of
     paths that end there, c(S): P(conv) = Σ e(S) c(S). Removing channel i, every path goes on as it went but without
     i, and converts as paths ending at S∖{i} do, the empty set at the control group's rate (a set no path ends at is
-    filled as in :func:`coalition_values`): effect_i = P(conv) − Σ e(S) c(S∖{i}). The effects are normalised to
-    share out ``conversions`` (the conversions above the baseline); negative ones count as zero.
+    filled as in :func:`coalition_values`): effect_i = P(conv) − Σ e(S) c(S∖{i}), in conversions (times the paths
+    that left the start).
     """
     _check_players(k)
     m = 1 << k
@@ -126,9 +133,7 @@ def set_chain_credit(set_transitions: pd.DataFrame, k: int, conversions: float, 
     full = float(ending @ rate)
     masks = np.arange(m)
     effect = np.array([full - float(ending @ rate[masks & ~(1 << i)]) for i in range(k)])
-    effect = np.maximum(effect, 0.0)
-    total = effect.sum()
-    return effect / total * conversions if total > 0 else np.zeros(k)
+    return effect * float(counts[0].sum())
 
 
 # --- Shapley values -------------------------------------------------------------------------------------------
@@ -276,6 +281,9 @@ def regression_credit(sets: pd.DataFrame, channels: tuple[str, ...]) -> pd.DataF
     masks = sets["mask"].to_numpy(dtype=np.int64)
     touch = ((masks[:, None] >> np.arange(k)) & 1).astype(float)
     dummies = [np.ones((len(sets), 1)), touch]
+    if "eligible" in sets.columns:  # the channels open to the customer: a strong control when reach is selective
+        open_to = (sets["eligible"].to_numpy(dtype=np.int64)[:, None] >> np.arange(k)) & 1
+        dummies.extend(open_to[:, [i]].astype(float) for i in range(k) if 0 < open_to[:, i].sum() < len(sets))
     for name in (*CONTROLS, "campaign_id"):
         codes = sets[name].astype(str).to_numpy()
         levels = sorted(set(codes))

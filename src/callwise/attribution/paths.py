@@ -43,8 +43,8 @@ class PathTables:
 
     channels: tuple[str, ...]  # bit i of a mask is channels[i]
     transitions: pd.DataFrame  # campaign_id, source, target, n (first order: states are channels)
-    set_transitions: pd.DataFrame  # campaign_id, source, target, n (states are the sets seen so far: masks; −1, −2 end)
-    sets: pd.DataFrame  # campaign_id, mask, age_band, income_band, segment, converted, n (mask 0: control members)
+    set_transitions: pd.DataFrame  # campaign_id, eligible, source, target, n (states: the sets seen so far; −1, −2 end)
+    sets: pd.DataFrame  # campaign_id, eligible, mask, age_band, income_band, segment, converted, n (mask 0: control)
     credits: pd.DataFrame  # campaign_id, channel, touches, first, last, linear (the last three over converted paths)
     groups: pd.DataFrame  # campaign_id, group, members, conversions (the randomised comparison)
     lookback_days: int
@@ -73,11 +73,12 @@ def path_tables(lake: Lake, campaign_id: str | None = None, lookback_days: int =
     paths = _paths(touch, _conversions(lake), lookback_days, channels)
     traits = _traits(lake, day)
     members = _members(lake, campaigns, campaign_id, lookback_days)
+    eligible = _eligibility(lake, campaigns, channels, campaign_id)
     return PathTables(
         channels=channels,
         transitions=_transitions(paths),
-        set_transitions=_set_transitions(paths),
-        sets=_sets(paths, channels, traits, members),
+        set_transitions=_set_transitions(_with_eligible(paths, eligible, channels, "path_campaign")),
+        sets=_sets(paths, channels, traits, members, eligible),
         credits=_credits(paths),
         groups=_groups(members),
         lookback_days=lookback_days,
@@ -200,17 +201,20 @@ def _set_transitions(paths: ir.Table) -> pd.DataFrame:
         group_by=["customer_id", "product_id", "path"], order_by=[paths.ts, paths.channel, paths.campaign_id]
     )
     stepped = paths.mutate(before=paths.seen.lag().over(order).fill_null(0))
-    steps = stepped.select(campaign_id=stepped.path_campaign, source=stepped.before, target=stepped.seen)
+    steps = stepped.select(
+        campaign_id=stepped.path_campaign, eligible=stepped.eligible, source=stepped.before, target=stepped.seen
+    )
     last = paths.filter(paths.pos == paths.length - 1)
     ends = last.select(
         campaign_id=last.path_campaign,
+        eligible=last.eligible,
         source=last.seen,
         target=ibis.ifelse(last.converted, -1, -2).cast("int64"),
     )
     both = steps.union(ends)
-    counted = both.group_by("campaign_id", "source", "target").agg(n=both.count())
+    counted = both.group_by("campaign_id", "eligible", "source", "target").agg(n=both.count())
     frame = to_pandas(counted)
-    return frame.sort_values(["campaign_id", "source", "target"]).reset_index(drop=True)
+    return frame.sort_values(["campaign_id", "eligible", "source", "target"]).reset_index(drop=True)
 
 
 def _credits(paths: ir.Table) -> pd.DataFrame:
@@ -260,7 +264,11 @@ def _with_traits(table: ir.Table, traits: ir.Table | None) -> ir.Table:
 
 
 def _sets(
-    paths: ir.Table, channels: tuple[str, ...], traits: ir.Table | None, members: ir.Table | None
+    paths: ir.Table,
+    channels: tuple[str, ...],
+    traits: ir.Table | None,
+    members: ir.Table | None,
+    eligible: ir.Table | None,
 ) -> pd.DataFrame:
     """Per path its channel set as a bitmask, grouped with the controls and the outcome; control members as mask 0."""
     bits = {f"b{i}": ibis.ifelse(paths.channel == c, 1 << i, 0).max() for i, c in enumerate(channels)}
@@ -273,11 +281,60 @@ def _sets(
     if members is not None:
         control = members.filter(members.group == "control")
         rows = treated.union(control.select("customer_id", "campaign_id", "converted", mask=ibis.literal(0, "int64")))
-    rows = _with_traits(rows, traits)
-    grouped = rows.group_by("campaign_id", "mask", *CONTROLS, "converted").agg(n=rows.count())
+    rows = _with_traits(_with_eligible(rows, eligible, channels, "campaign_id"), traits)
+    keys = ["campaign_id", "eligible", "mask", *CONTROLS, "converted"]
+    grouped = rows.group_by(*keys).agg(n=rows.count())
     frame = to_pandas(grouped)
     frame["converted"] = frame["converted"].astype(bool)
-    return frame.sort_values(["campaign_id", "mask", *CONTROLS, "converted"]).reset_index(drop=True)
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def _eligibility(
+    lake: Lake, campaigns: ir.Table | None, channels: tuple[str, ...], campaign_id: str | None
+) -> ir.Table | None:
+    """campaign_id, customer_id, eligible: the channels whose marketing consent was in force and granted at the
+    campaign's start (the newest consents row at or before it), as a mask. None without a consents table: every
+    channel counts as open to everyone. A touch is randomised among the customers a channel may reach, so the
+    causal methods compare customers of the same eligibility (docs/decisions/0052-attribution.md)."""
+    if campaigns is None or not lake.has("consents"):
+        return None
+    consents = lake.table("consents")
+    if not {"customer_id", "channel", "purpose", "granted", "ts"} <= set(consents.columns):
+        return None
+    rows = consents.filter((consents.purpose.cast("string") == "marketing") & consents.ts.notnull()).select(
+        customer_id=consents.customer_id.cast("string"),
+        channel=consents.channel.cast("string"),
+        granted=consents.granted.cast("boolean"),
+        ts=consents.ts.cast("timestamp(6)"),
+    )
+    known = campaigns.filter(campaigns.c_start.notnull()).select("campaign_id", "c_start")
+    if campaign_id is not None:
+        known = known.filter(known.campaign_id == campaign_id)
+    joined = rows.cross_join(known)
+    joined = joined.filter(joined.ts <= joined.c_start)
+    newest = ibis.window(
+        group_by=[joined.campaign_id, joined.customer_id, joined.channel],
+        order_by=[joined.ts.desc(), joined.granted.cast("int8")],
+    )
+    ranked = joined.mutate(_rank=ibis.row_number().over(newest))
+    in_force = ranked.filter((ranked._rank == 0) & ranked.granted)
+    bits = sum(
+        (ibis.ifelse(in_force.channel == c, 1 << i, 0).cast("int64").max() for i, c in enumerate(channels)),
+        ibis.literal(0, "int64"),
+    )
+    return in_force.group_by("campaign_id", "customer_id").agg(eligible=bits)
+
+
+def _with_eligible(
+    table: ir.Table, eligible: ir.Table | None, channels: tuple[str, ...], campaign_column: str
+) -> ir.Table:
+    """``table`` with its customer's eligibility mask in its campaign (0 for a customer with no consent in force);
+    every channel's bit without a consents table."""
+    if eligible is None:
+        return table.mutate(eligible=ibis.literal((1 << len(channels)) - 1, "int64"))
+    right = eligible.rename(_campaign="campaign_id", _customer="customer_id")
+    joined = table.left_join(right, [table[campaign_column] == right._campaign, table.customer_id == right._customer])
+    return joined.drop("_campaign", "_customer").mutate(eligible=joined.eligible.fill_null(0))
 
 
 def _members(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None, lookback_days: int) -> ir.Table | None:

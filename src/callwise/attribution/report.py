@@ -35,6 +35,7 @@ METHODS: dict[str, bool] = {
 DEFAULT_METHOD = "shapley_causal"
 FALLBACK_METHOD = "shapley"  # without any control group there is no baseline to take out
 SHAPLEY_ORDER = 2  # interactions of up to two channels in the fitted coalition values
+MIN_STRATUM_CONTROL = 30  # control members a stratum needs for a baseline of its own (else the campaign's)
 LAST_TOUCH_GAP = 0.05  # 5 percentage points
 DISAGREE_GAP = 0.05
 
@@ -143,11 +144,25 @@ def _campaign_credit(
         found["shapley"] = m.shapley_credit(n, won, k, 0.0)
     if baseline is None or regression is None:
         return found
-    n, won = m.set_counts(sets[sets["mask"] > 0], k)
-    above = conversions - baseline * float(n[1:].sum())
+    # Touches are randomised among the customers a channel may reach: the causal methods run within each stratum
+    # of eligibility (the channels open to the customer), with that stratum's control members as the baseline.
+    markov, shapley, above_total = np.zeros(k), np.zeros(k), 0.0
     steps = tables.set_transitions[tables.set_transitions["campaign_id"] == campaign]
-    found["markov_causal"] = m.set_chain_credit(steps, k, above, baseline)
-    found["shapley_causal"] = m.shapley_credit(n, won, k, baseline, SHAPLEY_ORDER)
+    for eligible, stratum in sets.groupby("eligible"):
+        control = stratum[stratum["mask"] == 0]
+        members = float(control["n"].sum())
+        rate = baseline
+        if members >= MIN_STRATUM_CONTROL:
+            rate = float(control.loc[control["converted"], "n"].sum()) / members
+        n, won = m.set_counts(stratum[stratum["mask"] > 0], k)
+        if n[1:].sum() == 0:
+            continue
+        above_total += float(won[1:].sum()) - rate * float(n[1:].sum())
+        markov += m.set_chain_effects(steps[steps["eligible"] == eligible], k, rate)
+        shapley += m.shapley_credit(n, won, k, rate, SHAPLEY_ORDER)
+    markov = np.maximum(markov, 0.0)
+    found["markov_causal"] = markov / markov.sum() * above_total if markov.sum() > 0 else np.zeros(k)
+    found["shapley_causal"] = shapley
     row = regression.loc[campaign] if campaign in regression.index else None
     found["regression"] = np.zeros(k) if row is None else row.to_numpy(dtype=float)
     return found
