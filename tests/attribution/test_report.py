@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+from callwise.attribution import methods as m
 from callwise.attribution.errors import AttributionError
 from callwise.attribution.paths import path_tables
 from callwise.attribution.report import attribution_report
@@ -162,3 +164,24 @@ def test_without_a_control_group_the_report_says_so_and_falls_back(tmp_path):
     assert report["default_method"] == "shapley" and report["control"]["total"] is None
     assert "markov_causal" not in report["methods"]
     assert report["warnings"][0]["key"] == "attribution.warn.no_control"
+
+
+def test_with_selective_reach_the_causal_methods_compare_customers_of_the_same_consents(tmp_path):
+    # only consenting customers can be touched, and those who allow app push buy more anyway: a path method that
+    # compared touched with untouched customers across consents would credit app push with their baseline
+    consented = {"call": 0.9, "sms": 0.8, "app_push": 0.4, "wechat": 0.5, "email": 0.6}
+    world = write_world(tmp_path, customers=60_000, seed=7, effects=EFFECTS, reach=REACH, consented=consented)
+    tables = path_tables(world.lake)
+    assert tables.sets["eligible"].nunique() > 20  # strata of consent
+    report = attribution_report(world.lake)
+    for name in ("shapley_causal", "markov_causal", "regression"):
+        assert _error_pp(report["methods"][name]["share"], world.true_shares) < 5, name
+    # the same Shapley value over every customer of a campaign at once, consents ignored, is misled
+    credit = np.zeros(len(tables.channels))
+    for _, sets in tables.sets.groupby("campaign_id"):
+        control = sets[sets["mask"] == 0]
+        rate = control.loc[control["converted"], "n"].sum() / control["n"].sum()
+        n, won = m.set_counts(sets[sets["mask"] > 0], len(tables.channels))
+        credit += m.shapley_credit(n, won, len(tables.channels), rate, 2)
+    pooled = dict(zip(tables.channels, credit / credit.sum(), strict=True))
+    assert _error_pp(pooled, world.true_shares) > 7

@@ -44,7 +44,11 @@ def write_world(
     reach: dict[str, float] | None = None,
     control_share: float = 0.1,
     engine: str = "duckdb",
+    consented: dict[str, float] | None = None,
 ) -> World:
+    """``consented``: each customer grants each channel's marketing consent with this probability (a consents table
+    is written) and only those who did can be touched; the customers who consent to app push buy more on their own
+    (+5 points), so comparing touched with untouched customers across consents is confounded."""
     effects = dict(EFFECTS if effects is None else effects)
     reach = dict(REACH if reach is None else reach)
     rng = np.random.default_rng(seed)
@@ -54,6 +58,9 @@ def write_world(
     occupation = rng.choice(["staff", "owner", "retired", "teacher"], customers)
     # the baseline differs by customer (older and richer buy more), which the regression's controls soak up
     baseline = 0.02 + 0.02 * (age >= 50) + 0.015 * (income > 15_000)
+    grants = {c: rng.random(customers) < (consented or {}).get(c, 1.0) for c in effects}
+    if consented is not None and "app_push" in grants:
+        baseline = baseline + 0.05 * grants["app_push"]
     lake = Lake(root / "lake", engine)
     lake.write(
         "customers",
@@ -85,7 +92,7 @@ def write_world(
         p = baseline[members].copy()
         touched_at = np.zeros(len(members))
         for channel, effect in effects.items():
-            hit = (~control) & (rng.random(len(members)) < reach[channel])
+            hit = (~control) & grants[channel][members] & (rng.random(len(members)) < reach[channel])
             p += effect * hit
             truth[channel] += effect * hit.sum()
             when = rng.uniform(0, 7 * 86400, len(members))
@@ -158,4 +165,18 @@ def write_world(
             }
         ),
     )
+    if consented is not None:
+        lake.write(
+            "consents",
+            pa.table(
+                {
+                    "customer_id": np.repeat(ids, len(effects)),
+                    "channel": np.tile(list(effects), customers),
+                    "purpose": ["marketing"] * (customers * len(effects)),
+                    "granted": np.column_stack([grants[c] for c in effects]).reshape(-1),
+                    "ts": pa.array([datetime(2025, 1, 1)] * (customers * len(effects)), pa.timestamp("us")),
+                    "source": ["branch"] * (customers * len(effects)),
+                }
+            ),
+        )
     return World(lake, tuple(r[0] for r in rows), truth)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from callwise.ops.db import transaction, session_factory
+from callwise.ops.db import session_factory, transaction
 from callwise.ops.users import create_user
 from tests.attribution.world import write_world
 from tests.web.board_browser import Browser

@@ -69,7 +69,7 @@ def report_from(tables: PathTables, campaign_id: str | None = None, alpha: float
         raise AttributionError("attribution.error.shapley_channels", n=k, most=m.MAX_SHAPLEY_CHANNELS)
     regression = m.regression_credit(tables.sets, channels) if causal else None
     credit = {name: np.zeros(k) for name in METHODS if causal or not METHODS[name]}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for campaign in campaigns:
         sets = tables.sets[(tables.sets["campaign_id"] == campaign) & (tables.sets["mask"] > 0)]
         paths, conversions = float(sets["n"].sum()), float(sets.loc[sets["converted"], "n"].sum())

@@ -30,7 +30,9 @@ def test_methods_side_by_side_with_the_control_group_in_both_languages(client):
     assert 'id="attribution-warnings"' in en.text and "Last touch gives call a share of" in en.text
     assert 'id="last-touch-flags"' in en.text and "the control group is the truth" in en.text
     zh = client.get("/board/attribution?lang=zh")
-    assert zh.status_code == 200 and "渠道归因" in zh.text and "对照组增量成交" in zh.text and "末次触达给 call" in zh.text
+    assert (
+        zh.status_code == 200 and "渠道归因" in zh.text and "对照组增量成交" in zh.text and "末次触达给 call" in zh.text
+    )
 
 
 def test_exports_read_the_tables_the_page_shows(client):

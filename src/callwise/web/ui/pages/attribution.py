@@ -209,9 +209,8 @@ def tiles(report: dict[str, Any], lang: str) -> list[Tile]:
     if control is None:
         control_tile = Tile("board.attribution.tile.control", say("board.attribution.tile.no_control", lang))
     else:
-        hint = say(
-            "board.attribution.tile.interval", lang, level=level, low=_count(control["low"]), high=_count(control["high"])
-        )
+        low, high = _count(control["low"]), _count(control["high"])
+        hint = say("board.attribution.tile.interval", lang, level=level, low=low, high=high)
         control_tile = Tile("board.attribution.tile.control", _count(control["incremental"]), hint=hint)
     return [
         Tile("board.attribution.tile.paths", _count(report["paths"])),
