@@ -6,8 +6,8 @@
    (timed); each method's credits are summed over the campaigns and its shares compared with the true overall
    shares: the largest absolute error in percentage points, per method and per campaign. Also two variants the
    report does not show, measured to say why: the first-order Markov chain with the removed channel sent to a
-   baseline state (``markov_first_order_baseline``) and the causal Shapley on raw coalition rates
-   (``shapley_causal_raw``).
+   baseline state (``markov_first_order_baseline``) and the causal Shapley on raw coalition rates over the whole
+   campaign, without the strata of consent (``shapley_causal_raw``).
 3. The control group's increment against the causal methods' totals and the true expected increment.
 Everything at two lookbacks (:data:`LOOKBACKS`).
 

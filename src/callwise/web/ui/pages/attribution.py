@@ -150,7 +150,7 @@ def charts(report: dict[str, Any], tabs: dict[str, Table], lang: str) -> list[Ch
         for key, value in (("low", control["low"]), ("high", control["high"])):
             lines.append({"name": say(f"board.attribution.chart.{key}", lang), "yAxis": round(value, 1)})
     totals = {
-        "grid": {"left": 70, "right": 30, "top": 30, "bottom": 90},
+        "grid": {"left": 70, "right": 150, "top": 30, "bottom": 90},
         "tooltip": {"trigger": "axis"},
         "xAxis": {
             "type": "category",
