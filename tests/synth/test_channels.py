@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from callwise.schema.contract import TABLES
 from callwise.synth import synthesize
 from callwise.synth.channels import BOOSTS, CHANNELS, MOMENT_IDS
+from callwise.synth.truth import channel_increment, load_channel_truth
 
 LIST_DATE = pd.Timestamp("2026-07-01")
 CHANNEL_TRUTH = ("channels.parquet", "moments.parquet", "attribution.json", "channels_meta.json")
@@ -46,6 +47,8 @@ def test_without_channels_the_bank_has_none_of_it(small_bank):
     assert not (bank / "consents.parquet").exists()
     assert "matures_at" not in pq.read_schema(bank / "holdings.parquet").names
     assert not any((bank / "_truth" / name).exists() for name in CHANNEL_TRUTH)
+    with pytest.raises(FileNotFoundError, match="without channels"):
+        load_channel_truth(bank / "_truth")
     assert "channels" not in small_bank["manifest"]
     assert read(bank, "contacts")["channel"].eq("call").all()
     events = read(bank, "events")["event"]
@@ -136,6 +139,11 @@ def test_channel_truth_is_the_effect_model(channel_bank):
         assert 0.05 < channels[f"reach__{c}"].mean() < 1, f"{c} cannot reach everyone"
     meta = json.loads((truth / "channels_meta.json").read_text(encoding="utf-8"))
     assert meta["boosts"] == BOOSTS and meta["suggested_costs_cny"]["sms"] == 0.05
+    loaded = load_channel_truth(truth)
+    ids = channels.index[:50]
+    assert np.array_equal(channel_increment(loaded, ids, "sms", "P_WM01"), channels.loc[ids, "inc__sms__P_WM01"])
+    with pytest.raises(KeyError, match="fax"):
+        channel_increment(loaded, ids, "fax", "P_WM01")
 
     # moment_boost is the largest boost of the planted moments live at the list date.
     moments = pd.read_parquet(truth / "moments.parquet")
