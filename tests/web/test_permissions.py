@@ -69,6 +69,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("POST", "/models/by-name/{name}/rollback"): ({"name": "response"}, {}),
     ("GET", "/metrics/summary"): ({}, {}),
     ("GET", "/campaigns/{campaign_id}/results"): ({"campaign_id": "CMP-none"}, {}),
+    ("GET", "/attribution"): ({}, {}),
     ("GET", "/audit"): ({}, {}),
     ("GET", "/audit/verify"): ({}, {}),
     ("POST", "/audiences/preview"): ({}, {"json": {"expression": "high_net_worth"}}),

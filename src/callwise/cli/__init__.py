@@ -8,6 +8,7 @@ import typer
 
 from callwise import __version__
 from callwise.cli import (
+    attribution,
     audit,
     campaigns,
     customers,
@@ -85,6 +86,7 @@ for module in (
     outcomes,
     outbox,
     results,
+    attribution,
     monitor,
     tags,
     segments,

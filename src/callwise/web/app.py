@@ -17,6 +17,7 @@ from callwise.web import api_docs, errors
 from callwise.web.deps import Services
 from callwise.web.limits import BodyLimit
 from callwise.web.routes import (
+    attribution,
     audiences,
     audit,
     auth,
@@ -34,7 +35,21 @@ from callwise.web.text import WellFormedText
 from callwise.web.ui import install as board
 
 API = "/api/v1"
-ROUTERS = (health, auth, users, campaigns, outcomes, customers, lookups, models, metrics, results, audit, audiences)
+ROUTERS = (
+    health,
+    auth,
+    users,
+    campaigns,
+    outcomes,
+    customers,
+    lookups,
+    models,
+    metrics,
+    results,
+    attribution,
+    audit,
+    audiences,
+)
 
 
 def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:

@@ -8,6 +8,7 @@ from types import ModuleType
 from callwise.web.ui.page import Page
 from callwise.web.ui.pages import (
     agents,
+    attribution,
     audience,
     best_time,
     build,
@@ -29,6 +30,7 @@ MODULES: tuple[ModuleType, ...] = (
     best_time,
     models,
     uplift,
+    attribution,
     tags,
     segments,
     audience,
