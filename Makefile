@@ -60,6 +60,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/tags_build.py
 	$(BIN)/python benchmarks/segments_truth.py
 	$(BIN)/python benchmarks/synth_channels.py
+	$(BIN)/python benchmarks/attribution_truth.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

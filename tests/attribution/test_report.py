@@ -185,3 +185,29 @@ def test_with_selective_reach_the_causal_methods_compare_customers_of_the_same_c
         credit += m.shapley_credit(n, won, len(tables.channels), rate, 2)
     pooled = dict(zip(tables.channels, credit / credit.sum(), strict=True))
     assert _error_pp(pooled, world.true_shares) > 7
+
+
+def test_a_calls_consent_comes_from_the_customers_table_when_the_consents_table_has_no_call_rows(tmp_path):
+    from datetime import datetime
+
+    from callwise.attribution.paths import _campaigns, _eligibility
+    from callwise.lake import Lake
+
+    lake = Lake(tmp_path / "lake")
+    lake.write("customers", pa.table({"customer_id": ["C1", "C2"], "consent_marketing": [True, False]}))
+    lake.write(
+        "consents",
+        pa.table(
+            {
+                "customer_id": ["C1", "C2"],
+                "channel": ["sms", "sms"],
+                "purpose": ["marketing", "marketing"],
+                "granted": [True, True],
+                "ts": pa.array([datetime(2026, 1, 1)] * 2, pa.timestamp("us")),
+            }
+        ),
+    )
+    start = pa.array([datetime(2026, 3, 1)], pa.timestamp("us"))
+    lake.write("campaigns", pa.table({"campaign_id": ["K"], "product_id": ["P"], "start_at": start}))
+    masks = _eligibility(lake, _campaigns(lake), ("call", "sms"), None).to_pandas()
+    assert dict(zip(masks.customer_id, masks.eligible, strict=True)) == {"C1": 0b11, "C2": 0b10}

@@ -7,8 +7,9 @@ Everything here is Ibis (DuckDB or Spark, tests/parity/test_attribution_parity.p
   call's increment is defined for a list place (docs/decisions/0052-attribution.md). Every disposition counts
   (intention to treat: a call not answered is still the touch the list paid for); control contacts do not.
 - A touch's **product** is the contact's product, else its campaign's.
-- A **path** ends in the customer's earliest conversion of the touch's product within ``lookback_days`` after the
-  touch, or in null when there is none: every touch belongs to exactly one path, keyed (customer, product,
+- A **path** ends in the customer's earliest conversion of the touch's product after the touch and within
+  ``lookback_days`` after the later of the touch and its campaign's end (the window the control members are
+  watched over, so treated and control customers have the same time to buy), or in null when there is none: every touch belongs to exactly one path, keyed (customer, product,
   conversion time or none). A path's **campaign** is its last touch's.
 - The control members of each campaign are the **empty path** (no touch), converted when they bought the campaign's
   product from its start to ``lookback_days`` after its end: the baseline the causal methods subtract.
@@ -107,7 +108,7 @@ def _campaigns(lake: Lake) -> ir.Table | None:
 
 
 def touches(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None = None) -> ir.Table:
-    """customer_id, campaign_id ('' for none), product_id, channel, ts: one row per touch (see the module)."""
+    """customer_id, campaign_id ('' for none), product_id, channel, ts, watched_from (see the module): one row per touch."""
     contacts = lake.table("contacts")
     columns = contacts.columns
     keep = contacts.channel.notnull() & contacts.ts.notnull() & contacts.customer_id.notnull()
@@ -124,11 +125,17 @@ def touches(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None = No
         rows = rows.filter(rows.campaign_id == campaign_id)
     if campaigns is not None:
         rows = rows.left_join(campaigns, "campaign_id")
-        rows = rows.mutate(product_id=rows.product_id.fill_null(rows.c_product)).drop(
+        rows = rows.mutate(product_id=rows.product_id.fill_null(rows.c_product), ends=rows.c_end).drop(
             "campaign_id_right", "c_product", "c_start", "c_end"
         )
+    else:
+        rows = rows.mutate(ends=ibis.null("timestamp(6)"))
     rows = rows.filter(rows.product_id.notnull())
-    return rows.group_by("customer_id", "campaign_id", "product_id", "channel").agg(ts=rows.ts.min())
+    grouped = rows.group_by("customer_id", "campaign_id", "product_id", "channel").agg(
+        ts=rows.ts.min(), ends=rows.ends.max()
+    )
+    # the touch's window opens at the touch and closes lookback days after the later of it and the campaign's end
+    return grouped.mutate(watched_from=ibis.greatest(grouped.ts, grouped.ends.fill_null(grouped.ts))).drop("ends")
 
 
 def _conversions(lake: Lake) -> ir.Table:
@@ -149,7 +156,7 @@ def _paths(touch: ir.Table, conversions: ir.Table, lookback_days: int, channels:
             touch.customer_id == conversions.customer_id,
             touch.product_id == conversions.product_id,
             conversions.conv_ts > touch.ts,
-            conversions.conv_ts <= touch.ts + ibis.interval(days=lookback_days),
+            conversions.conv_ts <= touch.watched_from + ibis.interval(days=lookback_days),
         ],
     )
     keys = ["customer_id", "campaign_id", "product_id", "channel", "ts"]
@@ -293,7 +300,8 @@ def _eligibility(
     lake: Lake, campaigns: ir.Table | None, channels: tuple[str, ...], campaign_id: str | None
 ) -> ir.Table | None:
     """campaign_id, customer_id, eligible: the channels whose marketing consent was in force and granted at the
-    campaign's start (the newest consents row at or before it), as a mask. None without a consents table: every
+    campaign's start (the newest consents row at or before it; a call's also from customers.consent_marketing), as
+    a mask. None without a consents table: every
     channel counts as open to everyone. A touch is randomised among the customers a channel may reach, so the
     causal methods compare customers of the same eligibility (docs/decisions/0052-attribution.md)."""
     if campaigns is None or not lake.has("consents"):
@@ -307,6 +315,8 @@ def _eligibility(
         granted=consents.granted.cast("boolean"),
         ts=consents.ts.cast("timestamp(6)"),
     )
+    if "call" in channels and lake.has("customers"):
+        rows = rows.union(_call_consent_rows(lake.table("customers")))
     known = campaigns.filter(campaigns.c_start.notnull()).select("campaign_id", "c_start")
     if campaign_id is not None:
         known = known.filter(known.campaign_id == campaign_id)
@@ -323,6 +333,22 @@ def _eligibility(
         ibis.literal(0, "int64"),
     )
     return in_force.group_by("campaign_id", "customer_id").agg(eligible=bits)
+
+
+def _call_consent_rows(customers: ir.Table) -> ir.Table:
+    """A call's consent as the policy reads it, ``customers.consent_marketing``, as one more consents row (dated
+    ``consent_updated_at``, else long ago): the newest row still wins, so a consents table need not repeat calls."""
+    updated = (
+        customers.consent_updated_at.cast("timestamp(6)")
+        if "consent_updated_at" in customers.columns
+        else ibis.null("timestamp(6)")
+    )
+    return customers.select(
+        customer_id=customers.customer_id.cast("string"),
+        channel=ibis.literal("call"),
+        granted=customers.consent_marketing.cast("boolean").fill_null(False),
+        ts=updated.fill_null(ibis.literal("1900-01-01 00:00:00").cast("timestamp(6)")),
+    )
 
 
 def _with_eligible(
