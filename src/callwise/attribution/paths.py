@@ -9,8 +9,9 @@ Everything here is Ibis (DuckDB or Spark, tests/parity/test_attribution_parity.p
 - A touch's **product** is the contact's product, else its campaign's.
 - A **path** ends in the customer's earliest conversion of the touch's product after the touch and within
   ``lookback_days`` after the later of the touch and its campaign's end (the window the control members are
-  watched over, so treated and control customers have the same time to buy), or in null when there is none: every touch belongs to exactly one path, keyed (customer, product,
-  conversion time or none). A path's **campaign** is its last touch's.
+  watched over, so treated and control customers have the same time to buy), or in null when there is none: every
+  touch belongs to exactly one path, keyed (customer, product, conversion time or none). A path's **campaign** is
+  its last touch's.
 - The control members of each campaign are the **empty path** (no touch), converted when they bought the campaign's
   product from its start to ``lookback_days`` after its end: the baseline the causal methods subtract.
 """
@@ -108,7 +109,8 @@ def _campaigns(lake: Lake) -> ir.Table | None:
 
 
 def touches(lake: Lake, campaigns: ir.Table | None, campaign_id: str | None = None) -> ir.Table:
-    """customer_id, campaign_id ('' for none), product_id, channel, ts, watched_from (see the module): one row per touch."""
+    """customer_id, campaign_id ('' for none), product_id, channel, ts, watched_from: one row per touch (see the
+    module)."""
     contacts = lake.table("contacts")
     columns = contacts.columns
     keep = contacts.channel.notnull() & contacts.ts.notnull() & contacts.customer_id.notnull()

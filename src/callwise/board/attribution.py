@@ -1,13 +1,18 @@
 """The attribution board's numbers: :func:`callwise.attribution.report.attribution_report`, computed once per data
-version of the tables it reads (a lake write changes the key), so a second view of the page reads no lake."""
+version of the tables it reads (a lake write changes the key), off the request on the results cache's background
+thread: a report of every campaign of a large bank takes a minute, so a request waits a few seconds for it and
+otherwise gets the newest report there is (or none yet) and a page that refreshes itself until the new one is done."""
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import TimeoutError as StillRunning
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from callwise.board.cache import VersionedCache, lake_version
-from callwise.i18n.errors import Translated
+from callwise.board.campaign_results import ResultsCache, Snapshot
 from callwise.lake import Lake
 
 TABLES = ("contacts", "conversions", "campaigns", "campaign_members", "customers")
@@ -15,32 +20,43 @@ TABLES = ("contacts", "conversions", "campaigns", "campaign_members", "customers
 
 @dataclass(frozen=True)
 class Found:
-    """The report, or why there is none (a catalogue key and its values)."""
+    """The report, or why there is none (a catalogue key and its values); ``computing``: a newer one is on its way."""
 
     report: dict[str, Any] | None = None
     reason_key: str | None = None
     reason_values: dict[str, Any] = field(default_factory=dict)
+    computing: bool = False
 
 
-_CACHE: VersionedCache[Found] = VersionedCache(size=32)
+REPORTS = ResultsCache(min_age=timedelta(0), max_entries=32)
+FIRST_WAIT_S = 3.0  # how long a request waits for a report being computed before it answers "computing"
 
 
 def board_report(lake: Lake | None, campaign_id: str | None, lookback_days: int) -> Found:
     if lake is None:
         return Found(reason_key="board.attribution.empty.lake")
-    key = (lake_version(lake, TABLES), campaign_id, lookback_days)
-    return _CACHE.get(key, lambda: _compute(lake, campaign_id, lookback_days))
+    key = (str(lake.root), campaign_id, lookback_days)
+    version = lake_version(lake, TABLES)
+    lookup = REPORTS.get(key, version, lambda: _compute(lake, campaign_id, lookback_days))
+    if lookup.computing and not lookup.current:
+        with contextlib.suppress(StillRunning):
+            REPORTS.wait(key, timeout=FIRST_WAIT_S)
+        lookup = REPORTS.get(key, version, lambda: _compute(lake, campaign_id, lookback_days))
+    return _found(lookup.snapshot, computing=lookup.computing and not lookup.current)
 
 
-def _compute(lake: Lake, campaign_id: str | None, lookback_days: int) -> Found:
+def _found(snapshot: Snapshot | None, computing: bool) -> Found:
+    if snapshot is None:
+        return Found(reason_key="board.attribution.computing", computing=True)
+    return Found(snapshot.result, snapshot.reason_key, snapshot.reason_values, computing)
+
+
+def _compute(lake: Lake, campaign_id: str | None, lookback_days: int) -> dict[str, Any]:
+    """On the background thread, through a lake connection of its own (requests keep using the service's)."""
     from callwise.attribution.report import attribution_report
 
-    try:
-        return Found(report=attribution_report(lake, campaign_id, lookback_days))
-    except Translated as refused:
-        if refused.key is None:
-            raise
-        return Found(reason_key=refused.key, reason_values=dict(refused.values))
+    own = Lake(lake.root, lake.engine, lake.threads, lake.memory_limit, lake.spill_dir)
+    return attribution_report(own, campaign_id, lookback_days)
 
 
 _IDS: VersionedCache[list[str]] = VersionedCache(size=8)

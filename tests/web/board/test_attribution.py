@@ -3,9 +3,13 @@ last-touch flags, a campaign and the lookback chosen, exports, refusals, permiss
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from tests.attribution.world import write_world
+
+FRESH_LOOKBACKS = itertools.count(23)
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +19,24 @@ def world(tmp_path_factory):
 
 
 @pytest.fixture
-def client(board, world):
+def client(board, world, monkeypatch):
+    monkeypatch.setattr("callwise.board.attribution.FIRST_WAIT_S", 600.0)  # a page waits for its report here
     board.services.lake = world.lake
     return board.client_for("analyst")
+
+
+def test_a_report_still_computing_is_said_and_the_page_refreshes_itself_until_it_is_done(client, world, monkeypatch):
+    from callwise.board.attribution import REPORTS
+
+    monkeypatch.setattr("callwise.board.attribution.FIRST_WAIT_S", 0.0)
+    days = next(FRESH_LOOKBACKS)  # a report no test has asked for yet (the cache is the process's)
+    first = client.get(f"/board/attribution?lookback_days={days}&lang=en")
+    assert first.status_code == 200
+    assert "Computing the attribution" in first.text and 'http-equiv="refresh"' in first.text
+    REPORTS.wait((str(world.lake.root), None, days), timeout=600)
+    done = client.get(f"/board/attribution?lookback_days={days}&lang=en")
+    main = done.text[done.text.index("<main") :]
+    assert 'id="chart-shares"' in main and 'http-equiv="refresh"' not in main, main[:3000]
 
 
 def test_methods_side_by_side_with_the_control_group_in_both_languages(client):

@@ -240,6 +240,7 @@ def attribution_page(request: Request, viewer: MetricsRead, svc: ServicesDep) ->
         "report": report,
         "campaigns": campaign_ids(svc.lake),
         "reason": None if found.reason_key is None else say(found.reason_key, viewer.lang, **found.reason_values),
+        "computing": found.computing,
         "query": lambda **_: "&".join(
             part for part in (f"campaign={campaign}" if campaign else "", f"lookback_days={lookback}") if part
         ),
