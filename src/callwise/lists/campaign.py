@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from callwise.channels.config import ChannelsConfig
 from callwise.configdate import ConfigDate
 from callwise.configfile import (
     ConfigError,
@@ -87,6 +88,8 @@ class CampaignSettings(ConfigModel):
     audience: str | None = Field(default=None, min_length=1, max_length=2000)
     # segment id → product, arm, hours; exhaustive: customers of a segment not named here are left off.
     segments: dict[SegmentId, SegmentPlan] | None = Field(default=None, min_length=1)
+    # The channels a channel plan may use (docs/channels.md): cost per touch, daily limits, a total budget.
+    channels: ChannelsConfig | None = None
 
     @field_validator("control_share")
     @classmethod
