@@ -1,20 +1,27 @@
-"""What each channel added in the lake's past randomised campaigns: treated against control, per stratum.
+"""What each channel added in the lake's past randomised campaigns, per stratum, and as a ratio to the call's.
 
-A past campaign counts when its members (``campaign_members``: treatment and randomised control) were assigned at
-least ``WINDOW_DAYS`` before the plan's cutoff, so every outcome it is judged by lies strictly before the cutoff
-(no leakage). A member's channel is its arm when the arm names a channel (a campaign randomised over channels),
-else the campaign's ``channel`` (``campaigns``), else the channel most of its contacts used. The outcome is a
-conversion of the campaign's product within ``WINDOW_DAYS`` of assignment.
+A past campaign counts when its members (``campaign_members``) were assigned at least ``WINDOW_DAYS`` before the
+plan's cutoff, so every outcome it is judged by lies strictly before the cutoff (no leakage). Its channels are the
+channels its contacts used. The outcome is a conversion of the campaign's product within ``WINDOW_DAYS`` of
+assignment.
 
-Per channel and stratum (:mod:`callwise.channels.strata`) the increment is the within-campaign difference of the
-treated and control conversion rates, weighted by treated members: intent to treat, so a message that reached no
-one (no app, a failed SMS) counts as the nothing it added. Each stratum is shrunk to its channel's overall
-increment by ``n / (n + SHRINK_MEMBERS)`` (n: its treated members), so a thin stratum says little of its own.
-With campaigns of the plan's product on a channel (at least ``MIN_PRODUCT_MEMBERS`` treated), only they count;
-else all products' (``scope: all_products``, said in the summary).
+Multi-channel campaigns randomise each channel on its own (a treatment member gets each channel they may get by a
+coin of its own; the control group gets none). So a channel's increment in a campaign is the conversion rate of
+the treatment members it touched (a contact on the channel, delivered or not) minus that of the treatment members
+who could have had it (consent in force at assignment: the ``consents`` table for messages, consent_marketing for
+calls) and did not. The other channels' touches fall alike on both sides. Per channel and stratum
+(:mod:`callwise.channels.strata`) the increments of the campaigns are weighted by the touched members, and each
+stratum is shrunk to its channel's overall increment by ``n / (n + SHRINK_MEMBERS)``, and the overall one to zero
+the same way (a channel barely tried is assumed to add little).
 
-Live moments (lake table ``moments``): the boost of a channel is the increment of members with a moment live at
-assignment over the increment of the others, shrunk to 1 the same way; without the table, there is none.
+The plan uses a message's effect as a **ratio to the call's**: in the campaigns that used both, the message's
+increment over the call's, per stratum (shrunk to the channel's overall ratio the same way). A customer's message
+increment is then their own call uplift × the ratio (the overall ratio, too, shrunk to zero by its touched members), so what the uplift model knows of a customer (how much a
+contact can move them at all) carries to every channel. Without call campaigns beside a channel the ratio is
+unknown and the direct increment of the stratum stands.
+
+Live moments (lake table ``moments``): the boost is the increment of touches with a moment live at assignment over
+the increment of the others, pooled over channels, shrunk to 1 by the live members; without the table there is none.
 """
 
 from __future__ import annotations
@@ -35,38 +42,34 @@ from callwise.lake.frames import to_pandas
 
 WINDOW_DAYS = 30
 SHRINK_MEMBERS = 2000
-MIN_PRODUCT_MEMBERS = 1000
-BOOST_RANGE = (0.5, 5.0)
+BOOST_RANGE = (1.0, 5.0)
+RATIO_RANGE = (0.0, 2.0)
 MOMENTS = "moments"
 
 
 @dataclass(frozen=True)
 class ChannelEffect:
-    """One channel's measured increment of p(convert within the window) from one touch (or one list place)."""
+    """One channel's measured increment of p(convert within the window) from one touch (a list place for calls)."""
 
     channel: str
     overall: float
     se: float
-    treated: int
-    control: int
+    touched: int
     campaigns: int
     by_stratum: dict[str, float] = field(default_factory=dict)  # shrunk to ``overall``
-    moment_boost: float = 1.0  # multiplier when a moment is live (1: none measured)
-    moment_members: int = 0
-    scope: str = "product"  # "product": the plan's product's campaigns; "all_products"; "none": no history
+    ratio: float | None = None  # increment over the call's in the same campaigns (None: no such campaigns)
+    ratio_by_stratum: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "channel": self.channel,
             "overall": round(self.overall, 6),
             "se": round(self.se, 6),
-            "treated": self.treated,
-            "control": self.control,
+            "touched": self.touched,
             "campaigns": self.campaigns,
             "by_stratum": {k: round(v, 6) for k, v in self.by_stratum.items()},
-            "moment_boost": round(self.moment_boost, 4),
-            "moment_members": self.moment_members,
-            "scope": self.scope,
+            "ratio_to_call": None if self.ratio is None else round(self.ratio, 4),
+            "ratio_by_stratum": {k: round(v, 4) for k, v in self.ratio_by_stratum.items()},
         }
 
 
@@ -75,74 +78,96 @@ class ChannelEffects:
     effects: dict[str, ChannelEffect]
     cutoff: datetime
     moments: bool  # the lake had a moments table
+    moment_boost: float = 1.0
+    moment_touched: int = 0
 
     def of(self, channel: str) -> ChannelEffect:
-        return self.effects.get(channel) or ChannelEffect(channel, 0.0, 0.0, 0, 0, 0, scope="none")
+        return self.effects.get(channel) or ChannelEffect(channel, 0.0, 0.0, 0, 0)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "cutoff": self.cutoff.isoformat(),
             "window_days": WINDOW_DAYS,
             "moments": self.moments,
+            "moment_boost": round(self.moment_boost, 4),
+            "moment_touched": self.moment_touched,
             "channels": {name: e.as_dict() for name, e in self.effects.items()},
         }
 
 
 def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
-    """Past campaign members with channel, product, stratum, live moment and outcome (converted within the window).
-
-    Grouped: campaign_id, product_id, channel (null for control), grp, stratum, live, members, converted."""
-    if not all(lake.has(n) for n in ("campaign_members", "campaigns", "conversions")):
+    """Treatment members of past campaigns × the campaign's channels they could have had, grouped:
+    campaign_id, channel, touched, stratum, live, members, converted."""
+    if not all(lake.has(n) for n in ("campaign_members", "campaigns", "conversions", "contacts")):
         return None
     m = lake.table("campaign_members")
     camp = lake.table("campaigns")
-    last = cutoff - timedelta(days=WINDOW_DAYS)
+    c = camp.select(cid=camp.campaign_id.cast("string"), product_id=camp.product_id.cast("string"), start=camp.start_at)
     m = m.select(
         campaign_id=m.campaign_id.cast("string"),
         customer_id=m.customer_id.cast("string"),
-        grp=m.group.cast("string"),
-        arm=(m.arm.cast("string") if "arm" in m.columns else ibis.null("string")),
         assigned_at=m.assigned_at.cast("timestamp"),
-    )
-    camp_channel = camp.channel.cast("string") if "channel" in camp.columns else ibis.null("string")
-    c = camp.select(
-        cid=camp.campaign_id.cast("string"),
-        product_id=camp.product_id.cast("string"),
-        camp_channel=camp_channel,
-        start_at=camp.start_at.cast("timestamp"),
+        treated=m.group == "treatment",
     )
     m = m.join(c, m.campaign_id == c.cid).drop("cid")
-    m = m.mutate(assigned_at=m.assigned_at.fill_null(m.start_at))
-    m = m.filter(m.assigned_at < last)
-    if lake.has("contacts"):
-        m = m.left_join(_contact_channel(lake), "campaign_id").drop("campaign_id_right")
-        camp_channel = m.camp_channel.fill_null(m.contact_channel)
-    else:
-        camp_channel = m.camp_channel
-    arm_channel = m.arm.isin(list(CHANNELS)).fill_null(False).ifelse(m.arm, camp_channel)
-    m = m.mutate(channel=(m.grp == "treatment").ifelse(arm_channel, ibis.null("string")))
-    m = m.select("campaign_id", "customer_id", "grp", "assigned_at", "product_id", "channel")
-    m = member_strata(lake, m, cutoff.date())
-    m = _live(lake, m)
+    m = m.mutate(assigned_at=m.assigned_at.fill_null(m.start.cast("timestamp"))).drop("start")
+    m = m.filter(m.assigned_at < cutoff - timedelta(days=WINDOW_DAYS))
+    k = lake.table("contacts")
+    k = k.filter(k.campaign_id.notnull())
+    touches = k.select(
+        campaign_id=k.campaign_id.cast("string"), customer_id=k.customer_id.cast("string"), channel=k.channel
+    ).distinct()
+    used = touches.select("campaign_id", "channel").distinct()
+    single = used.group_by("campaign_id").aggregate(n_channels=used.count())
+    used = used.join(single, "campaign_id")
+    pairs = m.join(used, "campaign_id")
+    # The control group is the comparison of a single-channel campaign only (in a multi-channel one it lacks the
+    # other channels' touches too).
+    pairs = pairs.filter(pairs.treated | (pairs.n_channels == 1)).drop("treated", "n_channels")
+    pairs = pairs.left_join(touches.mutate(touched=ibis.literal(True)), ["campaign_id", "customer_id", "channel"])
+    pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right")
+    pairs = pairs.mutate(touched=pairs.touched.fill_null(False))
+    pairs = _with_consent(lake, pairs)
+    pairs = pairs.filter(pairs.touched | pairs.consented)
+    pairs = member_strata(lake, pairs, cutoff.date())
+    pairs = _live(lake, pairs)
+    won = _converted(lake, m)
+    pairs = pairs.left_join(won, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
+    keys = ["campaign_id", "channel", "touched", "stratum", "live"]
+    return pairs.group_by(keys).aggregate(members=pairs.count(), converted=pairs.won.fill_null(0).sum())
+
+
+def _with_consent(lake: Lake, pairs: ir.Table) -> ir.Table:
+    """``consented``: the channel's consent in force at assignment (messages: newest consents row at or before it;
+    calls: customers.consent_marketing)."""
+    cust = lake.table("customers")
+    call_ok = cust.consent_marketing.fill_null(False) if "consent_marketing" in cust.columns else ibis.literal(False)
+    calls = cust.select(customer_id=cust.customer_id.cast("string"), call_ok=call_ok)
+    pairs = pairs.left_join(calls, "customer_id").drop("customer_id_right")
+    granted = ibis.literal(False)
+    if lake.has("consents"):
+        s = lake.table("consents")
+        s = s.filter(s.purpose == "marketing").select(
+            sid=s.customer_id.cast("string"), sch=s.channel.cast("string"), sts=s.ts.cast("timestamp"), ok=s.granted
+        )
+        hit = pairs.join(s, (pairs.customer_id == s.sid) & (pairs.channel == s.sch) & (s.sts <= pairs.assigned_at))
+        newest = hit.group_by(["campaign_id", "customer_id", "channel"]).aggregate(
+            msg_ok=hit.ok.fill_null(False).argmax(hit.sts)
+        )
+        pairs = pairs.left_join(newest, ["campaign_id", "customer_id", "channel"])
+        pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right")
+        granted = pairs.msg_ok.fill_null(False)
+    consented = (pairs.channel == "call").ifelse(pairs.call_ok.fill_null(False), granted)
+    out = pairs.mutate(consented=consented).drop("call_ok")
+    return out.drop("msg_ok") if "msg_ok" in out.columns else out
+
+
+def _converted(lake: Lake, m: ir.Table) -> ir.Table:
     k = lake.table("conversions")
     k = k.select(kid=k.customer_id.cast("string"), kproduct=k.product_id.cast("string"), kts=k.ts.cast("timestamp"))
     hit = m.join(k, (m.customer_id == k.kid) & (m.product_id == k.kproduct) & (k.kts >= m.assigned_at))
     hit = hit.filter(hit.kts < hit.assigned_at + ibis.interval(days=WINDOW_DAYS))
-    won = hit.select("campaign_id", "customer_id").distinct().mutate(won=ibis.literal(1))
-    m = m.left_join(won, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
-    keys = ["campaign_id", "product_id", "channel", "grp", "stratum", "live"]
-    return m.group_by(keys).aggregate(members=m.count(), converted=m.won.fill_null(0).sum())
-
-
-def _contact_channel(lake: Lake) -> ir.Table:
-    """Per campaign: the channel most of its contacts used (ties: the first in name order)."""
-    k = lake.table("contacts")
-    k = k.filter(k.campaign_id.notnull())
-    counts = k.group_by([k.campaign_id.cast("string").name("campaign_id"), k.channel.cast("string").name("ch")])
-    counts = counts.aggregate(n=k.count())
-    top = ibis.row_number().over(group_by=counts.campaign_id, order_by=[counts.n.desc(), counts.ch])
-    counts = counts.mutate(_r=top)
-    return counts.filter(counts._r == 0).select("campaign_id", contact_channel=counts.ch)
+    return hit.select("campaign_id", "customer_id").distinct().mutate(won=ibis.literal(1))
 
 
 def _live(lake: Lake, m: ir.Table) -> ir.Table:
@@ -158,62 +183,95 @@ def _live(lake: Lake, m: ir.Table) -> ir.Table:
     return m.mutate(live=m.live.fill_null(False))
 
 
-def estimate_effects(
-    lake: Lake, cutoff: datetime, product_id: str, channels: tuple[str, ...] = CHANNELS
-) -> ChannelEffects:
-    """Each channel's increment per stratum and its moment boost, from campaigns whose outcomes precede ``cutoff``."""
+def estimate_effects(lake: Lake, cutoff: datetime, channels: tuple[str, ...] = CHANNELS) -> ChannelEffects:
+    """Each channel's increment and ratio to the call's per stratum, and the moment boost, from campaigns whose
+    outcomes all precede ``cutoff``."""
     expr = member_outcomes(lake, cutoff)
     rows = to_pandas(expr) if expr is not None else pd.DataFrame()
-    effects = {ch: _channel_effect(rows, ch, product_id) for ch in channels}
-    return ChannelEffects(effects, cutoff, lake.has(MOMENTS))
-
-
-def _channel_effect(rows: pd.DataFrame, channel: str, product_id: str) -> ChannelEffect:
-    empty = ChannelEffect(channel, 0.0, 0.0, 0, 0, 0, scope="none")
     if rows.empty:
-        return empty
-    treated_campaigns = rows.loc[(rows["grp"] == "treatment") & (rows["channel"] == channel), "campaign_id"]
-    mine = rows[rows["campaign_id"].isin(treated_campaigns.unique())]
-    if mine.empty:
-        return empty
-    own = mine[mine["product_id"] == product_id]
-    own_treated = own.loc[(own["grp"] == "treatment") & (own["channel"] == channel), "members"].sum()
-    scope = "product" if own_treated >= MIN_PRODUCT_MEMBERS else "all_products"
-    use = own if scope == "product" else mine
-    overall, se, n_t, n_c, campaigns = _increment(use, channel)
+        return ChannelEffects({ch: ChannelEffect(ch, 0.0, 0.0, 0, 0) for ch in channels}, cutoff, lake.has(MOMENTS))
+    rows["touched"] = rows["touched"].astype(bool)
+    rows["live"] = rows["live"].astype(bool)
+    effects = {ch: _channel_effect(rows, ch) for ch in channels}
+    boost, touched = _boost(rows)
+    return ChannelEffects(effects, cutoff, lake.has(MOMENTS), boost, touched)
+
+
+def _per_campaign(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per campaign: touched members, increment (touched − could have been), its variance."""
+    g = rows.groupby(["campaign_id", "touched"])[["members", "converted"]].sum().unstack("touched", fill_value=0)
+    if (True not in g["members"].columns) or (False not in g["members"].columns):
+        return pd.DataFrame(columns=["n", "inc", "var"])
+    n1, n0 = g["members"][True].astype(float), g["members"][False].astype(float)
+    ok = (n1 > 0) & (n0 > 0)
+    n1, n0 = n1[ok], n0[ok]
+    r1, r0 = g["converted"][True][ok] / n1, g["converted"][False][ok] / n0
+    return pd.DataFrame({"n": n1, "inc": r1 - r0, "var": r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0})
+
+
+def _pooled(per: pd.DataFrame) -> tuple[float, float, int, int]:
+    if per.empty or per["n"].sum() <= 0:
+        return 0.0, 0.0, 0, 0
+    w = per["n"] / per["n"].sum()
+    return float((w * per["inc"]).sum()), float(np.sqrt((w**2 * per["var"]).sum())), int(per["n"].sum()), len(per)
+
+
+def _channel_effect(rows: pd.DataFrame, channel: str) -> ChannelEffect:
+    mine = rows[rows["channel"] == channel]
+    raw, se, n, campaigns = _pooled(_per_campaign(mine))
+    overall = raw * n / (n + SHRINK_MEMBERS)  # a channel barely tried is assumed to add little
     by_stratum = {}
     for name in STRATA:
-        inc, _, n, _, _ = _increment(use[use["stratum"] == name], channel)
-        w = n / (n + SHRINK_MEMBERS)
+        inc, _, n_s, _ = _pooled(_per_campaign(mine[mine["stratum"] == name]))
+        w = n_s / (n_s + SHRINK_MEMBERS)
         by_stratum[name] = float(w * inc + (1 - w) * overall)
-    boost, n_live = _boost(use, channel)
-    return ChannelEffect(channel, overall, se, n_t, n_c, campaigns, by_stratum, boost, n_live, scope)
+    ratio, ratio_by_stratum = _ratio(rows, channel)
+    return ChannelEffect(channel, overall, se, n, campaigns, by_stratum, ratio, ratio_by_stratum)
 
 
-def _increment(rows: pd.DataFrame, channel: str) -> tuple[float, float, int, int, int]:
-    """Within-campaign treated − control rate, weighted by treated; its standard error; members; campaigns."""
-    if rows.empty:
-        return 0.0, 0.0, 0, 0, 0
-    t = rows[(rows["grp"] == "treatment") & (rows["channel"] == channel)].groupby("campaign_id")[["members", "converted"]]
-    c = rows[rows["grp"] == "control"].groupby("campaign_id")[["members", "converted"]]
-    both = t.sum().join(c.sum(), lsuffix="_t", rsuffix="_c", how="inner")
-    both = both[(both["members_t"] > 0) & (both["members_c"] > 0)]
-    if both.empty:
-        return 0.0, 0.0, 0, 0, 0
-    n_t, n_c = both["members_t"].to_numpy(float), both["members_c"].to_numpy(float)
-    r_t, r_c = both["converted_t"].to_numpy(float) / n_t, both["converted_c"].to_numpy(float) / n_c
-    w = n_t / n_t.sum()
-    inc = float((w * (r_t - r_c)).sum())
-    var = float((w**2 * (r_t * (1 - r_t) / n_t + r_c * (1 - r_c) / n_c)).sum())
-    return inc, float(np.sqrt(var)), int(n_t.sum()), int(n_c.sum()), len(both)
+def _ratio(rows: pd.DataFrame, channel: str) -> tuple[float | None, dict[str, float]]:
+    """The channel's increment over the call's, in the campaigns that used both (overall and per stratum)."""
+    if channel == "call":
+        return 1.0, dict.fromkeys(STRATA, 1.0)
+    both = set(rows.loc[rows["channel"] == "call", "campaign_id"]) & set(
+        rows.loc[rows["channel"] == channel, "campaign_id"]
+    )
+    shared = rows[rows["campaign_id"].isin(both)]
+
+    def ratio_of(part: pd.DataFrame) -> tuple[float | None, int]:
+        msg, _, n, _ = _pooled(_per_campaign(part[part["channel"] == channel]))
+        call, _, _, _ = _pooled(_per_campaign(part[part["channel"] == "call"]))
+        if n == 0 or call <= 0:
+            return None, 0
+        return float(np.clip(msg / call, *RATIO_RANGE)), n
+
+    raw, n_all = ratio_of(shared)
+    if raw is None:
+        return None, {}
+    overall = raw * n_all / (n_all + SHRINK_MEMBERS)
+    by_stratum = {}
+    for name in STRATA:
+        r, n = ratio_of(shared[shared["stratum"] == name])
+        w = n / (n + SHRINK_MEMBERS) if r is not None else 0.0
+        by_stratum[name] = float(w * (r or 0.0) + (1 - w) * overall)
+    return overall, by_stratum
 
 
-def _boost(rows: pd.DataFrame, channel: str) -> tuple[float, int]:
-    live, rest = rows[rows["live"].astype(bool)], rows[~rows["live"].astype(bool)]
-    inc_live, _, n_live, _, _ = _increment(live, channel)
-    inc_rest, _, _, _, _ = _increment(rest, channel)
+def _boost(rows: pd.DataFrame) -> tuple[float, int]:
+    """Increment with a live moment over the increment without, pooled over channels, shrunk to 1."""
+    live, rest = rows[rows["live"]], rows[~rows["live"]]
+    inc_live, _, n_live, _ = _pooled(_per_campaign_channel(live))
+    inc_rest, _, _, _ = _pooled(_per_campaign_channel(rest))
     if n_live == 0 or inc_rest <= 0:
         return 1.0, n_live
     raw = float(np.clip(inc_live / inc_rest, *BOOST_RANGE))
     w = n_live / (n_live + SHRINK_MEMBERS)
     return float(w * raw + (1 - w)), n_live
+
+
+def _per_campaign_channel(rows: pd.DataFrame) -> pd.DataFrame:
+    """Like ``_per_campaign`` with every (campaign, channel) as its own experiment."""
+    if rows.empty:
+        return pd.DataFrame(columns=["n", "inc", "var"])
+    keyed = rows.assign(campaign_id=rows["campaign_id"].astype(str) + "|" + rows["channel"].astype(str))
+    return _per_campaign(keyed)

@@ -90,7 +90,7 @@ def plan_channels(
     laps["policy"] = _lap(clock)
     clock = time.perf_counter()
 
-    effects = estimate_effects(lake, campaign.cutoff, campaign.product_id, used)
+    effects = estimate_effects(lake, campaign.cutoff, used)
     stratum, live = customer_context(lake, ids, at)
     uplift = None
     if first is not None and "uplift" in first.ranked:

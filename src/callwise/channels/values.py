@@ -1,10 +1,11 @@
 """Expected incremental value per customer × channel: increment × value per conversion − the channel's cost.
 
-The call's increment is what the list's uplift model says a list place adds (``ranked.uplift``); a list ranked
-by response has no increment per customer, so then the call's measured effect per stratum stands in. A message's
-increment is its channel's measured effect in the customer's stratum (:mod:`callwise.channels.effects`). A customer
-with a moment live at the plan's first send time gets the channel's measured moment boost on top; without a
-``moments`` table no one does.
+The call's increment is what the list's uplift model says a list place adds (``ranked.uplift``). A message's is
+the customer's call uplift (at least 0) × the channel's measured ratio to the call in the customer's stratum
+(:mod:`callwise.channels.effects`). Without an uplift (a list ranked by response, or a customer the call policy
+bars) or without a measured ratio, the channel's measured increment in the stratum stands in. A customer with a
+moment live at the plan's first send time gets the measured moment boost on every channel; without a ``moments``
+table no one does.
 """
 
 from __future__ import annotations
@@ -62,12 +63,19 @@ def channel_values(
     codes = pd.Categorical(stratum, categories=list(STRATA)).codes
     codes = np.where(codes < 0, len(STRATA) - 1, codes)
     inc = np.zeros((n, len(channels)))
+    uplift = np.full(n, np.nan) if call_uplift is None else np.asarray(call_uplift, float)
+    known = np.isfinite(uplift)
+    boost = np.where(live, effects.moment_boost, 1.0)
     for j, name in enumerate(channels):
         effect = effects.of(name)
-        table = np.array([effect.by_stratum.get(s, effect.overall) for s in STRATA])
-        col = table[codes]
-        if name == "call" and call_uplift is not None:
-            col = np.where(np.isfinite(call_uplift), call_uplift, col)
-        inc[:, j] = col * np.where(live, effect.moment_boost, 1.0)
+        direct = np.array([effect.by_stratum.get(s, effect.overall) for s in STRATA])[codes]
+        if name == "call":
+            col = np.where(known, uplift, direct)
+        elif effect.ratio is not None:
+            ratio = np.array([effect.ratio_by_stratum.get(s, effect.ratio) for s in STRATA])[codes]
+            col = np.where(known, np.maximum(uplift, 0.0) * ratio, direct)
+        else:
+            col = direct
+        inc[:, j] = col * boost
     value = inc * value_per_conversion - np.asarray(costs, float)[None, :]
     return Values(ids, channels, inc, value, stratum, live)
