@@ -17,12 +17,12 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 from callwise.configdate import ConfigDate
 from callwise.configfile import (
     ConfigError,
-    suggest,
     ConfigModel,
     Invalid,
     parse_config,
     problem,
     read_config,
+    suggest,
     validate_config,
 )
 from callwise.experiments import check_arms, check_control_share

@@ -80,9 +80,9 @@ def readable(lake: Lake, trigger: Trigger) -> bool:
     if not lake.has(table):
         return False
     have = set(lake.table(table).columns)
-    if isinstance(trigger.block, TransactionBlock) and trigger.block.income_multiple is not None:
-        if not lake.has("customers"):
-            return False
+    income = isinstance(trigger.block, TransactionBlock) and trigger.block.income_multiple is not None
+    if income and not lake.has("customers"):
+        return False
     if table == "holdings" and isinstance(trigger.block, DateAheadBlock) and trigger.block.category is not None:
         products = lake.has("products") and "product_id" in have
         if "category" not in have and not products:

@@ -170,7 +170,7 @@ class Trigger:
             return "transactions", cols
         if isinstance(b, EventRepeatBlock):
             return "events", ["customer_id", "ts", "event", *(["detail"] if b.by_detail else [])]
-        table, column = b.column.split(".")
+        table = b.column.split(".")[0]
         if table == "events":
             return "events", ["customer_id", "ts", "event", "detail"]
         if table == "holdings":
