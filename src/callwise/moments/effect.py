@@ -46,8 +46,8 @@ def moment_effect(
 ) -> dict[str, Any]:
     """Per moment of a triggered campaign: treatment and control members, their conversion rates and the
     difference with its interval (``1 − alpha``), in the order of most members first."""
-    outcomes = member_outcomes(lake, campaign_id, window_days, ops_engine, bank_timezone=bank_timezone)
     moments = member_moments(lake, campaign_id)
+    outcomes = member_outcomes(lake, campaign_id, window_days, ops_engine, bank_timezone=bank_timezone)
     frame = outcomes.merge(moments, on="customer_id", how="inner")
     rows = [_one(moment, part, alpha) for moment, part in frame.groupby("moment_id", sort=True)]
     rows.sort(key=lambda r: (-(r["n_treatment"] + r["n_control"]), r["moment_id"]))
