@@ -20,6 +20,7 @@ from callwise.cli import (
     lake,
     lists,
     model,
+    moments,
     monitor,
     outbox,
     outcomes,
@@ -88,6 +89,7 @@ for module in (
     monitor,
     tags,
     segments,
+    moments,
 ):
     module.register(app)
 

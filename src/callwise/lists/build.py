@@ -242,6 +242,9 @@ def build_list(
     calls, listed, reason_codes = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
     clock.lap("explain")
     members = _members(worth, plan, listed, lake, campaign)
+    if campaign.trigger is not None:  # each member's moment, so each moment is measured against its own control
+        moment = verdicts.frame.set_index("customer_id")["moment_id"].reindex(members["customer_id"].to_numpy())
+        members = members.assign(moment_id=moment.to_numpy())
     excluded = _excluded(verdicts, ranked, worth, plan, listed, checked.refused)
     summary = _summary(campaign, product, policy, verdicts, ranked, worth, plan, listed, excluded, checked, model)
     return ListResult(
@@ -263,11 +266,12 @@ def _campaign_select(
     verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign
 ) -> tuple[CustomerVerdicts, SegmentPlans | None]:
     from callwise.lists.audience import SegmentsError
+    from callwise.moments import MomentsError
     from callwise.tags import AudienceError, CatalogueError, TagTableError
 
     try:
         return campaign_select(verdicts, lake, campaign)
-    except (AudienceError, TagTableError, SegmentsError, CatalogueError) as exc:
+    except (AudienceError, TagTableError, SegmentsError, CatalogueError, MomentsError) as exc:
         raise ListError.of(exc) from None
 
 
