@@ -20,8 +20,10 @@ increment is then their own call uplift × the ratio (the overall ratio, too, sh
 contact can move them at all) carries to every channel. Without call campaigns beside a channel the ratio is
 unknown and the direct increment of the stratum stands.
 
-Live moments (lake table ``moments``): the boost is the increment of touches with a moment live at assignment over
-the increment of the others, pooled over channels, shrunk to 1 by the live members; without the table there is none.
+Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): the boost is the increment of touches
+with a moment live at the campaign's start (the shipped triggers evaluated as of that start, from rows before it)
+over the increment of the others, pooled over channels, shrunk to 1 by the live members; without the table there
+is none.
 """
 
 from __future__ import annotations
@@ -171,14 +173,24 @@ def _converted(lake: Lake, m: ir.Table) -> ir.Table:
 
 
 def _live(lake: Lake, m: ir.Table) -> ir.Table:
+    """``live``: a moment live at the campaign's start, by the shipped triggers evaluated as of that start (the
+    lake's ``moments`` table holds the moments of its own as-of time only)."""
     if not lake.has(MOMENTS):
         return m.mutate(live=ibis.literal(False))
-    mo = lake.table(MOMENTS)
-    mo = mo.select(
-        mid=mo.customer_id.cast("string"), ms=mo.started_at.cast("timestamp"), me=mo.expires_at.cast("timestamp")
-    )
-    hit = m.join(mo, (m.customer_id == mo.mid) & (mo.ms <= m.assigned_at) & (m.assigned_at < mo.me))
-    live = hit.select("campaign_id", "customer_id").distinct().mutate(live=ibis.literal(True))
+    from callwise.moments import default_triggers, moments_table
+
+    starts = to_pandas(m.select("campaign_id", "assigned_at").group_by("campaign_id").aggregate(at=m.assigned_at.min()))
+    triggers = default_triggers()
+    parts = [
+        moments_table(lake, triggers, row.at.to_pydatetime())
+        .select(customer_id=ibis._.customer_id.cast("string"))
+        .distinct()
+        .mutate(campaign_id=ibis.literal(str(row.campaign_id)), live=ibis.literal(True))
+        for row in starts.itertuples()
+    ]
+    if not parts:
+        return m.mutate(live=ibis.literal(False))
+    live = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True)
     m = m.left_join(live, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
     return m.mutate(live=m.live.fill_null(False))
 

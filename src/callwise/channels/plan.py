@@ -54,6 +54,9 @@ class ChannelPlan:
     effects: ChannelEffects
     capacity: dict[str, float]
     seconds: dict[str, float]
+    allowed: np.ndarray  # (n × C) the pairs the policy allows (what the choice was made among)
+    costs: np.ndarray  # (C,) cost per touch
+    budget: float
 
 
 def plan_channels(
@@ -91,7 +94,7 @@ def plan_channels(
     clock = time.perf_counter()
 
     effects = estimate_effects(lake, campaign.cutoff, used)
-    stratum, live = customer_context(lake, ids, at)
+    stratum, live = customer_context(lake, ids, campaign.cutoff)
     uplift = None
     if first is not None and "uplift" in first.ranked:
         uplift = first.ranked.set_index("customer_id")["uplift"].reindex(ids).to_numpy(float)
@@ -126,7 +129,7 @@ def plan_channels(
 
     choices = _choices(ids, channel, values, reasons, used, policy, days, capacity, campaign.first_hour)
     summary = _summary(campaign, config, used, capacity, choices, values, choice, effects, calls, reasons)
-    return ChannelPlan(choices, calls, summary, values, choice, effects, capacity, laps)
+    return ChannelPlan(choices, calls, summary, values, choice, effects, capacity, laps, allowed, costs, budget)
 
 
 def _lap(start: float) -> float:
