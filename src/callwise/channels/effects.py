@@ -211,6 +211,8 @@ def estimate_effects(lake: Lake, cutoff: datetime, channels: tuple[str, ...] = C
 
 def _per_campaign(rows: pd.DataFrame) -> pd.DataFrame:
     """Per campaign: touched members, increment (touched − could have been), its variance."""
+    if rows.empty:
+        return pd.DataFrame(columns=["n", "inc", "var"])
     g = rows.groupby(["campaign_id", "touched"])[["members", "converted"]].sum().unstack("touched", fill_value=0)
     if (True not in g["members"].columns) or (False not in g["members"].columns):
         return pd.DataFrame(columns=["n", "inc", "var"])
