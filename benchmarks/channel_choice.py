@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from _bench import throwaway_pii, write_result
 from callwise import __version__
 from callwise.channels.config import ChannelsConfig
@@ -98,7 +99,9 @@ def measure(bank: Path, lake: Lake, seed: int) -> dict[str, Any]:
 
     base = true_inc(calls_only.listed["customer_id"].to_numpy(), "call")
     choices = plan.choices
-    ours = {ch: true_inc(choices.loc[choices["channel"] == ch, "customer_id"].to_numpy(), ch) for ch in plan.values.channels}
+    ours = {
+        ch: true_inc(choices.loc[choices["channel"] == ch, "customer_id"].to_numpy(), ch) for ch in plan.values.channels
+    }
     ours_total = sum(ours.values())
     # The oracle: the same choice on the true increments (same allowed pairs, capacities, budget).
     used = plan.values.channels
@@ -109,9 +112,7 @@ def measure(bank: Path, lake: Lake, seed: int) -> dict[str, Any]:
     caps = np.array([plan.capacity[ch] for ch in used])
     oracle = choose(true_matrix * value - plan.costs[None, :], plan.allowed, plan.costs, caps, plan.budget)
     picked = oracle.chosen >= 0
-    oracle_by = {
-        ch: float(true_matrix[picked & (oracle.chosen == j), j].sum()) for j, ch in enumerate(used)
-    }
+    oracle_by = {ch: float(true_matrix[picked & (oracle.chosen == j), j].sum()) for j, ch in enumerate(used)}
     oracle_total = sum(oracle_by.values())
     plain_total = sum(
         true_inc(plain.choices.loc[plain.choices["channel"] == ch, "customer_id"].to_numpy(), ch) for ch in used
@@ -179,7 +180,16 @@ def speed(n: int, seed: int) -> dict[str, Any]:
     channels = ("call", "sms", "app_push", "wechat", "email")
     effects = ChannelEffects(
         {
-            ch: ChannelEffect(ch, 0.003, 0.001, 5000, 3, {s: 0.003 for s in STRATA}, r, {s: r * (1 + 0.2 * i) for i, s in enumerate(STRATA)})
+            ch: ChannelEffect(
+                ch,
+                0.003,
+                0.001,
+                5000,
+                3,
+                dict.fromkeys(STRATA, 0.003),
+                r,
+                {s: r * (1 + 0.2 * i) for i, s in enumerate(STRATA)},
+            )
             for ch, r in zip(channels, (1.0, 0.16, 0.22, 0.2, 0.04), strict=True)
         },
         datetime_of(date(2026, 7, 1)),

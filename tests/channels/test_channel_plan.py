@@ -3,6 +3,7 @@ every channel not chosen, calls through the scheduler and gate, messages outside
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime
 
@@ -42,7 +43,7 @@ def test_funnels_add_up_and_use_known_codes(planned):
         steps = part["funnel"]
         assert steps[0]["remaining"] == plan.summary["customers"]
         assert steps[-1]["remaining"] == part["chosen"]
-        for before, step in zip(steps, steps[1:], strict=False):
+        for before, step in itertools.pairwise(steps):
             assert before["remaining"] - step["removed"] == step["remaining"]
         if ch != "call":
             assert {s["step"] for s in steps[1:]} <= known
@@ -92,6 +93,7 @@ def test_values_have_no_message_effect_from_campaigns_after_the_cutoff(channel_b
 
 def test_the_cli_writes_the_plan_and_prints_json(planned, channel_bank, tmp_path):
     from callwise.cli import app
+
     _, plan, path = planned
     model_dir = tmp_path / "model"
     channel_bank["model"].save(model_dir)

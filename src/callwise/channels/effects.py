@@ -16,8 +16,9 @@ the same way (a channel barely tried is assumed to add little).
 
 The plan uses a message's effect as a **ratio to the call's**: in the campaigns that used both, the message's
 increment over the call's, per stratum (shrunk to the channel's overall ratio the same way). A customer's message
-increment is then their own call uplift × the ratio (the overall ratio, too, shrunk to zero by its touched members), so what the uplift model knows of a customer (how much a
-contact can move them at all) carries to every channel. Without call campaigns beside a channel the ratio is
+increment is then their own call uplift × the ratio (the overall ratio, too, shrunk to zero by its touched
+members), so what the uplift model knows of a customer (how much a contact can move them at all) carries to every
+channel. Without call campaigns beside a channel the ratio is
 unknown and the direct increment of the stratum stands.
 
 Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): the boost is the increment of touches
@@ -182,11 +183,11 @@ def _live(lake: Lake, m: ir.Table) -> ir.Table:
     starts = to_pandas(m.select("campaign_id", "assigned_at").group_by("campaign_id").aggregate(at=m.assigned_at.min()))
     triggers = default_triggers()
     parts = [
-        moments_table(lake, triggers, row.at.to_pydatetime())
+        moments_table(lake, triggers, pd.Timestamp(at).to_pydatetime())
         .select(customer_id=ibis._.customer_id.cast("string"))
         .distinct()
-        .mutate(campaign_id=ibis.literal(str(row.campaign_id)), live=ibis.literal(True))
-        for row in starts.itertuples()
+        .mutate(campaign_id=ibis.literal(str(campaign_id)), live=ibis.literal(True))
+        for campaign_id, at in zip(starts["campaign_id"], starts["at"], strict=True)
     ]
     if not parts:
         return m.mutate(live=ibis.literal(False))

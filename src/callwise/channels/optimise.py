@@ -5,10 +5,10 @@ The problem: x[i, c] ∈ {0, 1}, Σ_c x[i, c] ≤ 1 per customer, Σ_i x[i, c] �
 the channel's cost). Its LP relaxation is solved with HiGHS (through SciPy) over individual customers up to
 ``MAX_ROWS``; beyond that over a random sample of them with the limits scaled to the sample, and the sample's
 prices are then cleared on every customer (each over-asked limit's price raised by bisection until the demand at
-the prices fits, a slack one's lowered; a million customers × 5 channels in seconds). The prices — λ[c] per channel's capacity, μ per CNY of budget —
-choose for every customer the channel of the highest reduced value ``value − λ[c] − μ·cost[c]``, if positive; a
-vectorised repair then trims any channel or the budget back to its limit (least reduced value first) and a fill
-gives what is left to the best customers still waiting.
+the prices fits, a slack one's lowered; a million customers × 5 channels in seconds). The prices — λ[c] per
+channel's capacity, μ per CNY of budget — choose for every customer the channel of the highest reduced value
+``value − λ[c] − μ·cost[c]``, if positive; a vectorised repair then trims any channel or the budget back to its
+limit (least reduced value first) and a fill gives what is left to the best customers still waiting.
 
 The reported bound is the Lagrangian dual at those prices, computed on every customer's own values:
 ``Σ_i max(0, max_c reduced[i, c]) + Σ_c λ[c]·capacity[c] + μ·budget``. By weak duality it is at least the LP
@@ -138,11 +138,19 @@ def _clear(
     lam = lam.copy()
     top = float(np.nanmax(np.where(np.isfinite(worth), worth, np.nan))) + 1.0
     for _ in range(CLEAR_ROUNDS):
-        for c in np.flatnonzero(np.isfinite(capacity)):
-            lam[c] = _bisect(lambda x, c=c: _demand(worth, cost, _with(lam, c, x), mu)[0][c] - capacity[c], lam[c], top)
+        for c in (int(i) for i in np.flatnonzero(np.isfinite(capacity))):
+
+            def over(x: float, c: int = c, mu: float = mu) -> float:
+                return float(_demand(worth, cost, _with(lam, c, x), mu)[0][c] - capacity[c])
+
+            lam[c] = _bisect(over, lam[c], top)
         if np.isfinite(budget):
             top_mu = top / max(float(cost[cost > 0].min()) if (cost > 0).any() else 1.0, 1e-9)
-            mu = _bisect(lambda x: _demand(worth, cost, lam, x)[1] - budget, mu, top_mu)
+
+            def spent(x: float) -> float:
+                return _demand(worth, cost, lam, x)[1] - budget
+
+            mu = _bisect(spent, mu, top_mu)
     return lam, mu
 
 

@@ -33,7 +33,9 @@ def write_channel_plan(plan: ChannelPlan, out_dir: str | Path, lang: str = "zh")
     pq.write_table(pa.Table.from_pandas(choices, preserve_index=False), files["choices"], compression="zstd")
     write_csv(choices, files["choices_csv"])
     sends = choices[choices["channel"].notna() & (choices["channel"] != "call")]
-    write_csv(sends[["customer_id", "channel", "send_local", "increment", "value", "moment_live"]], files["messages_csv"])
+    write_csv(
+        sends[["customer_id", "channel", "send_local", "increment", "value", "moment_live"]], files["messages_csv"]
+    )
     written = {k: str(v) for k, v in files.items()}
     if plan.calls is not None:
         written.update({f"calls_{k}": v for k, v in write_list(plan.calls, out / "calls", lang).items()})

@@ -26,7 +26,7 @@ import pandas as pd
 
 from callwise.channels.config import ChannelsConfig
 from callwise.channels.effects import ChannelEffects, estimate_effects
-from callwise.channels.optimise import NONE, Choice, choose
+from callwise.channels.optimise import Choice, choose
 from callwise.channels.values import Values, channel_values, customer_context
 from callwise.lake import Lake
 from callwise.lake.frames import to_pandas
@@ -99,9 +99,7 @@ def plan_channels(
     if first is not None and "uplift" in first.ranked:
         uplift = first.ranked.set_index("customer_id")["uplift"].reindex(ids).to_numpy(float)
     costs = np.array([config.cost(ch) for ch in used])
-    values = channel_values(
-        ids, stratum, live, effects, used, costs, float(product["value_per_conversion"]), uplift
-    )
+    values = channel_values(ids, stratum, live, effects, used, costs, float(product["value_per_conversion"]), uplift)
     laps["values"] = _lap(clock)
     clock = time.perf_counter()
 
@@ -183,8 +181,7 @@ def _capacities(
     """Customers each channel can take: the agents' places for calls, daily send limits × days for messages."""
     out: dict[str, float] = {}
     for ch in used:
-        if ch == "call":
-            assert first is not None
+        if ch == "call" and first is not None:
             plan = first.planning.plan.customers
             planned = int(plan["planned"].sum())
             full = bool((first.excluded["reason"] == "below_capacity").any())
@@ -235,7 +232,7 @@ def _choices(
     reasons: pd.DataFrame,
     used: tuple[str, ...],
     policy: Policy,
-    days: list[Any],
+    days: tuple[Any, ...] | list[Any],
     capacity: dict[str, float],
     first_hour: int,
 ) -> pd.DataFrame:
@@ -254,7 +251,9 @@ def _choices(
         per_day = capacity[ch] / len(days) if np.isfinite(capacity[ch]) else np.inf
         day_index = (np.arange(len(rows)) // per_day).astype(int) if np.isfinite(per_day) else np.zeros(len(rows), int)
         for d in np.unique(day_index):
-            opens = next_open_time(policy, ch, datetime.combine(days[d], datetime.min.time()) + timedelta(hours=first_hour))
+            opens = next_open_time(
+                policy, ch, datetime.combine(days[d], datetime.min.time()) + timedelta(hours=first_hour)
+            )
             send[rows[day_index == d]] = opens.isoformat(timespec="minutes")
     out = pd.DataFrame(
         {
@@ -300,7 +299,7 @@ def _summary(
 ) -> dict[str, Any]:
     counts = choices["channel"].value_counts()
     order = (*MESSAGE_CODES, "negative_uplift", *PLANNER_CODES, *CALL_LIST_CODES)
-    per_channel = {}
+    per_channel: dict[str, dict[str, Any]] = {}
     for ch in used:
         mine = choices["channel"] == ch
         n = int(counts.get(ch, 0))
@@ -312,7 +311,7 @@ def _summary(
             "expected_incremental_conversions": round(float(choices.loc[mine, "increment"].sum()), 4),
             "funnel": channel_funnel(reasons[ch], order),
         }
-    spent = sum(c["cost"] for c in per_channel.values())
+    spent = sum(float(c["cost"]) for c in per_channel.values())
     return {
         "campaign_id": campaign.campaign_id,
         "product_id": campaign.product_id,

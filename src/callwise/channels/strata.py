@@ -17,7 +17,9 @@ from callwise.lake import Lake
 AGE_BANDS = (35, 55)  # under 35, 35–54, 55 and over
 ACTIVE_DAYS = 90  # an app login in the 90 days before counts as digitally active
 DIGITAL_EVENT = "app_login"
-STRATA = tuple(f"{band}_{'digital' if active else 'offline'}" for band in ("young", "middle", "senior") for active in (1, 0))
+STRATA = tuple(
+    f"{band}_{'digital' if active else 'offline'}" for band in ("young", "middle", "senior") for active in (1, 0)
+)
 
 
 def age_band(age: ir.IntegerValue) -> ir.StringValue:
