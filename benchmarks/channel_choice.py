@@ -5,8 +5,9 @@ One campaign (the wealth product and agents of ``uplift_plan.py``): calls only, 
 uplift-ranked call list under the agents' capacity), against the channel plan (call, SMS, app push, WeChat,
 email or nothing per customer, values with the moment boost) with the calls-only list's cost as its budget,
 against the oracle (the same choice made on the true increments, same policy, capacities and budget; its calls
-are counted as placed). Everything is scored by the truth: true incremental conversions (``_truth/channels.parquet``
-inc__<channel>__<product>). Then the speed at 1M customers × 5 channels on a synthetic value matrix.
+are counted as placed, less the list's control share). Everything is scored by the truth: true incremental
+conversions (``_truth/channels.parquet`` inc__<channel>__<product>). Then the speed at 1M customers × 5
+channels on a synthetic value matrix.
 Writes benchmarks/results/channel_choice.json.
 Usage: python benchmarks/channel_choice.py [customers] [speed_customers]
 """
@@ -110,9 +111,19 @@ def measure(bank: Path, lake: Lake, seed: int) -> dict[str, Any]:
     )
     value = float(load_product(lake, PRODUCT)["value_per_conversion"])
     caps = np.array([plan.capacity[ch] for ch in used])
-    oracle = choose(true_matrix * value - plan.costs[None, :], plan.allowed, plan.costs, caps, plan.budget)
+    # Calls chosen by the oracle lose the list's control share too (held out: no cost, no increment).
+    placed = plan.placed
+    oracle = choose(
+        (true_matrix * value - plan.costs[None, :]) * placed[None, :],
+        plan.allowed,
+        plan.costs * placed,
+        caps,
+        plan.budget,
+    )
     picked = oracle.chosen >= 0
-    oracle_by = {ch: float(true_matrix[picked & (oracle.chosen == j), j].sum()) for j, ch in enumerate(used)}
+    oracle_by = {
+        ch: float(true_matrix[picked & (oracle.chosen == j), j].sum() * placed[j]) for j, ch in enumerate(used)
+    }
     oracle_total = sum(oracle_by.values())
     plain_total = sum(
         true_inc(plain.choices.loc[plain.choices["channel"] == ch, "customer_id"].to_numpy(), ch) for ch in used

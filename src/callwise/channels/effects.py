@@ -1,9 +1,11 @@
 """What each channel added in the lake's past randomised campaigns, per stratum, and as a ratio to the call's.
 
-A past campaign counts when its members (``campaign_members``) were assigned at least ``WINDOW_DAYS`` before the
-plan's cutoff, so every outcome it is judged by lies strictly before the cutoff (no leakage). Its channels are the
-channels its contacts used. The outcome is a conversion of the campaign's product within ``WINDOW_DAYS`` of
-assignment.
+The outcome is a conversion of the campaign's product from assignment (``campaign_members``) until
+``WINDOW_DAYS`` after the campaign's end (``campaigns.end_at``; its start without one): the same window for touched
+and untouched members, so a touch late in the campaign loses none of its conversions. A past campaign counts when
+that window closed before the plan's cutoff, so every outcome it is judged by lies strictly before the cutoff (no
+leakage). Its channels are the channels its contacts used; a single-channel campaign compares its touched members
+with its control group.
 
 Multi-channel campaigns randomise each channel on its own (a treatment member gets each channel they may get by a
 coin of its own; the control group gets none). So a channel's increment in a campaign is the conversion rate of
@@ -30,7 +32,7 @@ is none.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -105,7 +107,13 @@ def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
         return None
     m = lake.table("campaign_members")
     camp = lake.table("campaigns")
-    c = camp.select(cid=camp.campaign_id.cast("string"), product_id=camp.product_id.cast("string"), start=camp.start_at)
+    end = camp.end_at.cast("timestamp") if "end_at" in camp.columns else ibis.null("timestamp")
+    c = camp.select(
+        cid=camp.campaign_id.cast("string"),
+        product_id=camp.product_id.cast("string"),
+        start=camp.start_at,
+        touch_end=end.fill_null(camp.start_at.cast("timestamp")),
+    )
     m = m.select(
         campaign_id=m.campaign_id.cast("string"),
         customer_id=m.customer_id.cast("string"),
@@ -114,7 +122,10 @@ def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
     )
     m = m.join(c, m.campaign_id == c.cid).drop("cid")
     m = m.mutate(assigned_at=m.assigned_at.fill_null(m.start.cast("timestamp"))).drop("start")
-    m = m.filter(m.assigned_at < cutoff - timedelta(days=WINDOW_DAYS))
+    # Every member is judged over the same window, to WINDOW_DAYS after the campaign's last touching day (a touch
+    # late in the campaign must not lose the conversions it would have had after assignment + WINDOW_DAYS).
+    m = m.mutate(outcome_end=ibis.greatest(m.touch_end, m.assigned_at) + ibis.interval(days=WINDOW_DAYS))
+    m = m.filter(m.outcome_end < cutoff).drop("touch_end")
     k = lake.table("contacts")
     k = k.filter(k.campaign_id.notnull())
     touches = k.select(
@@ -169,7 +180,7 @@ def _converted(lake: Lake, m: ir.Table) -> ir.Table:
     k = lake.table("conversions")
     k = k.select(kid=k.customer_id.cast("string"), kproduct=k.product_id.cast("string"), kts=k.ts.cast("timestamp"))
     hit = m.join(k, (m.customer_id == k.kid) & (m.product_id == k.kproduct) & (k.kts >= m.assigned_at))
-    hit = hit.filter(hit.kts < hit.assigned_at + ibis.interval(days=WINDOW_DAYS))
+    hit = hit.filter(hit.kts < hit.outcome_end)
     return hit.select("campaign_id", "customer_id").distinct().mutate(won=ibis.literal(1))
 
 

@@ -57,6 +57,7 @@ class ChannelPlan:
     allowed: np.ndarray  # (n × C) the pairs the policy allows (what the choice was made among)
     costs: np.ndarray  # (C,) cost per touch
     budget: float
+    placed: np.ndarray  # (C,) share of the chosen a channel touches (calls: all but the control group)
 
 
 def plan_channels(
@@ -107,7 +108,9 @@ def plan_channels(
     reasons = reasons.mask(reasons.isna() & (left[:, None] < 1), "cross_channel_cap")
     caps = np.array([capacity[ch] for ch in used])
     budget = config.budget if config.budget is not None else np.inf
-    choice = choose(values.value, allowed, costs, caps, budget)
+    # A customer chosen for calls is held out as control with the list's control share: neither cost nor increment.
+    placed = np.array([1 - campaign.control_share if ch == "call" else 1.0 for ch in used])
+    choice = choose(values.value * placed[None, :], allowed, costs * placed, caps, budget)
     laps["optimise"] = _lap(clock)
     clock = time.perf_counter()
 
@@ -127,7 +130,7 @@ def plan_channels(
 
     choices = _choices(ids, channel, values, reasons, used, policy, days, capacity, campaign.first_hour)
     summary = _summary(campaign, config, used, capacity, choices, values, choice, effects, calls, reasons)
-    return ChannelPlan(choices, calls, summary, values, choice, effects, capacity, laps, allowed, costs, budget)
+    return ChannelPlan(choices, calls, summary, values, choice, effects, capacity, laps, allowed, costs, budget, placed)
 
 
 def _lap(start: float) -> float:
