@@ -47,6 +47,11 @@ def test_funnels_add_up_and_use_known_codes(planned):
             assert before["remaining"] - step["removed"] == step["remaining"]
         if ch != "call":
             assert {s["step"] for s in steps[1:]} <= known
+        else:  # the call list's own rules first, then the planner's codes
+            names = [s["step"] for s in steps[1:]]
+            planner = [i for i, n in enumerate(names) if n in PLANNER_CODES]
+            policy = [i for i, n in enumerate(names) if n not in known]
+            assert policy and planner and max(policy) < min(planner)
 
 
 def test_no_barred_pair_is_chosen_and_no_limit_is_passed(planned):

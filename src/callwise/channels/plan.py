@@ -301,9 +301,13 @@ def _summary(
     reasons: pd.DataFrame,
 ) -> dict[str, Any]:
     counts = choices["channel"].value_counts()
-    order = (*MESSAGE_CODES, "negative_uplift", *PLANNER_CODES, *CALL_LIST_CODES)
+    planner = ("negative_uplift", *PLANNER_CODES, *CALL_LIST_CODES)
+    # The call channel's funnel reads as the call list's: its own steps first (audience, policy rules), in order.
+    list_steps = [str(s["step"]) for s in calls.summary["funnel"][1:]] if calls is not None else []
+    call_policy = tuple(s for s in list_steps if s not in (*planner, "other_channel", *RANKING_REASONS))
     per_channel: dict[str, dict[str, Any]] = {}
     for ch in used:
+        order = (*call_policy, *planner) if ch == "call" else (*MESSAGE_CODES, *planner)
         mine = choices["channel"] == ch
         n = int(counts.get(ch, 0))
         per_channel[ch] = {
