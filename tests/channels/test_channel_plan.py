@@ -110,3 +110,8 @@ def test_the_cli_writes_the_plan_and_prints_json(planned, channel_bank, tmp_path
     assert summary["per_channel"] == plan.summary["per_channel"]
     assert (out / "choices.csv").is_file() and (out / "calls" / "call_list.csv").is_file()
     assert "phone" not in (out / "choices.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    recorded = summary["members_recorded"]
+    members = channel_bank["lake"].table("campaign_members")
+    ours = members.filter(members.campaign_id == "ch-test").to_pandas()
+    assert len(ours) == len(plan.calls.members) and set(ours["group"]) == {"treatment", "control"}
+    assert recorded

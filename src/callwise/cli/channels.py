@@ -22,6 +22,7 @@ def register_channels(lists: typer.Typer) -> None:
         model: Annotated[Path | None, typer.Option(help="help.lists.build.model")] = None,
         policy: Annotated[Path | None, typer.Option(help="help.lists.build.policy")] = None,
         engine: EngineName = None,
+        record: Annotated[bool, typer.Option("--record/--no-record", help="help.lists.channels.record")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="help.opt.json_summary")] = False,
     ) -> None:
         """Choose each customer's channel by expected incremental value minus cost, then write the plan."""
@@ -39,7 +40,8 @@ def register_channels(lists: typer.Typer) -> None:
             model_dir = model or spec.model
             ranking = load_ranking_model(spec, model_dir) if model_dir is not None else None
             rules = load_policy(policy) if policy is not None else None
-            plan = plan_channels(spec, lake_on(lake, engine), ranking, rules)
+            store = lake_on(lake, engine)
+            plan = plan_channels(spec, store, ranking, rules)
         except (
             CampaignError,
             ListError,
@@ -53,6 +55,10 @@ def register_channels(lists: typer.Typer) -> None:
             fail(exc)
         files = write_channel_plan(plan, out, spec.lang)
         summary: dict[str, Any] = {**plan.summary, "files": files}
+        if record and plan.calls is not None:  # the call list's members, control included, as `lists build` does
+            from callwise.results.record import record_members
+
+            summary["members_recorded"] = record_members(store, plan.calls).to_dict()
         emit(summary, as_json, human=plan_text(summary, get_settings().lang))
 
 
