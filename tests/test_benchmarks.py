@@ -44,6 +44,7 @@ TINY = {
     "segments_truth.py": (["2000"], "segments_truth_2000"),
     "synth_channels.py": (["2000", "1"], "synth_channels_2000"),
     "attribution_truth.py": (["3000"], "attribution_truth_3000"),
+    "channel_choice.py": (["3000", "50000"], "channel_choice_3000"),
 }
 
 

@@ -173,8 +173,8 @@ def test_a_file_of_another_kind_is_named_as_such(tmp_path):
         "something else (a campaign file has: "
         "campaign_id, name, product_id, date, days, first_hour, last_hour, capacity, max_attempts, cost_per_call, "
         "cost_per_minute, cost_per_sms, min_expected_value, ranking, control_share, lift_to_detect, alpha, power, "
-        "arms, teams, agent_share, seed, lang, audience, segments, model, "
-        "answer_model, policy, tag_catalogue); "
+        "arms, teams, agent_share, seed, lang, audience, segments, trigger, channels, model, "
+        "answer_model, policy, tag_catalogue, trigger_catalogue); "
         "is it the wrong file?"
     )
     assert info.value.message("zh").startswith(f"{policy}:1：这不像活动文件")

@@ -21,6 +21,7 @@ from callwise.cli import (
     lake,
     lists,
     model,
+    moments,
     monitor,
     outbox,
     outcomes,
@@ -90,6 +91,7 @@ for module in (
     monitor,
     tags,
     segments,
+    moments,
 ):
     module.register(app)
 

@@ -1,4 +1,4 @@
-"""CLI: `callwise lists build` — the call list for one campaign."""
+"""CLI: `callwise lists build` — the call list for one campaign (`lists channels`: the channel plan)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from callwise.cli._choices import EngineName, lake_on
 from callwise.cli._output import emit, fail
+from callwise.cli.channels import register_channels
 from callwise.cli.lists_export import register_export
 from callwise.i18n import t
 from callwise.settings import get_settings
@@ -18,6 +19,7 @@ def register(app: typer.Typer) -> None:
     lists = typer.Typer(no_args_is_help=True, help="help.lists")
     app.add_typer(lists, name="lists")
     register_export(lists)
+    register_channels(lists)
 
     @lists.command("build", help="help.lists.build")
     def build(

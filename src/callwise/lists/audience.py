@@ -2,6 +2,9 @@
 
 Each is a step of the list's funnel with a reason code, ahead of the policy's rules:
 
+- ``no_live_moment``: the campaign is triggered (``trigger:``, docs/moments.md) and the customer has no live moment
+  of its ids at the campaign's cutoff in the lake's moments table built as of that cutoff; a customer with one gets
+  the first of the campaign's ids that is live as their ``moment_id``;
 - ``not_in_audience``: the campaign's ``audience:`` expression, over the lake's tag table built as of the
   campaign's cutoff, does not select the customer;
 - ``segment_not_mapped``: the campaign maps segments (``segments:``) and the customer's segment is not one of
@@ -37,7 +40,7 @@ from callwise.schema.contract import DEFAULT_TIMEZONE
 if TYPE_CHECKING:
     from callwise.tags import Catalogue
 
-CAMPAIGN_CODES = ("not_in_audience", "segment_not_mapped", "segment_other_product")
+CAMPAIGN_CODES = ("no_live_moment", "not_in_audience", "segment_not_mapped", "segment_other_product")
 SEGMENTS = "segments"
 
 
@@ -55,8 +58,9 @@ class SegmentPlans:
 
 def campaign_codes(campaign: Campaign) -> tuple[str, ...]:
     """The campaign's steps, in funnel order: only those its file asks for (other lists keep their funnel)."""
-    codes = ("not_in_audience",) if campaign.audience is not None else ()
-    return codes + (CAMPAIGN_CODES[1:] if campaign.segments is not None else ())
+    codes = ("no_live_moment",) if campaign.trigger is not None else ()
+    codes += ("not_in_audience",) if campaign.audience is not None else ()
+    return codes + (CAMPAIGN_CODES[2:] if campaign.segments is not None else ())
 
 
 def select(verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign) -> tuple[CustomerVerdicts, SegmentPlans | None]:
@@ -68,6 +72,10 @@ def select(verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign) -> tuple[
     ids = verdicts.frame["customer_id"].to_numpy()
     found = selected.reindex(ids)
     frame = verdicts.frame.copy()
+    if campaign.trigger is not None:
+        moment = found["moment_id"]
+        frame["moment_id"] = moment.astype(object).where(moment.notna(), None).to_numpy()
+        frame["no_live_moment"] = moment.isna().to_numpy()
     if campaign.audience is not None:
         frame["not_in_audience"] = ~found["in_audience"].fillna(False).to_numpy(bool)
     plans = None
@@ -84,10 +92,16 @@ def select(verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign) -> tuple[
 
 
 def campaign_selection(lake: Lake, campaign: Campaign) -> ir.Table:
-    """customer_id, in_audience and the segment's id and plan (segment_id, mapped, product, arm, hours)."""
+    """customer_id, the live moment picked (moment_id), in_audience and the segment's id and plan (segment_id,
+    mapped, product, arm, hours)."""
     from callwise.tags import stored_audience
 
     people = lake.table("customers").select("customer_id")
+    if campaign.trigger is not None:
+        from callwise.moments import pick_moment, stored_moments
+
+        picked = pick_moment(stored_moments(lake, campaign.cutoff), campaign.cutoff, list(campaign.trigger))
+        people = people.left_join(picked, "customer_id").drop("customer_id_right")
     if campaign.audience is not None:
         audience = stored_audience(lake, campaign_catalogue(campaign), campaign.audience, campaign.cutoff)
         people = people.left_join(audience, "customer_id").drop("customer_id_right")

@@ -172,10 +172,13 @@ def build_list(
     policy: Policy | None = None,
     answer_model: AnswerScorer | None = None,
     bank_timezone: str = "Asia/Shanghai",
+    calls_for: pd.Series | None = None,
 ) -> ListResult:
     """Decide the list for one campaign; nothing is written (see :func:`callwise.lists.output.write_list`).
 
     ``model`` is a response model, or an uplift model when the campaign ranks by uplift (anything else is refused).
+    ``calls_for`` (a channel plan's calls: customer_id → touches the plan gives the call) lists only those
+    customers, each with at most that many attempts; the others are left off as ``other_channel``.
     """
     check_ranking(campaign, model)
     clock = _Clock()
@@ -184,6 +187,8 @@ def build_list(
     slots = calling_slots(campaign, policy)
     verdicts = evaluate_customers(lake, policy, product, campaign.campaign_id, slots.days[0], slots.days[-1])
     verdicts, segments = _campaign_select(verdicts, lake, campaign)
+    if calls_for is not None:
+        verdicts = only_these(verdicts, calls_for)
     clock.lap("policy")
 
     ranked, X = _score(lake, campaign, model, product, verdicts)
@@ -237,6 +242,9 @@ def build_list(
     calls, listed, reason_codes = _listed(checked.kept, worth, plan, model, X, campaign, bank_timezone)
     clock.lap("explain")
     members = _members(worth, plan, listed, lake, campaign)
+    if campaign.trigger is not None:  # each member's moment, so each moment is measured against its own control
+        moment = verdicts.frame.set_index("customer_id")["moment_id"].reindex(members["customer_id"].to_numpy())
+        members = members.assign(moment_id=moment.to_numpy())
     excluded = _excluded(verdicts, ranked, worth, plan, listed, checked.refused)
     summary = _summary(campaign, product, policy, verdicts, ranked, worth, plan, listed, excluded, checked, model)
     return ListResult(
@@ -258,12 +266,31 @@ def _campaign_select(
     verdicts: CustomerVerdicts, lake: Lake, campaign: Campaign
 ) -> tuple[CustomerVerdicts, SegmentPlans | None]:
     from callwise.lists.audience import SegmentsError
+    from callwise.moments import MomentsError
     from callwise.tags import AudienceError, CatalogueError, TagTableError
 
     try:
         return campaign_select(verdicts, lake, campaign)
-    except (AudienceError, TagTableError, SegmentsError, CatalogueError) as exc:
+    except (AudienceError, TagTableError, SegmentsError, CatalogueError, MomentsError) as exc:
         raise ListError.of(exc) from None
+
+
+def only_these(verdicts: CustomerVerdicts, calls_for: pd.Series) -> CustomerVerdicts:
+    """The verdicts with a first step ``other_channel`` for everyone ``calls_for`` does not name, and attempts
+    held to the touches it gives each."""
+    from dataclasses import replace
+
+    from callwise.lists.audience import CAMPAIGN_CODES
+    from callwise.policy.customers import CUSTOMER_CODES, primary_and_reasons
+
+    frame = verdicts.frame.copy()
+    touches = calls_for.reindex(frame["customer_id"].to_numpy())
+    frame["other_channel"] = touches.isna().to_numpy()
+    frame["attempts_left"] = np.minimum(frame["attempts_left"].to_numpy(), touches.fillna(0).to_numpy(np.int64))
+    codes = ("other_channel", *verdicts.campaign_codes)
+    known = tuple(c for c in (*CAMPAIGN_CODES, *CUSTOMER_CODES) if c in frame.columns and c not in codes)
+    primary, reasons = primary_and_reasons(frame, (*codes, *known))
+    return replace(verdicts, frame=frame, primary=primary, reasons=reasons, campaign_codes=codes)
 
 
 class _Clock:

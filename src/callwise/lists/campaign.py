@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from callwise.channels.config import ChannelsConfig
 from callwise.configdate import ConfigDate
 from callwise.configfile import (
     ConfigError,
@@ -22,6 +23,7 @@ from callwise.configfile import (
     parse_config,
     problem,
     read_config,
+    suggest,
     validate_config,
 )
 from callwise.experiments import check_arms, check_control_share
@@ -87,6 +89,13 @@ class CampaignSettings(ConfigModel):
     audience: str | None = Field(default=None, min_length=1, max_length=2000)
     # segment id → product, arm, hours; exhaustive: customers of a segment not named here are left off.
     segments: dict[SegmentId, SegmentPlan] | None = Field(default=None, min_length=1)
+    # A triggered campaign (docs/moments.md): only customers with a live moment of these ids at the cutoff, read
+    # from the lake's moments table built as of the cutoff; the first id live is the member's moment.
+    trigger: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]] | None = Field(
+        default=None, min_length=1, max_length=50
+    )
+    # The channels a channel plan may use (docs/channels.md): cost per touch, daily limits, a total budget.
+    channels: ChannelsConfig | None = None
 
     @field_validator("control_share")
     @classmethod
@@ -146,6 +155,7 @@ class Campaign(CampaignSettings):
     answer_model: Path | None = None  # a saved answer model; fitted from the lake's call history when not given
     policy: Path | None = None  # contact policy YAML; the built-in default when not given
     tag_catalogue: Path | None = None  # the tag catalogue the audience names; the shipped one when not given
+    trigger_catalogue: Path | None = None  # the trigger catalogue trigger: names; the shipped one when not given
 
     @field_validator("model", "answer_model")
     @classmethod
@@ -154,7 +164,7 @@ class Campaign(CampaignSettings):
             raise Invalid(msg("lists.campaign.no_directory", path=str(value)))
         return value
 
-    @field_validator("tag_catalogue")
+    @field_validator("tag_catalogue", "trigger_catalogue")
     @classmethod
     def _catalogue_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -178,7 +188,13 @@ def load_campaign(path: str | Path, permissions: Iterable[str] | None = None) ->
     path = Path(path)
     raw = read_config(path, "campaign", CampaignError)
     doc = parse_config(raw, str(path), "campaign", CampaignError)
-    for key in ("model", "answer_model", "policy", "tag_catalogue"):  # relative to the campaign file
+    for key in (
+        "model",
+        "answer_model",
+        "policy",
+        "tag_catalogue",
+        "trigger_catalogue",
+    ):  # relative to the campaign file
         if isinstance(doc.data.get(key), str):
             doc.data[key] = (path.parent / doc.data[key]).resolve()
     campaign = validate_config(doc, str(path), Campaign, "campaign", CampaignError)
@@ -191,7 +207,34 @@ def load_campaign(path: str | Path, permissions: Iterable[str] | None = None) ->
             raise CampaignError(exc.file, exc.line, exc.reason, exc.column) from None
         except AudienceError as exc:
             raise problem(CampaignError, str(path), doc, ("audience",), msg(str(exc.key), **exc.values)) from None
+    if campaign.trigger is not None:
+        from callwise.moments import TriggerError
+
+        try:
+            reason = trigger_problem(campaign)
+        except TriggerError as exc:  # the trigger catalogue's own file and line
+            raise CampaignError(exc.file, exc.line, exc.reason, exc.column) from None
+        if reason is not None:
+            raise problem(CampaignError, str(path), doc, ("trigger",), reason)
     return campaign
+
+
+def trigger_problem(campaign: CampaignSettings) -> Term | None:
+    """Why the campaign's ``trigger:`` ids cannot be used (one twice, one the trigger catalogue lacks), or None.
+
+    A trigger catalogue that does not load raises its own :class:`~callwise.moments.TriggerError`."""
+    from callwise.moments import default_triggers, load_triggers
+
+    path = getattr(campaign, "trigger_catalogue", None)
+    known = list((default_triggers() if path is None else load_triggers(path)).triggers)
+    seen: set[str] = set()
+    for name in campaign.trigger or []:
+        if name in seen:
+            return msg("moments.campaign_trigger_twice", name=name)
+        if name not in known:
+            return msg("moments.campaign_unknown_trigger", name=name, hint=suggest(name, known))
+        seen.add(name)
+    return None
 
 
 def campaign_catalogue(campaign: CampaignSettings) -> Catalogue:

@@ -39,6 +39,7 @@ MEMBER_SCHEMA = pa.schema(
         pa.field("province", pa.string()),
         pa.field("age_band", pa.string()),
         pa.field("segment", pa.string()),
+        pa.field("moment_id", pa.string()),  # a triggered campaign's member: the moment it was listed for
     ]
 )
 
@@ -87,6 +88,7 @@ def member_table(result: ListResult, list_id: int | None = None) -> pa.Table:
             "province": text("province"),
             "age_band": text("age_band"),
             "segment": text("segment"),
+            "moment_id": text("moment_id"),
         },
         schema=MEMBER_SCHEMA,
     )

@@ -1,0 +1,303 @@
+"""What each channel added in the lake's past randomised campaigns, per stratum, and as a ratio to the call's.
+
+The outcome is a conversion of the campaign's product from assignment (``campaign_members``) until
+``WINDOW_DAYS`` after the campaign's end (``campaigns.end_at``; its start without one): the same window for touched
+and untouched members, so a touch late in the campaign loses none of its conversions. A past campaign counts when
+that window closed before the plan's cutoff, so every outcome it is judged by lies strictly before the cutoff (no
+leakage). Its channels are the channels its contacts used; a single-channel campaign compares its touched members
+with its control group.
+
+Multi-channel campaigns randomise each channel on its own (a treatment member gets each channel they may get by a
+coin of its own; the control group gets none). So a channel's increment in a campaign is the conversion rate of
+the treatment members it touched (a contact on the channel, delivered or not) minus that of the treatment members
+who could have had it (consent in force at assignment: the ``consents`` table for messages, consent_marketing for
+calls) and did not. The other channels' touches fall alike on both sides. Per channel and stratum
+(:mod:`callwise.channels.strata`) the increments of the campaigns are weighted by the touched members, and each
+stratum is shrunk to its channel's overall increment by ``n / (n + SHRINK_MEMBERS)``, and the overall one to zero
+the same way (a channel barely tried is assumed to add little).
+
+The plan uses a message's effect as a **ratio to the call's**: in the campaigns that used both, the message's
+increment over the call's, per stratum (shrunk to the channel's overall ratio the same way). A customer's message
+increment is then their own call uplift × the ratio (the overall ratio, too, shrunk to zero by its touched
+members), so what the uplift model knows of a customer (how much a contact can move them at all) carries to every
+channel. Without call campaigns beside a channel the ratio is
+unknown and the direct increment of the stratum stands.
+
+Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): the boost is the increment of touches
+with a moment live at the campaign's start (the shipped triggers evaluated as of that start, from rows before it)
+over the increment of the others, pooled over channels, shrunk to 1 by the live members; without the table there
+is none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from callwise.channels.config import CHANNELS
+from callwise.channels.strata import STRATA, member_strata
+from callwise.lake import Lake
+from callwise.lake.frames import to_pandas
+
+WINDOW_DAYS = 30
+SHRINK_MEMBERS = 2000
+BOOST_RANGE = (1.0, 5.0)
+RATIO_RANGE = (0.0, 2.0)
+MOMENTS = "moments"
+
+
+@dataclass(frozen=True)
+class ChannelEffect:
+    """One channel's measured increment of p(convert within the window) from one touch (a list place for calls)."""
+
+    channel: str
+    overall: float
+    se: float
+    touched: int
+    campaigns: int
+    by_stratum: dict[str, float] = field(default_factory=dict)  # shrunk to ``overall``
+    ratio: float | None = None  # increment over the call's in the same campaigns (None: no such campaigns)
+    ratio_by_stratum: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "overall": round(self.overall, 6),
+            "se": round(self.se, 6),
+            "touched": self.touched,
+            "campaigns": self.campaigns,
+            "by_stratum": {k: round(v, 6) for k, v in self.by_stratum.items()},
+            "ratio_to_call": None if self.ratio is None else round(self.ratio, 4),
+            "ratio_by_stratum": {k: round(v, 4) for k, v in self.ratio_by_stratum.items()},
+        }
+
+
+@dataclass(frozen=True)
+class ChannelEffects:
+    effects: dict[str, ChannelEffect]
+    cutoff: datetime
+    moments: bool  # the lake had a moments table
+    moment_boost: float = 1.0
+    moment_touched: int = 0
+
+    def of(self, channel: str) -> ChannelEffect:
+        return self.effects.get(channel) or ChannelEffect(channel, 0.0, 0.0, 0, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cutoff": self.cutoff.isoformat(),
+            "window_days": WINDOW_DAYS,
+            "moments": self.moments,
+            "moment_boost": round(self.moment_boost, 4),
+            "moment_touched": self.moment_touched,
+            "channels": {name: e.as_dict() for name, e in self.effects.items()},
+        }
+
+
+def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
+    """Treatment members of past campaigns × the campaign's channels they could have had, grouped:
+    campaign_id, channel, touched, stratum, live, members, converted."""
+    if not all(lake.has(n) for n in ("campaign_members", "campaigns", "conversions", "contacts")):
+        return None
+    m = lake.table("campaign_members")
+    camp = lake.table("campaigns")
+    end = camp.end_at.cast("timestamp") if "end_at" in camp.columns else ibis.null("timestamp")
+    c = camp.select(
+        cid=camp.campaign_id.cast("string"),
+        product_id=camp.product_id.cast("string"),
+        start=camp.start_at,
+        touch_end=end.fill_null(camp.start_at.cast("timestamp")),
+    )
+    m = m.select(
+        campaign_id=m.campaign_id.cast("string"),
+        customer_id=m.customer_id.cast("string"),
+        assigned_at=m.assigned_at.cast("timestamp"),
+        treated=m.group == "treatment",
+    )
+    m = m.join(c, m.campaign_id == c.cid).drop("cid")
+    m = m.mutate(assigned_at=m.assigned_at.fill_null(m.start.cast("timestamp"))).drop("start")
+    # Every member is judged over the same window, to WINDOW_DAYS after the campaign's last touching day (a touch
+    # late in the campaign must not lose the conversions it would have had after assignment + WINDOW_DAYS).
+    m = m.mutate(outcome_end=ibis.greatest(m.touch_end, m.assigned_at) + ibis.interval(days=WINDOW_DAYS))
+    m = m.filter(m.outcome_end < cutoff).drop("touch_end")
+    k = lake.table("contacts")
+    k = k.filter(k.campaign_id.notnull())
+    touches = k.select(
+        campaign_id=k.campaign_id.cast("string"), customer_id=k.customer_id.cast("string"), channel=k.channel
+    ).distinct()
+    used = touches.select("campaign_id", "channel").distinct()
+    single = used.group_by("campaign_id").aggregate(n_channels=used.count())
+    used = used.join(single, "campaign_id")
+    pairs = m.join(used, "campaign_id")
+    # The control group is the comparison of a single-channel campaign only (in a multi-channel one it lacks the
+    # other channels' touches too).
+    pairs = pairs.filter(pairs.treated | (pairs.n_channels == 1)).drop("treated", "n_channels")
+    pairs = pairs.left_join(touches.mutate(touched=ibis.literal(True)), ["campaign_id", "customer_id", "channel"])
+    pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right")
+    pairs = pairs.mutate(touched=pairs.touched.fill_null(False))
+    pairs = _with_consent(lake, pairs)
+    pairs = pairs.filter(pairs.touched | pairs.consented)
+    pairs = member_strata(lake, pairs, cutoff.date())
+    pairs = _live(lake, pairs)
+    won = _converted(lake, m)
+    pairs = pairs.left_join(won, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
+    keys = ["campaign_id", "channel", "touched", "stratum", "live"]
+    return pairs.group_by(keys).aggregate(members=pairs.count(), converted=pairs.won.fill_null(0).sum())
+
+
+def _with_consent(lake: Lake, pairs: ir.Table) -> ir.Table:
+    """``consented``: the channel's consent in force at assignment (messages: newest consents row at or before it;
+    calls: customers.consent_marketing)."""
+    cust = lake.table("customers")
+    call_ok = cust.consent_marketing.fill_null(False) if "consent_marketing" in cust.columns else ibis.literal(False)
+    calls = cust.select(customer_id=cust.customer_id.cast("string"), call_ok=call_ok)
+    pairs = pairs.left_join(calls, "customer_id").drop("customer_id_right")
+    granted = ibis.literal(False)
+    if lake.has("consents"):
+        s = lake.table("consents")
+        s = s.filter(s.purpose == "marketing").select(
+            sid=s.customer_id.cast("string"), sch=s.channel.cast("string"), sts=s.ts.cast("timestamp"), ok=s.granted
+        )
+        hit = pairs.join(s, (pairs.customer_id == s.sid) & (pairs.channel == s.sch) & (s.sts <= pairs.assigned_at))
+        newest = hit.group_by(["campaign_id", "customer_id", "channel"]).aggregate(
+            msg_ok=hit.ok.fill_null(False).argmax(hit.sts)
+        )
+        pairs = pairs.left_join(newest, ["campaign_id", "customer_id", "channel"])
+        pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right")
+        granted = pairs.msg_ok.fill_null(False)
+    consented = (pairs.channel == "call").ifelse(pairs.call_ok.fill_null(False), granted)
+    out = pairs.mutate(consented=consented).drop("call_ok")
+    return out.drop("msg_ok") if "msg_ok" in out.columns else out
+
+
+def _converted(lake: Lake, m: ir.Table) -> ir.Table:
+    k = lake.table("conversions")
+    k = k.select(kid=k.customer_id.cast("string"), kproduct=k.product_id.cast("string"), kts=k.ts.cast("timestamp"))
+    hit = m.join(k, (m.customer_id == k.kid) & (m.product_id == k.kproduct) & (k.kts >= m.assigned_at))
+    hit = hit.filter(hit.kts < hit.outcome_end)
+    return hit.select("campaign_id", "customer_id").distinct().mutate(won=ibis.literal(1))
+
+
+def _live(lake: Lake, m: ir.Table) -> ir.Table:
+    """``live``: a moment live at the campaign's start, by the shipped triggers evaluated as of that start (the
+    lake's ``moments`` table holds the moments of its own as-of time only)."""
+    if not lake.has(MOMENTS):
+        return m.mutate(live=ibis.literal(False))
+    from callwise.moments import default_triggers, moments_table
+
+    starts = to_pandas(m.select("campaign_id", "assigned_at").group_by("campaign_id").aggregate(at=m.assigned_at.min()))
+    triggers = default_triggers()
+    parts = [
+        moments_table(lake, triggers, pd.Timestamp(at).to_pydatetime())
+        .select(customer_id=ibis._.customer_id.cast("string"))
+        .distinct()
+        .mutate(campaign_id=ibis.literal(str(campaign_id)), live=ibis.literal(True))
+        for campaign_id, at in zip(starts["campaign_id"], starts["at"], strict=True)
+    ]
+    if not parts:
+        return m.mutate(live=ibis.literal(False))
+    live = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True)
+    m = m.left_join(live, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
+    return m.mutate(live=m.live.fill_null(False))
+
+
+def estimate_effects(lake: Lake, cutoff: datetime, channels: tuple[str, ...] = CHANNELS) -> ChannelEffects:
+    """Each channel's increment and ratio to the call's per stratum, and the moment boost, from campaigns whose
+    outcomes all precede ``cutoff``."""
+    expr = member_outcomes(lake, cutoff)
+    rows = to_pandas(expr) if expr is not None else pd.DataFrame()
+    if rows.empty:
+        return ChannelEffects({ch: ChannelEffect(ch, 0.0, 0.0, 0, 0) for ch in channels}, cutoff, lake.has(MOMENTS))
+    rows["touched"] = rows["touched"].astype(bool)
+    rows["live"] = rows["live"].astype(bool)
+    effects = {ch: _channel_effect(rows, ch) for ch in channels}
+    boost, touched = _boost(rows)
+    return ChannelEffects(effects, cutoff, lake.has(MOMENTS), boost, touched)
+
+
+def _per_campaign(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per campaign: touched members, increment (touched − could have been), its variance."""
+    if rows.empty:
+        return pd.DataFrame(columns=["n", "inc", "var"])
+    g = rows.groupby(["campaign_id", "touched"])[["members", "converted"]].sum().unstack("touched", fill_value=0)
+    if (True not in g["members"].columns) or (False not in g["members"].columns):
+        return pd.DataFrame(columns=["n", "inc", "var"])
+    n1, n0 = g["members"][True].astype(float), g["members"][False].astype(float)
+    ok = (n1 > 0) & (n0 > 0)
+    n1, n0 = n1[ok], n0[ok]
+    r1, r0 = g["converted"][True][ok] / n1, g["converted"][False][ok] / n0
+    return pd.DataFrame({"n": n1, "inc": r1 - r0, "var": r1 * (1 - r1) / n1 + r0 * (1 - r0) / n0})
+
+
+def _pooled(per: pd.DataFrame) -> tuple[float, float, int, int]:
+    if per.empty or per["n"].sum() <= 0:
+        return 0.0, 0.0, 0, 0
+    w = per["n"] / per["n"].sum()
+    return float((w * per["inc"]).sum()), float(np.sqrt((w**2 * per["var"]).sum())), int(per["n"].sum()), len(per)
+
+
+def _channel_effect(rows: pd.DataFrame, channel: str) -> ChannelEffect:
+    mine = rows[rows["channel"] == channel]
+    raw, se, n, campaigns = _pooled(_per_campaign(mine))
+    overall = raw * n / (n + SHRINK_MEMBERS)  # a channel barely tried is assumed to add little
+    by_stratum = {}
+    for name in STRATA:
+        inc, _, n_s, _ = _pooled(_per_campaign(mine[mine["stratum"] == name]))
+        w = n_s / (n_s + SHRINK_MEMBERS)
+        by_stratum[name] = float(w * inc + (1 - w) * overall)
+    ratio, ratio_by_stratum = _ratio(rows, channel)
+    return ChannelEffect(channel, overall, se, n, campaigns, by_stratum, ratio, ratio_by_stratum)
+
+
+def _ratio(rows: pd.DataFrame, channel: str) -> tuple[float | None, dict[str, float]]:
+    """The channel's increment over the call's, in the campaigns that used both (overall and per stratum)."""
+    if channel == "call":
+        return 1.0, dict.fromkeys(STRATA, 1.0)
+    both = set(rows.loc[rows["channel"] == "call", "campaign_id"]) & set(
+        rows.loc[rows["channel"] == channel, "campaign_id"]
+    )
+    shared = rows[rows["campaign_id"].isin(both)]
+
+    def ratio_of(part: pd.DataFrame) -> tuple[float | None, int]:
+        msg, _, n, _ = _pooled(_per_campaign(part[part["channel"] == channel]))
+        call, _, _, _ = _pooled(_per_campaign(part[part["channel"] == "call"]))
+        if n == 0 or call <= 0:
+            return None, 0
+        return float(np.clip(msg / call, *RATIO_RANGE)), n
+
+    raw, n_all = ratio_of(shared)
+    if raw is None:
+        return None, {}
+    overall = raw * n_all / (n_all + SHRINK_MEMBERS)
+    by_stratum = {}
+    for name in STRATA:
+        r, n = ratio_of(shared[shared["stratum"] == name])
+        w = n / (n + SHRINK_MEMBERS) if r is not None else 0.0
+        by_stratum[name] = float(w * (r or 0.0) + (1 - w) * overall)
+    return overall, by_stratum
+
+
+def _boost(rows: pd.DataFrame) -> tuple[float, int]:
+    """Increment with a live moment over the increment without, pooled over channels, shrunk to 1."""
+    live, rest = rows[rows["live"]], rows[~rows["live"]]
+    inc_live, _, n_live, _ = _pooled(_per_campaign_channel(live))
+    inc_rest, _, _, _ = _pooled(_per_campaign_channel(rest))
+    if n_live == 0 or inc_rest <= 0:
+        return 1.0, n_live
+    raw = float(np.clip(inc_live / inc_rest, *BOOST_RANGE))
+    w = n_live / (n_live + SHRINK_MEMBERS)
+    return float(w * raw + (1 - w)), n_live
+
+
+def _per_campaign_channel(rows: pd.DataFrame) -> pd.DataFrame:
+    """Like ``_per_campaign`` with every (campaign, channel) as its own experiment."""
+    if rows.empty:
+        return pd.DataFrame(columns=["n", "inc", "var"])
+    keyed = rows.assign(campaign_id=rows["campaign_id"].astype(str) + "|" + rows["channel"].astype(str))
+    return _per_campaign(keyed)
