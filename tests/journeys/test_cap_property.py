@@ -63,7 +63,9 @@ def _journey(index: int, steps: list[tuple[str, int, bool]]) -> dict:
             action["on_refused"] = after
         body.append(action)
         if wait:
-            body.append({"id": f"w{i}", "wait": {"for": f"PT{wait}M"}, "next": f"a{i + 1}" if i + 1 < len(steps) else "end"})
+            body.append(
+                {"id": f"w{i}", "wait": {"for": f"PT{wait}M"}, "next": f"a{i + 1}" if i + 1 < len(steps) else "end"}
+            )
     body.append({"id": "end", "exit": "completed"})
     return {
         "id": f"j{index}",
@@ -91,7 +93,9 @@ customer = st.tuples(
     start_minute=st.integers(0, 14 * 24 * 60),
     steps=st.lists(st.integers(5, 20 * 60), min_size=5, max_size=25),
 )
-def test_no_queued_touch_breaks_the_cross_channel_cap_or_quiet_hours(factory, policy, plans, customers, start_minute, steps):
+def test_no_queued_touch_breaks_the_cross_channel_cap_or_quiet_hours(
+    factory, policy, plans, customers, start_minute, steps
+):
     _clear(factory)
     start = datetime(2026, 11, 2, tzinfo=UTC) + timedelta(minutes=start_minute)
     ids = [f"c{i}" for i in range(len(customers))]

@@ -278,7 +278,9 @@ def _check_graph(journey: Journey, doc: Document, label: str) -> None:
     for i, step in enumerate(journey.steps):
         for name, target in step.targets():
             if target not in where:
-                loc: tuple[str | int, ...] = ("steps", i, "branch", name) if name in ("then", "else") else ("steps", i, name)
+                loc: tuple[str | int, ...] = (
+                    ("steps", i, "branch", name) if name in ("then", "else") else ("steps", i, name)
+                )
                 reason = msg("journeys.file.unknown_step", target=target, known=", ".join(where))
                 raise problem(JourneyError, label, doc, loc, reason)
         if step.action is not None and step.action.channel != "call" and step.action.template not in journey.templates:

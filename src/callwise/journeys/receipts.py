@@ -83,13 +83,14 @@ def record_receipt(session: Session, receipt: Receipt, actor: str = "sender") ->
                 note=channel,
             )
         )
-    session.execute(  # a branch waiting for this decides at the next round
+    wake = min(receipt.ts, now)  # a branch waiting for this decides at the next round
+    session.execute(
         update(JourneyInstance)
         .where(
             JourneyInstance.customer_id == customer_id,
             JourneyInstance.state == "active",
-            JourneyInstance.next_at > now,
+            JourneyInstance.next_at > wake,
         )
-        .values(next_at=now)
+        .values(next_at=wake)
     )
     return ReceiptResult("stored", customer_id)

@@ -24,7 +24,15 @@ from sqlalchemy.orm import Session
 
 from callwise.journeys.definition import Journey, Step
 from callwise.journeys.gate import CustomerFacts, count_touches, customer_state, decide, unsubscribed
-from callwise.ops.models import CallOutcome, Conversion, Customer, Followup, JourneyAction, JourneyEvent, JourneyInstance
+from callwise.ops.models import (
+    CallOutcome,
+    Conversion,
+    Customer,
+    Followup,
+    JourneyAction,
+    JourneyEvent,
+    JourneyInstance,
+)
 from callwise.policy.config import Policy
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
@@ -164,7 +172,9 @@ def _global_exit(session: Session, journey: Journey, instance: JourneyInstance, 
         if session.scalar(bought):
             return "converted"
     customer = session.get(Customer, instance.customer_id)
-    if customer is not None and (customer.dnc or (customer.complaint_at is not None and customer.complaint_at >= since)):
+    if customer is not None and (
+        customer.dnc or (customer.complaint_at is not None and customer.complaint_at >= since)
+    ):
         return "opted_out"
     gone = select(func.count()).where(
         JourneyEvent.customer_id == instance.customer_id,

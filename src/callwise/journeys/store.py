@@ -137,7 +137,9 @@ def _enter_chunk(
     blocking = JourneyInstance.journey_id == journey.id
     if journey.reentry:
         blocking &= JourneyInstance.state == "active"
-    had = set(session.scalars(select(JourneyInstance.customer_id).where(blocking, JourneyInstance.customer_id.in_(chunk))))
+    had = set(
+        session.scalars(select(JourneyInstance.customer_id).where(blocking, JourneyInstance.customer_id.in_(chunk)))
+    )
     fresh = [c for c in chunk if c in known and c not in had]
     if fresh:
         first = journey.first.id

@@ -35,7 +35,21 @@ from callwise.web.text import WellFormedText
 from callwise.web.ui import install as board
 
 API = "/api/v1"
-ROUTERS = (health, auth, users, campaigns, outcomes, receipts, customers, lookups, models, metrics, results, audit, audiences)
+ROUTERS = (
+    health,
+    auth,
+    users,
+    campaigns,
+    outcomes,
+    receipts,
+    customers,
+    lookups,
+    models,
+    metrics,
+    results,
+    audit,
+    audiences,
+)
 
 
 def create_app(services: Services, max_body_bytes: int = 2_000_000) -> FastAPI:

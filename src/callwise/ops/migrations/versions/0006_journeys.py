@@ -96,9 +96,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_journey_events")),
         sa.UniqueConstraint("event_key", name=op.f("uq_journey_events_event_key")),
     )
-    op.create_index(
-        "ix_journey_events_customer_kind_ts", "journey_events", ["customer_id", "kind", "ts"], unique=False
-    )
+    op.create_index("ix_journey_events_customer_kind_ts", "journey_events", ["customer_id", "kind", "ts"], unique=False)
 
 
 def downgrade() -> None:
