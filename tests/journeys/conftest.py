@@ -19,9 +19,9 @@ from callwise.policy.config import default_policy
 # 10:00 in Shanghai: every channel open.
 MORNING = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
-CARE = b"""
+CARE = """
 id: care
-name: {zh: \xe5\x85\xb3\xe6\x80\x80, en: Care}
+name: {zh: 关怀, en: Care}
 product_id: P1
 entry:
   moment: [deposit_maturing]
@@ -44,9 +44,9 @@ steps:
   - id: done
     exit: completed
 templates:
-  t_push: {zh: \xe6\x82\xa8\xe7\x9a\x84\xe5\xad\x98\xe6\xac\xbe\xe5\x8d\xb3\xe5\xb0\x86\xe5\x88\xb0\xe6\x9c\x9f, en: Your deposit matures soon}
-  t_sms: {zh: "\xe3\x80\x90\xe9\x93\xb6\xe8\xa1\x8c\xe3\x80\x91\xe5\xad\x98\xe6\xac\xbe\xe5\x88\xb0\xe6\x9c\x9f", en: "[Bank] your deposit matures"}
-"""
+  t_push: {zh: 您的存款即将到期, en: Your deposit matures soon}
+  t_sms: {zh: "【银行】存款到期", en: "[Bank] your deposit matures"}
+""".encode()
 
 
 def care() -> Journey:

@@ -146,7 +146,7 @@ def test_no_queued_touch_breaks_the_cross_channel_cap_or_quiet_hours(
         ).all()
         zones = dict(session.execute(select(Customer.customer_id, Customer.timezone)).all())
     span = timedelta(days=DAYS)
-    for c, channel, at in new:
+    for c, _, at in new:
         touches[c].append(at)
     for c, channel, at in new:
         local = at.astimezone(ZoneInfo(zones[c])).replace(tzinfo=None)

@@ -94,7 +94,8 @@ def _act(
     now: datetime,
     bank_timezone: str,
 ) -> StepOutcome:
-    assert step.action is not None and step.next is not None
+    if step.action is None or step.next is None:
+        raise ValueError(f"step {step.id} is not an action")
     channel = step.action.channel
     key = action_key(instance, step.id)
     done = session.scalars(select(JourneyAction.status).where(JourneyAction.idempotency_key == key)).one_or_none()
@@ -189,7 +190,8 @@ def _global_exit(session: Session, journey: Journey, instance: JourneyInstance, 
 
 
 def _wait_until(step: Step, instance: JourneyInstance, session: Session) -> datetime:
-    assert step.wait is not None
+    if step.wait is None:
+        raise ValueError(f"step {step.id} is not a wait")
     duration = step.wait.duration
     if duration is not None:
         return instance.step_started_at + duration

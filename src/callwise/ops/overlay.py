@@ -2,8 +2,9 @@
 
 DNC requests, consent changes and call outcomes arrive one at a time between two loads of the bank's data.
 The policy engine reads the lake, so the live state goes there as two small tables — ``ops_customer_state``
-and ``ops_contacts`` (call outcomes, and the messages journeys sent with their receipts) — which ``callwise.policy`` lays over ``customers`` and ``contacts``. A DNC request
-recorded a second ago is therefore in force for the very next list.
+and ``ops_contacts`` (call outcomes, and the messages journeys sent with their receipts) — which
+``callwise.policy`` lays over ``customers`` and ``contacts``. A DNC request recorded a second ago is therefore in
+force for the very next list.
 """
 
 from __future__ import annotations
