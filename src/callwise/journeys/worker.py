@@ -44,6 +44,7 @@ class WorkerConfig:
     max_steps: int = 50  # steps one instance may take in one claim (a journey has at most 200 and cannot loop)
     poll_s: float = 5.0
     bank_timezone: str = "Asia/Shanghai"
+    facts_every: timedelta = timedelta(minutes=10)  # how often ``refresh_facts`` reads the lake again
 
 
 @dataclass
@@ -73,10 +74,16 @@ class JourneyWorker:
     owner: str = field(default_factory=worker_owner)
     clock: Callable[[], datetime] = utcnow
     on_step: StepHook | None = None
+    # Reads the lake's facts again (consents, unsubscribes, contacts) every ``facts_every``; None: keep ``facts``.
+    refresh_facts: Callable[[datetime], CustomerFacts] | None = None
+    _facts_at: datetime | None = None
 
     def run_once(self) -> RunReport:
         """One round: advance every due instance as far as it can go now, then deliver what is due, then record
         which journey actions were sent or failed."""
+        now = self.clock()
+        if self.refresh_facts is not None and (self._facts_at is None or now - self._facts_at >= self.config.facts_every):
+            self.facts, self._facts_at = self.refresh_facts(now), now
         report = RunReport()
         for instance_id in self.claim():
             report.claimed += 1
