@@ -115,3 +115,11 @@ def test_a_missing_file_names_the_kind_of_file(tmp_path):
     with pytest.raises(JourneyError) as caught:
         load_journey(tmp_path / "nope.yaml")
     assert "journey file" in caught.value.message("en") and "客户旅程文件" in caught.value.message("zh")
+
+
+def test_the_shipped_example_loads():
+    from importlib.resources import files
+
+    path = files("callwise.journeys") / "examples" / "deposit_maturity.yaml"
+    journey = journey_from_bytes(path.read_bytes(), "deposit_maturity.yaml")
+    assert journey.first.id == "push" and journey.entry.kind == "moment" and len(journey.steps) == 8

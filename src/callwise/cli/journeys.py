@@ -35,7 +35,11 @@ def register(app: typer.Typer) -> None:
             loaded = save_journey(factory, journey, ACTOR)
         result = {"journey_id": loaded.journey_id, "version": loaded.version, "new": loaded.new}
         status = t("journeys.status.new" if loaded.new else "journeys.status.same", lang())
-        emit(result, as_json, t("journeys.loaded", lang(), journey=loaded.journey_id, version=loaded.version, status=status))
+        emit(
+            result,
+            as_json,
+            t("journeys.loaded", lang(), journey=loaded.journey_id, version=loaded.version, status=status),
+        )
 
     @journeys.command("enter", help="help.journeys.enter")
     def enter_(
@@ -119,7 +123,15 @@ def register(app: typer.Typer) -> None:
                 for step, n in sorted(counts.items()):
                     word = t(f"journeys.state.{state}", lang())
                     lines.append(
-                        t("journeys.status.line", lang(), journey=j["journey_id"], version=j["version"], step=step, state=word, count=n)
+                        t(
+                            "journeys.status.line",
+                            lang(),
+                            journey=j["journey_id"],
+                            version=j["version"],
+                            step=step,
+                            state=word,
+                            count=n,
+                        )
                     )
         emit({"journeys": found}, as_json, "\n".join(lines) or t("journeys.status.none", lang()))
 

@@ -82,7 +82,9 @@ class JourneyWorker:
         """One round: advance every due instance as far as it can go now, then deliver what is due, then record
         which journey actions were sent or failed."""
         now = self.clock()
-        if self.refresh_facts is not None and (self._facts_at is None or now - self._facts_at >= self.config.facts_every):
+        if self.refresh_facts is not None and (
+            self._facts_at is None or now - self._facts_at >= self.config.facts_every
+        ):
             self.facts, self._facts_at = self.refresh_facts(now), now
         report = RunReport()
         for instance_id in self.claim():
