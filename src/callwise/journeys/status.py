@@ -4,6 +4,7 @@ moves between steps (the page's path graph) — counted by the database, not in 
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import func, select
@@ -77,7 +78,7 @@ def journey_moves(session: Session, journey_id: str) -> dict[str, Any]:
     moves: Counter[tuple[str, str]] = Counter()
     for path, state, reason in rows[:MAX_PATHS]:  # a JSON path per instance: only Python can walk it
         walked = [str(s) for s in (path or [])]
-        moves.update(zip(walked, walked[1:], strict=False))
+        moves.update(pairwise(walked))
         if state == "exited" and walked:
             moves[(walked[-1], f"exit:{reason or '-'}")] += 1
     links = [{"source": a, "target": b, "value": n} for (a, b), n in sorted(moves.items())]
