@@ -14,6 +14,7 @@ from callwise.web.ui.pages import (
     campaign,
     compliance,
     customer,
+    journeys,
     models,
     overview,
     segments,
@@ -32,6 +33,7 @@ MODULES: tuple[ModuleType, ...] = (
     tags,
     segments,
     audience,
+    journeys,
     compliance,
     customer,
 )
