@@ -50,7 +50,7 @@ def test_an_opened_push_takes_the_then_branch_at_the_next_round(factory, outbox_
     opened = MORNING + timedelta(minutes=5)
     assert _receipt(factory, "opened", at=opened).status == "stored"
     assert _receipt(factory, "opened", at=opened).status == "duplicate"  # a sender calling back twice: no change
-    assert _instance(factory).next_at == opened  # the receipt woke the branch (it would look again at 02:15)
+    assert _instance(factory).next_at == opened  # the receipt woke the branch (it slept until its window closed)
     clock.now = opened + timedelta(minutes=1)
     worker.run_once()
     instance = _instance(factory)

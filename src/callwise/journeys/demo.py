@@ -27,6 +27,7 @@ from callwise.policy.config import Policy
 
 EXAMPLE = "deposit_maturity.yaml"
 ACTOR = "demo"
+STEP = timedelta(hours=3)  # the demo clock's step: the worker runs eight rounds a day
 
 
 def _share(customer_id: str, salt: str) -> float:
@@ -39,7 +40,7 @@ def seed_journeys(
     policy: Policy,
     facts: CustomerFacts | None,
     today: datetime,
-    customers: int = 300,
+    customers: int = 160,
     bank_timezone: str = "Asia/Shanghai",
 ) -> bool:
     """Walk the example journey from ten days before ``today`` until ``today``; nothing when journeys exist."""
@@ -71,7 +72,7 @@ def seed_journeys(
             half = 0
         worker.run_once()
         _answer(factory, seen, clock[0])
-        clock[0] += timedelta(hours=1)
+        clock[0] += STEP
     return True
 
 

@@ -36,7 +36,10 @@ from callwise.ops.models import (
 from callwise.policy.config import Policy
 from callwise.schema.contract import ANSWERED_DISPOSITIONS
 
-RECHECK = timedelta(minutes=15)  # a branch looks again this often (a receipt wakes it at once)
+# A branch on a call's answer or a purchase looks again this often; one on a receipt is woken by the receipt itself
+# (``callwise.journeys.receipts``), so it sleeps until its window closes.
+RECHECK = timedelta(hours=1)
+WOKEN_BY_RECEIPTS = ("delivered", "opened", "clicked")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ def advance(
             return _move(instance, branch.then, now)
         if now >= closes:
             return _move(instance, branch.else_, now)
+        if branch.event in WOKEN_BY_RECEIPTS:
+            return _wait(instance, closes)
         return _wait(instance, min(closes, now + RECHECK))
     return _act(session, journey, instance, step, policy, facts, now, bank_timezone)
 
