@@ -71,3 +71,30 @@ def test_a_step_run_again_writes_no_second_action(factory, outbox_dir):
     assert keys == [_actions(factory)[0].idempotency_key]
     assert len(_actions(factory)) == 1 and len(_written(outbox_dir)) == 1
     assert _instances(factory)[0].current_step == "opened"
+
+
+def test_two_workers_at_once_take_each_instance_once(factory, outbox_dir):
+    import threading
+
+    ids = [f"c{i}" for i in range(24)]
+    load(factory)
+    add_customers(factory, ids)
+    enter(factory, "care", ids, MORNING)
+    clock = Clock(MORNING)
+    workers = [make_worker(factory, outbox_dir, clock, facts=open_channels(ids), batch=5) for _ in range(2)]
+    reports = []
+
+    def run(worker) -> None:
+        for _ in range(8):
+            reports.append(worker.run_once())
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(r.queued for r in reports) == len(ids)  # the push, once per customer
+    keys = [a.idempotency_key for a in _actions(factory)]
+    assert len(keys) == len(set(keys)) == len(ids)
+    assert sorted(m["dedupe_key"] for m in _written(outbox_dir)) == sorted(keys)
+    assert all(i.current_step == "opened" and i.lease_owner is None for i in _instances(factory))
