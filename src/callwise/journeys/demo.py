@@ -67,7 +67,7 @@ def seed_journeys(
     enter(factory, "deposit_maturity", ids[:half], start)
     seen: set[str] = set()
     while clock[0] < today.astimezone(UTC):
-        if clock[0] >= start + timedelta(days=6) and half:
+        if clock[0] >= start + timedelta(days=9) and half:  # the second wave is still on its way today
             enter(factory, "deposit_maturity", ids[half:], clock[0])
             half = 0
         worker.run_once()

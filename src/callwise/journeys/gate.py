@@ -31,6 +31,8 @@ from callwise.policy.channels import next_open_time, touch_refusal
 from callwise.policy.config import Policy
 
 NOT_A_TOUCH = ("dead", "cancelled")  # outbox rows that never reached anyone
+# Reasons of message_eligibility that are the customer's, whatever the channel.
+CUSTOMER_FLOORS = ("inactive_status", "under_18", "dnc", "recent_complaint")
 
 
 class CustomerFacts(Protocol):
@@ -254,6 +256,9 @@ def lake_facts(lake: object, policy: Policy, at: datetime) -> TableFacts:
         (str(c), str(ch)): (None if pd.isna(r) else str(r))
         for c, ch, r in zip(eligible["customer_id"], eligible["channel"], eligible["reason"], strict=True)
     }
+    # The floors of the customer (not of a channel) bar calls too: an under-18 or frozen customer is not called.
+    floors = eligible[eligible["reason"].isin(CUSTOMER_FLOORS)].drop_duplicates("customer_id")
+    bars |= {(str(c), "call"): str(r) for c, r in zip(floors["customer_id"], floors["reason"], strict=True)}
     touches: dict[str, list[datetime]] = {}
     contacts = all_contacts(lake)
     if contacts is not None:

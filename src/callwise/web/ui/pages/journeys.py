@@ -99,6 +99,7 @@ def _node(name: str, lang: str) -> str:
 def path_chart(table: Table, journey: str | None) -> Chart:
     names = sorted({r["source"] for r in table.rows} | {r["target"] for r in table.rows})
     option = {
+        "animation": False,  # a Sankey grows its links in; drawn at once, the page (and its screenshot) is whole
         "tooltip": {"trigger": "item"},
         "series": [
             {
