@@ -1,7 +1,7 @@
 """The journey worker's throughput on the embedded default (SQLite file): customers entered, steps advanced and
 touches queued through the policy, and the outbox delivered to files, for a three-touch journey.
 
-1. Load the journey (app push → SMS → call, no waits) and enter N customers (20,000 by default) at 10:00 local.
+1. Load the journey (app push → SMS → call, no waits) and enter N customers (3,000 by default) at 10:00 local.
 2. Run the worker until every instance has exited: each step one transaction with the gate's counts, each touch
    an outbox row; delivery to JSON-lines files by ``deliver_due``.
 3. Check the result: 3 actions per customer, each once in ``journey_actions`` and once in the files.
@@ -122,4 +122,4 @@ def main(customers: int) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000))
+    print(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3_000))
