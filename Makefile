@@ -61,6 +61,8 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/segments_truth.py
 	$(BIN)/python benchmarks/synth_channels.py
 	$(BIN)/python benchmarks/attribution_truth.py
+	$(BIN)/python benchmarks/channel_choice.py
+	$(BIN)/python benchmarks/journeys_worker.py
 
 lint: $(STAMP)  ## ruff, then mypy (strict for policy, lists, schedule, security, ops; see pyproject.toml)
 	$(BIN)/ruff check .

@@ -45,6 +45,7 @@ TINY = {
     "synth_channels.py": (["2000", "1"], "synth_channels_2000"),
     "attribution_truth.py": (["3000"], "attribution_truth_3000"),
     "channel_choice.py": (["3000", "50000"], "channel_choice_3000"),
+    "journeys_worker.py": (["300"], "journeys_worker"),
 }
 
 

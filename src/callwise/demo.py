@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -145,7 +146,21 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     seed_uplift(factory, lake, settings.data_dir / DEMO_UPLIFT, seed, settings=settings)
     seed_tags(lake, data.today)
     seed_segments(lake, data.today)
+    _seed_journeys(factory, lake, settings, data.today)
     return data
+
+
+def _seed_journeys(factory: sessionmaker[Session], lake: Lake, settings: Settings, today: date) -> None:
+    """The example journey walked by the demo's customers over the last days (the journeys page)."""
+    from datetime import UTC, datetime, time
+
+    from callwise.journeys.demo import seed_journeys
+    from callwise.journeys.gate import lake_facts
+    from callwise.wiring import policy_from_settings
+
+    policy = policy_from_settings(settings)
+    now = datetime.combine(today, time(12, 0), tzinfo=UTC)
+    seed_journeys(factory, policy, lake_facts(lake, policy, now), now, bank_timezone=settings.timezone)
 
 
 def _scope(factory: sessionmaker[Session], lake: Lake) -> tuple[tuple[str, ...], tuple[str, ...]]:

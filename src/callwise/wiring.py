@@ -62,6 +62,7 @@ def build_services(settings: Settings) -> Services:
         policy=policy,
         plan_followups=outcome_planner(rules, policy, products_of(lake), settings.timezone, settings.bank_name),
         bank_timezone=settings.timezone,
+        receipt_secret=settings.webhook_secret,
         models_dir=Path(settings.data_dir / "models"),
         lookups=LookupLimit(
             settings.lookup_limit, settings.lookup_limit_pii, timedelta(minutes=settings.lookup_window_minutes)

@@ -198,7 +198,11 @@ def test_the_overlay_carries_only_what_the_policy_can_still_see(synced, lake, db
             "dialer",
         )
     counts = export_policy_state(db_engine, lake, default_policy(), campaign_id="K")
-    assert counts == {"customers": 2, "outcomes": 2}  # the DNC'd and the refusing customer; 2 outcomes in view
+    assert counts == {
+        "customers": 2,
+        "outcomes": 2,
+        "messages": 0,
+    }  # the DNC'd and the refusing customer; 2 outcomes in view
     state = lake.table("ops_customer_state").to_pandas().set_index("customer_id")
     assert set(state.index) == {ids[0], ids[1]} and state.loc[ids[0], "dnc"]
     contacts = lake.table("ops_contacts").to_pandas()

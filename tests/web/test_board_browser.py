@@ -36,6 +36,7 @@ from callwise.pipeline import train_from_lake
 from callwise.security.rbac import ROLE_PERMISSIONS, Role, permissions_for
 from callwise.web.ui.registry import PAGES, Page
 from tests.web.board_browser import Browser
+from tests.web.journeys_seed import seed_demo_journeys
 from tests.web.live_server import LiveServer, live_database
 
 PASSWORD = "Correct-Horse-42"
@@ -90,6 +91,7 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     seed_segments(lake, board.data.today)
     seconds = time.perf_counter() - started
     assert seconds < 60, f"the demo's tag builds and segments must stay fast ({seconds:.1f} s)"
+    seed_demo_journeys(engine, lake, board.data.today)
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(
         Seeded(users, {"campaign_id": board.campaign_ids[0], "customer_id": board.customer_id}), engine

@@ -56,6 +56,7 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {
     ("POST", "/outcomes"): ({}, {"json": {"outcomes": [OUTCOME]}}),
     ("PUT", "/outcomes/{idempotency_key}"): ({"idempotency_key": "perm-1"}, {"json": OUTCOME}),
     ("GET", "/outcomes"): ({}, {}),
+    ("POST", "/receipts"): ({}, {"json": {"dedupe_key": "no-such-message", "kind": "delivered", "ts": T}}),
     ("POST", "/customer-lookups"): ({}, {"json": {"phone": "13800138001"}}),
     ("GET", "/customers/{customer_id}"): ({"customer_id": "C1"}, {}),
     ("GET", "/customers/{customer_id}/profile"): ({"customer_id": "C1"}, {}),

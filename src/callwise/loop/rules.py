@@ -21,8 +21,8 @@ from callwise.i18n.message import msg
 from callwise.loop.delays import Delay, parse_delay
 from callwise.schema.contract import DISPOSITIONS, PRODUCT_CATEGORIES
 
-FOLLOWUP_CHANNELS = ("sms", "call", "wechat", "email", "task")
-MARKETING_CHANNELS = ("sms", "call", "wechat", "email")  # `task` is internal work for the bank's staff
+FOLLOWUP_CHANNELS = ("sms", "call", "wechat", "email", "task", "app_push")
+MARKETING_CHANNELS = ("sms", "call", "wechat", "email", "app_push")  # `task` is internal work for the bank's staff
 # After these, nothing but internal work may follow: the customer said no, asked not to be called, complained,
 # or the number is not theirs (a message would reach a stranger).
 NO_MARKETING_AFTER = ("refused", "dnc_requested", "complaint", "wrong_number")

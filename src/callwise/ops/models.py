@@ -350,3 +350,82 @@ class ModelVersion(Base):
     promoted_at: Mapped[datetime | None]
     promoted_by: Mapped[str | None] = mapped_column(String(64))
     __table_args__ = (UniqueConstraint("name", "version"),)
+
+
+class JourneyDefinition(Base):
+    """A journey file as loaded, one row per version (a new version only when its content changed, decision 0051)."""
+
+    __tablename__ = "journeys"
+    journey_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]]  # callwise.journeys.definition.Journey.to_json()
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class JourneyInstance(Base):
+    """One customer's walk through one version of a journey; advanced by the journey worker under a lease.
+
+    ``live`` is 1 while the instance is active and null after it exits, so the unique key over (journey,
+    customer, live) allows one live instance per journey and customer on both engines (nulls are distinct).
+    """
+
+    __tablename__ = "journey_instances"
+    instance_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    journey_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="active")  # active, exited
+    live: Mapped[int | None] = mapped_column(Integer, default=1)
+    current_step: Mapped[str] = mapped_column(String(64))
+    step_started_at: Mapped[datetime]
+    next_at: Mapped[datetime]
+    entered_at: Mapped[datetime]
+    exited_at: Mapped[datetime | None]
+    exit_reason: Mapped[str | None] = mapped_column(String(32))
+    path: Mapped[list[Any]]  # the step ids walked, in order (the page's journey path)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    __table_args__ = (
+        UniqueConstraint("journey_id", "customer_id", "live", name="uq_journey_instances_live"),
+        Index("ix_journey_instances_due", "state", "next_at"),
+        Index("ix_journey_instances_journey_state", "journey_id", "state", "current_step"),
+    )
+
+
+class JourneyAction(Base):
+    """An action a journey step took or was refused: exactly one row per idempotency key (the outbox's dedupe key)."""
+
+    __tablename__ = "journey_actions"
+    action_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("journey_instances.instance_id"), index=True)
+    journey_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(String(64))
+    # queued (in the outbox), refused (by the policy), sent, delivered, failed, opened, clicked, unsubscribed
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (Index("ix_journey_actions_customer_created", "customer_id", "created_at"),)
+
+
+class JourneyEvent(Base):
+    """A receipt or outcome a branch reads (delivered, opened, clicked, unsubscribed, failed…), stored once per key."""
+
+    __tablename__ = "journey_events"
+    event_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_key: Mapped[str] = mapped_column(String(200), unique=True)
+    customer_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    dedupe_key: Mapped[str | None] = mapped_column(String(160))
+    ts: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16))  # receipt, api
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_journey_events_customer_kind_ts", "customer_id", "kind", "ts"),)

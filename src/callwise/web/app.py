@@ -28,6 +28,7 @@ from callwise.web.routes import (
     metrics,
     models,
     outcomes,
+    receipts,
     results,
     users,
 )
@@ -41,6 +42,7 @@ ROUTERS = (
     users,
     campaigns,
     outcomes,
+    receipts,
     customers,
     lookups,
     models,

@@ -45,6 +45,7 @@ class Services:
     jobs: JobWorker | None = None  # this process's job runner, while the app's lifespan runs it
     board_idle: timedelta = timedelta(minutes=30)  # a dashboard session unused this long is ended
     tags: Catalogue | None = None  # the tag catalogue audiences name; the shipped one when None
+    receipt_secret: object | None = None  # the webhook secret: senders sign their receipts with it when set
 
 
 def services(request: Request) -> Services:

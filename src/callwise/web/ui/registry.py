@@ -15,6 +15,7 @@ from callwise.web.ui.pages import (
     campaign,
     compliance,
     customer,
+    journeys,
     models,
     overview,
     segments,
@@ -34,6 +35,7 @@ MODULES: tuple[ModuleType, ...] = (
     tags,
     segments,
     audience,
+    journeys,
     compliance,
     customer,
 )
