@@ -42,6 +42,7 @@ TINY = {
     "uplift_plan.py": (["4000"], "uplift_plan"),
     "tags_build.py": (["2000", "1000"], "tags_build_2000"),
     "segments_truth.py": (["2000"], "segments_truth_2000"),
+    "moments_build.py": (["2000", "1000"], "moments_build_2000"),
 }
 
 
