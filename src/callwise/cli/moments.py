@@ -155,7 +155,7 @@ def register(app: typer.Typer) -> None:
 
 def _validity(validity: dict[str, int], lang: str) -> str:
     unit, n = next(iter(validity.items()))
-    return t(f"board.moments.{unit}", lang, n=n)
+    return t(f"board.moments.{unit}" if n != 1 else f"board.moments.one_{unit[:-1]}", lang, n=n)
 
 
 def _counts(lake: Any, trigger_id: str, at: datetime | None) -> dict[str, Any] | None:

@@ -59,7 +59,7 @@ def _name(triggers: dict[str, Trigger], moment_id: str, lang: str) -> str:
 
 def _validity(trigger: Trigger, lang: str) -> str:
     unit, n = trigger.validity.words()
-    return t(f"board.moments.{unit}", lang, n=n)
+    return t(f"board.moments.{unit}" if n != 1 else f"board.moments.one_{unit[:-1]}", lang, n=n)
 
 
 def _lift(row: dict[str, Any]) -> str:
@@ -94,10 +94,10 @@ def tables(svc: Any, lang: str) -> tuple[data.MomentsView | None, dict[str, Tabl
         }
         for x in triggers
     ]
-    history = [
-        {"as_of": h["as_of"].replace("T", " ")[:16], "name": _name(by_id, m, lang), "live": n, "id": m}
+    history = [  # each build's counts in the catalogue's order (a trigger of another catalogue after them)
+        {"as_of": h["as_of"].replace("T", " ")[:16], "name": _name(by_id, m, lang), "live": h["counts"][m], "id": m}
         for h in data.history(svc.lake)
-        for m, n in h["counts"].items()
+        for m in sorted(h["counts"], key=lambda m: (list(by_id).index(m) if m in by_id else len(by_id), m))
     ]
     effects = [
         {
