@@ -43,6 +43,7 @@ TINY = {
     "tags_build.py": (["2000", "1000"], "tags_build_2000"),
     "segments_truth.py": (["2000"], "segments_truth_2000"),
     "moments_build.py": (["2000", "1000"], "moments_build_2000"),
+    "synth_channels.py": (["2000", "1"], "synth_channels_2000"),
 }
 
 

@@ -19,13 +19,14 @@ def register(app: typer.Typer) -> None:
         customers: Annotated[int, typer.Option(min=100, help="help.synth.customers")] = 50_000,
         seed: Annotated[int, typer.Option(help="help.synth.seed")] = 7,
         fmt: Annotated[str, typer.Option("--format", help="help.synth.fmt")] = "parquet",
+        channels: Annotated[bool, typer.Option("--channels", help="help.synth.channels")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="help.synth.as_json")] = False,
     ) -> None:
         """Write every contract table of a synthetic bank, and the truth behind it to OUT/_truth/."""
         from callwise.synth import synthesize
 
         try:
-            manifest = synthesize(out, customers=customers, seed=seed, fmt=fmt)
+            manifest = synthesize(out, customers=customers, seed=seed, fmt=fmt, channels=channels)
         except ValueError as exc:
             fail(exc)
         rows = "\n".join(f"  {name:<18}{n:>12,}" for name, n in manifest["rows"].items())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from callwise.synth.activity import (
     transactions,
 )
 from callwise.synth.campaigns import CALL_DAYS, CAMPAIGNS, HORIZON_DAYS, History, product_logit, run_campaigns
+from callwise.synth.channel_bank import ChannelWorld
+from callwise.synth.channel_campaigns import MC_CAMPAIGNS
 from callwise.synth.knowable import Evidence
 from callwise.synth.people import SEGMENTS, _text, make_customers
 from callwise.synth.transcripts import transcripts_table
@@ -44,9 +47,19 @@ FORMATS = ("parquet", "csv")
 
 
 def synthesize(
-    out_dir: str | Path, customers: int = 50_000, seed: int = 7, fmt: str = "parquet", end: date = DEFAULT_END
+    out_dir: str | Path,
+    customers: int = 50_000,
+    seed: int = 7,
+    fmt: str = "parquet",
+    end: date = DEFAULT_END,
+    channels: bool = False,
 ) -> dict[str, Any]:
-    """Write the bank's tables to ``out_dir`` and the truth to ``out_dir/_truth``; return the manifest."""
+    """Write the bank's tables to ``out_dir`` and the truth to ``out_dir/_truth``; return the manifest.
+
+    ``channels``: also the multi-channel world (``synth/channels.py``): consents per channel, maturities, card
+    bills, transfers out, planted moments, past multi-channel campaigns and their truth. Without it the bank is
+    byte for byte what it was before the channel world existed.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if customers < 100:
@@ -66,27 +79,45 @@ def synthesize(
     n_agents = int(np.clip(customers // 2_500, 10, 400))
     history = run_campaigns(traits, latent, holdings, ev, n_agents, seed, start, rngs[4], evidence)
     ids = people.column("customer_id")
+    # The channel world draws from streams of its own; everything else below is drawn as it always was.
+    world = ChannelWorld.begin(seed, people, traits, latent, ev, ids, start, end) if channels else None
+    chunks = transactions(traits, latent, rngs[5], start, days)
+    tx_rows = _write_stream(_tapped(chunks, world, ids), out, "transactions", fmt)
 
     contacts = _contacts(history, ids)
-    tables = {
-        "customers": _after_campaigns(people, contacts),
-        "products": products_table(),
-        "holdings": _holdings_table(holdings, ids, end),
+    customers_table = _after_campaigns(people, contacts)
+    transcripts = transcripts_table(contacts, rngs[7])
+    history_tables = {
         "events": _with_ids(events_table(ev), ids),
         "contacts": contacts,
         "conversions": _conversions(history, ids),
-        "agents": agents_table(n_agents, rngs[6]),
         "campaigns": _campaigns_table(start),
         "campaign_members": _members(history, ids, start),
-        "transcripts": transcripts_table(contacts, rngs[7]),
     }
+    if world is not None:
+        history_tables = world.finish(history_tables, holdings, n_agents)
+    tables = {
+        "customers": customers_table,
+        "products": products_table(),
+        "holdings": _holdings_table(holdings, ids, end, world),
+        "events": history_tables["events"],
+        "contacts": history_tables["contacts"],
+        "conversions": history_tables["conversions"],
+        "agents": agents_table(n_agents, rngs[6]),
+        "campaigns": history_tables["campaigns"],
+        "campaign_members": history_tables["campaign_members"],
+        "transcripts": transcripts,
+    }
+    if world is not None:
+        tables["consents"] = history_tables["consents"]
     rows = {name: table.num_rows for name, table in tables.items()}
     for name, table in tables.items():
         _write(table, out, name, fmt, rngs[7] if name == "customers" else None)
-    chunks = (_with_ids(t, ids) for t in transactions(traits, latent, rngs[5], start, days))
-    rows["transactions"] = _write_stream(chunks, out, "transactions", fmt)
+    rows["transactions"] = tx_rows
     list_day = end + timedelta(days=1)
-    _write_truth(out / "_truth", ids, traits, latent, holdings, ev, start, list_day, evidence)
+    conversion, answer_any = _write_truth(out / "_truth", ids, traits, latent, holdings, ev, start, list_day, evidence)
+    if world is not None:
+        world.write_truth(out / "_truth", conversion, answer_any, list_day)
     _write_campaign_truth(out / "_truth", history)
     _write_agent_truth(out / "_truth", n_agents, seed)
     manifest = {
@@ -101,6 +132,9 @@ def synthesize(
         "campaigns": [c[0] for c in CAMPAIGNS],
         "truth": str(out / "_truth"),
     }
+    if world is not None:
+        manifest["channels"] = True
+        manifest["campaigns"] += [c[0] for c in MC_CAMPAIGNS]
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
 
@@ -108,6 +142,14 @@ def synthesize(
 def _with_ids(table: pa.Table, ids: pa.Array) -> pa.Table:
     index = table.column("customer_id")
     return table.set_column(0, "customer_id", pc.take(ids, index))
+
+
+def _tapped(chunks: Iterator[pa.Table], world: ChannelWorld | None, ids: pa.Array) -> Iterator[pa.Table]:
+    """The transaction stream with the channel world's transfers out at its end; the world sees every chunk."""
+    for table in chunks if world is None else chain(chunks, [world.transfers]):
+        if world is not None:
+            world.see(table)
+        yield _with_ids(table, ids)
 
 
 def _seconds(values: np.ndarray) -> pa.Array:
@@ -154,11 +196,11 @@ def _after_campaigns(people: pa.Table, contacts: pa.Table) -> pa.Table:
     return people.set_column(people.schema.get_field_index("complaint_last_at"), "complaint_last_at", newest)
 
 
-def _holdings_table(holdings: dict, ids: pa.Array, end: date) -> pa.Table:
+def _holdings_table(holdings: dict, ids: pa.Array, end: date, world: ChannelWorld | None = None) -> pa.Table:
     order = np.lexsort((holdings["product"], holdings["customer"]))
     h = {k: v[order] for k, v in holdings.items()}
     opened = np.minimum(h["opened"], end.toordinal()) - EPOCH
-    return pa.table(
+    table = pa.table(
         {
             "customer_id": pc.take(ids, pa.array(h["customer"].astype(np.int64))),
             "product_id": _text([p[0] for p in PRODUCTS], h["product"].astype(int)),
@@ -168,6 +210,11 @@ def _holdings_table(holdings: dict, ids: pa.Array, end: date) -> pa.Table:
             "closed_at": pa.nulls(len(order), pa.date32()),
         }
     )
+    if world is None:
+        return table
+    extra = world.holdings_columns(order)
+    table = table.set_column(table.schema.get_field_index("closed_at"), "closed_at", extra["closed_at"])
+    return table.append_column("matures_at", extra["matures_at"])
 
 
 def _conversions(history: History, ids: pa.Array) -> pa.Table:
@@ -280,7 +327,8 @@ def _write_truth(
     start: int,
     list_day: date,
     evidence: Evidence,
-) -> None:
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Write the conversion truth; return its columns and p(answer within 3 attempts) for the channel truth."""
     day = list_day.toordinal()
     answer_any = 1 - (1 - bh.mean_legal_answer(traits["segment"], latent["answer_scale"])) ** bh.ATTEMPTS
     columns: dict[str, Any] = {"customer_id": ids}
@@ -331,6 +379,7 @@ def _write_truth(
         "p_answer": "answer_profiles.p_answer[segment, hour_of_week] × customers.answer_scale, capped at 0.95",
     }
     (truth_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+    return columns, answer_any
 
 
 def agent_skills(n_agents: int, seed: int, sigma: float = SKILL_SIGMA) -> np.ndarray:

@@ -69,3 +69,33 @@ def answer_probability(truth: Truth, customer_ids: Any, hours_of_week: Any) -> n
     hours = np.atleast_1d(np.asarray(hours_of_week))
     base = truth.profiles.reindex(people["segment"]).to_numpy()[:, hours]
     return np.clip(base * people["answer_scale"].to_numpy()[:, None], 0.0, 0.95)
+
+
+@dataclass(frozen=True)
+class ChannelTruth:
+    """The channel world's truth (banks made with ``channels=True``; see docs/synth.md)."""
+
+    channels: pd.DataFrame  # index customer_id: reach__<channel>, inc__<channel>__<product>, moment_boost
+    moments: pd.DataFrame  # customer_id, moment_id, starts_at, ends_at, boost: every planted moment
+    attribution: dict[str, Any]  # true incremental conversions and shares per channel of the past campaigns
+    meta: dict[str, Any]  # the effect model in words and numbers, boosts, windows, suggested costs
+
+
+def load_channel_truth(truth_dir: str | Path) -> ChannelTruth:
+    truth_dir = Path(truth_dir)
+    if not (truth_dir / "channels_meta.json").exists():
+        raise FileNotFoundError(f"{truth_dir}: no channel truth (the bank was made without channels)")
+    return ChannelTruth(
+        channels=pd.read_parquet(truth_dir / "channels.parquet").set_index("customer_id"),
+        moments=pd.read_parquet(truth_dir / "moments.parquet"),
+        attribution=json.loads((truth_dir / "attribution.json").read_text(encoding="utf-8")),
+        meta=json.loads((truth_dir / "channels_meta.json").read_text(encoding="utf-8")),
+    )
+
+
+def channel_increment(truth: ChannelTruth, customer_ids: Any, channel: str, product_id: str) -> np.ndarray:
+    """True increment of p(buy within 30 days) from one touch of ``channel`` at the list date (boost included)."""
+    column = f"inc__{channel}__{product_id}"
+    if column not in truth.channels.columns:
+        raise KeyError(f"the channel truth has no channel {channel!r} and product {product_id!r}")
+    return truth.channels[column].reindex(pd.Index(customer_ids)).to_numpy(dtype=float)
