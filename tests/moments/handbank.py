@@ -47,7 +47,9 @@ CUSTOMERS = [
     _person(
         "M07", date(1970, 7, 5), 9000.0
     ),  # two deposits maturing (the earlier counts; one not yet), one closed; wealth in 20 days
-    _person("M08", date(1970, 8, 5), 9000.0),  # a wealth product (category from products); the latest bill not yet due
+    _person(
+        "M08", date(1970, 8, 5), 9000.0
+    ),  # a wealth product (category from products), a deposit taken at maturity; the latest bill not yet due
     _person("M09", date(1990, 6, 15), 9000.0),  # birthday in five days (too far); the card bill due in two
     _person(
         "M10", date(1985, 6, 9), 9000.0
@@ -91,6 +93,7 @@ HOLDINGS = [
     _hold("M07", "P_DEP03", "deposit", date(2026, 6, 12), closed=date(2026, 6, 1)),
     _hold("M07", "P_WM02", "wealth", date(2026, 6, 30)),
     _hold("M08", "P_WM01", None, date(2026, 6, 15)),
+    _hold("M08", "P_DEP01", "deposit", date(2026, 6, 5), closed=date(2026, 6, 5)),  # closed at maturity: money out
 ]
 
 
@@ -138,6 +141,7 @@ EXPECTED = {
     ("M07", "deposit_maturing", D(2026, 5, 30), D(2026, 6, 27), "P_DEP02"),
     ("M07", "wealth_maturing", D(2026, 6, 9), D(2026, 7, 7), "P_WM02"),
     ("M08", "wealth_maturing", D(2026, 5, 25), D(2026, 6, 22), "P_WM01"),
+    ("M08", "deposit_maturing", D(2026, 5, 15), D(2026, 6, 12), "P_DEP01"),
     ("M01", "birthday", D(2026, 6, 7), D(2026, 6, 14), None),
     ("M10", "birthday", D(2026, 6, 6), D(2026, 6, 13), None),
     ("M05", "repeated_product_views", D(2026, 6, 9, 20), D(2026, 6, 16, 20), "P_WM01"),

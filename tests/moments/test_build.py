@@ -53,6 +53,18 @@ def test_without_the_cooldown_the_second_salary_starts_a_moment(hand_lake, tmp_p
     assert {r[0] for r in rows_of(materialize(hand_lake, cooled, AS_OF))} == {"M01"}
 
 
+def test_a_burst_of_views_is_one_moment_from_its_first_hit(hand_lake, tmp_path):
+    spec = trigger(
+        "twice",
+        "event_repeat",
+        event_repeat={"event": "view_product", "min_count": 2, "window": {"days": 1}},
+        validity={"days": 2},
+    )
+    rows = rows_of(materialize(hand_lake, catalogue_of(tmp_path, spec), AS_OF))
+    # M05's P_FD01 views at 06-08 09:00, 10:00, 06-09 09:00, 10:00: every one after the first is a hit, one run
+    assert rows == {("M05", "twice", datetime(2026, 6, 8, 10), datetime(2026, 6, 10, 10), "P_FD01")}
+
+
 def test_the_grain_floors_the_as_of_time(hand_lake):
     assert floor_to(datetime(2026, 6, 11, 9, 30, 5), "hourly") == datetime(2026, 6, 11, 9)
     assert floor_to(datetime(2026, 6, 11, 9, 30), "daily") == datetime(2026, 6, 11)

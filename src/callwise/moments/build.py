@@ -10,11 +10,13 @@ the as-of time is not seen, a holding counts when opened before it and not close
   it lasts ``validity``; with ``cooldown``, a transaction within the cooldown after another qualifying one starts
   nothing (the first of a burst is the moment). ``detail``: the category.
 - ``event_repeat``: per customer (and detail), an event that is the ``min_count``-th within ``window`` (the
-  event ``min_count − 1`` places before it, of the same detail, is less than ``window`` earlier) starts a moment
-  at its time that lasts ``validity``; the latest such start is the customer's. ``detail``: its detail.
+  event ``min_count − 1`` places before it, of the same detail, is less than ``window`` earlier) is a *hit*; the
+  first hit of a run of hits starts a moment at its time that lasts ``validity`` (more views in the same burst do
+  not prolong it); the latest such start is the customer's. ``detail``: its detail.
 - ``date_ahead``: a date ``D`` (a held product's ``matures_at``, the latest ``card_bill`` event's due date in its
-  detail, a birthday); the moment starts at ``D − within`` and expires at ``D + validity``. Holdings: the
-  earliest maturing; ``detail`` its product id, the due date for a bill, nothing for a birthday.
+  detail, a birthday); the moment starts at ``D − within`` and expires at ``D + validity``. Holdings: held at
+  the as-of time or closed at their maturity (the money came out), the earliest maturing; ``detail`` its product
+  id, the due date for a bill, nothing for a birthday.
 
 ``where:`` keeps only the customers its tag expression selects as of the as-of time. The as-of time is floored
 to the grain (``daily``: midnight, ``hourly``: the hour). A trigger whose table or column the lake lacks is
@@ -177,7 +179,8 @@ def _repeats(lake: Lake, trigger: Trigger, b: EventRepeatBlock, at: datetime) ->
     ev = lake.table("events")
     ts = ev.ts.cast("timestamp")
     validity = trigger.validity.delta
-    since = at - b.window.delta - validity  # the events a moment live at ``at`` can have started from
+    # the events a moment live at ``at`` can start from, and one window more to tell whether a run was going on
+    since = at - 2 * b.window.delta - validity
     keep = (ts < ibis.literal(at, "timestamp")) & (ts >= ibis.literal(since, "timestamp")) & (ev.event == b.event)
     detail = ev.detail.cast("string") if b.by_detail else ibis.null("string")
     rows = ev.filter(keep).select(customer_id=ev.customer_id.cast("string"), ts=ts, detail=detail)
@@ -186,8 +189,12 @@ def _repeats(lake: Lake, trigger: Trigger, b: EventRepeatBlock, at: datetime) ->
     if b.min_count > 1:  # the event that is the min_count-th within the window starts a moment
         group = [rows.customer_id, rows.detail] if b.by_detail else [rows.customer_id]
         earlier = rows.ts.lag(b.min_count - 1).over(group_by=group, order_by=[rows.ts])
-        rows = rows.mutate(_earlier=earlier)
-        rows = rows.filter(rows._earlier.notnull() & (rows._earlier + _seconds(b.window.delta) > rows.ts))
+        rows = rows.mutate(_hit=earlier.notnull() & (earlier + _seconds(b.window.delta) > rows.ts))
+        # one moment per run: a hit right after another hit (the same burst going on) starts nothing new
+        group = [rows.customer_id, rows.detail] if b.by_detail else [rows.customer_id]
+        before = rows._hit.lag(1).over(group_by=group, order_by=[rows.ts])
+        rows = rows.mutate(_start=rows._hit & ~before.fill_null(False))
+        rows = rows.filter(rows._start).drop("_hit", "_start")
     rows = rows.mutate(started_at=rows.ts, expires_at=rows.ts + _seconds(validity))
     rows = _live(rows, at)
     return _one_per_customer(rows, [ibis.desc(rows.started_at), rows.detail])
@@ -213,8 +220,9 @@ def _maturities(lake: Lake, b: DateAheadBlock, at: datetime) -> ir.Table:
     keep = h.matures_at.notnull()
     if "opened_at" in h.columns:
         keep &= h.opened_at.isnull() | (h.opened_at.cast("timestamp") < cutoff)
-    if "closed_at" in h.columns:
-        keep &= h.closed_at.isnull() | (h.closed_at.cast("timestamp") >= cutoff)
+    if "closed_at" in h.columns:  # held at the as-of time, or closed at (or after) its maturity: the money came out
+        closed = h.closed_at.cast("timestamp")
+        keep &= h.closed_at.isnull() | (closed >= cutoff) | (closed >= h.matures_at.cast("timestamp"))
     product = h.product_id.cast("string") if "product_id" in h.columns else ibis.null("string")
     category = h.category.cast("string") if "category" in h.columns else ibis.null("string")
     rows = h.filter(keep).select(
