@@ -15,7 +15,7 @@ from callwise.moments import default_triggers
 from callwise.moments.build import materialize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from moments_build import recovery  # noqa: E402  (the benchmark's own measure, tested at a small size)
+from moments_build import recovery  # the benchmark's own measure, tested at a small size
 
 LIST_DATE = datetime(2026, 7, 1)
 PAY_WEEK = datetime(2026, 6, 12)
