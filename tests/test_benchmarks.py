@@ -42,6 +42,7 @@ TINY = {
     "uplift_plan.py": (["4000"], "uplift_plan"),
     "tags_build.py": (["2000", "1000"], "tags_build_2000"),
     "segments_truth.py": (["2000"], "segments_truth_2000"),
+    "moments_build.py": (["2000", "1000"], "moments_build_2000"),
     "synth_channels.py": (["2000", "1"], "synth_channels_2000"),
     "attribution_truth.py": (["3000"], "attribution_truth_3000"),
     "channel_choice.py": (["3000", "50000"], "channel_choice_3000"),

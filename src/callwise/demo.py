@@ -132,7 +132,7 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     seeded from the demo's own bank, model and seed (``summary.json``)."""
     import json
 
-    from callwise.demo_board import is_seeded, seed_data, seed_segments, seed_tags, seed_uplift
+    from callwise.demo_board import is_seeded, seed_data, seed_moments, seed_segments, seed_tags, seed_uplift
     from callwise.models import load_model
 
     with factory() as session:
@@ -146,6 +146,7 @@ def _seed_once(factory: sessionmaker[Session], lake: Lake, settings: Settings) -
     seed_uplift(factory, lake, settings.data_dir / DEMO_UPLIFT, seed, settings=settings)
     seed_tags(lake, data.today)
     seed_segments(lake, data.today)
+    seed_moments(lake, data.today)
     _seed_journeys(factory, lake, settings, data.today)
     return data
 

@@ -38,12 +38,22 @@ CUSTOMERS = [
     _person("M02", date(1970, 1, 5), 15000.0),  # salary at the as-of instant (not seen) and one expired
     _person("M03", date(1970, 2, 5), 15000.0),  # two salaries 8 days apart: the second is within the cooldown
     _person("M04", date(1970, 3, 5), 10000.0),  # a large inflow (6× income) and a transfer to another bank
-    _person("M05", date(1970, 4, 5), 30000.0),  # an inflow of 2× income only; two products viewed again and again
-    _person("M06", date(1970, 5, 5), None),  # no income: CNY 55,000 is large; views spread beyond the window
-    _person("M07", date(1970, 7, 5), 9000.0),  # two deposits maturing (the earlier counts), one closed, wealth too far
-    _person("M08", date(1970, 8, 5), 9000.0),  # a wealth product (category from products); the latest bill not yet due
-    _person("M09", date(1990, 6, 15), 9000.0),  # birthday in five days; the card bill due in two
-    _person("M10", date(1985, 6, 9), 9000.0),  # birthday yesterday (over); a bill whose detail is no date
+    _person(
+        "M05", date(1970, 4, 5), 30000.0
+    ),  # an inflow of 2× income only; two products viewed again and again (the later third view counts)
+    _person(
+        "M06", date(1970, 5, 5), None
+    ),  # no income: CNY 55,000 is large; a third view exactly 7 days after the first
+    _person(
+        "M07", date(1970, 7, 5), 9000.0
+    ),  # two deposits maturing (the earlier counts; one not yet), one closed; wealth in 20 days
+    _person(
+        "M08", date(1970, 8, 5), 9000.0
+    ),  # a wealth product (category from products), a deposit taken at maturity; the latest bill not yet due
+    _person("M09", date(1990, 6, 15), 9000.0),  # birthday in five days (too far); the card bill due in two
+    _person(
+        "M10", date(1985, 6, 9), 9000.0
+    ),  # birthday yesterday (still the birthday week); a bill whose detail is no date
 ]
 
 
@@ -83,6 +93,7 @@ HOLDINGS = [
     _hold("M07", "P_DEP03", "deposit", date(2026, 6, 12), closed=date(2026, 6, 1)),
     _hold("M07", "P_WM02", "wealth", date(2026, 6, 30)),
     _hold("M08", "P_WM01", None, date(2026, 6, 15)),
+    _hold("M08", "P_DEP01", "deposit", date(2026, 6, 5), closed=date(2026, 6, 5)),  # closed at maturity: money out
 ]
 
 
@@ -124,16 +135,18 @@ PRODUCT_ROWS = [
 
 # (customer, moment, started_at, expires_at, detail) at AS_OF with the default triggers
 EXPECTED = {
-    ("M01", "salary_arrived", D(2026, 6, 8, 10), D(2026, 6, 11, 10), "工资"),
-    ("M04", "large_inflow", D(2026, 6, 5, 12), D(2026, 6, 12, 12), "转入"),
-    ("M06", "large_inflow", D(2026, 6, 9, 8), D(2026, 6, 16, 8), "理财到期"),
-    ("M07", "deposit_maturing", D(2026, 5, 21), D(2026, 6, 21), "P_DEP02"),
-    ("M08", "wealth_maturing", D(2026, 6, 1), D(2026, 6, 16), "P_WM01"),
-    ("M01", "birthday", D(2026, 6, 3), D(2026, 6, 11), None),
-    ("M09", "birthday", D(2026, 6, 8), D(2026, 6, 16), None),
-    ("M05", "repeated_product_views", D(2026, 6, 9, 10), D(2026, 6, 12, 10), "P_FD01"),
-    ("M09", "card_bill_due", D(2026, 6, 7), D(2026, 6, 13), "2026-06-12"),
-    ("M04", "competitor_transfer_out", D(2026, 6, 4, 9), D(2026, 6, 11, 9), "他行转出"),
+    ("M01", "salary_arrived", D(2026, 6, 8, 10), D(2026, 6, 15, 10), "工资"),
+    ("M04", "large_inflow", D(2026, 6, 5, 12), D(2026, 6, 19, 12), "转入"),
+    ("M06", "large_inflow", D(2026, 6, 9, 8), D(2026, 6, 23, 8), "理财到期"),
+    ("M07", "deposit_maturing", D(2026, 5, 30), D(2026, 6, 27), "P_DEP02"),
+    ("M07", "wealth_maturing", D(2026, 6, 9), D(2026, 7, 7), "P_WM02"),
+    ("M08", "wealth_maturing", D(2026, 5, 25), D(2026, 6, 22), "P_WM01"),
+    ("M08", "deposit_maturing", D(2026, 5, 15), D(2026, 6, 12), "P_DEP01"),
+    ("M01", "birthday", D(2026, 6, 7), D(2026, 6, 14), None),
+    ("M10", "birthday", D(2026, 6, 6), D(2026, 6, 13), None),
+    ("M05", "repeated_product_views", D(2026, 6, 9, 20), D(2026, 6, 16, 20), "P_WM01"),
+    ("M09", "card_bill_due", D(2026, 6, 2), D(2026, 6, 13), "2026-06-12"),
+    ("M04", "competitor_transfer_out", D(2026, 6, 4, 9), D(2026, 6, 18, 9), "他行转出"),
 }
 
 

@@ -40,7 +40,7 @@ def test_a_row_at_the_as_of_instant_is_not_seen_and_one_just_before_is(hand_lake
     later = rows_of(
         materialize(hand_lake, default_triggers().only(["salary_arrived"]), datetime(2026, 6, 10, 1), "hourly")
     )
-    assert ("M02", "salary_arrived", datetime(2026, 6, 10), datetime(2026, 6, 13), "工资") in later
+    assert ("M02", "salary_arrived", datetime(2026, 6, 10), datetime(2026, 6, 17), "工资") in later
 
 
 def test_without_the_cooldown_the_second_salary_starts_a_moment(hand_lake, tmp_path):
@@ -53,13 +53,26 @@ def test_without_the_cooldown_the_second_salary_starts_a_moment(hand_lake, tmp_p
     assert {r[0] for r in rows_of(materialize(hand_lake, cooled, AS_OF))} == {"M01"}
 
 
+def test_a_burst_of_views_is_one_moment_from_its_first_hit(hand_lake, tmp_path):
+    spec = trigger(
+        "twice",
+        "event_repeat",
+        event_repeat={"event": "view_product", "min_count": 2, "window": {"days": 1}},
+        validity={"days": 2},
+    )
+    rows = rows_of(materialize(hand_lake, catalogue_of(tmp_path, spec), AS_OF))
+    # M05's P_FD01 views at 06-08 09:00, 10:00, 06-09 09:00, 10:00: every one after the first is a hit, one run
+    assert rows == {("M05", "twice", datetime(2026, 6, 8, 10), datetime(2026, 6, 10, 10), "P_FD01")}
+
+
 def test_the_grain_floors_the_as_of_time(hand_lake):
     assert floor_to(datetime(2026, 6, 11, 9, 30, 5), "hourly") == datetime(2026, 6, 11, 9)
     assert floor_to(datetime(2026, 6, 11, 9, 30), "daily") == datetime(2026, 6, 11)
-    hourly = rows_of(materialize(hand_lake, default_triggers(), datetime(2026, 6, 11, 9, 30), "hourly"))
-    ids = {(r[0], r[1]) for r in hourly}
-    assert ("M01", "salary_arrived") in ids  # expires at 10:00
-    assert ("M04", "competitor_transfer_out") not in ids  # expired at 09:00 sharp
+    salary = default_triggers().only(["salary_arrived"])
+    before = rows_of(materialize(hand_lake, salary, datetime(2026, 6, 15, 9, 59), "hourly"))
+    after = rows_of(materialize(hand_lake, salary, datetime(2026, 6, 15, 10, 30), "hourly"))
+    assert "M01" in {r[0] for r in before}  # at 09:00, the moment expires at 10:00
+    assert "M01" not in {r[0] for r in after}  # at 10:00 sharp it has expired
     with pytest.raises(MomentsError) as info:
         floor_to(AS_OF, "weekly")
     assert "daily, hourly" in str(info.value)
@@ -96,7 +109,7 @@ def test_a_trigger_over_a_table_or_column_the_lake_lacks_is_skipped_and_named(tm
 def test_build_writes_the_table_with_its_metadata_and_a_history_entry(tmp_path):
     lake = write_bank(tmp_path / "lake")
     done = build_moments(lake, default_triggers(), datetime(2026, 6, 10, 7, 45), "daily")
-    assert done.as_of == "2026-06-10T00:00:00" and done.rows == len(EXPECTED) and done.customers == 7
+    assert done.as_of == "2026-06-10T00:00:00" and done.rows == len(EXPECTED) and done.customers == 8
     meta = built_at(lake)
     assert meta is not None and meta.as_of == AS_OF and meta.grain == "daily"
     assert meta.catalogue == default_triggers().sha256
@@ -112,15 +125,15 @@ def test_build_writes_the_table_with_its_metadata_and_a_history_entry(tmp_path):
 
 def test_live_moments_and_the_campaigns_pick(hand_lake):
     table = moments_table(hand_lake, default_triggers(), AS_OF)
-    later = live_moments(table, datetime(2026, 6, 11, 9, 30)).to_pyarrow()
+    later = live_moments(table, datetime(2026, 6, 18, 9, 30)).to_pyarrow()
     assert ("M04", "competitor_transfer_out") not in {(r["customer_id"], r["moment_id"]) for r in later.to_pylist()}
-    assert ("M01", "salary_arrived") in {(r["customer_id"], r["moment_id"]) for r in later.to_pylist()}
+    assert ("M06", "large_inflow") in {(r["customer_id"], r["moment_id"]) for r in later.to_pylist()}
     picked = pick_moment(table, AS_OF, ["birthday", "salary_arrived", "large_inflow"]).to_pyarrow().to_pylist()
     assert sorted((r["customer_id"], r["moment_id"]) for r in picked) == [
         ("M01", "birthday"),
         ("M04", "large_inflow"),
         ("M06", "large_inflow"),
-        ("M09", "birthday"),
+        ("M10", "birthday"),
     ]
 
 

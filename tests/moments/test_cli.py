@@ -35,8 +35,8 @@ def test_build_then_show_counts_without_personal_data(lake):
     found = json.loads(shown.stdout)
     assert found["moments"]["live"] == 2 and found["kind"] == "date_ahead"
     assert "M0" not in shown.stdout  # counts, never customers
-    later = json.loads(_run("show", "birthday", "--at", "2026-06-11T12:00", "--lake", str(lake.root), "--json").stdout)
-    assert later["moments"]["live"] == 1  # M01's birthday is over
+    later = json.loads(_run("show", "birthday", "--at", "2026-06-13T12:00", "--lake", str(lake.root), "--json").stdout)
+    assert later["moments"]["live"] == 1  # M10's birthday week is over
     human = _run("build", "--as-of", "2026-06-10 09:40", "--grain", "hourly", "--lake", str(lake.root), lang="zh")
     assert human.exit_code == 0 and "粒度 hourly" in human.stdout and "M0" not in human.stdout
 
@@ -48,7 +48,7 @@ def test_list_names_every_trigger(lake):
         "id": "salary_arrived",
         "name": "Salary arrived",
         "kind": "transaction",
-        "validity": {"days": 3},
+        "validity": {"days": 7},
     }
     assert "工资到账" in _run("list", lang="zh").stdout
 

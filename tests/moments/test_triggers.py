@@ -66,7 +66,7 @@ def refused(path: Path) -> TriggerError:
 def test_the_shipped_catalogue_has_exactly_the_moments_of_the_brief():
     shipped = default_triggers()
     assert list(shipped.triggers) == DEFAULT_IDS
-    assert shipped.get("birthday").validity.delta.days == 1
+    assert shipped.get("birthday").validity.delta.days == 4
     assert shipped.get("salary_arrived").cooldown is not None
     for t in shipped:
         assert t.name_zh and t.name_en and t.description_zh and t.description_en
@@ -89,6 +89,10 @@ def test_a_good_file_loads_with_its_lines(tmp_path):
     assert list(loaded.triggers) == ["salary", "views"]
     assert loaded.get("salary").line == 3 and loaded.get("views").line > 3
     assert loaded.get("views").validity.delta.total_seconds() == 6 * 3600
+    dated = catalogue_of(
+        tmp_path, trigger("bd", "date_ahead", date_ahead={"column": "customers.birth_date", "within": {"days": 2}})
+    )
+    assert dated.get("bd").validity.delta.days == 1  # a date_ahead moment lasts through the date by default
 
 
 @pytest.mark.parametrize(

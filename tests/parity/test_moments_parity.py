@@ -55,3 +55,18 @@ def default_triggers_text() -> str:
     from importlib.resources import files
 
     return (files("callwise.moments") / "triggers.yaml").read_text("utf-8").rstrip() + "\n"
+
+
+def test_the_channel_banks_moments_are_the_same_on_both_engines(lakes, tmp_path):
+    """A bank with every input the triggers read (maturities, card bills, transfers out), at a list date and a
+    pay week: no trigger skipped, the same table on both engines."""
+    from callwise.ingest import ingest_directory
+    from callwise.synth import synthesize
+
+    synthesize(tmp_path / "bank", customers=3_000, seed=9, channels=True)
+    duck = Lake(tmp_path / "lake", "duckdb", threads=2)
+    ingest_directory(tmp_path / "bank", duck, tmp_path / "quarantine")
+    for at in (datetime(2026, 7, 1), datetime(2026, 6, 12)):
+        a, b = _both(duck, default_triggers(), at, "daily")
+        assert_same(a, b, KEYS)
+        assert set(a.column("moment_id").to_pylist()) >= {"wealth_maturing", "card_bill_due", "competitor_transfer_out"}

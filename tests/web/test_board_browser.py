@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, select
 
 from callwise.demo import DEMO_MODEL, _promote_demo_model
-from callwise.demo_board import seed_board, seed_segments, seed_tags, seed_uplift
+from callwise.demo_board import seed_board, seed_moments, seed_segments, seed_tags, seed_uplift
 from callwise.lake import Lake
 from callwise.ops.db import session_factory, transaction
 from callwise.ops.models import User
@@ -88,6 +88,7 @@ def seed(data_dir: Path, engine: Engine, small_bank: dict) -> Seeded:
     seed_uplift(session_factory(engine), lake, data_dir / "models" / "uplift")
     seed_tags(lake, board.data.today)
     seed_segments(lake, board.data.today)
+    seed_moments(lake, board.data.today)
     seed_demo_journeys(engine, lake, board.data.today)
     users = {u.role: (u.username, u.password) for u in board.users}
     return with_permissions(

@@ -127,9 +127,11 @@ def register(app: typer.Typer) -> None:
         alpha: Annotated[float, typer.Option("--alpha", min=0.001, max=0.5, help="help.moments.effect.alpha")] = 0.05,
         lake: Annotated[Path | None, typer.Option(help="help.opt.lake")] = None,
         engine: EngineName = None,
+        db: Annotated[bool, typer.Option("--db/--no-db", help="help.moments.effect.db")] = True,
         as_json: AsJson = False,
     ) -> None:
         """Per moment of a triggered campaign: treatment and control, conversion rates, difference and interval."""
+        from callwise.cli.results import _ops_engine
         from callwise.moments import MomentsError
         from callwise.moments.effect import moment_effect
         from callwise.results.errors import ResultsError
@@ -137,7 +139,8 @@ def register(app: typer.Typer) -> None:
         lang = get_settings().lang
         store = lake_on(lake, engine)
         try:
-            result = moment_effect(store, campaign_id, window_days, alpha)
+            with _ops_engine(db) as ops_engine:
+                result = moment_effect(store, campaign_id, window_days, alpha, ops_engine)
         except (MomentsError, ResultsError, FileNotFoundError) as error:
             fail(error)
         lines = [t("cli.moments.effect_header", lang)]
@@ -155,7 +158,7 @@ def register(app: typer.Typer) -> None:
 
 def _validity(validity: dict[str, int], lang: str) -> str:
     unit, n = next(iter(validity.items()))
-    return t(f"board.moments.{unit}", lang, n=n)
+    return t(f"board.moments.{unit}" if n != 1 else f"board.moments.one_{unit[:-1]}", lang, n=n)
 
 
 def _counts(lake: Any, trigger_id: str, at: datetime | None) -> dict[str, Any] | None:

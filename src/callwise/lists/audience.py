@@ -58,7 +58,7 @@ class SegmentPlans:
 
 def campaign_codes(campaign: Campaign) -> tuple[str, ...]:
     """The campaign's steps, in funnel order: only those its file asks for (other lists keep their funnel)."""
-    codes = ("no_live_moment",) if campaign.trigger is not None else ()
+    codes: tuple[str, ...] = ("no_live_moment",) if campaign.trigger is not None else ()
     codes += ("not_in_audience",) if campaign.audience is not None else ()
     return codes + (CAMPAIGN_CODES[2:] if campaign.segments is not None else ())
 

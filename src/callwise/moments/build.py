@@ -9,12 +9,14 @@ the as-of time is not seen, a holding counts when opened before it and not close
 - ``transaction``: the latest qualifying transaction in the validity window starts the moment (at its time) and
   it lasts ``validity``; with ``cooldown``, a transaction within the cooldown after another qualifying one starts
   nothing (the first of a burst is the moment). ``detail``: the category.
-- ``event_repeat``: per customer (and detail), at least ``min_count`` events in ``window`` before the as-of
-  time; the moment starts at the last of them and lasts ``validity``. The detail most viewed (then the most
-  recent) is the customer's; ``detail``: it.
+- ``event_repeat``: per customer (and detail), an event that is the ``min_count``-th within ``window`` (the
+  event ``min_count − 1`` places before it, of the same detail, is less than ``window`` earlier) is a *hit*; the
+  first hit of a run of hits starts a moment at its time that lasts ``validity`` (more views in the same burst do
+  not prolong it); the latest such start is the customer's. ``detail``: its detail.
 - ``date_ahead``: a date ``D`` (a held product's ``matures_at``, the latest ``card_bill`` event's due date in its
-  detail, the next birthday); the moment starts at ``D − within`` and expires at ``D + validity``. Holdings: the
-  earliest maturing; ``detail`` its product id, the due date for a bill, nothing for a birthday.
+  detail, a birthday); the moment starts at ``D − within`` and expires at ``D + validity``. Holdings: held at
+  the as-of time or closed at their maturity (the money came out), the earliest maturing; ``detail`` its product
+  id, the due date for a bill, nothing for a birthday.
 
 ``where:`` keeps only the customers its tag expression selects as of the as-of time. The as-of time is floored
 to the grain (``daily``: midnight, ``hourly``: the hour). A trigger whose table or column the lake lacks is
@@ -176,17 +178,26 @@ def _transactions(lake: Lake, trigger: Trigger, b: TransactionBlock, at: datetim
 def _repeats(lake: Lake, trigger: Trigger, b: EventRepeatBlock, at: datetime) -> ir.Table:
     ev = lake.table("events")
     ts = ev.ts.cast("timestamp")
-    keep = (ts < ibis.literal(at, "timestamp")) & (ts >= ibis.literal(at - b.window.delta, "timestamp"))
-    keep &= ev.event == b.event
+    validity = trigger.validity.delta
+    # the events a moment live at ``at`` can start from, and one window more to tell whether a run was going on
+    since = at - 2 * b.window.delta - validity
+    keep = (ts < ibis.literal(at, "timestamp")) & (ts >= ibis.literal(since, "timestamp")) & (ev.event == b.event)
     detail = ev.detail.cast("string") if b.by_detail else ibis.null("string")
     rows = ev.filter(keep).select(customer_id=ev.customer_id.cast("string"), ts=ts, detail=detail)
     if b.by_detail:
         rows = rows.filter(rows.detail.notnull())
-    counted = rows.group_by(["customer_id", "detail"]).aggregate(n=rows.count(), last=rows.ts.max())
-    counted = counted.filter(counted.n >= b.min_count)
-    counted = counted.mutate(started_at=counted.last, expires_at=counted.last + _seconds(trigger.validity.delta))
-    counted = _live(counted, at)
-    return _one_per_customer(counted, [ibis.desc(counted.n), ibis.desc(counted.last), counted.detail])
+    if b.min_count > 1:  # the event that is the min_count-th within the window starts a moment
+        group = [rows.customer_id, rows.detail] if b.by_detail else [rows.customer_id]
+        earlier = rows.ts.lag(b.min_count - 1).over(group_by=group, order_by=[rows.ts])
+        rows = rows.mutate(_hit=earlier.notnull() & (earlier + _seconds(b.window.delta) > rows.ts))
+        # one moment per run: a hit right after another hit (the same burst going on) starts nothing new
+        group = [rows.customer_id, rows.detail] if b.by_detail else [rows.customer_id]
+        before = rows._hit.lag(1).over(group_by=group, order_by=[rows.ts])
+        rows = rows.mutate(_start=rows._hit & ~before.fill_null(False))
+        rows = rows.filter(rows._start).drop("_hit", "_start")
+    rows = rows.mutate(started_at=rows.ts, expires_at=rows.ts + _seconds(validity))
+    rows = _live(rows, at)
+    return _one_per_customer(rows, [ibis.desc(rows.started_at), rows.detail])
 
 
 def _dates(lake: Lake, trigger: Trigger, b: DateAheadBlock, at: datetime) -> ir.Table:
@@ -209,8 +220,9 @@ def _maturities(lake: Lake, b: DateAheadBlock, at: datetime) -> ir.Table:
     keep = h.matures_at.notnull()
     if "opened_at" in h.columns:
         keep &= h.opened_at.isnull() | (h.opened_at.cast("timestamp") < cutoff)
-    if "closed_at" in h.columns:
-        keep &= h.closed_at.isnull() | (h.closed_at.cast("timestamp") >= cutoff)
+    if "closed_at" in h.columns:  # held at the as-of time, or closed at (or after) its maturity: the money came out
+        closed = h.closed_at.cast("timestamp")
+        keep &= h.closed_at.isnull() | (closed >= cutoff) | (closed >= h.matures_at.cast("timestamp"))
     product = h.product_id.cast("string") if "product_id" in h.columns else ibis.null("string")
     category = h.category.cast("string") if "category" in h.columns else ibis.null("string")
     rows = h.filter(keep).select(
@@ -241,16 +253,21 @@ def _bills(lake: Lake, b: DateAheadBlock, at: datetime) -> ir.Table:
 
 
 def _birthdays(lake: Lake, at: datetime) -> ir.Table:
+    """Last year's, this year's and next year's birthday of every customer: the live one is kept by the caller."""
     c = lake.table("customers")
     born = c.birth_date.cast("date")
     month = born.month()
     day = ibis.ifelse((month == 2) & (born.day() == 29), 28, born.day())
-    this_year = ibis.date(ibis.literal(at.year), month, day)
-    next_year = ibis.date(ibis.literal(at.year + 1), month, day)
-    # The next birthday: this year's, unless it ended before the as-of day began.
-    upcoming = ibis.ifelse(this_year < ibis.literal(at.date(), "date"), next_year, this_year)
-    rows = c.filter(born.notnull()).select(customer_id=c.customer_id.cast("string"), day=upcoming)
-    return rows.mutate(detail=ibis.null("string"))
+    known = c.filter(born.notnull())
+    years = [
+        known.select(
+            customer_id=known.customer_id.cast("string"),
+            day=ibis.date(ibis.literal(at.year + k), month, day),
+            detail=ibis.null("string"),
+        )
+        for k in (-1, 0, 1)
+    ]
+    return ibis.union(*years, distinct=False)
 
 
 # ------------------------------------------------------------------------------------------------ writing

@@ -93,6 +93,7 @@ class ItemOut(BaseModel):
 @router.post("/campaigns", status_code=201, responses=documented(409), summary="Create a campaign")
 def post_campaign(principal: CampaignsWrite, body: CampaignSettings, request: Request, svc: ServicesDep) -> CampaignOut:
     _check_audience(body, principal.permissions, svc)
+    _check_trigger(body)
     with transaction(svc.factory) as session:
         try:
             row = create_campaign(session, body, principal.name, client_ip(request))
@@ -113,6 +114,18 @@ def _check_audience(body: CampaignSettings, permissions: frozenset[str], svc: Se
         if error.reason.key == "tags.audience.sensitive":
             raise ApiError(403, "forbidden", permission=SENSITIVE_PERMISSION) from None
         raise invalid("body.audience", str(error)) from None
+
+
+def _check_trigger(body: CampaignSettings) -> None:
+    """The trigger: ids checked as the campaign file's are: against the shipped trigger catalogue, none twice."""
+    from callwise.i18n.errors import say
+    from callwise.lists.campaign import trigger_problem
+
+    if body.trigger is None:
+        return
+    reason = trigger_problem(body)
+    if reason is not None:
+        raise invalid("body.trigger", say(reason.key, "en", **dict(reason.values))) from None
 
 
 @router.get("/campaigns", summary="All campaigns, newest first, page by page")
