@@ -59,6 +59,7 @@ bench: $(STAMP)  ## measure the figures quoted in the README; writes benchmarks/
 	$(BIN)/python benchmarks/uplift_plan.py
 	$(BIN)/python benchmarks/tags_build.py
 	$(BIN)/python benchmarks/segments_truth.py
+	$(BIN)/python benchmarks/moments_build.py
 	$(BIN)/python benchmarks/synth_channels.py
 	$(BIN)/python benchmarks/attribution_truth.py
 	$(BIN)/python benchmarks/channel_choice.py
