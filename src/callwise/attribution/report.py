@@ -103,9 +103,9 @@ def report_from(tables: PathTables, campaign_id: str | None = None, alpha: float
     warnings += [{"key": "attribution.warn.last_touch", **flag} for flag in flags]
     warnings += _disagreements(results, channels) if causal else []
     paths = sum(r["paths"] for r in rows)
-    from callwise.attribution.text import warning_text
+    from callwise.attribution.text import warning_texts
 
-    said = {lang: [warning_text(w, lang) for w in warnings] for lang in ("zh", "en")}
+    said = {lang: warning_texts(warnings, lang) for lang in ("zh", "en")}
     return {
         "campaign_id": campaign_id,
         "lookback_days": tables.lookback_days,

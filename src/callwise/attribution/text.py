@@ -24,11 +24,31 @@ def warning_text(warning: dict[str, Any], lang: str) -> str:
         if isinstance(values.get(name), float):
             values[name] = f"{values[name]:,.0f}"
     for name in ("method", "low_method", "high_method"):
-        if name in values:
+        if isinstance(values.get(name), list):
+            values[name] = ("、" if lang == "zh" else ", ").join(method_name(str(m), lang) for m in values[name])
+        elif name in values:
             values[name] = method_name(str(values[name]), lang)
     if isinstance(values.get("campaigns"), list):
         values["campaigns"] = ", ".join(values["campaigns"])
     return t(warning["key"], lang, **values)
+
+
+def warning_texts(warnings: list[dict[str, Any]], lang: str) -> list[str]:
+    """The report's warnings in ``lang``, one line per campaign and total for the methods whose totals fall outside
+    the control group's interval alike (the textbook methods all credit every conversion: one line, not five)."""
+    lines: list[str] = []
+    grouped: dict[tuple[Any, ...], list[str]] = {}
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for warning in warnings:
+        if warning["key"] != "attribution.warn.total_outside":
+            continue
+        key = (warning["campaign"], warning["total"], warning["low"], warning["high"])
+        grouped.setdefault(key, []).append(str(warning["method"]))
+        first.setdefault(key, warning)
+    for key, methods in grouped.items():
+        lines.append(warning_text({**first[key], "method": methods}, lang))
+    lines += [warning_text(w, lang) for w in warnings if w["key"] != "attribution.warn.total_outside"]
+    return lines
 
 
 def report_text(report: dict[str, Any], lang: str) -> str:
@@ -99,7 +119,7 @@ def report_text(report: dict[str, Any], lang: str) -> str:
                 )
     if report["warnings"]:
         lines += ["", t("attribution.text.warnings", lang)]
-        lines += [f"- {warning_text(w, lang)}" for w in report["warnings"]]
+        lines += [f"- {line}" for line in warning_texts(report["warnings"], lang)]
     return "\n".join(lines)
 
 

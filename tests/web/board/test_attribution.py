@@ -32,11 +32,11 @@ def test_a_report_still_computing_is_said_and_the_page_refreshes_itself_until_it
     days = next(FRESH_LOOKBACKS)  # a report no test has asked for yet (the cache is the process's)
     first = client.get(f"/board/attribution?lookback_days={days}&lang=en")
     assert first.status_code == 200
-    assert "Computing the attribution" in first.text and 'http-equiv="refresh"' in first.text
+    assert "Computing the attribution" in first.text and 'id="attribution-poll"' in first.text
     REPORTS.wait((str(world.lake.root), None, days), timeout=600)
     done = client.get(f"/board/attribution?lookback_days={days}&lang=en")
     main = done.text[done.text.index("<main") :]
-    assert 'id="chart-shares"' in main and 'http-equiv="refresh"' not in main, main[:3000]
+    assert 'id="chart-shares"' in main and 'id="attribution-poll"' not in main, main[:3000]
 
 
 def test_methods_side_by_side_with_the_control_group_in_both_languages(client):

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from callwise.attribution.paths import MAX_LOOKBACK_DAYS
-from callwise.attribution.text import method_name, warning_text
+from callwise.attribution.text import method_name, warning_texts
 from callwise.board.attribution import Found, board_report, campaign_ids
 from callwise.i18n.errors import say
 from callwise.web.deps import ServicesDep
@@ -250,7 +250,7 @@ def attribution_page(request: Request, viewer: MetricsRead, svc: ServicesDep) ->
         context.update(
             tabs=tabs,
             charts=charts(report, tabs, viewer.lang),
-            warnings=[warning_text(w, viewer.lang) for w in report["warnings"]],
+            warnings=warning_texts(report["warnings"], viewer.lang),
             default_name=method_name(report["default_method"], viewer.lang),
             tiles=tiles(report, viewer.lang),
         )
