@@ -208,3 +208,35 @@ def test_the_lakes_calls_of_the_campaign_count_as_attempts():
     assert (refused.kind, refused.reason) == ("refuse", "campaign_attempts_cap")
     facts = TableFacts(calls={"c1": [(datetime(2026, 11, 1, 10), "camp1"), (datetime(2026, 11, 2, 10), "x")]})
     assert len(facts.prior_calls("c1", "camp1")) == 1 and len(facts.prior_calls("c1")) == 2
+
+
+def test_a_call_step_locks_every_customer_sharing_the_number(factory):
+    """On PostgreSQL two workers cannot both take a shared number's last call of the day; SQLite's writers take
+    turns anyway (there the state is read without a lock)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from callwise.journeys.gate import customer_state
+
+    _customer(factory, "a0", phone=NUMBER)
+    _customer(factory, "c1", phone=NUMBER)
+    _customer(factory, "c2", phone=b"m" * 32)
+    with factory() as holder:
+        state = customer_state(holder, "c1")
+        assert state is not None and state.phone_lookup == NUMBER
+        if holder.get_bind().dialect.name != "postgresql":
+            return
+        with factory() as other:
+            other.execute(text("SET lock_timeout = '200ms'"))
+            assert other.scalars(
+                select(Customer.customer_id).where(Customer.customer_id == "c2").with_for_update()
+            ).all()
+            other.rollback()
+            other.execute(text("SET lock_timeout = '200ms'"))
+            try:
+                other.scalars(select(Customer).where(Customer.customer_id == "a0").with_for_update()).all()
+                locked = False
+            except OperationalError:
+                locked = True
+            assert locked  # a0 shares c1's number: held by c1's step
+        holder.rollback()

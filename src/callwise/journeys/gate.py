@@ -231,13 +231,21 @@ def _within(ts: datetime | None, now: datetime, days: int, enabled: bool) -> boo
 
 def customer_state(session: Session, customer_id: str, lock: bool = True) -> CustomerState | None:
     """The customer's row, locked on PostgreSQL until the step commits: one customer's touches are decided one at
-    a time, so two workers cannot both take the cap's last place (SQLite's writers take turns anyway)."""
+    a time, so two workers cannot both take the cap's last place (SQLite's writers take turns anyway).
+
+    The lock takes every customer sharing the phone number, in id order (so two steps never wait for each other
+    in a circle): calls to one number are decided one at a time too, for its daily limit.
+    """
     query = select(Customer).where(Customer.customer_id == customer_id)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
     row = session.scalars(query).one_or_none()
     if row is None:
         return None
+    if lock and session.get_bind().dialect.name == "postgresql":
+        group = Customer.customer_id == customer_id
+        if row.phone_lookup is not None:
+            group = group | (Customer.phone_lookup == row.phone_lookup)
+        session.scalars(select(Customer).where(group).order_by(Customer.customer_id).with_for_update()).all()
+        session.refresh(row)
     return CustomerState(
         timezone=row.timezone or "Asia/Shanghai",
         status=row.status or "active",
