@@ -38,3 +38,17 @@ def test_message_eligibility_is_the_same_on_both_engines(lakes):
     reasons = set(duck.column("reason").to_pylist())
     assert {None, "no_channel_consent", "dnc"} <= reasons  # the overlay's DNC and the consents both count
     assert_same(duck, spark, ["customer_id", "channel"])
+
+
+def test_message_eligibility_for_given_customers_is_the_same_on_both_engines(lakes):
+    """The journey worker's read: only the customers of live instances (a semi-join against a memtable of ids)."""
+    import ibis
+
+    ids = [f"C{i:08d}" for i in range(1, CUSTOMERS + 1, 97)] + ["nobody"]
+    wanted = ibis.memtable(pa.table({"customer_id": pa.array(ids, pa.string())}))
+    duck, spark = (
+        message_eligibility(lake, default_policy(), CUTOFF, customers=wanted).to_pyarrow() for lake in lakes.both()
+    )
+    assert set(duck.column("customer_id").to_pylist()) == set(ids[:-1])
+    assert duck.num_rows == (len(ids) - 1) * len(MESSAGE_CHANNELS)
+    assert_same(duck, spark, ["customer_id", "channel"])

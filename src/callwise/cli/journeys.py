@@ -164,4 +164,6 @@ def _worker(factory: Any, senders: Any, settings: Any, interval: float) -> Any:
     config = WorkerConfig(poll_s=interval, bank_timezone=settings.timezone)
     if lake is None:
         return JourneyWorker(factory, policy, senders, facts=OpsOnly(), config=config)
-    return JourneyWorker(factory, policy, senders, config=config, refresh_facts=lambda at: lake_facts(lake, policy, at))
+    return JourneyWorker(
+        factory, policy, senders, config=config, refresh_facts=lambda at, ids: lake_facts(lake, policy, at, ids)
+    )

@@ -6,7 +6,8 @@ a complaint or an unsubscribe since entry (opted out), the journey's time-out. T
 - ``action``: the policy (:mod:`callwise.journeys.gate`) decides; a touch that may go is written to the outbox
   (``followups``) and to ``journey_actions`` under one deterministic key, in this same transaction, so the step
   and its message commit together or not at all. A key already on record means the step ran before: it is not
-  written again. Quiet hours make the step wait until the channel opens; a refusal is recorded with its reason and
+  written again. Quiet hours make the step wait until the channel opens (a call also waits out a closed day, the
+  minimum gap and the phone number's daily limit); a refusal is recorded with its reason and
   the instance follows ``on_refused``, or exits as refused.
 - ``wait``: until the duration after reaching the step has passed, or the next given local time of day.
 - ``branch``: ``then`` as soon as the event is on record within the window, ``else`` when the window has passed.
@@ -23,7 +24,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from callwise.journeys.definition import Journey, Step
-from callwise.journeys.gate import CustomerFacts, count_touches, customer_state, decide, unsubscribed
+from callwise.journeys.gate import (
+    Counts,
+    CustomerFacts,
+    count_touches,
+    customer_state,
+    decide,
+    journey_campaign,
+    unsubscribed,
+)
 from callwise.ops.models import (
     CallOutcome,
     Conversion,
@@ -113,12 +122,21 @@ def _act(
         bar = facts.bar(instance.customer_id, channel)
         if bar is None and channel != "call" and unsubscribed(session, instance.customer_id, channel):
             bar = "channel_unsubscribed"
-    counts = (
-        count_touches(session, policy, facts, instance.customer_id, customer.timezone, channel, now, bank_timezone)
-        if customer is not None and channel != "task"
-        else None
-    )
-    from callwise.journeys.gate import Counts
+    counts = None
+    if customer is not None and channel != "task":
+        counts = count_touches(
+            session,
+            policy,
+            facts,
+            instance.customer_id,
+            customer.timezone,
+            channel,
+            now,
+            bank_timezone,
+            phone_lookup=customer.phone_lookup,
+            journey_id=journey.id,
+            campaign_id=journey_campaign(session, journey) if channel == "call" else None,
+        )
 
     decision = decide(policy, channel, now, customer, bar, counts or Counts())
     if decision.kind == "wait" and decision.until is not None:

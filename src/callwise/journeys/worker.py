@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from callwise.clock import utcnow
-from callwise.journeys.gate import CustomerFacts, OpsOnly
+from callwise.journeys.gate import CustomerFacts, OpsOnly, TableFacts
 from callwise.journeys.steps import StepOutcome, advance
 from callwise.journeys.store import journey_version
 from callwise.loop.outbox import Sender
@@ -74,8 +74,9 @@ class JourneyWorker:
     owner: str = field(default_factory=worker_owner)
     clock: Callable[[], datetime] = utcnow
     on_step: StepHook | None = None
-    # Reads the lake's facts again (consents, unsubscribes, contacts) every ``facts_every``; None: keep ``facts``.
-    refresh_facts: Callable[[datetime], CustomerFacts] | None = None
+    # Reads the lake's facts (consents, unsubscribes, contacts) of the given customers: those of the live instances
+    # every ``facts_every``, and in between those of instances entered since; None: keep ``facts``.
+    refresh_facts: Callable[[datetime, Sequence[str]], CustomerFacts] | None = None
     _facts_at: datetime | None = None
 
     def run_once(self) -> RunReport:
@@ -85,9 +86,11 @@ class JourneyWorker:
         if self.refresh_facts is not None and (
             self._facts_at is None or now - self._facts_at >= self.config.facts_every
         ):
-            self.facts, self._facts_at = self.refresh_facts(now), now
+            self.facts, self._facts_at = self.refresh_facts(now, live_customers(self.factory)), now
         report = RunReport()
-        for instance_id in self.claim():
+        claimed = self.claim()
+        self._read_missing_facts(claimed, now)
+        for instance_id in claimed:
             report.claimed += 1
             self._walk(instance_id, report)
         if self.senders:
@@ -95,6 +98,20 @@ class JourneyWorker:
             report.sent, report.retried, report.dead = delivered.sent, delivered.retried, delivered.dead
         sync_action_status(self.factory, self.clock())
         return report
+
+    def _read_missing_facts(self, claimed: list[int], now: datetime) -> None:
+        """Facts of the claimed instances' customers that the last read did not cover (they entered since)."""
+        if self.refresh_facts is None or not claimed or not isinstance(self.facts, TableFacts):
+            return
+        with self.factory() as session:
+            ids = session.scalars(
+                select(JourneyInstance.customer_id).where(JourneyInstance.instance_id.in_(claimed)).distinct()
+            ).all()
+        missing = self.facts.missing(ids)
+        if missing:
+            fresh = self.refresh_facts(now, missing)
+            if isinstance(fresh, TableFacts):
+                self.facts = self.facts.merged(fresh)
 
     def run_forever(self, stop: threading.Event) -> RunReport:
         total = RunReport()
@@ -175,6 +192,13 @@ class JourneyWorker:
             if self.on_step is not None:
                 self.on_step(session, instance, outcome)
         return outcome
+
+
+def live_customers(factory: sessionmaker[Session]) -> list[str]:
+    """The customers of the active instances: the only ones whose lake facts the worker reads."""
+    with factory() as session:
+        query = select(JourneyInstance.customer_id).where(JourneyInstance.state == "active").distinct()
+        return sorted(session.scalars(query))
 
 
 def sync_action_status(factory: sessionmaker[Session], now: datetime) -> int:

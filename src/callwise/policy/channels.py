@@ -76,13 +76,22 @@ def touches_left(lake: Lake, policy: Policy, at: datetime) -> ir.Table | None:
 
 
 def message_eligibility(
-    lake: Lake, policy: Policy, at: datetime, channels: tuple[str, ...] = MESSAGE_CHANNELS
+    lake: Lake,
+    policy: Policy,
+    at: datetime,
+    channels: tuple[str, ...] = MESSAGE_CHANNELS,
+    customers: ir.Table | None = None,
 ) -> ir.Table:
-    """customers × ``channels``: customer_id, channel, reason (null = may be sent at some hour), touches_left."""
+    """customers × ``channels``: customer_id, channel, reason (null = may be sent at some hour), touches_left.
+
+    ``customers`` (a table with a string customer_id, e.g. a memtable of ids) keeps only those customers.
+    """
     unknown = [c for c in channels if c not in MESSAGE_CHANNELS]
     if unknown:
         raise ValueError(f"not a message channel: {', '.join(unknown)}")
     c = live_customers(lake)
+    if customers is not None:
+        c = c.semi_join(customers, c.customer_id.cast("string") == customers.customer_id)
     day = at.date()
     barred = _customer_bars(lake, c, policy, day)
     base = c.select("customer_id", **barred)
