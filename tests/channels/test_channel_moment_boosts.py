@@ -27,7 +27,7 @@ STORIES = {
     "salary": (True, False, 0.25),
     "transfer": (False, True, 0.40),
     "both": (True, True, 0.40),  # the largest boost holds
-    "salary_after_touch": (False, False, 0.20),  # the salary arrives an hour after the touch: not live at it
+    "after_touch": (False, False, 0.20),  # salary and transfer an hour after the touch: not live at it
 }
 
 
@@ -85,17 +85,18 @@ def _history() -> dict[str, list[dict]]:
                             "category": "他行转出",
                         }
                     )
-                if story == "salary_after_touch":
-                    tx.append(
-                        {
-                            "transaction_id": f"S{cid}",
-                            "customer_id": cid,
-                            "ts": at + timedelta(hours=1),
-                            "amount": 10000.0,
-                            "direction": "in",
-                            "category": "工资",
-                        }
-                    )
+                if story == "after_touch":  # the customers a moment came to, with none live at the touch
+                    for kind, direction, category in (("S", "in", "工资"), ("O", "out", "他行转出")):
+                        tx.append(
+                            {
+                                "transaction_id": f"{kind}{cid}",
+                                "customer_id": cid,
+                                "ts": at + timedelta(hours=1),
+                                "amount": 20000.0 if kind == "O" else 10000.0,
+                                "direction": direction,
+                                "category": category,
+                            }
+                        )
                 converts = (j % 20) < round(20 * (rate if group == "treatment" else 0.10))
                 if converts:
                     won.append(
@@ -140,7 +141,7 @@ def test_liveness_is_judged_at_the_touch_and_a_moment_after_it_is_not_used(histo
     rows = to_pandas(member_outcomes(history, CUTOFF))
     touched = rows[rows["touched"].astype(bool)].groupby("moments")["members"].sum()
     salary, transfer = _bit("salary_arrived"), _bit("competitor_transfer_out")
-    # none + salary after the touch (not live at it), salary, transfer, both
+    # none + the moments after the touch (not live at it), salary, transfer, both
     assert touched.to_dict() == {0: 2 * PER_GROUP, salary: PER_GROUP, transfer: PER_GROUP, salary | transfer: PER_GROUP}
     untouched = rows[~rows["touched"].astype(bool)].groupby("moments")["members"].sum()
     assert untouched.to_dict() == {
@@ -153,7 +154,8 @@ def test_liveness_is_judged_at_the_touch_and_a_moment_after_it_is_not_used(histo
 
 def test_each_moments_boost_is_recovered_and_shrunk_to_the_pooled_one(history, monkeypatch):
     effects = estimate_effects(history, CUTOFF, ("call",))
-    # raw: salary 0.15 / 0.10, transfer (with "both") 0.30 / 0.10; pooled over the live: 0.25 / 0.10
+    # raw: salary 0.15 / 0.10, transfer (with "both") 0.30 / 0.10, each against the customers the moment came to
+    # after the touch; pooled over the live: 0.25 / 0.10
     n_live, n_salary, n_transfer = 3 * PER_GROUP, PER_GROUP, 2 * PER_GROUP
     w = n_live / (n_live + fx.SHRINK_MEMBERS)
     pooled = w * 2.5 + (1 - w)

@@ -23,10 +23,15 @@ members), so what the uplift model knows of a customer (how much a contact can m
 channel. Without call campaigns beside a channel the ratio is
 unknown and the direct increment of the stratum stands.
 
-Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): the boost is the increment of touches
-with a moment live at the campaign's start (the shipped triggers evaluated as of that start, from rows before it)
-over the increment of the others, pooled over channels, shrunk to 1 by the live members; without the table there
-is none.
+Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): a touch is live with the moments
+live at its own time (the shipped triggers evaluated as of every ``BUILD_EVERY_DAYS``-th day of the campaign's
+touches, from rows before that day, a build's moment counting when it is no later than the touch and its window
+holds the touch); the untouched are judged at the mean touch time of their campaign's channel. The pooled boost is
+the increment of touches with any moment live over the increment of those with none, in the same campaigns ×
+channels, shrunk to 1 by the live touched members; each moment's own boost is the same ratio for the touches it
+is the largest live moment of, against the touches with nothing live of the members the moment came to at another
+time of the campaign (so a moment of customers who answer more anyway does not pass for a boost), shrunk to the
+pooled boost by its touched members. Without the table there is none.
 """
 
 from __future__ import annotations
@@ -162,7 +167,7 @@ def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
     pairs = _live(lake, pairs)
     won = _converted(lake, m)
     pairs = pairs.left_join(won, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
-    keys = ["campaign_id", "channel", "touched", "stratum", "live", "moments"]
+    keys = ["campaign_id", "channel", "touched", "stratum", "live", "moments", "seen"]
     return pairs.group_by(keys).aggregate(members=pairs.count(), converted=pairs.won.fill_null(0).sum())
 
 
@@ -217,7 +222,7 @@ def _live(lake: Lake, pairs: ir.Table) -> ir.Table:
     time counts when its window [started_at, expires_at) holds that time. A moment that starts after the last
     build before a touch is not seen (no row after a build is read for it)."""
     if not lake.has(MOMENTS):
-        return pairs.mutate(live=ibis.literal(False), moments=ibis.literal(0, "int64"))
+        return pairs.mutate(live=ibis.literal(False), moments=ibis.literal(0, "int64"), seen=ibis.literal(0, "int64"))
     from callwise.moments import default_triggers, moments_table
 
     ts = pairs.touch_at
@@ -227,7 +232,9 @@ def _live(lake: Lake, pairs: ir.Table) -> ir.Table:
         .aggregate(lo=ts.min(), hi=ts.max(), mean=ts.epoch_seconds().mean())
     )
     if spans.empty:
-        return pairs.mutate(live=ibis.literal(False), moments=ibis.literal(0, "int64")).drop("touch_at")
+        return pairs.mutate(
+            live=ibis.literal(False), moments=ibis.literal(0, "int64"), seen=ibis.literal(0, "int64")
+        ).drop("touch_at")
     mean_at = pd.to_datetime(spans["mean"].astype(float), unit="s").dt.floor("s")
     means = pa.table(
         {
@@ -257,7 +264,9 @@ def _live(lake: Lake, pairs: ir.Table) -> ir.Table:
                 )
             )
     if not parts:
-        return pairs.mutate(live=ibis.literal(False), moments=ibis.literal(0, "int64")).drop("judged_at")
+        return pairs.mutate(
+            live=ibis.literal(False), moments=ibis.literal(0, "int64"), seen=ibis.literal(0, "int64")
+        ).drop("judged_at")
     found = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
     keys = pairs.select("campaign_id", "customer_id", "channel", "judged_at")
     hit = keys.join(
@@ -269,13 +278,22 @@ def _live(lake: Lake, pairs: ir.Table) -> ir.Table:
         & (found.expires_at > keys.judged_at),
     )
     hit = hit.select("campaign_id", "customer_id", "channel", "moment_id").distinct()
-    ids = moment_ids()
-    bit = ibis.cases(*((hit.moment_id == m, ibis.literal(1 << i, "int64")) for i, m in enumerate(ids)), else_=0)
-    bits = hit.group_by(["campaign_id", "customer_id", "channel"]).aggregate(moments=bit.sum())
+    bits = hit.group_by(["campaign_id", "customer_id", "channel"]).aggregate(moments=_bits(hit.moment_id).sum())
     pairs = pairs.left_join(bits, ["campaign_id", "customer_id", "channel"])
     pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right", "judged_at")
+    # ``seen``: the moments the member had in any build of the campaign (the kind of customer a moment comes to,
+    # whether or not it was live at the touch): the comparison a moment's own boost is measured against.
+    any_build = found.select(campaign_id="mcampaign", customer_id="mid", moment_id="moment_id").distinct()
+    seen = any_build.group_by(["campaign_id", "customer_id"]).aggregate(seen=_bits(any_build.moment_id).sum())
+    pairs = pairs.left_join(seen, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
     moments = pairs.moments.fill_null(0).cast("int64")
-    return pairs.mutate(moments=moments, live=moments > 0)
+    return pairs.mutate(moments=moments, live=moments > 0, seen=pairs.seen.fill_null(0).cast("int64"))
+
+
+def _bits(moment_id: ir.StringValue) -> ir.IntegerValue:
+    """Bit ``i`` for the ``i``-th of :func:`moment_ids` (0 for a moment of no shipped trigger)."""
+    cases = ((moment_id == m, ibis.literal(1 << i, "int64")) for i, m in enumerate(moment_ids()))
+    return ibis.cases(*cases, else_=ibis.literal(0, "int64"))
 
 
 def estimate_effects(lake: Lake, cutoff: datetime, channels: tuple[str, ...] = CHANNELS) -> ChannelEffects:
@@ -371,10 +389,10 @@ def _ratio_to_rest(part: pd.DataFrame, rest: pd.DataFrame) -> tuple[float | None
 
 def _boost(rows: pd.DataFrame) -> tuple[float, int, dict[str, float], dict[str, int]]:
     """The pooled boost (increment with any moment live at the touch over the increment with none, shrunk to 1 by
-    the live touched members) and one per moment (shrunk to the pooled boost the same way). A touch with several
-    live moments counts for the one of them with the largest boost (what the truth's largest-holds would do),
-    found by estimating twice: first with every touch counting for each of its moments, then by the first round's
-    largest."""
+    the live touched members) and one per moment (shrunk to the pooled boost the same way), measured against the
+    touches of the customers the moment came to in the campaign with nothing live at the touch (``seen``). A touch
+    with several live moments counts for the one of them with the largest boost (the largest holds), found by
+    estimating twice: first with every touch counting for each of its moments, then by the first round's largest."""
     ids = moment_ids()
     bits = rows["moments"].astype("int64").to_numpy()
     rest = rows[bits == 0]
@@ -385,10 +403,15 @@ def _boost(rows: pd.DataFrame) -> tuple[float, int, dict[str, float], dict[str, 
     pooled = float(w * raw + (1 - w))
     has = np.stack([(bits >> i) & 1 == 1 for i in range(len(ids))], axis=1)
 
+    seen = rows["seen"].astype("int64").to_numpy() if "seen" in rows else bits
+
     def estimate(member: np.ndarray) -> tuple[dict[str, float], dict[str, int]]:
         boosts, touched = {}, {}
         for i, moment in enumerate(ids):
-            r, n = _ratio_to_rest(rows[member[:, i]], rest)
+            # against the touches of the same kind of customer (the moment came to them in the campaign) with
+            # nothing live: a moment that comes to customers who answer more does not pass for a boost
+            alike = rows[(bits == 0) & ((seen >> i) & 1 == 1)]
+            r, n = _ratio_to_rest(rows[member[:, i]], alike)
             touched[moment] = n
             w = n / (n + SHRINK_MEMBERS) if r is not None else 0.0
             boosts[moment] = float(w * (r or 0.0) + (1 - w) * pooled)
