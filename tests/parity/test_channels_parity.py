@@ -35,11 +35,12 @@ def channel_lakes(tmp_path_factory) -> tuple[Lake, Lake]:
 def test_past_campaign_contrasts_are_the_same_on_both_engines(channel_lakes):
     duck, spark = (member_outcomes(lake, CUTOFF) for lake in channel_lakes)
     assert duck is not None and spark is not None
-    keys = ["campaign_id", "channel", "touched", "stratum", "live"]
+    keys = ["campaign_id", "channel", "touched", "stratum", "live", "moments", "seen"]
     d, s = (t.order_by(keys).to_pyarrow() for t in (duck, spark))
     assert d.num_rows > 10
     assert sum(d.column("members").to_pylist()) > 1000
     assert any(d.column("live").to_pylist())  # the moments path ran
+    assert len(set(d.column("moments").to_pylist())) > 3  # several moments, judged at each touch
     assert_same(d, s, keys)
 
 

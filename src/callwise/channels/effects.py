@@ -23,10 +23,15 @@ members), so what the uplift model knows of a customer (how much a contact can m
 channel. Without call campaigns beside a channel the ratio is
 unknown and the direct increment of the stratum stands.
 
-Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): the boost is the increment of touches
-with a moment live at the campaign's start (the shipped triggers evaluated as of that start, from rows before it)
-over the increment of the others, pooled over channels, shrunk to 1 by the live members; without the table there
-is none.
+Live moments (when the lake has a ``moments`` table, :mod:`callwise.moments`): a touch is live with the moments
+live at its own time (the shipped triggers evaluated as of every ``BUILD_EVERY_DAYS``-th day of the campaign's
+touches, from rows before that day, a build's moment counting when it is no later than the touch and its window
+holds the touch); the untouched are judged at the mean touch time of their campaign's channel. The pooled boost is
+the increment of touches with any moment live over the increment of those with none, in the same campaigns ×
+channels, shrunk to 1 by the live touched members; each moment's own boost is the same ratio for the touches it
+is the largest live moment of, against the touches with nothing live of the members the moment came to at another
+time of the campaign (so a moment of customers who answer more anyway does not pass for a boost), shrunk to the
+pooled boost by its touched members. Without the table there is none.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from callwise.channels.config import CHANNELS
 from callwise.channels.strata import STRATA, member_strata
@@ -50,6 +56,7 @@ SHRINK_MEMBERS = 2000
 BOOST_RANGE = (1.0, 5.0)
 RATIO_RANGE = (0.0, 2.0)
 MOMENTS = "moments"
+BUILD_EVERY_DAYS = 3  # past campaigns' moments are built as of every third day of their touches
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,14 @@ class ChannelEffects:
     effects: dict[str, ChannelEffect]
     cutoff: datetime
     moments: bool  # the lake had a moments table
-    moment_boost: float = 1.0
+    moment_boost: float = 1.0  # pooled over moments
     moment_touched: int = 0
+    moment_boosts: dict[str, float] = field(default_factory=dict)  # per moment id, shrunk to ``moment_boost``
+    moment_touched_by: dict[str, int] = field(default_factory=dict)
+
+    def boost_of(self, moment_id: str) -> float:
+        """A moment's boost: its own, else the pooled one (a moment never measured)."""
+        return self.moment_boosts.get(moment_id, self.moment_boost)
 
     def of(self, channel: str) -> ChannelEffect:
         return self.effects.get(channel) or ChannelEffect(channel, 0.0, 0.0, 0, 0)
@@ -96,6 +109,8 @@ class ChannelEffects:
             "moments": self.moments,
             "moment_boost": round(self.moment_boost, 4),
             "moment_touched": self.moment_touched,
+            "moment_boosts": {k: round(v, 4) for k, v in self.moment_boosts.items()},
+            "moment_touched_by": dict(self.moment_touched_by),
             "channels": {name: e.as_dict() for name, e in self.effects.items()},
         }
 
@@ -128,9 +143,14 @@ def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
     m = m.filter(m.outcome_end < cutoff).drop("touch_end")
     k = lake.table("contacts")
     k = k.filter(k.campaign_id.notnull())
-    touches = k.select(
-        campaign_id=k.campaign_id.cast("string"), customer_id=k.customer_id.cast("string"), channel=k.channel
-    ).distinct()
+    k = k.select(
+        campaign_id=k.campaign_id.cast("string"),
+        customer_id=k.customer_id.cast("string"),
+        channel=k.channel,
+        ts=k.ts.cast("timestamp"),
+    )
+    # A member's touch on a channel is their first contact on it (a call's first attempt).
+    touches = k.group_by(["campaign_id", "customer_id", "channel"]).aggregate(touch_at=k.ts.min())
     used = touches.select("campaign_id", "channel").distinct()
     single = used.group_by("campaign_id").aggregate(n_channels=used.count())
     used = used.join(single, "campaign_id")
@@ -138,16 +158,16 @@ def member_outcomes(lake: Lake, cutoff: datetime) -> ir.Table | None:
     # The control group is the comparison of a single-channel campaign only (in a multi-channel one it lacks the
     # other channels' touches too).
     pairs = pairs.filter(pairs.treated | (pairs.n_channels == 1)).drop("treated", "n_channels")
-    pairs = pairs.left_join(touches.mutate(touched=ibis.literal(True)), ["campaign_id", "customer_id", "channel"])
+    pairs = pairs.left_join(touches, ["campaign_id", "customer_id", "channel"])
     pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right")
-    pairs = pairs.mutate(touched=pairs.touched.fill_null(False))
+    pairs = pairs.mutate(touched=pairs.touch_at.notnull())
     pairs = _with_consent(lake, pairs)
     pairs = pairs.filter(pairs.touched | pairs.consented)
     pairs = member_strata(lake, pairs, cutoff.date())
     pairs = _live(lake, pairs)
     won = _converted(lake, m)
     pairs = pairs.left_join(won, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
-    keys = ["campaign_id", "channel", "touched", "stratum", "live"]
+    keys = ["campaign_id", "channel", "touched", "stratum", "live", "moments", "seen"]
     return pairs.group_by(keys).aggregate(members=pairs.count(), converted=pairs.won.fill_null(0).sum())
 
 
@@ -184,27 +204,96 @@ def _converted(lake: Lake, m: ir.Table) -> ir.Table:
     return hit.select("campaign_id", "customer_id").distinct().mutate(won=ibis.literal(1))
 
 
-def _live(lake: Lake, m: ir.Table) -> ir.Table:
-    """``live``: a moment live at the campaign's start, by the shipped triggers evaluated as of that start (the
-    lake's ``moments`` table holds the moments of its own as-of time only)."""
+def moment_ids() -> tuple[str, ...]:
+    """The moments measured one by one: the shipped triggers, in catalogue order (bit ``i`` of ``moments``)."""
+    from callwise.moments import default_triggers
+
+    return tuple(t.id for t in default_triggers())
+
+
+def _live(lake: Lake, pairs: ir.Table) -> ir.Table:
+    """``moments``: the moments live when the member was touched on the channel, as bits (bit ``i`` = the ``i``-th
+    of :func:`moment_ids`; 0 none), and ``live`` (any). A touch is judged at its time; a member the channel did not
+    touch at the mean touch time of the campaign's channel (touches fall at random times, so the untouched are
+    judged where the touched are on average).
+
+    The shipped triggers are evaluated as of every ``BUILD_EVERY_DAYS``-th day from the campaign's first touch
+    day to its last (from rows strictly before that day's midnight); a moment of a build at or before the judging
+    time counts when its window [started_at, expires_at) holds that time. A moment that starts after the last
+    build before a touch is not seen (no row after a build is read for it)."""
     if not lake.has(MOMENTS):
-        return m.mutate(live=ibis.literal(False))
+        return pairs.mutate(live=ibis.literal(False), moments=ibis.literal(0, "int64"), seen=ibis.literal(0, "int64"))
     from callwise.moments import default_triggers, moments_table
 
-    starts = to_pandas(m.select("campaign_id", "assigned_at").group_by("campaign_id").aggregate(at=m.assigned_at.min()))
+    ts = pairs.touch_at
+    spans = to_pandas(
+        pairs.filter(pairs.touched)
+        .group_by(["campaign_id", "channel"])
+        .aggregate(lo=ts.min(), hi=ts.max(), mean=ts.epoch_seconds().mean())
+    )
+    if spans.empty:
+        return pairs.mutate(
+            live=ibis.literal(False), moments=ibis.literal(0, "int64"), seen=ibis.literal(0, "int64")
+        ).drop("touch_at")
+    mean_at = pd.to_datetime(spans["mean"].astype(float), unit="s").dt.floor("s")
+    means = pa.table(
+        {
+            "campaign_id": pa.array(spans["campaign_id"].astype(str), pa.string()),
+            "channel": pa.array(spans["channel"].astype(str), pa.string()),
+            "mean_at": pa.array(mean_at, pa.timestamp("us")),
+        }
+    )
+    pairs = pairs.left_join(ibis.memtable(means), ["campaign_id", "channel"])
+    pairs = pairs.drop("campaign_id_right", "channel_right")
+    pairs = pairs.mutate(judged_at=pairs.touch_at.fill_null(pairs.mean_at)).drop("touch_at", "mean_at")
+    span = spans.groupby("campaign_id").agg(lo=("lo", "min"), hi=("hi", "max"))
     triggers = default_triggers()
-    parts = [
-        moments_table(lake, triggers, pd.Timestamp(at).to_pydatetime())
-        .select(customer_id=ibis._.customer_id.cast("string"))
-        .distinct()
-        .mutate(campaign_id=ibis.literal(str(campaign_id)), live=ibis.literal(True))
-        for campaign_id, at in zip(starts["campaign_id"], starts["at"], strict=True)
-    ]
+    parts = []
+    for campaign_id, row in span.iterrows():  # a few builds per past campaign, not a loop over rows
+        first, last = pd.Timestamp(row["lo"]).floor("D"), pd.Timestamp(row["hi"])
+        for at in pd.date_range(first, last, freq=f"{BUILD_EVERY_DAYS}D"):
+            built = moments_table(lake, triggers, at.to_pydatetime())
+            parts.append(
+                built.select(
+                    mid=built.customer_id.cast("string"),
+                    moment_id=built.moment_id,
+                    started_at=built.started_at,
+                    expires_at=built.expires_at,
+                    mcampaign=ibis.literal(str(campaign_id), "string"),
+                    built=ibis.literal(at.to_pydatetime(), "timestamp"),
+                )
+            )
     if not parts:
-        return m.mutate(live=ibis.literal(False))
-    live = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=True)
-    m = m.left_join(live, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
-    return m.mutate(live=m.live.fill_null(False))
+        return pairs.mutate(
+            live=ibis.literal(False), moments=ibis.literal(0, "int64"), seen=ibis.literal(0, "int64")
+        ).drop("judged_at")
+    found = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    keys = pairs.select("campaign_id", "customer_id", "channel", "judged_at")
+    hit = keys.join(
+        found,
+        (keys.campaign_id == found.mcampaign)
+        & (keys.customer_id == found.mid)
+        & (found.built <= keys.judged_at)
+        & (found.started_at <= keys.judged_at)
+        & (found.expires_at > keys.judged_at),
+    )
+    hit = hit.select("campaign_id", "customer_id", "channel", "moment_id").distinct()
+    bits = hit.group_by(["campaign_id", "customer_id", "channel"]).aggregate(moments=_bits(hit.moment_id).sum())
+    pairs = pairs.left_join(bits, ["campaign_id", "customer_id", "channel"])
+    pairs = pairs.drop("campaign_id_right", "customer_id_right", "channel_right", "judged_at")
+    # ``seen``: the moments the member had in any build of the campaign (the kind of customer a moment comes to,
+    # whether or not it was live at the touch): the comparison a moment's own boost is measured against.
+    any_build = found.select(campaign_id="mcampaign", customer_id="mid", moment_id="moment_id").distinct()
+    seen = any_build.group_by(["campaign_id", "customer_id"]).aggregate(seen=_bits(any_build.moment_id).sum())
+    pairs = pairs.left_join(seen, ["campaign_id", "customer_id"]).drop("campaign_id_right", "customer_id_right")
+    moments = pairs.moments.fill_null(0).cast("int64")
+    return pairs.mutate(moments=moments, live=moments > 0, seen=pairs.seen.fill_null(0).cast("int64"))
+
+
+def _bits(moment_id: ir.StringValue) -> ir.IntegerValue:
+    """Bit ``i`` for the ``i``-th of :func:`moment_ids` (0 for a moment of no shipped trigger)."""
+    cases = ((moment_id == m, ibis.literal(1 << i, "int64")) for i, m in enumerate(moment_ids()))
+    return ibis.cases(*cases, else_=ibis.literal(0, "int64"))
 
 
 def estimate_effects(lake: Lake, cutoff: datetime, channels: tuple[str, ...] = CHANNELS) -> ChannelEffects:
@@ -217,8 +306,8 @@ def estimate_effects(lake: Lake, cutoff: datetime, channels: tuple[str, ...] = C
     rows["touched"] = rows["touched"].astype(bool)
     rows["live"] = rows["live"].astype(bool)
     effects = {ch: _channel_effect(rows, ch) for ch in channels}
-    boost, touched = _boost(rows)
-    return ChannelEffects(effects, cutoff, lake.has(MOMENTS), boost, touched)
+    boost, touched, boosts, touched_by = _boost(rows)
+    return ChannelEffects(effects, cutoff, lake.has(MOMENTS), boost, touched, boosts, touched_by)
 
 
 def _per_campaign(rows: pd.DataFrame) -> pd.DataFrame:
@@ -283,16 +372,56 @@ def _ratio(rows: pd.DataFrame, channel: str) -> tuple[float | None, dict[str, fl
     return overall, by_stratum
 
 
-def _boost(rows: pd.DataFrame) -> tuple[float, int]:
-    """Increment with a live moment over the increment without, pooled over channels, shrunk to 1."""
-    live, rest = rows[rows["live"]], rows[~rows["live"]]
-    inc_live, _, n_live, _ = _pooled(_per_campaign_channel(live))
-    inc_rest, _, _, _ = _pooled(_per_campaign_channel(rest))
-    if n_live == 0 or inc_rest <= 0:
-        return 1.0, n_live
-    raw = float(np.clip(inc_live / inc_rest, *BOOST_RANGE))
+def _ratio_to_rest(part: pd.DataFrame, rest: pd.DataFrame) -> tuple[float | None, int]:
+    """The pooled increment of ``part`` over that of ``rest`` in the same experiments (each campaign × channel),
+    weighted alike (by ``part``'s touched members), so campaigns of different products and channels do not mix in."""
+    mine, other = _per_campaign_channel(part), _per_campaign_channel(rest)
+    both = mine.join(other.add_suffix("_rest"), how="inner")
+    n = int(both["n"].sum()) if not both.empty else 0
+    if n == 0:
+        return None, int(mine["n"].sum()) if not mine.empty else 0
+    w = both["n"] / both["n"].sum()
+    inc, inc_rest = float((w * both["inc"]).sum()), float((w * both["inc_rest"]).sum())
+    if inc_rest <= 0:
+        return None, n
+    return float(np.clip(inc / inc_rest, *BOOST_RANGE)), n
+
+
+def _boost(rows: pd.DataFrame) -> tuple[float, int, dict[str, float], dict[str, int]]:
+    """The pooled boost (increment with any moment live at the touch over the increment with none, shrunk to 1 by
+    the live touched members) and one per moment (shrunk to the pooled boost the same way), measured against the
+    touches of the customers the moment came to in the campaign with nothing live at the touch (``seen``). A touch
+    with several live moments counts for the one of them with the largest boost (the largest holds), found by
+    estimating twice: first with every touch counting for each of its moments, then by the first round's largest."""
+    ids = moment_ids()
+    bits = rows["moments"].astype("int64").to_numpy()
+    rest = rows[bits == 0]
+    raw, n_live = _ratio_to_rest(rows[bits != 0], rest)
+    if raw is None:
+        return 1.0, n_live, {}, {}
     w = n_live / (n_live + SHRINK_MEMBERS)
-    return float(w * raw + (1 - w)), n_live
+    pooled = float(w * raw + (1 - w))
+    has = np.stack([(bits >> i) & 1 == 1 for i in range(len(ids))], axis=1)
+
+    seen = rows["seen"].astype("int64").to_numpy() if "seen" in rows else bits
+
+    def estimate(member: np.ndarray) -> tuple[dict[str, float], dict[str, int]]:
+        boosts, touched = {}, {}
+        for i, moment in enumerate(ids):
+            # against the touches of the same kind of customer (the moment came to them in the campaign) with
+            # nothing live: a moment that comes to customers who answer more does not pass for a boost
+            alike = rows[(bits == 0) & ((seen >> i) & 1 == 1)]
+            r, n = _ratio_to_rest(rows[member[:, i]], alike)
+            touched[moment] = n
+            w = n / (n + SHRINK_MEMBERS) if r is not None else 0.0
+            boosts[moment] = float(w * (r or 0.0) + (1 - w) * pooled)
+        return boosts, touched
+
+    first, _ = estimate(has)
+    order = np.array([first[m] for m in ids])
+    top = np.argmax(np.where(has, order[None, :], -np.inf), axis=1)
+    boosts, touched = estimate(has & (np.arange(len(ids))[None, :] == top[:, None]))
+    return pooled, n_live, boosts, touched
 
 
 def _per_campaign_channel(rows: pd.DataFrame) -> pd.DataFrame:

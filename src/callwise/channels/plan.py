@@ -95,12 +95,13 @@ def plan_channels(
     clock = time.perf_counter()
 
     effects = estimate_effects(lake, campaign.cutoff, used)
-    stratum, live = customer_context(lake, ids, campaign.cutoff)
+    stratum, live, moments = customer_context(lake, ids, campaign.cutoff)
     uplift = None
     if first is not None and "uplift" in first.ranked:
         uplift = first.ranked.set_index("customer_id")["uplift"].reindex(ids).to_numpy(float)
     costs = np.array([config.cost(ch) for ch in used])
-    values = channel_values(ids, stratum, live, effects, used, costs, float(product["value_per_conversion"]), uplift)
+    value_per = float(product["value_per_conversion"])
+    values = channel_values(ids, stratum, live, effects, used, costs, value_per, uplift, moments)
     laps["values"] = _lap(clock)
     clock = time.perf_counter()
 

@@ -4,8 +4,8 @@ The call's increment is what the list's uplift model says a list place adds (``r
 the customer's call uplift (at least 0) × the channel's measured ratio to the call in the customer's stratum
 (:mod:`callwise.channels.effects`). Without an uplift (a list ranked by response, or a customer the call policy
 bars) or without a measured ratio, the channel's measured increment in the stratum stands in. A customer with a
-moment live at the plan's first send time gets the measured moment boost on every channel; without a ``moments``
-table no one does.
+moment live at the plan's cutoff gets that moment's measured boost on every channel (the largest of its live
+moments'; a moment never measured, the pooled boost); without a ``moments`` table no one does.
 """
 
 from __future__ import annotations
@@ -34,18 +34,21 @@ class Values:
     live: np.ndarray  # (n,) bool: a moment live at the first send time
 
 
-def customer_context(lake: Lake, ids: np.ndarray, at: datetime) -> tuple[np.ndarray, np.ndarray]:
-    """Stratum and live moment (bool) of every customer ``ids`` as of ``at`` (rows strictly before it)."""
+def customer_context(lake: Lake, ids: np.ndarray, at: datetime) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Stratum, live moment (bool) and the live moments (customers × moment ids, bool) of every customer ``ids``
+    as of ``at`` (rows strictly before it)."""
     wanted = ibis.memtable(pa.table({"customer_id": pa.array(ids, pa.string())}))
     strata = to_pandas(customer_strata(lake, wanted, at)).drop_duplicates("customer_id").set_index("customer_id")
     stratum = strata["stratum"].reindex(ids).fillna(STRATA[-1]).to_numpy(object)
-    live = np.zeros(len(ids), bool)
+    moments = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
     if lake.has(MOMENTS):
         m = lake.table(MOMENTS)
         m = m.filter((m.started_at.cast("timestamp") <= at) & (m.expires_at.cast("timestamp") > at))
-        found = to_pandas(m.select(customer_id=m.customer_id.cast("string")).distinct())
-        live = pd.Index(ids).isin(found["customer_id"])
-    return stratum, np.asarray(live, bool)
+        found = to_pandas(m.select(customer_id=m.customer_id.cast("string"), moment_id=m.moment_id).distinct())
+        wide = pd.crosstab(found["customer_id"], found["moment_id"]) > 0
+        moments = wide.reindex(ids, fill_value=False).astype(bool)
+    live = moments.any(axis=1).to_numpy(bool) if moments.shape[1] else np.zeros(len(ids), bool)
+    return stratum, live, moments
 
 
 def channel_values(
@@ -57,8 +60,11 @@ def channel_values(
     costs: np.ndarray,
     value_per_conversion: float,
     call_uplift: np.ndarray | None = None,
+    moments: pd.DataFrame | None = None,
 ) -> Values:
-    """The (n × C) matrices; ``call_uplift`` (n,) is the call's increment per customer (NaN: not known)."""
+    """The (n × C) matrices; ``call_uplift`` (n,) is the call's increment per customer (NaN: not known);
+    ``moments`` (customers × moment ids, bool) the live moments, each valued by its own boost (the largest holds);
+    without it a live customer gets the pooled boost."""
     n = len(ids)
     codes = pd.Categorical(stratum, categories=list(STRATA)).codes
     codes = np.where(codes < 0, len(STRATA) - 1, codes)
@@ -66,6 +72,9 @@ def channel_values(
     uplift = np.full(n, np.nan) if call_uplift is None else np.asarray(call_uplift, float)
     known = np.isfinite(uplift)
     boost = np.where(live, effects.moment_boost, 1.0)
+    if moments is not None and moments.shape[1]:
+        per = np.array([effects.boost_of(str(c)) for c in moments.columns])
+        boost = np.where(moments.to_numpy(bool), per[None, :], 1.0).max(axis=1)
     for j, name in enumerate(channels):
         effect = effects.of(name)
         direct = np.array([effect.by_stratum.get(s, effect.overall) for s in STRATA])[codes]
