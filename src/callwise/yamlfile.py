@@ -132,6 +132,10 @@ def _line_of_key(node: yaml.MappingNode, name: str) -> int:
     return int(next(k.start_mark.line for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.value == name)) + 1
 
 
+INT_TAG = "tag:yaml.org,2002:int"
+MAX_DIGITS = 100  # no setting needs more; Python refuses to build an int of over 4,300 digits with a traceback
+
+
 def _check_tree(root: yaml.Node) -> None:
     """Refuse keys written twice and documents that expand past ``MAX_VALUES`` values.
 
@@ -146,6 +150,8 @@ def _check_tree(root: yaml.Node) -> None:
             line = node.start_mark.line + 1
             raise YamlProblem(line, msg("config.yaml.too_many_values", limit=f"{MAX_VALUES:,}"))
         children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.ScalarNode) and node.tag == INT_TAG and len(node.value) > MAX_DIGITS:
+            raise YamlProblem(node.start_mark.line + 1, msg("config.yaml.number_too_long", limit=MAX_DIGITS))
         if isinstance(node, yaml.MappingNode):
             keys: set[str] = set()
             for key, _ in node.value:

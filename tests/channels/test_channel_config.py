@@ -43,7 +43,7 @@ def test_a_campaign_without_channels_is_as_before(tmp_path):
         ("channels: every\n", 4, "channels", "channels"),
         ("channels:\n  sms: {cost: 0.1, daily_limit: 2.5}\n", 5, "daily_limit", "daily_limit"),
         ("channels:\n  '=HYPERLINK(\"x\")': {cost: 1}\n", 5, "unknown key", "HYPERLINK"),
-        ("channels:\n  budget: " + "9" * 4000 + "\n  sms: {}\n", 5, "channels.budget", "channels.budget"),
+        ("channels:\n  budget: " + "9" * 5000 + "\n  sms: {}\n", 5, "more than 100 digits", "100 位"),
         ("channels:\n  sms: {cost: '" + "x" * 5000 + "'}\n", 5, "channels.sms.cost", "channels.sms.cost"),
     ],
 )

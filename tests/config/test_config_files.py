@@ -52,6 +52,13 @@ def test_broken_yaml_names_the_file_line_column_and_what_is_wrong(tmp_path, kind
     assert words in message and "Error" not in message and "\n" not in message
 
 
+@pytest.mark.parametrize("kind", LOADERS)
+def test_a_number_python_cannot_build_is_one_sentence_with_its_line(tmp_path, kind):
+    message = refusal(tmp_path, kind, "name: x\nversion: 1\nsome: " + "9" * 5000 + "\n")
+    assert str(message).startswith(f"{tmp_path / kind}.yaml:3") and "more than 100 digits" in str(message)
+    assert "100 位" in message.message("zh") and len(str(message)) < 300
+
+
 def test_a_yaml_error_reads_in_chinese_too(tmp_path):
     error = refusal(tmp_path, "campaign", "campaign_id: [w\n")
     assert error.message("zh") == f"{tmp_path / 'campaign.yaml'}:1:14：不是有效的 YAML：此处打开的 [ 没有闭合"
