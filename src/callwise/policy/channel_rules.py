@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from callwise.configfile import Invalid
 from callwise.i18n.message import msg
-from callwise.policy.rules import _in_window, _minutes
+from callwise.policy.rules import _minutes, _quiet_minutes
 
 MESSAGE_CHANNELS = ("sms", "app_push", "wechat", "email")
 
@@ -40,8 +40,12 @@ class QuietWindow(_Strict):
             raise Invalid(msg("policy.config.quiet_whole_day", start=self.start, end=self.end))
         return self
 
+    def quiet_minutes(self) -> tuple[bool, ...]:
+        """For each minute of the day, whether nothing may be sent then (cached per window, like the calls')."""
+        return _quiet_minutes(_minutes(self.start), _minutes(self.end))
+
     def quiet_at(self, minute_of_day: int) -> bool:
-        return _in_window(minute_of_day, _minutes(self.start), _minutes(self.end))
+        return self.quiet_minutes()[minute_of_day]
 
     @property
     def end_minute(self) -> int:

@@ -9,6 +9,7 @@ at one moment (quiet hours, daily send limits, the cap), as a journey or a sende
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 import ibis
@@ -188,6 +189,7 @@ def touch_refusal(
 
 def next_open_time(policy: Policy, channel: str, local_time: datetime) -> datetime:
     """The first minute at or after ``local_time`` outside the channel's quiet hours (a journey waits till then)."""
+    quiet: Sequence[bool]
     if channel == "call":
         quiet = policy.rules.quiet_hours.quiet_minutes()
         end = policy.rules.quiet_hours.end_minute
@@ -195,7 +197,7 @@ def next_open_time(policy: Policy, channel: str, local_time: datetime) -> dateti
         window = policy.channels.channel(channel).quiet_hours
         if window is None:
             return local_time
-        quiet = [window.quiet_at(m) for m in range(24 * 60)]
+        quiet = window.quiet_minutes()
         end = window.end_minute
     minute = local_time.hour * 60 + local_time.minute
     if not quiet[minute]:
